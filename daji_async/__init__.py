@@ -1,0 +1,97 @@
+"""daji_async: the asyncio SDK for the DAJI open API (1688.com search, detail, orders).
+
+::
+
+    import asyncio
+    from daji_async import DajiClient
+
+    async def main() -> None:
+        async with DajiClient() as client:  # DAJI_APP_KEY / DAJI_APP_SECRET from the environment
+            async for item in client.products.keyword_search("连衣裙", max_items=100):
+                print(item.offer_id, item.subject_trans, item.price_info and item.price_info.price)
+
+    asyncio.run(main())
+"""
+
+from ._bulk import Bulk, BulkProgress, BulkResult
+from ._client import DajiClient
+from ._endpoints import ENDPOINTS, Endpoint
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigError,
+    DajiError,
+    NotFoundError,
+    PaginationError,
+    RateLimitError,
+    ResponseDecodeError,
+    ServerError,
+)
+from ._pagination import Paginator
+from ._protocol import RetryPolicy
+from ._version import __version__
+from .enums import CancelReason, Country, Filter, OfferIdentity, SellerIdentity, Sort, SortOrder
+from .models.common import Page
+from .models.products import (
+    Category,
+    ChildCategory,
+    FreightEstimate,
+    ImageSearchPage,
+    LogisticsSkuNum,
+    PicRegionInfo,
+    PriceInfo,
+    ProductAttribute,
+    ProductDetail,
+    ProductItem,
+    ShopSearchPage,
+    SkuAttribute,
+    SkuInfo,
+)
+
+__all__ = [
+    "ENDPOINTS",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Bulk",
+    "BulkProgress",
+    "BulkResult",
+    "CancelReason",
+    "Category",
+    "ChildCategory",
+    "ConfigError",
+    "Country",
+    "DajiClient",
+    "DajiError",
+    "Endpoint",
+    "Filter",
+    "FreightEstimate",
+    "ImageSearchPage",
+    "LogisticsSkuNum",
+    "NotFoundError",
+    "OfferIdentity",
+    "Page",
+    "PaginationError",
+    "Paginator",
+    "PicRegionInfo",
+    "PriceInfo",
+    "ProductAttribute",
+    "ProductDetail",
+    "ProductItem",
+    "RateLimitError",
+    "ResponseDecodeError",
+    "RetryPolicy",
+    "SellerIdentity",
+    "ServerError",
+    "ShopSearchPage",
+    "SkuAttribute",
+    "SkuInfo",
+    "Sort",
+    "SortOrder",
+    "__version__",
+]

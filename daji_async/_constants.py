@@ -1,0 +1,51 @@
+"""Every default and tunable of the SDK, in one place.
+
+Change behaviour through :class:`daji_async.DajiClient` arguments, not by editing these;
+they exist so that the numbers are documented and easy to find.
+"""
+
+from __future__ import annotations
+
+#: Production host of the DAJI open API.
+DEFAULT_BASE_URL = "https://openapi.dajisaas.com"
+
+#: Environment variables read when the matching argument is not given.
+ENV_APP_KEY = "DAJI_APP_KEY"
+ENV_APP_SECRET = "DAJI_APP_SECRET"
+ENV_BASE_URL = "DAJI_BASE_URL"
+ENV_LOG = "DAJI_LOG"
+
+#: Language of translated fields (``subjectTrans``...) when a call does not say.
+DEFAULT_COUNTRY = "en"
+
+#: Seconds allowed for one request attempt (connect, send, and read the whole body).
+DEFAULT_TIMEOUT = 30.0
+#: Retries after the first attempt, for calls that are safe to repeat.
+DEFAULT_MAX_RETRIES = 3
+#: Requests in flight at once across everything one client does.
+DEFAULT_MAX_CONCURRENCY = 32
+
+#: Exponential backoff with full jitter: attempt n waits uniform(0, min(MAX, BASE * 2**n)).
+RETRY_BASE_DELAY = 0.5
+RETRY_MAX_DELAY = 8.0
+#: A ``Retry-After`` longer than this is not waited for: the RateLimitError is raised instead.
+RETRY_AFTER_CAP = 60.0
+#: HTTP statuses that a safe call retries (plus connection errors and timeouts).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+#: The service's documented paging bounds.
+MIN_PAGE_SIZE = 1
+MAX_PAGE_SIZE = 50
+DEFAULT_PAGE_SIZE = 20
+
+#: Envelope code of a successful call.
+SUCCESS_CODE = 200
+
+#: The service's answer for an app that DAJI has not activated yet.
+NOT_ACTIVATED_MESSAGE = "请创建应用，再联系平台进行激活"
+
+#: Longest piece of an unexpected body quoted in an error message.
+BODY_SNIPPET_CHARS = 200
+
+#: User-Agent sent with every request.
+USER_AGENT_PREFIX = "daji-async"

@@ -1,0 +1,136 @@
+"""The service's documented enumerations, as string constants.
+
+Each class is a ``str`` enum: pass a member or a plain string anywhere the SDK takes one.
+Values the service adds later are passed through unchanged; nothing here rejects them.
+
+    from daji_async import Filter, Sort
+    await client.products.keyword_search(keyword="连衣裙", filter=[Filter.CERTIFIED_FACTORY],
+                                          sort={Sort.PRICE: "asc"})
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+
+if sys.version_info >= (3, 11):
+    from enum import StrEnum
+else:  # pragma: no cover - Python 3.10
+
+    class StrEnum(str, Enum):
+        """A str enum whose ``str()`` and ``format()`` give the value (as 3.11's StrEnum)."""
+
+        __str__ = str.__str__
+        __format__ = str.__format__  # type: ignore[assignment]
+
+
+__all__ = [
+    "CancelReason",
+    "Country",
+    "Filter",
+    "OfferIdentity",
+    "SellerIdentity",
+    "Sort",
+    "SortOrder",
+    "StrEnum",
+]
+
+
+class Country(StrEnum):
+    """Languages of translated fields (the ``country`` parameter)."""
+
+    EN = "en"
+    RU = "ru"
+    VI = "vi"
+    JA = "ja"
+    KO = "ko"
+    FR = "fr"
+    PT = "pt"
+    ES = "es"
+    TH = "th"
+    ID = "id"
+    AR = "ar"
+
+
+class Sort(StrEnum):
+    """Fields to sort search results by: ``sort={Sort.PRICE: SortOrder.ASC}``."""
+
+    PRICE = "price"
+    MONTH_SOLD = "monthSold"
+    REPURCHASE_RATE = "rePurchaseRate"  # the service's spelling, capital P
+
+
+class SortOrder(StrEnum):
+    """Sort direction."""
+
+    ASC = "asc"
+    DESC = "desc"
+
+
+class Filter(StrEnum):
+    """Search filters (joined with "," on the wire). Unknown strings pass through too."""
+
+    # fulfilment and seller service
+    TOTAL_EP_SCORE_LV1 = "totalEpScoreLv1"
+    TOTAL_EP_SCORE_LV2 = "totalEpScoreLv2"
+    TOTAL_EP_SCORE_LV3 = "totalEpScoreLv3"
+    TOTAL_EP_SCORE_LV4 = "totalEpScoreLv4"
+    CERTIFIED_FACTORY = "certifiedFactory"
+    GET_RATE_24H_LV1 = "getRate24HLv1"
+    GET_RATE_24H_LV2 = "getRate24HLv2"
+    GET_RATE_24H_LV3 = "getRate24HLv3"
+    GET_RATE_48H_LV1 = "getRate48HLv1"
+    GET_RATE_48H_LV2 = "getRate48HLv2"
+    GET_RATE_48H_LV3 = "getRate48HLv3"
+    SHIP_IN_TODAY = "shipInToday"
+    SHIP_IN_24_HOURS = "shipIn24Hours"
+    SHIP_IN_48_HOURS = "shipIn48Hours"
+    NO_REASON_7D_RETURN = "noReason7DReturn"
+    # product
+    IS_ONE_PSALE = "isOnePsale"
+    IS_ONE_PSALE_FREE_POST = "isOnePsaleFreePost"
+    NEW_7 = "new7"
+    NEW_30 = "new30"
+    SELECTION_1688 = "1688Selection"
+    IS_QQYX = "isQqyx"
+    JXHY = "jxhy"
+    IS_SELECT = "isSelect"
+    # quality refund rate
+    QRR_0 = "qrr0"
+    QRR_1 = "qrr1"
+    QRR_5 = "qrr5"
+    QRR_10 = "qrr10"
+    # regional lines (opaque: sources disagree on their meaning)
+    JPFL = "JPFL"
+    USFL = "USFL"
+    KRFL = "KRFL"
+    VNFL = "VNFL"
+    SAFL = "SAFL"
+    RUFL = "RUFL"
+    KZFL = "KZFL"
+    HKFL = "HKFL"
+    MOFL = "MOFL"
+    TWFL = "TWFL"
+
+
+class SellerIdentity(StrEnum):
+    """Values of ``ProductItem.seller_identities``."""
+
+    SUPER_FACTORY = "super_factory"
+    POWERFUL_MERCHANTS = "powerful_merchants"
+    TP_MEMBER = "tp_member"
+
+
+class OfferIdentity(StrEnum):
+    """Values of ``offer_identities``."""
+
+    YX = "yx"
+    SELECT = "select"
+
+
+class CancelReason(StrEnum):
+    """Why an order is cancelled (``orders.cancel(reason=...)``)."""
+
+    BUYER_CANCEL = "buyerCancel"
+    SELLER_GOODS_LACK = "sellerGoodsLack"
+    OTHER = "other"

@@ -1,0 +1,37 @@
+"""``client.categories``: the 1688 category tree."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._endpoints import CATEGORY_GET
+from ..models.products import Category
+
+if TYPE_CHECKING:
+    from .._client import DajiClient, Timeout
+
+
+class Categories:
+    """The 1688 category tree: ``client.categories``."""
+
+    def __init__(self, client: DajiClient) -> None:
+        self._client = client
+
+    async def get(
+        self, category_id: int = 0, *, timeout: Timeout | None = None, max_retries: int | None = None
+    ) -> list[Category]:
+        """A category with its direct children (GET /alibaba/category/get); 0 is the root.
+
+        The service answers with a list (normally one category); it is returned whole.
+
+        ::
+
+            [root] = await client.categories.get(0)
+            for child in root.child_categorys:
+                print(child.id, child.name)
+        """
+        if isinstance(category_id, bool) or not isinstance(category_id, int) or category_id < 0:
+            raise ValueError(f"category_id must be an int >= 0, got {category_id!r}")
+        return await self._client._call(
+            CATEGORY_GET, {"categoryID": category_id}, timeout=timeout, max_retries=max_retries
+        )

@@ -1,0 +1,461 @@
+"""``client.products``: search by keyword, image and shop, detail, image upload, freight."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Union
+
+from .. import _constants as C
+from .._endpoints import (
+    FREIGHT_ESTIMATE,
+    IMAGE_SEARCH,
+    KEYWORD_SEARCH,
+    PRODUCT_DETAIL,
+    SHOP_SEARCH,
+    UPLOAD_IMAGE,
+)
+from .._pagination import Paginator
+from .._protocol import ParamValue, wire_value
+from ..models.common import Page
+from ..models.products import (
+    FreightEstimate,
+    ImageSearchPage,
+    LogisticsSkuNum,
+    ProductDetail,
+    ProductItem,
+    ShopSearchPage,
+)
+
+if TYPE_CHECKING:
+    from .._client import DajiClient, Timeout
+
+#: The service's limit on an uploaded image.
+MAX_IMAGE_BYTES = 3 * 1024 * 1024
+
+ImageData = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
+FilterArg = Union[Sequence[str], str, None]
+SortArg = Union[Mapping[str, str], str, None]
+
+
+def search_params(
+    *,
+    filter: FilterArg = None,
+    sort: SortArg = None,
+    out_member_id: Sequence[str] | str | None = None,
+    price_start: str | float | None = None,
+    price_end: str | float | None = None,
+    category_id: int | None = None,
+    country: str,
+    extra_params: Mapping[str, ParamValue] | None = None,
+    **named: ParamValue,
+) -> dict[str, ParamValue]:
+    """Build the service's query parameters from snake_case search arguments.
+
+    ``filter`` (a sequence) is joined with ","; ``sort`` (a mapping) becomes compact JSON;
+    ``out_member_id`` is an array parameter (the key repeats per element). Values the SDK does
+    not know (new filters, new sort fields) pass through unchanged. ``named`` takes other
+    snake_case parameters (``keyword``, ``image_id``...), converted to camelCase.
+    """
+    params: dict[str, ParamValue] = {}
+    for key, value in named.items():
+        if value is not None:
+            params[_camel(key)] = value
+    if filter is not None:
+        if isinstance(filter, str):
+            params["filter"] = filter
+        else:
+            params["filter"] = ",".join(wire_value(f) for f in filter)
+    if sort is not None:
+        params["sort"] = (
+            sort if isinstance(sort, str) else wire_value({wire_value(k): wire_value(v) for k, v in sort.items()})
+        )
+    if out_member_id is not None:
+        params["outMemberId"] = [out_member_id] if isinstance(out_member_id, str) else list(out_member_id)
+    if price_start is not None:
+        params["priceStart"] = wire_value(price_start)
+    if price_end is not None:
+        params["priceEnd"] = wire_value(price_end)
+    if category_id is not None:
+        params["categoryId"] = category_id
+    params["country"] = country
+    if extra_params:
+        params.update(extra_params)
+    return params
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def image_base64(data: ImageData) -> str:
+    """Validate image bytes (JPG, PNG or WEBP; at most 3 MB) and return their base64 text.
+
+    Accepts raw bytes, a path (``pathlib.Path`` or any ``os.PathLike``), or base64 text (a
+    ``data:image/...;base64,`` prefix is allowed). Raises ValueError naming the problem.
+    """
+    if isinstance(data, str):
+        text = data.strip()
+        if text.startswith("data:"):
+            _, _, text = text.partition(",")
+        text = "".join(text.split())
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(
+                "image data given as str must be base64 text; pass a pathlib.Path to upload a file"
+            ) from None
+        encoded: str | None = text
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        encoded = None
+    elif isinstance(data, os.PathLike):
+        with open(data, "rb") as fh:
+            raw = fh.read(MAX_IMAGE_BYTES + 1)
+        encoded = None
+    else:
+        raise TypeError(f"image must be bytes, a path or base64 text, not {type(data).__name__}")
+    if not raw:
+        raise ValueError("image is empty")
+    if len(raw) > MAX_IMAGE_BYTES:
+        raise ValueError(f"image is larger than the service's 3 MB limit ({len(raw):,} bytes or more)")
+    kind = image_kind(raw)
+    if kind is None:
+        raise ValueError("image must be a JPG, PNG or WEBP file (its first bytes match none of them)")
+    return encoded if encoded is not None else base64.b64encode(raw).decode("ascii")
+
+
+def image_kind(raw: bytes) -> str | None:
+    """``"jpg"``, ``"png"`` or ``"webp"`` from an image's magic bytes, else None."""
+    if raw[:3] == b"\xff\xd8\xff":
+        return "jpg"
+    if raw[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if raw[:4] == b"RIFF" and raw[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def _offer_id(offer_id: int | str) -> int:
+    if isinstance(offer_id, bool) or not isinstance(offer_id, (int, str)):
+        raise TypeError(f"offer_id must be an int, got {type(offer_id).__name__}")
+    try:
+        value = int(offer_id)
+    except ValueError:
+        raise ValueError(f"offer_id must be a number, got {offer_id!r}") from None
+    if value <= 0:
+        raise ValueError(f"offer_id must be positive, got {offer_id!r}")
+    return value
+
+
+class Products:
+    """Product search, detail, image upload and freight estimates: ``client.products``."""
+
+    def __init__(self, client: DajiClient) -> None:
+        self._client = client
+
+    def keyword_search(
+        self,
+        keyword: str | None = None,
+        *,
+        filter: FilterArg = None,
+        sort: SortArg = None,
+        out_member_id: Sequence[str] | str | None = None,
+        price_start: str | float | None = None,
+        price_end: str | float | None = None,
+        category_id: int | None = None,
+        country: str | None = None,
+        region_opp: str | None = None,
+        product_collection_id: str | None = None,
+        sn_id: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        page: int = 1,
+        page_size: int = C.DEFAULT_PAGE_SIZE,
+        max_items: int | None = None,
+        max_pages: int | None = None,
+        prefetch: int = 1,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> Paginator[Page[ProductItem], ProductItem]:
+        """Search offers by keyword (GET /alibaba/product/keywordQuery).
+
+        The service matches **Chinese** keywords; translate others first. A ``category_id``
+        may stand in for the keyword. ``filter`` is a sequence of :class:`~daji_async.Filter`
+        values or strings, ``sort`` a mapping such as ``{"price": "asc"}``.
+
+        ::
+
+            page = await client.products.keyword_search("连衣裙", sort={"price": "asc"})
+            async for item in client.products.keyword_search("手机壳", max_items=1000, prefetch=4):
+                print(item.offer_id, item.price_info and item.price_info.price)
+        """
+        if keyword is not None and not isinstance(keyword, str):
+            raise TypeError(f"keyword must be a str, got {type(keyword).__name__}")
+        if not (keyword and keyword.strip()) and category_id is None:
+            raise ValueError("keyword_search needs a non-empty keyword (or a category_id)")
+        params = search_params(
+            keyword=keyword,
+            filter=filter,
+            sort=sort,
+            out_member_id=out_member_id,
+            price_start=price_start,
+            price_end=price_end,
+            category_id=category_id,
+            country=country or self._client.country,
+            region_opp=region_opp,
+            product_collection_id=product_collection_id,
+            sn_id=sn_id,
+            extra_params=extra_params,
+        )
+        return Paginator(
+            self._client,
+            KEYWORD_SEARCH,
+            params,
+            page=page,
+            page_size=page_size,
+            max_items=max_items,
+            max_pages=max_pages,
+            prefetch=prefetch,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def image_search(
+        self,
+        image_url: str | None = None,
+        *,
+        image_id: str | int | None = None,
+        image_address: str | None = None,
+        region: str | None = None,
+        filter: FilterArg = None,
+        sort: SortArg = None,
+        out_member_id: Sequence[str] | str | None = None,
+        price_start: str | float | None = None,
+        price_end: str | float | None = None,
+        category_id: int | None = None,
+        country: str | None = None,
+        keyword: str | None = None,
+        auxiliary_text: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        page: int = 1,
+        page_size: int = C.DEFAULT_PAGE_SIZE,
+        max_items: int | None = None,
+        max_pages: int | None = None,
+        prefetch: int = 1,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> Paginator[ImageSearchPage[ProductItem], ProductItem]:
+        """Search offers by image (GET /alibaba/product/imageQuery).
+
+        Give exactly one of ``image_url`` (a 1688-hosted image: other hosts are "not
+        guaranteed" by the service), ``image_id`` (from :meth:`upload_image`) or
+        ``image_address``. ``region`` crops the subject (``"x1,x2,y1,y2"``, see
+        ``page.pic_region_info.regions``); ``keyword`` narrows results; ``auxiliary_text``
+        adds a text hint.
+
+        ::
+
+            image_id = await client.products.upload_image(Path("shoe.jpg"))
+            async for item in client.products.image_search(image_id=image_id, max_items=100):
+                ...
+        """
+        given = [
+            n for n, v in (("image_url", image_url), ("image_id", image_id), ("image_address", image_address)) if v
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "image_search needs exactly one of image_url, image_id or image_address"
+                + (f"; got {', '.join(given)}" if given else "")
+            )
+        params = search_params(
+            image_url=image_url,
+            image_id=str(image_id) if image_id is not None else None,
+            image_address=image_address,
+            region=region,
+            filter=filter,
+            sort=sort,
+            out_member_id=out_member_id,
+            price_start=price_start,
+            price_end=price_end,
+            category_id=category_id,
+            country=country or self._client.country,
+            keyword=keyword,
+            auxiliary_text=auxiliary_text,
+            extra_params=extra_params,
+        )
+        return Paginator(
+            self._client,
+            IMAGE_SEARCH,
+            params,
+            page=page,
+            page_size=page_size,
+            max_items=max_items,
+            max_pages=max_pages,
+            prefetch=prefetch,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def shop_search(
+        self,
+        seller_open_id: str,
+        *,
+        keyword: str | None = None,
+        filter: FilterArg = None,
+        sort: SortArg = None,
+        out_member_id: Sequence[str] | str | None = None,
+        price_start: str | float | None = None,
+        price_end: str | float | None = None,
+        category_id: int | None = None,
+        country: str | None = None,
+        region_opp: str | None = None,
+        product_collection_id: str | None = None,
+        sn_id: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        page: int = 1,
+        page_size: int = C.DEFAULT_PAGE_SIZE,
+        max_items: int | None = None,
+        max_pages: int | None = None,
+        prefetch: int = 1,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> Paginator[ShopSearchPage[ProductItem], ProductItem]:
+        """List (or search within) one seller's offers (GET /alibaba/product/shopQuery).
+
+        ``seller_open_id`` comes from :meth:`detail` (``ProductDetail.seller_open_id``).
+
+        ::
+
+            async for item in client.products.shop_search(detail.seller_open_id, max_items=100):
+                ...
+        """
+        if not seller_open_id or not isinstance(seller_open_id, str):
+            raise ValueError("shop_search needs a seller_open_id (see ProductDetail.seller_open_id)")
+        params = search_params(
+            seller_open_id=seller_open_id,
+            keyword=keyword,
+            filter=filter,
+            sort=sort,
+            out_member_id=out_member_id,
+            price_start=price_start,
+            price_end=price_end,
+            category_id=category_id,
+            country=country or self._client.country,
+            region_opp=region_opp,
+            product_collection_id=product_collection_id,
+            sn_id=sn_id,
+            extra_params=extra_params,
+        )
+        return Paginator(
+            self._client,
+            SHOP_SEARCH,
+            params,
+            page=page,
+            page_size=page_size,
+            max_items=max_items,
+            max_pages=max_pages,
+            prefetch=prefetch,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def detail(
+        self,
+        offer_id: int | str,
+        *,
+        country: str | None = None,
+        out_member_id: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> ProductDetail:
+        """The full detail of one offer (GET /alibaba/product/queryProductDetail).
+
+        ::
+
+            detail = await client.products.detail(727920485853)
+            for sku in detail.product_sku_infos:
+                print(sku.spec_id, sku.price)
+        """
+        params: dict[str, ParamValue] = {
+            "offerId": _offer_id(offer_id),
+            "country": country or self._client.country,
+            "outMemberId": out_member_id,
+        }
+        if extra_params:
+            params.update(extra_params)
+        return await self._client._call(PRODUCT_DETAIL, params, timeout=timeout, max_retries=max_retries)
+
+    async def upload_image(
+        self,
+        image: ImageData,
+        *,
+        out_member_id: str | None = None,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> str:
+        """Upload an image; returns its id for ``image_search(image_id=...)``.
+
+        ``image`` is raw bytes, a path (``pathlib.Path``), or base64 text. It must be a JPG,
+        PNG or WEBP of at most 3 MB: both are checked before anything is sent (ValueError).
+
+        ::
+
+            image_id = await client.products.upload_image(Path("bag.jpg"))
+            page = await client.products.image_search(image_id=image_id)
+        """
+        if isinstance(image, os.PathLike):
+            encoded = await asyncio.to_thread(image_base64, image)
+        else:
+            encoded = image_base64(image)
+        params: dict[str, ParamValue] = {"image_base64": encoded, "outMemberId": out_member_id}
+        result = await self._client._call(UPLOAD_IMAGE, params, timeout=timeout, max_retries=max_retries)
+        return result.image_id
+
+    async def estimate_freight(
+        self,
+        offer_id: int | str,
+        *,
+        to_province_code: str,
+        to_city_code: str,
+        to_country_code: str,
+        total_num: int,
+        sku_numbers: Mapping[int, int] | Sequence[LogisticsSkuNum] | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> FreightEstimate:
+        """Estimate domestic freight (POST /alibaba/product/freightEstimate, JSON body).
+
+        The codes are Chinese administrative division codes; ``to_country_code`` is the
+        district code (the service's naming). ``sku_numbers`` maps sku_id to quantity.
+
+        ::
+
+            freight = await client.products.estimate_freight(
+                727920485853, to_province_code="330000", to_city_code="330100",
+                to_country_code="330108", total_num=10, sku_numbers={5050367386839: 10})
+        """
+        if isinstance(total_num, bool) or not isinstance(total_num, int) or total_num < 1:
+            raise ValueError(f"total_num must be an int >= 1, got {total_num!r}")
+        models: list[dict[str, int]] | None = None
+        if sku_numbers is not None:
+            if isinstance(sku_numbers, Mapping):
+                models = [{"skuId": int(k), "number": int(v)} for k, v in sku_numbers.items()]
+            else:
+                models = [{"skuId": s.sku_id, "number": s.number} for s in sku_numbers]
+        params: dict[str, ParamValue] = {
+            "offerId": _offer_id(offer_id),
+            "toProvinceCode": to_province_code,
+            "toCityCode": to_city_code,
+            "toCountryCode": to_country_code,
+            "totalNum": total_num,
+            "logisticsSkuNumModels": models,
+        }
+        if extra_params:
+            params.update(extra_params)
+        return await self._client._call(FREIGHT_ESTIMATE, params, timeout=timeout, max_retries=max_retries)

@@ -1,0 +1,35 @@
+"""``python -m daji_async.sandbox --port 8080``: serve the sandbox until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from aiohttp import web
+
+from ._app import create_app
+from ._state import SandboxConfig, SandboxState
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and serve the sandbox in the foreground."""
+    parser = argparse.ArgumentParser(prog="python -m daji_async.sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    parser.add_argument("--seed", type=int, default=1688, help="catalogue seed")
+    parser.add_argument("--app-key", default=SandboxConfig.app_key)
+    parser.add_argument("--app-secret", default=SandboxConfig.app_secret)
+    args = parser.parse_args(argv)
+    config = SandboxConfig(app_key=args.app_key, app_secret=args.app_secret, latency=args.latency, seed=args.seed)
+    print(
+        f"DAJI sandbox on http://{args.host}:{args.port}  app key {config.app_key!r}  app secret {config.app_secret!r}",
+        file=sys.stderr,
+        flush=True,
+    )
+    web.run_app(create_app(SandboxState(config)), host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Running the sandbox: in the current event loop, in a background thread, or as a process."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ._app import create_app
+from ._state import Fault, FaultKind, SandboxConfig, SandboxState
+
+if TYPE_CHECKING:
+    from .._client import DajiClient
+
+
+class SandboxServer:
+    """A running sandbox on loopback, with its base URL, credentials and controls.
+
+    In the current event loop::
+
+        async with SandboxServer() as sandbox:
+            async with sandbox.client() as client:
+                page = await client.products.keyword_search("连衣裙")
+
+    Or in a background thread (its own event loop), from sync or async code::
+
+        with SandboxServer(latency=0.05) as sandbox:
+            ...  # sandbox.base_url serves until the block ends
+
+    Args:
+        host, port: where to listen (port 0 picks a free port).
+        config: a full :class:`SandboxConfig`; keyword options below override its fields
+            (``latency``, ``seed``, ``app_key``, ``app_secret``, ``faults``...).
+    """
+
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, config: SandboxConfig | None = None, **options: Any
+    ) -> None:
+        config = config or SandboxConfig()
+        for name, value in options.items():
+            if not hasattr(config, name):
+                raise TypeError(f"unknown sandbox option {name!r}")
+            setattr(config, name, value)
+        self.state = SandboxState(config)
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+
+    # -------------------------------------------------------------- facts and controls
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``: pass it as ``DajiClient(base_url=...)``."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def app_key(self) -> str:
+        return self.state.config.app_key
+
+    @property
+    def app_secret(self) -> str:
+        return self.state.config.app_secret
+
+    def client(self, **options: Any) -> DajiClient:
+        """A DajiClient pointed at this sandbox with its credentials (options pass through)."""
+        from .._client import DajiClient
+
+        options.setdefault("base_url", self.base_url)
+        return DajiClient(self.app_key, self.app_secret, **options)
+
+    def add_fault(self, kind: FaultKind | Fault, **options: Any) -> Fault:
+        """Inject a fault (see :class:`Fault`): ``sandbox.add_fault("status", status=503, times=2)``."""
+        return self.state.add_fault(kind, **options)
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        self.state.clear_faults()
+
+    def reset(self) -> None:
+        """Forget uploads, orders, faults and statistics."""
+        self.state.reset()
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """Request counts by path and status, in-flight maximum, most requests in one second."""
+        return self.state.stats.snapshot()
+
+    # -------------------------------------------------------------- in the current loop
+
+    async def start(self) -> SandboxServer:
+        """Start serving in the running event loop."""
+        runner = web.AppRunner(create_app(self.state), access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        await site.start()
+        self._runner = runner
+        server = site._server
+        if self.port == 0 and server is not None:
+            sockets = getattr(server, "sockets", None) or []
+            self.port = sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        """Stop serving (started with :meth:`start`)."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> SandboxServer:
+        return await self.start()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    # -------------------------------------------------------------- in a thread
+
+    def start_in_thread(self) -> SandboxServer:
+        """Serve from a daemon thread with its own event loop; returns once it listens."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+
+            async def main() -> None:
+                self._stop = asyncio.Event()
+                try:
+                    await self.start()
+                except BaseException as exc:  # report startup failures to the caller
+                    failure.append(exc)
+                    ready.set()
+                    return
+                ready.set()
+                await self._stop.wait()
+                await self.stop()
+
+            try:
+                loop.run_until_complete(main())
+            finally:
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="daji-sandbox", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            raise failure[0]
+        return self
+
+    def stop_thread(self) -> None:
+        """Stop a sandbox started with :meth:`start_in_thread` and join its thread."""
+        loop, stop, thread = self._loop, self._stop, self._thread
+        if loop is not None and stop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(stop.set)
+        if thread is not None:
+            thread.join(timeout=10)
+        self._thread = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start_in_thread()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop_thread()

@@ -1,0 +1,237 @@
+"""The sandbox's state: configuration, catalogue, uploads, injected faults and statistics."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, TypeVar
+
+from ._catalogue import Catalogue
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+FaultKind = Literal["latency", "status", "drop", "reset", "truncate", "html", "empty", "envelope", "repeat_page"]
+FAULT_KINDS: tuple[str, ...] = (
+    "latency",
+    "status",
+    "drop",
+    "reset",
+    "truncate",
+    "html",
+    "empty",
+    "envelope",
+    "repeat_page",
+)
+
+#: Credentials the sandbox accepts by default (they protect nothing: it is a fake).
+SANDBOX_APP_KEY = "sandbox-app-key"
+SANDBOX_APP_SECRET = "sandbox-app-secret"
+
+
+@dataclass
+class Fault:
+    """A failure the sandbox injects into matching API requests.
+
+    Kinds:
+        ``latency``: wait ``seconds`` before answering normally (adds up with other faults).
+        ``status``: answer HTTP ``status`` (500, 503, 429...) with an error envelope;
+            ``retry_after`` sets the ``Retry-After`` header.
+        ``drop``: send the headers and half the body, then close the connection.
+        ``reset``: close the connection without answering.
+        ``truncate``: a 200 whose JSON body is cut short (Content-Length matches the cut).
+        ``html``: an HTML error page with HTTP ``status`` (default 200).
+        ``empty``: a 200 with an empty body.
+        ``envelope``: HTTP 200 with envelope ``code`` and ``message`` (a business error).
+        ``message`` also overrides the text of ``status`` answers.
+        ``repeat_page``: paged endpoints answer page 1 whatever page was asked (a cycle).
+
+    ``path`` limits the fault to one endpoint path (None: every API path); ``times`` to that
+    many requests (None: every matching request); ``probability`` hits a seeded random share.
+    """
+
+    kind: FaultKind
+    path: str | None = None
+    times: int | None = None
+    probability: float = 1.0
+    seconds: float = 0.0
+    status: int = 500
+    retry_after: float | None = None
+    code: int = 500
+    message: str | None = None
+    hits: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; known: {', '.join(FAULT_KINDS)}")
+
+    def matches(self, path: str) -> bool:
+        if self.path is not None and self.path != path:
+            return False
+        return self.times is None or self.hits < self.times
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SandboxConfig:
+    """How a sandbox behaves.
+
+    Attributes:
+        app_key, app_secret: the credentials it accepts.
+        inactive_app_keys: app keys it knows but treats as "not activated by DAJI yet".
+        seed, catalogue_size: the deterministic catalogue.
+        result_cap: most results any search reports (the service stops near 2,000).
+        latency: seconds added to every API answer.
+        faults: faults active from the start.
+        webhook_url: where order messages are pushed (orders sandbox).
+    """
+
+    app_key: str = SANDBOX_APP_KEY
+    app_secret: str = SANDBOX_APP_SECRET
+    inactive_app_keys: tuple[str, ...] = ()
+    seed: int = 1688
+    catalogue_size: int = 5000
+    result_cap: int = 2000
+    latency: float = 0.0
+    faults: list[Fault] = field(default_factory=list)
+    webhook_url: str | None = None
+
+
+class LRU(OrderedDict[K, V]):
+    """A small least-recently-used cache (the sandbox's precomputed answers)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key: K, make: Callable[[], V]) -> V:
+        try:
+            self.move_to_end(key)
+            return self[key]
+        except KeyError:
+            value = self[key] = make()
+            if len(self) > self.size:
+                self.popitem(last=False)
+            return value
+
+
+class Stats:
+    """What the sandbox has seen: counts by path and status, concurrency, arrival times."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.by_path: dict[str, int] = {}
+        self.by_status: dict[int, int] = {}
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.arrivals: deque[float] = deque(maxlen=100_000)
+
+    def begin(self, path: str) -> None:
+        self.requests += 1
+        self.by_path[path] = self.by_path.get(path, 0) + 1
+        self.in_flight += 1
+        if self.in_flight > self.max_in_flight:
+            self.max_in_flight = self.in_flight
+        self.arrivals.append(time.monotonic())
+
+    def end(self, status: int) -> None:
+        self.in_flight -= 1
+        self.by_status[status] = self.by_status.get(status, 0) + 1
+
+    def max_in_window(self, seconds: float = 1.0) -> int:
+        """Most requests that arrived within any window of ``seconds`` (half-open)."""
+        times = list(self.arrivals)
+        best = start = 0
+        for end, t in enumerate(times):
+            while t - times[start] >= seconds:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "by_path": dict(self.by_path),
+            "by_status": {str(k): v for k, v in self.by_status.items()},
+            "in_flight": self.in_flight,
+            "max_in_flight": self.max_in_flight,
+            "max_per_second": self.max_in_window(1.0),
+        }
+
+
+_CATALOGUES: dict[tuple[int, int], Catalogue] = {}
+
+
+def catalogue(seed: int, size: int) -> Catalogue:
+    """The catalogue for a seed and size, built once per process (it never changes)."""
+    key = (seed, size)
+    found = _CATALOGUES.get(key)
+    if found is None:
+        found = _CATALOGUES[key] = Catalogue(seed=seed, size=size)
+    return found
+
+
+class SandboxState:
+    """Everything a running sandbox keeps; shared by its handlers and its controls.
+
+    Controls are safe to call from another thread than the server's (a lock guards faults).
+    """
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.catalogue = catalogue(self.config.seed, self.config.catalogue_size)
+        self._lock = threading.Lock()
+        self._initial_faults = [Fault(**{**f.to_dict(), "hits": 0}) for f in self.config.faults]
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget uploads, orders, statistics and faults (back to the configured faults)."""
+        with self._lock:
+            self.faults: list[Fault] = [Fault(**{**f.to_dict(), "hits": 0}) for f in self._initial_faults]
+            self.rng = random.Random(self.config.seed)
+        self.stats = Stats()
+        self.uploads: dict[str, bytes] = {}
+        self.results: LRU[Any, Any] = LRU(512)
+        self.bodies: LRU[Any, bytes] = LRU(8192)
+        self.extensions: dict[str, Any] = {}
+
+    def add_fault(self, kind: FaultKind | Fault | Mapping[str, Any], **options: Any) -> Fault:
+        """Inject a fault: ``add_fault("status", status=503, times=2, path="/alibaba/...")``."""
+        if isinstance(kind, Fault):
+            fault = kind
+        elif isinstance(kind, Mapping):
+            fault = Fault(**{**kind, **options})
+        else:
+            fault = Fault(kind, **options)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        """Remove every fault."""
+        with self._lock:
+            self.faults = []
+
+    def take_faults(self, path: str) -> tuple[float, Fault | None]:
+        """Consume the faults matching one request: total latency, and the first other fault."""
+        delay = self.config.latency
+        chosen: Fault | None = None
+        with self._lock:
+            for fault in self.faults:
+                if not fault.matches(path):
+                    continue
+                if fault.probability < 1.0 and self.rng.random() >= fault.probability:
+                    continue
+                if fault.kind == "latency":
+                    fault.hits += 1
+                    delay += fault.seconds
+                elif chosen is None:
+                    fault.hits += 1
+                    chosen = fault
+        return delay, chosen
