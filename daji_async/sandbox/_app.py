@@ -8,6 +8,7 @@ import binascii
 import hashlib
 import os
 import time
+from contextvars import ContextVar
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -121,6 +122,17 @@ class Params:
         size = self.integer("pageSize", required=True, low=C.MIN_PAGE_SIZE, high=C.MAX_PAGE_SIZE)
         assert page is not None and size is not None
         return page, size
+
+
+#: The parameters of the request being handled (set by the middleware, per request task).
+request_params: ContextVar[Params] = ContextVar("daji_sandbox_params")
+#: Set by the ``repeat_page`` fault: paged handlers answer page 1.
+repeat_page: ContextVar[bool] = ContextVar("daji_sandbox_repeat_page", default=False)
+
+
+def params_of(request: web.Request) -> Params:
+    """The verified parameters of the request being handled."""
+    return request_params.get()
 
 
 async def read_params(request: web.Request) -> Params:
@@ -294,11 +306,11 @@ def page_answer(
 
 
 def _effective_page(request: web.Request, page: int) -> int:
-    return 1 if request.get("repeat_page") else page
+    return 1 if repeat_page.get() else page
 
 
 async def keyword_query(request: web.Request) -> web.Response:
-    state, params = request.app[STATE_KEY], request["params"]
+    state, params = request.app[STATE_KEY], params_of(request)
     page, size = params.paging()
     country = params.text("country", required=True)
     keyword = params.text("keyword")
@@ -308,7 +320,12 @@ async def keyword_query(request: web.Request) -> web.Response:
     key = ("kw", keyword, *(params.text(n) for n in ("filter", "sort", "priceStart", "priceEnd", "categoryId")))
 
     def compute() -> list[Offer]:
-        base = state.catalogue.keyword_matches(keyword) if keyword else list(state.catalogue.offers)
+        if keyword in state.scenarios:
+            base = state.catalogue.sample("scenario:" + keyword, state.scenarios[keyword])
+        elif keyword:
+            base = state.catalogue.keyword_matches(keyword)
+        else:
+            base = list(state.catalogue.offers)
         return refine(base, params)
 
     offers = state.results.get_or(key, compute)
@@ -321,7 +338,7 @@ def _is_1688_image(url: str) -> bool:
 
 
 async def image_query(request: web.Request) -> web.Response:
-    state, params = request.app[STATE_KEY], request["params"]
+    state, params = request.app[STATE_KEY], params_of(request)
     page, size = params.paging()
     country = params.text("country", required=True)
     image_id = params.text("imageId")
@@ -366,7 +383,7 @@ async def image_query(request: web.Request) -> web.Response:
 
 
 async def shop_query(request: web.Request) -> web.Response:
-    state, params = request.app[STATE_KEY], request["params"]
+    state, params = request.app[STATE_KEY], params_of(request)
     page, size = params.paging()
     country = params.text("country", required=True)
     seller = params.text("sellerOpenId", required=True)
@@ -511,7 +528,7 @@ def detail_json(state: SandboxState, offer: Offer, country: str) -> dict[str, An
 
 
 async def product_detail(request: web.Request) -> web.Response:
-    state, params = request.app[STATE_KEY], request["params"]
+    state, params = request.app[STATE_KEY], params_of(request)
     country = params.text("country", required=True) or "en"
     offer = _offer(state, params)
     body = state.bodies.get_or(("detail", offer.offer_id, country), lambda: _encode(detail_json(state, offer, country)))
@@ -524,7 +541,7 @@ def image_id_for(raw: bytes) -> str:
 
 
 async def upload_image(request: web.Request) -> web.Response:
-    state, params = request.app[STATE_KEY], request["params"]
+    state, params = request.app[STATE_KEY], params_of(request)
     text = params.text("image_base64", required=True)
     assert text is not None
     try:
@@ -541,7 +558,7 @@ async def upload_image(request: web.Request) -> web.Response:
 
 
 async def category_get(request: web.Request) -> web.Response:
-    params = request["params"]
+    params = params_of(request)
     category_id = params.integer("categoryID", required=True, low=0)
     if category_id not in CATEGORIES:
         raise LookupError(f"记录不存在 (no category {category_id})")
@@ -568,7 +585,7 @@ async def category_get(request: web.Request) -> web.Response:
 
 
 async def freight_estimate(request: web.Request) -> web.Response:
-    state, params = request.app[STATE_KEY], request["params"]
+    state, params = request.app[STATE_KEY], params_of(request)
     offer = _offer(state, params)
     for name in ("toProvinceCode", "toCityCode", "toCountryCode"):
         params.text(name, required=True)
@@ -613,7 +630,7 @@ async def _apply_fault(request: web.Request, fault: Fault) -> web.StreamResponse
     """Answer a request with an injected fault, or return None to answer it normally."""
     kind = fault.kind
     if kind == "repeat_page":
-        request["repeat_page"] = True
+        repeat_page.set(True)
         return None
     if kind == "status":
         default = "请求过于频繁 (too many requests)" if fault.status == 429 else "系统繁忙 (service busy)"
@@ -672,7 +689,7 @@ def _make_middleware(state: SandboxState) -> Any:
         stats.begin(request.path)
         status = 0
         try:
-            delay, fault = state.take_faults(request.path)
+            delay, fault = state.take_faults(request.path, request.query)
             if delay > 0:
                 await asyncio.sleep(delay)
             if fault is not None:
@@ -682,7 +699,7 @@ def _make_middleware(state: SandboxState) -> Any:
                     return answered
             try:
                 params = await read_params(request)
-                request["params"] = params
+                request_params.set(params)
                 denied = check_auth(state, params)
                 if denied is not None:
                     status = denied.status
@@ -724,6 +741,17 @@ async def control_faults(request: web.Request) -> web.Response:
     elif request.method == "DELETE":
         state.clear_faults()
     return web.json_response([f.to_dict() for f in state.faults])
+
+
+async def control_scenarios(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    if request.method == "POST":
+        body = await request.json()
+        try:
+            state.set_scenario(str(body["keyword"]), int(body["total"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            return web.json_response({"error": f"expected {{keyword, total}}: {exc}"}, status=400)
+    return web.json_response(state.scenarios)
 
 
 async def control_stats(request: web.Request) -> web.Response:
@@ -769,5 +797,6 @@ def create_app(state: SandboxState | None = None) -> web.Application:
     app.router.add_post(CONTROL_PREFIX + "/reset", control_reset)
     app.router.add_route("*", CONTROL_PREFIX + "/faults", control_faults)
     app.router.add_get(CONTROL_PREFIX + "/stats", control_stats)
+    app.router.add_route("*", CONTROL_PREFIX + "/scenarios", control_scenarios)
     app.router.add_get(CONTROL_PREFIX + "/info", control_info)
     return app

@@ -82,6 +82,10 @@ class SandboxServer:
         """Remove every injected fault."""
         self.state.clear_faults()
 
+    def set_scenario(self, keyword: str, total: int) -> None:
+        """Make keyword searches for ``keyword`` find exactly ``total`` offers."""
+        self.state.set_scenario(keyword, total)
+
     def reset(self) -> None:
         """Forget uploads, orders, faults and statistics."""
         self.state.reset()

@@ -50,8 +50,10 @@ class Fault:
         ``message`` also overrides the text of ``status`` answers.
         ``repeat_page``: paged endpoints answer page 1 whatever page was asked (a cycle).
 
-    ``path`` limits the fault to one endpoint path (None: every API path); ``times`` to that
-    many requests (None: every matching request); ``probability`` hits a seeded random share.
+    ``path`` limits the fault to one endpoint path (None: every API path); ``match`` to
+    requests whose query has all the given values (e.g. ``{"keyword": "连衣裙"}``); ``times``
+    to that many requests (None: every matching request); ``probability`` hits a seeded
+    random share of them.
     """
 
     kind: FaultKind
@@ -63,14 +65,17 @@ class Fault:
     retry_after: float | None = None
     code: int = 500
     message: str | None = None
+    match: dict[str, str] | None = None
     hits: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; known: {', '.join(FAULT_KINDS)}")
 
-    def matches(self, path: str) -> bool:
+    def matches(self, path: str, query: Mapping[str, str]) -> bool:
         if self.path is not None and self.path != path:
+            return False
+        if self.match and any(query.get(k) != v for k, v in self.match.items()):
             return False
         return self.times is None or self.hits < self.times
 
@@ -200,6 +205,16 @@ class SandboxState:
         self.results: LRU[Any, Any] = LRU(512)
         self.bodies: LRU[Any, bytes] = LRU(8192)
         self.extensions: dict[str, Any] = {}
+        #: keyword -> number of results, set through :meth:`set_scenario`
+        self.scenarios: dict[str, int] = {}
+
+    def set_scenario(self, keyword: str, total: int) -> None:
+        """Make keyword searches for ``keyword`` find exactly ``total`` offers (before filters)."""
+        if total < 0 or total > len(self.catalogue.offers):
+            raise ValueError(f"total must be between 0 and {len(self.catalogue.offers)}, got {total}")
+        self.scenarios[keyword] = total
+        self.results.clear()
+        self.bodies.clear()
 
     def add_fault(self, kind: FaultKind | Fault | Mapping[str, Any], **options: Any) -> Fault:
         """Inject a fault: ``add_fault("status", status=503, times=2, path="/alibaba/...")``."""
@@ -218,13 +233,15 @@ class SandboxState:
         with self._lock:
             self.faults = []
 
-    def take_faults(self, path: str) -> tuple[float, Fault | None]:
+    def take_faults(self, path: str, query: Mapping[str, str]) -> tuple[float, Fault | None]:
         """Consume the faults matching one request: total latency, and the first other fault."""
         delay = self.config.latency
         chosen: Fault | None = None
+        if not self.faults:
+            return delay, None
         with self._lock:
             for fault in self.faults:
-                if not fault.matches(path):
+                if not fault.matches(path, query):
                     continue
                 if fault.probability < 1.0 and self.rng.random() >= fault.probability:
                     continue

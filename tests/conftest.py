@@ -1,0 +1,24 @@
+"""Shared helpers. The ``daji_sandbox`` and ``daji_client`` fixtures come from the SDK's own
+pytest plugin (``daji_async.sandbox.pytest_plugin``), the same ones users get."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from daji_async.sandbox.pytest_plugin import FAST_RETRIES
+
+
+@pytest.fixture
+def fast_retries():  # type: ignore[no-untyped-def]
+    return FAST_RETRIES
+
+
+async def settle() -> list[asyncio.Task[object]]:
+    """Let cancelled work finish; return the tasks still pending besides the current one."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.01)
+    current = asyncio.current_task()
+    return [t for t in asyncio.all_tasks() if t is not current and not t.done()]
