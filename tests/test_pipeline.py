@@ -70,11 +70,21 @@ async def test_not_found_and_bad_params(daji_client: DajiClient, daji_sandbox: S
     with pytest.raises(NotFoundError):
         await daji_client.request("GET", "/alibaba/product/nothingHere")
     with pytest.raises(BadRequestError, match="pageSize"):
-        await daji_client.request("GET", "/alibaba/product/keywordQuery", params={"keyword": "x", "beginPage": 1, "pageSize": 51, "country": "en"})
+        await daji_client.request(
+            "GET",
+            "/alibaba/product/keywordQuery",
+            params={"keyword": "x", "beginPage": 1, "pageSize": 51, "country": "en"},
+        )
     with pytest.raises(BadRequestError, match="country"):
-        await daji_client.request("GET", "/alibaba/product/keywordQuery", params={"keyword": "x", "beginPage": 1, "pageSize": 5})
+        await daji_client.request(
+            "GET", "/alibaba/product/keywordQuery", params={"keyword": "x", "beginPage": 1, "pageSize": 5}
+        )
     with pytest.raises(BadRequestError, match="beginPage"):
-        await daji_client.request("GET", "/alibaba/product/keywordQuery", params={"keyword": "x", "beginPage": 0, "pageSize": 5, "country": "en"})
+        await daji_client.request(
+            "GET",
+            "/alibaba/product/keywordQuery",
+            params={"keyword": "x", "beginPage": 0, "pageSize": 5, "country": "en"},
+        )
 
 
 async def test_unknown_and_inactive_app_keys(daji_sandbox: SandboxServer) -> None:

@@ -202,9 +202,13 @@ def test_decoder_is_cached() -> None:
     [
         (b'{"code":400,"message":"bad","data":null}', BadRequestError, 400),
         (b'{"code":401,"message":"who","data":null}', AuthenticationError, 401),
-        (b'{"code":500,"message":"\xe8\xaf\xb7\xe5\x88\x9b\xe5\xbb\xba\xe5\xba\x94\xe7\x94\xa8\xef\xbc\x8c'
-         b'\xe5\x86\x8d\xe8\x81\x94\xe7\xb3\xbb\xe5\xb9\xb3\xe5\x8f\xb0\xe8\xbf\x9b\xe8\xa1\x8c\xe6\xbf\x80'
-         b'\xe6\xb4\xbb"}', AuthenticationError, 500),
+        (
+            b'{"code":500,"message":"\xe8\xaf\xb7\xe5\x88\x9b\xe5\xbb\xba\xe5\xba\x94\xe7\x94\xa8\xef\xbc\x8c'
+            b"\xe5\x86\x8d\xe8\x81\x94\xe7\xb3\xbb\xe5\xb9\xb3\xe5\x8f\xb0\xe8\xbf\x9b\xe8\xa1\x8c\xe6\xbf\x80"
+            b'\xe6\xb4\xbb"}',
+            AuthenticationError,
+            500,
+        ),
         (b'{"code":404,"message":"none"}', NotFoundError, 404),
         (b'{"code":429,"message":"slow"}', RateLimitError, 429),
         (b'{"code":503,"message":"down"}', ServerError, 503),
