@@ -32,6 +32,7 @@ from ._errors import (
 )
 from ._pagination import Paginator
 from ._protocol import RetryPolicy
+from ._ratelimit import StrictRateLimiter
 from ._version import __version__
 from .enums import CancelReason, Country, Filter, OfferIdentity, SellerIdentity, Sort, SortOrder
 from .models.common import Page
@@ -93,5 +94,6 @@ __all__ = [
     "SkuInfo",
     "Sort",
     "SortOrder",
+    "StrictRateLimiter",
     "__version__",
 ]

@@ -43,11 +43,14 @@ from ._protocol import (
     sign,
     snippet_of,
 )
+from ._ratelimit import StrictRateLimiter
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._bulk import Bulk
     from .resources.categories import Categories
+    from .resources.orders import Orders
+    from .resources.payments import Payments
     from .resources.products import Products
 
 T = TypeVar("T")
@@ -173,12 +176,18 @@ class DajiClient:
 
         from ._bulk import Bulk
         from .resources.categories import Categories
+        from .resources.orders import Orders
+        from .resources.payments import Payments
         from .resources.products import Products
 
         self.products: Products = Products(self)
         """Product search, detail, image upload and freight."""
         self.categories: Categories = Categories(self)
         """The 1688 category tree."""
+        self.orders: Orders = Orders(self)
+        """Preview, create, cancel, view and confirm receipt of orders (create/cancel never retried)."""
+        self.payments: Payments = Payments(self)
+        """Cashier links in batches, and password-free payment (never retried)."""
         self.bulk: Bulk = Bulk(self)
         """Thousands of searches or details at once, with bounded concurrency."""
 
@@ -446,17 +455,15 @@ def _seconds(timeout: aiohttp.ClientTimeout) -> str:
 
 
 def _make_limiter(rate_limit: float | AsyncLimiter | None) -> AsyncLimiter | None:
-    """A float R becomes a bucket of capacity 1 draining R per second.
+    """A float R becomes a :class:`StrictRateLimiter`: at most R requests in any second.
 
-    aiolimiter's ``AsyncLimiter(R, 1)`` starts with an empty bucket of capacity R and so lets
-    2R through in the first second; capacity 1 spaces requests 1/R apart, so no one-second
-    window ever holds more than R of them.
+    (aiolimiter's plain ``AsyncLimiter(R, 1)`` would let 2R through in the first second.)
     """
     if rate_limit is None or isinstance(rate_limit, AsyncLimiter):
         return rate_limit
     if isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float)) or not rate_limit > 0:
         raise ConfigError(f"rate_limit must be a positive number of requests per second, got {rate_limit!r}")
-    return AsyncLimiter(1, 1.0 / float(rate_limit))
+    return StrictRateLimiter(float(rate_limit))
 
 
 __all__ = ["DajiClient", "RetryPolicy"]

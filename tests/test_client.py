@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from aiolimiter import AsyncLimiter
 
-from daji_async import BadRequestError, ConfigError, DajiClient, NotFoundError
+from daji_async import BadRequestError, ConfigError, DajiClient, NotFoundError, StrictRateLimiter
 from daji_async.sandbox import SandboxServer
 
 
@@ -70,9 +70,10 @@ def test_rate_limit_forms() -> None:
     assert DajiClient("a", "b", rate_limit=limiter).rate_limiter is limiter
     assert DajiClient("a", "b").rate_limiter is None
     own = DajiClient("a", "b", rate_limit=10).rate_limiter
-    assert own is not None
-    assert own.max_rate == 1
-    assert own.time_period == pytest.approx(0.1)
+    assert isinstance(own, StrictRateLimiter)
+    assert isinstance(own, AsyncLimiter)
+    assert own.rate == 10
+    assert own.max_rate / own.time_period == pytest.approx(10)
 
 
 async def test_async_with_closes_own_session(daji_sandbox: SandboxServer) -> None:

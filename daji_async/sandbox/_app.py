@@ -8,8 +8,8 @@ import binascii
 import hashlib
 import os
 import time
-from contextvars import ContextVar
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import msgspec
