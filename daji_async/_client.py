@@ -128,6 +128,7 @@ class DajiClient:
         retry_policy: RetryPolicy | None = None,
         endpoint_paths: Mapping[str, str] | None = None,
     ) -> None:
+        setup_from_env()  # DAJI_LOG may have been set after import
         app_key = app_key if app_key is not None else os.environ.get(C.ENV_APP_KEY)
         app_secret = app_secret if app_secret is not None else os.environ.get(C.ENV_APP_SECRET)
         missing = []

@@ -12,6 +12,7 @@ import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Generic, TypeVar, Union, cast
 from urllib.parse import quote
 
@@ -86,13 +87,13 @@ def signing_string(pairs: Iterable[tuple[str, str]], secret: str) -> str:
 
     ``sign`` and ``appSecret`` are never part of it. Repeated keys keep their order.
     """
-    kept = sorted((kv for kv in pairs if kv[0] != "sign" and kv[0] != "appSecret"), key=_key)
-    body = "&".join([f"{k}={v}" for k, v in kept])
-    return f"{body}&secret={secret}" if body else f"secret={secret}"
+    kept = sorted([kv for kv in pairs if kv[0] not in _UNSIGNED], key=_key)
+    body = "&".join([k + "=" + v for k, v in kept])
+    return body + "&secret=" + secret if body else "secret=" + secret
 
 
-def _key(kv: tuple[str, str]) -> str:
-    return kv[0]
+_UNSIGNED = frozenset({"sign", "appSecret"})
+_key = itemgetter(0)
 
 
 def sign(pairs: Iterable[tuple[str, str]], secret: str) -> str:
@@ -118,7 +119,23 @@ def authenticate(pairs: Pairs, app_key: str, app_secret: str, *, send_secret: bo
 
 def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
     """Percent-encode pairs into a query string (UTF-8, every reserved byte escaped)."""
-    return "&".join([f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs])
+    return "&".join([_quote(k) + "=" + _quote(v) for k, v in pairs])
+
+
+_QUOTED: dict[str, str] = {}
+
+
+def _quote(text: str) -> str:
+    # Most values are ASCII letters and digits (page numbers, signatures, ids) and need no
+    # escaping; the rest (keywords, sort JSON) repeat from page to page, so remember them.
+    if text.isalnum() and text.isascii():
+        return text
+    quoted = _QUOTED.get(text)
+    if quoted is None:
+        if len(_QUOTED) >= 4096:
+            _QUOTED.clear()
+        quoted = _QUOTED[text] = quote(text, safe="")
+    return quoted
 
 
 def json_body(params: Params) -> dict[str, Any]:
