@@ -1,0 +1,236 @@
+"""Scenario 4: bulk searches.
+
+``client.bulk.keyword_search(keywords, concurrency=C, max_pages=2)`` over 1,000 keywords
+(2 pages of 20 each: 2,000 requests) at concurrency 16, 64 and 256, the client's
+``max_concurrency`` set to C as well (otherwise its default of 32 caps everything). Without a
+rate limit it is compared with a hand-written pool of C raw aiohttp + msgspec workers; with
+``rate_limit=R`` the achieved rate is compared with R and the sandbox reports the most
+requests it saw in any one second. Peak memory is the tracemalloc peak of a separate,
+untimed run (tracemalloc slows everything it watches).
+
+The keywords are the sandbox's product nouns with a number (``连衣裙17``): each is a distinct
+search the sandbox answers from its index, so the server stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import tracemalloc
+from typing import Any
+
+from daji_async import DajiClient
+
+from ._harness import (
+    APP_KEY,
+    APP_SECRET,
+    Env,
+    Sample,
+    SandboxProcess,
+    Section,
+    Table,
+    Target,
+    alternate,
+    fmt,
+    fmt_ratio,
+    fmt_spread,
+    median,
+    ratios,
+    run_in_loop,
+    timed,
+)
+from .contenders import CeilingContender
+
+KEY = "bulk"
+TITLE = "4. Bulk: many keywords at once"
+
+
+def keywords(env: Env, count: int) -> list[str]:
+    nouns = env.vocabulary()
+    return [f"{nouns[i % len(nouns)]}{i}" for i in range(count)]
+
+
+async def sdk_bulk(base_url: str, words: list[str], concurrency: int, rate: float | None) -> tuple[int, int]:
+    """The SDK's bulk search; returns ``(pages, items)`` and fails on any error result."""
+    pages = items = 0
+    async with DajiClient(
+        APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=concurrency, rate_limit=rate
+    ) as client:
+        async for result in client.bulk.keyword_search(words, concurrency=concurrency, max_pages=2, page_size=20):
+            if result.error is not None:
+                raise result.error
+            pages += result.pages
+            items += len(result.items)
+    return pages, items
+
+
+async def raw_bulk(base_url: str, words: list[str], concurrency: int) -> tuple[int, int]:
+    """A hand-written pool of ``concurrency`` workers, 2 pages per keyword, raw aiohttp + msgspec."""
+    ceiling = CeilingContender()
+    await ceiling.open(base_url, concurrency)
+    queue = iter(words)
+    totals = [0, 0]
+
+    async def worker() -> None:
+        for word in queue:
+            collected = []
+            for number in (1, 2):
+                page = await ceiling.fetch(word, number, 20)
+                totals[0] += 1
+                collected.extend(page.items)
+                if page.total_pages <= number:
+                    break
+            totals[1] += len(collected)
+
+    try:
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    finally:
+        await ceiling.close()
+    return totals[0], totals[1]
+
+
+def run(env: Env) -> Section:
+    started = time.perf_counter()
+    count = 24 if env.smoke else 1000
+    concurrencies = [4, 16] if env.smoke else [16, 64, 256]
+    rate = 200.0 if env.smoke else 1000.0
+    rounds = env.rounds(3)
+    words = keywords(env, count)
+    sandbox = env.sandbox()
+    limits = env.sandbox(role="limits")
+    run_in_loop("asyncio", lambda: raw_bulk(sandbox.base_url, words, 64))  # warm the sandbox's caches
+    cells: list[dict[str, Any]] = []
+    for concurrency in concurrencies:
+
+        async def measure() -> dict[str, list[Sample]]:
+            def make(fn: Any) -> Any:
+                async def one() -> Sample:
+                    return await timed(fn, sandbox)
+
+                return one
+
+            return await alternate(
+                {
+                    "sdk": make(lambda: sdk_bulk(sandbox.base_url, words, concurrency, None)),  # noqa: B023
+                    "raw": make(lambda: raw_bulk(sandbox.base_url, words, concurrency)),  # noqa: B023
+                },
+                rounds,
+            )
+
+        samples = run_in_loop("asyncio", measure)
+        limited = [_limited_run(limits, words, concurrency, rate) for _ in range(rounds)]
+        peak = _peak_memory(sandbox.base_url, words, concurrency)
+        cells.append({"concurrency": concurrency, "samples": samples, "limited": limited, "peak_bytes": peak})
+    section = Section(
+        KEY,
+        TITLE,
+        intro=(
+            f"{count:,} keywords × 2 pages of 20 ({2 * count:,} requests) per run, {rounds} rounds alternating. "
+            f"`concurrency` is the bulk call's and the client's `max_concurrency`. Rate-limited runs use "
+            f"`rate_limit={rate:g}` on a sandbox of their own (its statistics are reset before each run)."
+        ),
+    )
+    _tables(section, cells, rate, count)
+    section.data = {"count": count, "rate": rate, "cells": cells}
+    section.seconds = time.perf_counter() - started
+    return section
+
+
+def _limited_run(sandbox: SandboxProcess, words: list[str], concurrency: int, rate: float) -> dict[str, Any]:
+    sandbox.reset()
+    sample = run_in_loop("asyncio", lambda: timed(lambda: sdk_bulk(sandbox.base_url, words, concurrency, rate)))
+    stats = sandbox.stats()
+    return {"sample": sample, "max_per_second": stats["max_per_second"], "requests": stats["requests"]}
+
+
+def _peak_memory(base_url: str, words: list[str], concurrency: int) -> int:
+    """Peak bytes traced while the SDK's bulk search runs (above what was allocated before)."""
+
+    async def traced() -> int:
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            await sdk_bulk(base_url, words, concurrency, None)
+            return tracemalloc.get_traced_memory()[1] - before
+        finally:
+            tracemalloc.stop()
+
+    return run_in_loop("asyncio", traced)
+
+
+def _tables(section: Section, cells: list[dict[str, Any]], rate: float, count: int) -> None:
+    free = Table(
+        "Without a rate limit",
+        [
+            "concurrency",
+            "contender",
+            "requests/s",
+            "items/s",
+            "spread",
+            "client CPU µs/request",
+            "server busy",
+            "SDK ÷ raw",
+            "SDK peak traced memory",
+        ],
+    )
+    limited = Table(
+        f"With rate_limit={rate:g}/s",
+        [
+            "concurrency",
+            "requested/s",
+            "achieved/s (n ÷ wall)",
+            "achieved ÷ requested",
+            "most in one second",
+            "requests",
+        ],
+    )
+    worst_window = 0
+    for cell in cells:
+        concurrency = cell["concurrency"]
+        samples: dict[str, list[Sample]] = cell["samples"]
+        for name in ("sdk", "raw"):
+            got = samples[name]
+            rate_values = [s.pages_per_s for s in got]
+            busy = [s.server_busy for s in got if s.server_busy is not None]
+            free.rows.append(
+                [
+                    str(concurrency),
+                    "SDK `bulk.keyword_search`" if name == "sdk" else "raw aiohttp + msgspec pool",
+                    fmt(median(rate_values)),
+                    fmt(median([s.items_per_s for s in got])),
+                    fmt_spread(rate_values),
+                    fmt(median([s.cpu_us_per_page for s in got])),
+                    f"{median(busy) * 100:.0f}%" if busy else "–",
+                    fmt_ratio(ratios(rate_values, [s.pages_per_s for s in samples["raw"]])) if name == "sdk" else "1",
+                    f"{cell['peak_bytes'] / 2**20:.1f} MiB" if name == "sdk" else "–",
+                ]
+            )
+        runs = cell["limited"]
+        achieved = [r["sample"].pages_per_s for r in runs]
+        windows = [r["max_per_second"] for r in runs]
+        fidelity = median(achieved) / rate
+        worst_window = max(worst_window, *windows)
+        limited.rows.append(
+            [
+                str(concurrency),
+                fmt(rate),
+                fmt(median(achieved), 1),
+                f"{fidelity:.3f}",
+                str(max(windows)),
+                fmt(median([r["requests"] for r in runs])),
+            ]
+        )
+    section.tables += [free, limited]
+    section.notes.append(
+        "Achieved rate here is requests ÷ wall time of the whole run, so it includes the run's start-up and the "
+        "last answer's latency; scenario 6 measures the limiter's steady rate."
+    )
+    section.targets.append(
+        Target(
+            "Bulk under a rate limit",
+            f"never above {rate:g} in any one second",
+            f"most in one second {worst_window}",
+            worst_window <= rate,
+        )
+    )

@@ -1,0 +1,231 @@
+"""Scenario 1: paging throughput.
+
+Walk keyword searches page by page (40 pages a keyword, several keywords a run) at
+page_size 20 and 50, with prefetch (the SDK) or the same in-order window (the others) of 1,
+8 and 32 pages, on the default event loop and on uvloop. Contenders: the SDK's ``async for``,
+the hand-written ceiling (raw aiohttp + msgspec typed decoding, same signing, same
+scheduling), httpx + pydantic, and aiohttp + ``json.loads``.
+
+Reported per contender: items/s, pages/s, client CPU µs per page (this process's CPU, the
+sandbox runs in another process), how busy the sandbox was (a share of one core: near 100%
+means the server, not the client, set the pace), and per-round ratios to the ceiling.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ._harness import Env, Sample, Section, Table, Target, alternate, fmt, fmt_ratio, fmt_spread, median, ratios
+from ._harness import run_in_loop as _run_in_loop
+from ._harness import timed as _timed
+from .contenders import PAGING_CONTENDERS, CeilingContender, Contender, available_contenders
+
+KEY = "paging"
+TITLE = "1. Paging throughput"
+PAGES_PER_KEYWORD = 40
+
+
+def plan(env: Env) -> dict[str, Any]:
+    """Sizes of the run (full or smoke)."""
+    if env.smoke:
+        return {"page_sizes": [20], "windows": [1, 8], "pages_per_run": 8, "pages_per_keyword": 4, "rounds": 1}
+    return {
+        "page_sizes": [20, 50],
+        "windows": [1, 8, 32],
+        "pages_per_run": 1200,
+        "pages_per_keyword": PAGES_PER_KEYWORD,
+        "rounds": env.rounds(5),
+    }
+
+
+def run(env: Env, contenders: list[str] | None = None) -> Section:
+    """Run the scenario and return its part of RESULTS.md (``data`` holds every sample)."""
+    started = time.perf_counter()
+    p = plan(env)
+    names = contenders or available_contenders()
+    per_keyword = p["pages_per_keyword"]
+    keywords = env.long_keywords(max(1, -(-p["pages_per_run"] // per_keyword)))
+    sandbox = env.sandbox()
+    base = sandbox.base_url
+
+    async def prewarm() -> None:
+        # every page the runs will ask for, once, so the sandbox answers from its cache
+        ceiling = CeilingContender()
+        await ceiling.open(base, 32)
+        try:
+            for size in p["page_sizes"]:
+                for keyword in keywords:
+                    await ceiling.walk(keyword, size, per_keyword, 32)
+        finally:
+            await ceiling.close()
+
+    _run_in_loop("asyncio", prewarm)
+
+    cells: list[dict[str, Any]] = []
+    for loop in env.loops:
+
+        async def measure_loop() -> None:
+            for size in p["page_sizes"]:
+                for window in p["windows"]:
+                    cells.append(await _cell(env, names, keywords, size, window, loop, p))  # noqa: B023
+
+        _run_in_loop(loop, measure_loop)
+
+    section = Section(KEY, TITLE, intro=_intro(p, keywords))
+    _tables(section, cells, names)
+    skipped = [n for n in PAGING_CONTENDERS if n not in names]
+    if skipped:
+        section.notes.append(f"Not run (packages not installed; `pip install -e '.[bench]'`): {', '.join(skipped)}.")
+    section.data = {"plan": p, "cells": cells}
+    section.seconds = time.perf_counter() - started
+    return section
+
+
+async def _cell(
+    env: Env, names: list[str], keywords: list[str], size: int, window: int, loop: str, p: dict[str, Any]
+) -> dict[str, Any]:
+    sandbox = env.sandbox()
+    per_keyword = p["pages_per_keyword"]
+    opened: dict[str, Contender] = {}
+    try:
+        for name in names:
+            contender = PAGING_CONTENDERS[name]()
+            await contender.open(sandbox.base_url, window)
+            opened[name] = contender
+            await contender.walk(keywords[0], size, min(per_keyword, window + 1), window)  # connections, caches
+
+        def runner(contender: Contender) -> Any:
+            async def walk_all() -> tuple[int, int]:
+                pages = items = 0
+                for keyword in keywords:
+                    got_pages, got_items = await contender.walk(keyword, size, per_keyword, window)
+                    pages += got_pages
+                    items += got_items
+                return pages, items
+
+            async def one() -> Sample:
+                return await _timed(walk_all, sandbox)
+
+            return one
+
+        samples = await alternate({name: runner(c) for name, c in opened.items()}, p["rounds"])
+    finally:
+        for contender in opened.values():
+            await contender.close()
+    return {"loop": loop, "page_size": size, "window": window, "samples": samples}
+
+
+def _intro(p: dict[str, Any], keywords: list[str]) -> str:
+    return (
+        f"{len(keywords)} keyword searches of {p['pages_per_keyword']} pages each per run "
+        f"({len(keywords) * p['pages_per_keyword']:,} requests), {p['rounds']} rounds, contenders alternating. "
+        "`prefetch` is the SDK's `prefetch=` and the same in-order window for the others (page 1 alone, then "
+        "up to N pages in flight); every client's connection pool is N. *Client CPU* is this process's CPU per "
+        "page; *server busy* is the sandbox process's CPU as a share of one core (near 100%: the server set the "
+        "pace). Ratios are medians of per-round ratios (range in brackets): *throughput ÷ ceiling* compares "
+        "pages/s, *CPU efficiency* is the ceiling's client CPU per page divided by the contender's (1.00: the "
+        "contender costs the client no more than the hand-written ceiling)."
+    )
+
+
+def _tables(section: Section, cells: list[dict[str, Any]], names: list[str]) -> None:
+    headers = [
+        "prefetch",
+        "contender",
+        "items/s",
+        "pages/s",
+        "spread",
+        "client CPU µs/page",
+        "server busy",
+        "throughput ÷ ceiling",
+        "CPU efficiency vs ceiling",
+    ]
+    summary = Table(
+        "Summary: the SDK against the ceiling and the alternatives (median per-round ratios)",
+        [
+            "loop",
+            "page size",
+            "prefetch",
+            "SDK ÷ ceiling (pages/s)",
+            "SDK CPU efficiency",
+            "SDK ÷ httpx+pydantic",
+            "SDK ÷ aiohttp+json",
+        ],
+    )
+    worst_ceiling: list[float] = []
+    worst_cpu: list[float] = []
+    worst_httpx: list[float] = []
+    for loop in dict.fromkeys(c["loop"] for c in cells):
+        for size in dict.fromkeys(c["page_size"] for c in cells):
+            table = Table(f"Event loop {loop}, page_size {size}", headers)
+            for cell in cells:
+                if cell["loop"] != loop or cell["page_size"] != size:
+                    continue
+                samples: dict[str, list[Sample]] = cell["samples"]
+                ceiling = samples.get("ceiling")
+                for name in names:
+                    got = samples.get(name)
+                    if not got:
+                        continue
+                    rate = [s.pages_per_s for s in got]
+                    cpu = [s.cpu_us_per_page for s in got]
+                    busy = [s.server_busy for s in got if s.server_busy is not None]
+                    vs_rate = ratios(rate, [s.pages_per_s for s in ceiling]) if ceiling else []
+                    vs_cpu = ratios([s.cpu_us_per_page for s in ceiling], cpu) if ceiling else []
+                    table.rows.append(
+                        [
+                            str(cell["window"]),
+                            PAGING_CONTENDERS[name].label,
+                            fmt(median([s.items_per_s for s in got])),
+                            fmt(median(rate)),
+                            fmt_spread(rate),
+                            fmt(median(cpu)),
+                            f"{median(busy) * 100:.0f}%" if busy else "–",
+                            fmt_ratio(vs_rate) if name != "ceiling" else "1",
+                            fmt_ratio(vs_cpu) if name != "ceiling" else "1",
+                        ]
+                    )
+                sdk = samples.get("sdk")
+                if sdk:
+                    row = [loop, str(size), str(cell["window"])]
+                    for other, sink in (
+                        ("ceiling", worst_ceiling),
+                        ("httpx+pydantic", worst_httpx),
+                        ("aiohttp+json", None),
+                    ):
+                        theirs = samples.get(other)
+                        if not theirs:
+                            row.append("–")
+                            if other == "ceiling":
+                                row.append("–")
+                            continue
+                        r = ratios([s.pages_per_s for s in sdk], [s.pages_per_s for s in theirs])
+                        row.append(fmt_ratio(r))
+                        if sink is not None:
+                            sink.append(median(r))
+                        if other == "ceiling":
+                            eff = ratios([s.cpu_us_per_page for s in theirs], [s.cpu_us_per_page for s in sdk])
+                            worst_cpu.append(median(eff))
+                            row.append(fmt_ratio(eff))
+                    summary.rows.append(row)
+            section.tables.append(table)
+    section.tables.insert(0, summary)
+    if worst_ceiling:
+        section.targets.append(
+            Target(
+                "SDK throughput vs ceiling",
+                ">= 0.85× the raw aiohttp + msgspec ceiling at every prefetch",
+                f"lowest median {min(worst_ceiling):.2f}× (client CPU efficiency lowest {min(worst_cpu):.2f}×)",
+                min(worst_ceiling) >= 0.85,
+            )
+        )
+    if worst_httpx:
+        section.targets.append(
+            Target(
+                "SDK vs httpx + pydantic",
+                ">= 5× on the same workload",
+                f"lowest median {min(worst_httpx):.2f}×",
+                min(worst_httpx) >= 5,
+            )
+        )

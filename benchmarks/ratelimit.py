@@ -1,0 +1,107 @@
+"""Scenario 6: rate-limit fidelity.
+
+``DajiClient(rate_limit=R)`` at R = 10, 100 and 1,000 requests per second, driven by
+``client.bulk.keyword_search(..., concurrency=64, max_pages=1)`` with far more requests
+waiting than the limit lets through, for about three seconds each. Reported: the steady
+achieved rate (requests after the first, over the time from the first answer to the last),
+the plain requests ÷ wall time, and the most requests the sandbox saw arrive in any
+one-second window (its ``/_sandbox/stats`` ``max_per_second``; the sandbox is reset before
+each run and serves this scenario alone).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from daji_async import DajiClient
+
+from ._harness import APP_KEY, APP_SECRET, Env, Section, Table, Target, fmt, median, run_in_loop
+from .bulk import keywords
+
+KEY = "ratelimit"
+TITLE = "6. Rate-limit fidelity"
+CONCURRENCY = 64
+
+
+async def limited(base_url: str, words: list[str], rate: float) -> dict[str, Any]:
+    """Send one request per keyword through ``rate_limit=rate``; completion times of each."""
+    done: list[float] = []
+    async with DajiClient(
+        APP_KEY, APP_SECRET, base_url=base_url, rate_limit=rate, max_concurrency=CONCURRENCY
+    ) as client:
+        started = time.perf_counter()
+        async for result in client.bulk.keyword_search(words, concurrency=CONCURRENCY, max_pages=1, page_size=20):
+            if result.error is not None:
+                raise result.error
+            done.append(time.perf_counter())
+    wall = done[-1] - started
+    steady = (len(done) - 1) / (done[-1] - done[0]) if len(done) > 1 and done[-1] > done[0] else float("nan")
+    return {"requests": len(done), "wall": wall, "plain": len(done) / wall, "steady": steady}
+
+
+def run(env: Env) -> Section:
+    started = time.perf_counter()
+    seconds = 0.3 if env.smoke else 3.0
+    rates = [10.0, 100.0, 1000.0]
+    rounds = env.rounds(2)
+    sandbox = env.sandbox(role="limits")
+    table = Table(
+        f"About {seconds:g} s of requests per rate, median of {rounds} runs",
+        [
+            "requested/s",
+            "requests",
+            "achieved/s (steady)",
+            "achieved ÷ requested",
+            "requests ÷ wall",
+            "most in any one second",
+            "allowed in one second",
+        ],
+    )
+    runs: dict[float, list[dict[str, Any]]] = {}
+    worst_error = 0.0
+    worst_excess = 0
+    for rate in rates:
+        count = max(3, round(rate * seconds))
+        words = keywords(env, count)
+        runs[rate] = []
+        for _ in range(rounds):
+            sandbox.reset()
+            result = run_in_loop("asyncio", lambda: limited(sandbox.base_url, words, rate))  # noqa: B023
+            result["max_per_second"] = sandbox.stats()["max_per_second"]
+            runs[rate].append(result)
+        steady = median([r["steady"] for r in runs[rate]])
+        most = max(r["max_per_second"] for r in runs[rate])
+        worst_error = max(worst_error, abs(steady / rate - 1))
+        worst_excess = max(worst_excess, most - int(rate))
+        table.rows.append(
+            [
+                fmt(rate),
+                fmt(count),
+                fmt(steady, 1),
+                f"{steady / rate:.3f}",
+                fmt(median([r["plain"] for r in runs[rate]]), 1),
+                str(most),
+                fmt(rate),
+            ]
+        )
+    section = Section(KEY, TITLE, intro=__doc__.split("\n\n")[1].replace("\n", " "), tables=[table])
+    section.targets.append(
+        Target(
+            "Achieved rate",
+            "within 5% of the requested rate",
+            f"largest deviation {worst_error * 100:.1f}%",
+            worst_error <= 0.05,
+        )
+    )
+    section.targets.append(
+        Target(
+            "One-second windows",
+            "no one-second window above the limit",
+            "never above" if worst_excess <= 0 else f"{worst_excess} over the limit at worst",
+            worst_excess <= 0,
+        )
+    )
+    section.data = {"runs": runs}
+    section.seconds = time.perf_counter() - started
+    return section
