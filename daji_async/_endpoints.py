@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from .models.common import Page
+from .models.orders import CreatedOrder, OrderDetail, OrderPreview, PayResult, PayUrlAnswer, TradeAnswer
 from .models.products import (
     Category,
     FreightEstimate,
@@ -113,8 +114,94 @@ CATEGORY_GET = Endpoint(
     summary="A category and its children (0 is the root)",
 )
 
+
+# Orders and payment: DAJI's paths for these are not public. They follow the service's naming
+# (its Taobao side has /taobao/purchase/order/{render,create,asyn/cancel,query}; a third-party
+# map names /alibaba/trade/order/preview and .../confirmReceipt), so confirmed=False: correct
+# them with DajiClient(endpoint_paths={...}) without waiting for a release.
+ORDER_PREVIEW = Endpoint(
+    "orders.preview",
+    "POST",
+    "/alibaba/trade/order/preview",
+    OrderPreview,
+    body="json",
+    confirmed=False,
+    summary="Price an order before creating it (1688 alibaba.createOrder.preview)",
+)
+ORDER_CREATE = Endpoint(
+    "orders.create",
+    "POST",
+    "/alibaba/trade/order/create",
+    CreatedOrder,
+    body="json",
+    safe=False,
+    confirmed=False,
+    summary="Create an order (1688 alibaba.trade.createCrossOrder); never retried",
+)
+ORDER_CANCEL = Endpoint(
+    "orders.cancel",
+    "POST",
+    "/alibaba/trade/order/cancel",
+    TradeAnswer,
+    body="json",
+    safe=False,
+    confirmed=False,
+    summary="Cancel an unpaid order (1688 alibaba.trade.cancel); never retried",
+)
+ORDER_GET = Endpoint(
+    "orders.get",
+    "POST",
+    "/alibaba/trade/order/query",
+    OrderDetail,
+    body="json",
+    confirmed=False,
+    summary="An order's details, buyer's view (1688 alibaba.trade.get.buyerView)",
+)
+ORDER_CONFIRM_RECEIPT = Endpoint(
+    "orders.confirm_receipt",
+    "POST",
+    "/alibaba/trade/order/confirmReceipt",
+    TradeAnswer,
+    body="json",
+    confirmed=False,
+    summary="Confirm receipt of an order's entries (1688 trade.receivegoods.confirm)",
+)
+PAYMENT_LINKS = Endpoint(
+    "payments.links",
+    "GET",
+    "/alibaba/trade/pay/url",
+    PayUrlAnswer,
+    confirmed=False,
+    summary="Cashier links for up to 100 orders (1688 alibaba.alipay.url.get)",
+)
+PAYMENT_PAY = Endpoint(
+    "payments.pay",
+    "POST",
+    "/alibaba/trade/pay/protocolPay",
+    PayResult,
+    body="json",
+    safe=False,
+    confirmed=False,
+    summary="Password-free payment of an order (1688 protocolPay.preparePay); never retried",
+)
+
 #: Every endpoint the SDK wraps, by name.
 ENDPOINTS: dict[str, Endpoint[Any]] = {
     e.name: e
-    for e in (KEYWORD_SEARCH, IMAGE_SEARCH, SHOP_SEARCH, PRODUCT_DETAIL, UPLOAD_IMAGE, FREIGHT_ESTIMATE, CATEGORY_GET)
+    for e in (
+        KEYWORD_SEARCH,
+        IMAGE_SEARCH,
+        SHOP_SEARCH,
+        PRODUCT_DETAIL,
+        UPLOAD_IMAGE,
+        FREIGHT_ESTIMATE,
+        CATEGORY_GET,
+        ORDER_PREVIEW,
+        ORDER_CREATE,
+        ORDER_CANCEL,
+        ORDER_GET,
+        ORDER_CONFIRM_RECEIPT,
+        PAYMENT_LINKS,
+        PAYMENT_PAY,
+    )
 }

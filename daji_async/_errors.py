@@ -5,15 +5,21 @@ Everything the SDK raises on purpose derives from :class:`DajiError`::
     DajiError
     ├── ConfigError                 missing/invalid configuration
     ├── APIConnectionError          network failure, connection reset, DNS
-    │   └── APITimeoutError
+    │   ├── APITimeoutError
+    │   └── OutcomeUnknownError     create or pay got no readable answer: it may have taken effect
+    │       ├── OrderOutcomeUnknownError    .out_order_id: look the order up before creating again
+    │       └── PaymentOutcomeUnknownError  .order_id: check the order's status before paying again
     ├── APIError                    the service answered with an error; .status, .code, .message, .trace_id
     │   ├── BadRequestError         HTTP 400, or envelope code for bad parameters / bad signature
     │   ├── AuthenticationError     HTTP 401/403, app not activated
     │   ├── NotFoundError           HTTP 404
     │   ├── RateLimitError          HTTP 429; .retry_after seconds or None
-    │   └── ServerError             HTTP 5xx
+    │   ├── ServerError             HTTP 5xx
+    │   └── TradeError              1688 refused a trade call: .code such as "ORDER_STATUS_ERROR"
     ├── ResponseDecodeError         a body that is not the documented JSON (truncated, HTML, wrong shape)
-    └── PaginationError             the service's paging contradicts itself
+    ├── PaginationError             the service's paging contradicts itself
+    └── InvalidMessageError         a pushed order message that is malformed (also a ValueError)
+        └── MessageSignatureError   ... or unsigned, or signed with another secret
 
 Messages and ``repr`` never contain the app secret or a request signature: requests are
 identified by method and path (the query string, which carries ``sign``, is never shown).
@@ -31,11 +37,17 @@ __all__ = [
     "BadRequestError",
     "ConfigError",
     "DajiError",
+    "InvalidMessageError",
+    "MessageSignatureError",
     "NotFoundError",
+    "OrderOutcomeUnknownError",
+    "OutcomeUnknownError",
     "PaginationError",
+    "PaymentOutcomeUnknownError",
     "RateLimitError",
     "ResponseDecodeError",
     "ServerError",
+    "TradeError",
 ]
 
 
@@ -175,3 +187,98 @@ class PaginationError(DajiError):
         super().__init__(message)
         self.message = message
         self.next_page = next_page
+
+
+# --------------------------------------------------------------------------- orders, payment, messages
+
+
+class OutcomeUnknownError(APIConnectionError):
+    """A call that spends or commits (create, pay) got no readable answer.
+
+    The request may have reached the service and taken effect, or not: a timeout, a lost
+    connection or a garbled body says nothing either way. Such calls are never retried; find
+    out what happened (``orders.get``) before repeating it. ``timed_out`` tells a timeout from
+    a lost connection.
+    """
+
+    def __init__(
+        self, message: str, *, method: str = "", path: str = "", attempts: int = 1, timed_out: bool = False
+    ) -> None:
+        super().__init__(message, method=method, path=path, attempts=attempts)
+        self.timed_out = timed_out
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # keyword-only constructors need help to pickle (multiprocessing, caches)
+        return (_rebuild_outcome_unknown, (type(self), self.message, self.__dict__.copy()))
+
+
+def _rebuild_outcome_unknown(
+    cls: type[OutcomeUnknownError], message: str, state: dict[str, object]
+) -> OutcomeUnknownError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
+
+
+class OrderOutcomeUnknownError(OutcomeUnknownError):
+    """``orders.create`` got no readable answer: the order may or may not exist.
+
+    ``out_order_id`` is the id the request carried (generated when you gave none). Look the
+    order up with ``orders.get(out_order_id=...)``, or create again with the **same**
+    ``out_order_id``, never with a new one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        out_order_id: str,
+        method: str = "",
+        path: str = "",
+        attempts: int = 1,
+        timed_out: bool = False,
+    ) -> None:
+        super().__init__(message, method=method, path=path, attempts=attempts, timed_out=timed_out)
+        self.out_order_id = out_order_id
+
+
+class PaymentOutcomeUnknownError(OutcomeUnknownError):
+    """``payments.pay`` got no readable answer: the order may or may not have been paid.
+
+    Check the order's status (``orders.get(order_id)``) before paying again: ``waitbuyerpay``
+    means unpaid; any later status means the money has gone. ``op_request_id`` is the pay
+    request's id.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        order_id: int,
+        op_request_id: str | None = None,
+        method: str = "",
+        path: str = "",
+        attempts: int = 1,
+        timed_out: bool = False,
+    ) -> None:
+        super().__init__(message, method=method, path=path, attempts=attempts, timed_out=timed_out)
+        self.order_id = order_id
+        self.op_request_id = op_request_id
+
+
+class TradeError(APIError):
+    """The service answered, and 1688 refused the trade call.
+
+    ``code`` is 1688's error code: ``ORDER_STATUS_ERROR`` (e.g. cancelling a paid order),
+    ``ORDER_NOT_EXIST``, ``CLOSE_ORDER_TOO_FAST`` (cancel within 10 s of creation), ``400_3``
+    (no permission)...; ``message`` its explanation. ``status`` is the HTTP status (200).
+    """
+
+
+class InvalidMessageError(DajiError, ValueError):
+    """A pushed order message that cannot be read: no ``message`` field, not JSON, wrong shape."""
+
+
+class MessageSignatureError(InvalidMessageError):
+    """A pushed order message without ``_aop_signature``, or signed with another secret."""

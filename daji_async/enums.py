@@ -29,10 +29,14 @@ __all__ = [
     "Country",
     "Filter",
     "OfferIdentity",
+    "OrderFlow",
+    "OrderStatus",
+    "PayChannel",
     "SellerIdentity",
     "Sort",
     "SortOrder",
     "StrEnum",
+    "TradeType",
 ]
 
 
@@ -134,3 +138,51 @@ class CancelReason(StrEnum):
     BUYER_CANCEL = "buyerCancel"
     SELLER_GOODS_LACK = "sellerGoodsLack"
     OTHER = "other"
+
+
+class OrderStatus(StrEnum):
+    """An order's status (``OrderBaseInfo.status``, ``OrderMessageData.current_status``).
+
+    A bought order moves ``WAIT_BUYER_PAY`` -> (pay) ``WAIT_SELLER_SEND`` -> (the seller
+    ships) ``WAIT_BUYER_RECEIVE`` -> (confirm receipt) ``CONFIRM_GOODS`` -> ``SUCCESS``. Only
+    ``WAIT_BUYER_PAY`` orders can be cancelled (``CANCEL``); ``TERMINATED`` ends a trade that
+    was paid.
+    """
+
+    WAIT_BUYER_PAY = "waitbuyerpay"
+    WAIT_SELLER_SEND = "waitsellersend"
+    WAIT_BUYER_RECEIVE = "waitbuyerreceive"
+    CONFIRM_GOODS = "confirm_goods"
+    SUCCESS = "success"
+    CANCEL = "cancel"
+    TERMINATED = "terminated"
+
+
+class OrderFlow(StrEnum):
+    """How an order is placed (``flow`` of preview and create); empty lets 1688 choose."""
+
+    GENERAL = "general"
+    FENXIAO = "fenxiao"
+    PAIRED = "paired"
+    REPURCHASE = "repurchase"
+    BOUTIQUE_FENXIAO = "boutiquefenxiao"
+    BOUTIQUE_PIFA = "boutiquepifa"
+    SALEPROXY = "saleproxy"
+
+
+class TradeType(StrEnum):
+    """How an order is paid (``trade_type`` of create); take it from the preview's
+    ``trade_mode_name_list``."""
+
+    ASSURE_TRADE = "assureTrade"
+    ALIPAY = "alipay"
+    PERIOD = "period"
+    CREDIT_BUY = "creditBuy"
+    BANK = "bank"
+
+
+class PayChannel(StrEnum):
+    """Channel of a password-free payment (``payments.pay(pay_channel=...)``)."""
+
+    ALIPAY = "alipay"
+    SHEGOU = "shegou"

@@ -794,6 +794,9 @@ def create_app(state: SandboxState | None = None) -> web.Application:
     app[STATE_KEY] = state
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)
+    from ._orders import add_order_routes  # _orders imports this module: import late
+
+    add_order_routes(app)
     app.router.add_post(CONTROL_PREFIX + "/reset", control_reset)
     app.router.add_route("*", CONTROL_PREFIX + "/faults", control_faults)
     app.router.add_get(CONTROL_PREFIX + "/stats", control_stats)
