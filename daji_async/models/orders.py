@@ -180,8 +180,9 @@ class TradeAnswer(msgspec.Struct, rename="camel"):
     """1688's own verdict inside a trade answer.
 
     1688 spells its error fields differently per API (``errorMsg``, ``errorMessage``,
-    ``erroMsg``, ``errorInfo``...); :attr:`error_text` reads whichever is set. The SDK raises
-    :class:`~daji_async.TradeError` when ``success`` is false.
+    ``erroMsg``, ``errorInfo``...); :attr:`error_text` reads whichever is set. Some answers
+    nest the verdict in ``result`` (confirm receipt, pay); the SDK reads every layer and
+    raises :class:`~daji_async.TradeError` when one says ``success`` is false.
     """
 
     success: Union[bool, None] = None
@@ -192,6 +193,7 @@ class TradeAnswer(msgspec.Struct, rename="camel"):
     error_message: Union[str, None] = None
     erro_msg: Union[str, None] = None
     error_info: Union[str, None] = None
+    result: Union[TradeAnswer, None] = None
 
     @property
     def error_text(self) -> str | None:

@@ -20,6 +20,11 @@ Controls (no auth, under ``/_sandbox/orders``):
 - ``POST /_sandbox/orders/webhook`` ``{"url": ...}``: where messages go (null: nowhere).
 - ``POST /_sandbox/orders/redeliver`` ``{"msgId": ...}``: push a message again (a duplicate
   delivery); without ``msgId``, every message so far.
+- ``POST /_sandbox/orders/lose-answer`` ``{"path": ..., "kind": "reset"|"latency", "seconds": 1,
+  "times": 1}``: act on the next call to ``path``, then lose its answer (see
+  :meth:`OrderStore.lose_answer`). The generic faults strike *before* the sandbox reads a
+  request; this one strikes *after* the order changed, the case where money moved and the
+  caller cannot know.
 
 Business errors come back as 1688 does: HTTP 200, envelope code 200, and ``data`` with
 ``success: false`` and ``errorCode`` (``ORDER_STATUS_ERROR``, ``ORDER_NOT_EXIST``,
@@ -34,7 +39,7 @@ import datetime as _dt
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import msgspec
@@ -50,7 +55,7 @@ from .._endpoints import (
     PAYMENT_PAY,
 )
 from ..messages import MESSAGE_FIELD, SIGNATURE_FIELD, Topic, message_signature
-from ._app import CONTROL_PREFIX, STATE_KEY, BadParams, Params, detail_json, ok, params_of
+from ._app import CONTROL_PREFIX, STATE_KEY, BadParams, Params, _Dropped, detail_json, ok, params_of
 from ._catalogue import Offer
 from ._state import SandboxState
 
@@ -176,6 +181,21 @@ class SentMessage:
 
 
 @dataclass
+class LostAnswer:
+    """Lose the answers of ``times`` calls to ``path`` after acting on them.
+
+    ``reset`` closes the connection instead of answering; ``latency`` answers after
+    ``seconds`` (a client with a shorter timeout gives up first).
+    """
+
+    path: str
+    kind: Literal["reset", "latency"] = "reset"
+    seconds: float = 1.0
+    times: int | None = 1
+    hits: int = 0
+
+
+@dataclass
 class OrderStore:
     """Every order, payment and message of one sandbox (until reset).
 
@@ -190,7 +210,22 @@ class OrderStore:
     messages: list[SentMessage] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     cancel_min_age: float = 0.0
+    lost_answers: list[LostAnswer] = field(default_factory=list)
     next_order: int = 1
+
+    def lose_answer(
+        self, path: str, kind: Literal["reset", "latency"] = "reset", *, seconds: float = 1.0, times: int | None = 1
+    ) -> LostAnswer:
+        """Act on the next call(s) to ``path`` (create, pay...), then lose the answer.
+
+        ``store.lose_answer("/alibaba/trade/pay/protocolPay", "latency", seconds=0.5)``: the
+        order is paid, and a client with a shorter timeout never hears of it.
+        """
+        if kind not in ("reset", "latency"):
+            raise ValueError(f"kind must be 'reset' or 'latency', got {kind!r}")
+        lost = LostAnswer(path, kind, seconds, times)
+        self.lost_answers.append(lost)
+        return lost
 
     def new_order_id(self) -> int:
         order_id = 3_180_000_000_000_000_000 + self.next_order * 7919
@@ -317,6 +352,21 @@ def _emit(request: web.Request, store: OrderStore, order: SandboxOrder, topic: T
 
 def _seller_member_id(seller: int) -> str:
     return f"b2b-{2200000000000 + seller}"
+
+
+async def _answer(request: web.Request, store: OrderStore, body: dict[str, Any]) -> web.Response:
+    """Answer an order call, unless a lost answer was asked for (after acting on the call)."""
+    for lost in store.lost_answers:
+        if lost.path != request.path or (lost.times is not None and lost.hits >= lost.times):
+            continue
+        lost.hits += 1
+        if lost.kind == "latency":
+            await asyncio.sleep(lost.seconds)
+            break
+        if request.transport is not None:
+            request.transport.close()
+        raise _Dropped
+    return ok(_encode(body))
 
 
 # --------------------------------------------------------------------------- parameters
@@ -463,6 +513,7 @@ def _find(store: OrderStore, params: Params, name: str = "orderId") -> SandboxOr
 
 async def preview(request: web.Request) -> web.Response:
     state, params = request.app[STATE_KEY], params_of(request)
+    store = orders_store(state)
     _address(params)
     lines = _cargo(state, params)
     flow = _flow(params) or "general"
@@ -495,7 +546,7 @@ async def preview(request: web.Request) -> web.Response:
                 "shopPromotionList": [],
             }
         )
-    return ok(_encode({"success": True, "orderPreviewResuslt": results}))
+    return await _answer(request, store, {"success": True, "orderPreviewResuslt": results})
 
 
 async def create(request: web.Request) -> web.Response:
@@ -504,7 +555,7 @@ async def create(request: web.Request) -> web.Response:
     out_id = params.text("outOrderId")
     if out_id is not None and out_id in store.by_out_id:
         # the same outOrderId is the same order: answer as the first time, create nothing
-        return ok(_encode(store.orders[store.by_out_id[out_id]].create_answer))
+        return await _answer(request, store, store.orders[store.by_out_id[out_id]].create_answer)
     address = _address(params)
     lines = _cargo(state, params)
     flow = _flow(params) or "general"
@@ -552,7 +603,7 @@ async def create(request: web.Request) -> web.Response:
     if out_id is not None:
         store.by_out_id[out_id] = order.order_id
     _emit(request, store, order, Topic.ORDER_BUYER_VIEW_BUYER_MAKE)
-    return ok(_encode(order.create_answer))
+    return await _answer(request, store, order.create_answer)
 
 
 async def cancel(request: web.Request) -> web.Response:
@@ -565,7 +616,7 @@ async def cancel(request: web.Request) -> web.Response:
         raise BadParams(f"cancelReason格式不正确 (cancelReason must be one of {', '.join(CANCEL_REASONS)})")
     order = _find(store, params, "tradeID")
     if order is None:
-        return ok(_encode(_failure(ORDER_NOT_EXIST, "订单不存在 (no such order)")))
+        return await _answer(request, store, _failure(ORDER_NOT_EXIST, "订单不存在 (no such order)"))
     if order.status != "waitbuyerpay":
         return ok(
             _encode(
@@ -576,12 +627,14 @@ async def cancel(request: web.Request) -> web.Response:
             )
         )
     if time.monotonic() - order.created < store.cancel_min_age:
-        return ok(_encode(_failure("CLOSE_ORDER_TOO_FAST", "关闭订单太快 (cancel within 10 s of creation)")))
+        return await _answer(
+            request, store, _failure("CLOSE_ORDER_TOO_FAST", "关闭订单太快 (cancel within 10 s of creation)")
+        )
     order.set_status("cancel")
     order.close_reason = reason
     order.close_remark = params.text("remark")
     _emit(request, store, order, Topic.ORDER_BUYER_VIEW_ORDER_BUYER_CLOSE)
-    return ok(_encode({"success": True}))
+    return await _answer(request, store, {"success": True})
 
 
 def order_view(order: SandboxOrder) -> dict[str, Any]:
@@ -685,10 +738,11 @@ async def get(request: web.Request) -> web.Response:
     state, params = request.app[STATE_KEY], params_of(request)
     if params.text("webSite", required=True) != "1688":
         raise BadParams("webSite格式不正确 (webSite must be 1688)")
-    order = _find(orders_store(state), params)
+    store = orders_store(state)
+    order = _find(store, params)
     if order is None:
-        return ok(_encode(_failure(ORDER_NOT_EXIST, "订单不存在 (no such order)")))
-    return ok(_encode({"success": True, "result": order_view(order)}))
+        return await _answer(request, store, _failure(ORDER_NOT_EXIST, "订单不存在 (no such order)"))
+    return await _answer(request, store, {"success": True, "result": order_view(order)})
 
 
 def _id_list(params: Params, name: str) -> list[int]:
@@ -717,7 +771,9 @@ async def confirm_receipt(request: web.Request) -> web.Response:
     store = orders_store(state)
     order = _find(store, params)
     if order is None:
-        return ok(_encode({"result": _failure(ORDER_NOT_EXIST, "订单不存在 (no such order)", key="errorInfo")}))
+        return await _answer(
+            request, store, {"result": _failure(ORDER_NOT_EXIST, "订单不存在 (no such order)", key="errorInfo")}
+        )
     entry_ids = _id_list(params, "orderEntryIds")
     entries = {e.entry_id: e for e in order.entries}
     unknown = [e for e in entry_ids if e not in entries]
@@ -725,7 +781,7 @@ async def confirm_receipt(request: web.Request) -> web.Response:
         raise BadParams(f"orderEntryIds不正确 (order {order.order_id} has no entries {unknown})")
     if order.status != "waitbuyerreceive":
         message = f"订单状态不允许确认收货 (only shipped orders can be confirmed; this one is {order.status})"
-        return ok(_encode({"result": _failure(ORDER_STATUS_ERROR, message, key="errorInfo")}))
+        return await _answer(request, store, {"result": _failure(ORDER_STATUS_ERROR, message, key="errorInfo")})
     for entry_id in entry_ids:
         entries[entry_id].confirmed = True
     if all(e.confirmed for e in order.entries):
@@ -735,7 +791,7 @@ async def confirm_receipt(request: web.Request) -> web.Response:
         order.complete_time = _now_1688()
         order.set_status("success")
         _emit(request, store, order, Topic.ORDER_BUYER_VIEW_ORDER_SUCCESS)
-    return ok(_encode({"result": {"success": True}}))
+    return await _answer(request, store, {"result": {"success": True}})
 
 
 async def payment_links(request: web.Request) -> web.Response:
@@ -753,12 +809,12 @@ async def payment_links(request: web.Request) -> web.Response:
             "erroMsg": "没有可支付的订单 (no order in the list can be paid)",
             "payFailureOrderList": refused,
         }
-        return ok(_encode(answer))
+        return await _answer(request, store, answer)
     if len(payable) == 1:
         url = f"https://trade.sandbox.invalid/order/cashier.htm?orderId={payable[0]}"
     else:
         url = "https://cashier.alipay.sandbox.invalid/batch?orderIds=" + ",".join(map(str, payable))
-    return ok(_encode({"success": True, "payUrl": url, "payFailureOrderList": refused}))
+    return await _answer(request, store, {"success": True, "payUrl": url, "payFailureOrderList": refused})
 
 
 async def pay(request: web.Request) -> web.Response:
@@ -767,24 +823,28 @@ async def pay(request: web.Request) -> web.Response:
     request_id = params.text("opRequestId")
     if request_id is not None and request_id in store.pay_answers:
         # the same opRequestId is the same payment: answer as the first time, pay nothing
-        return ok(_encode(store.pay_answers[request_id]))
+        return await _answer(request, store, store.pay_answers[request_id])
     channel = params.text("payChannel") or "alipay"
     if channel not in PAY_CHANNELS:
         raise BadParams(f"payChannel格式不正确 (payChannel must be one of {', '.join(PAY_CHANNELS)})")
     amount = params.integer("payAmount", low=1)
     order = _find(store, params)
 
-    def refuse(code: str, message: str) -> web.Response:
-        return ok(_encode({"result": {"success": False, "code": code, "message": message}}))
+    async def refuse(code: str, message: str) -> web.Response:
+        return await _answer(request, store, {"result": {"success": False, "code": code, "message": message}})
 
     if order is None:
-        return refuse(ORDER_NOT_EXIST, "订单不存在 (no such order)")
+        return await refuse(ORDER_NOT_EXIST, "订单不存在 (no such order)")
     if order.status != "waitbuyerpay":
-        return refuse(ORDER_STATUS_ERROR, f"订单状态不是待付款 (the order is {order.status}, not waitbuyerpay)")
+        return await refuse(ORDER_STATUS_ERROR, f"订单状态不是待付款 (the order is {order.status}, not waitbuyerpay)")
     if amount is not None and amount != order.total_fen:
-        return refuse("PAY_AMOUNT_MISMATCH", f"支付金额不正确 (the order costs {order.total_fen} fen, not {amount})")
+        return await refuse(
+            "PAY_AMOUNT_MISMATCH", f"支付金额不正确 (the order costs {order.total_fen} fen, not {amount})"
+        )
     if order.total_fen > PAY_CHANNELS[channel]:
-        return refuse("PAY_AMOUNT_LIMIT", f"超过支付渠道限额 ({channel} pays at most {PAY_CHANNELS[channel]} fen)")
+        return await refuse(
+            "PAY_AMOUNT_LIMIT", f"超过支付渠道限额 ({channel} pays at most {PAY_CHANNELS[channel]} fen)"
+        )
     order.pay_time = _now_1688()
     order.pay_channel = channel
     order.set_status("waitsellersend")
@@ -802,7 +862,7 @@ async def pay(request: web.Request) -> web.Response:
     if request_id is not None:
         store.pay_answers[request_id] = answer
     _emit(request, store, order, Topic.ORDER_BUYER_VIEW_ORDER_PAY)
-    return ok(_encode(answer))
+    return await _answer(request, store, answer)
 
 
 # --------------------------------------------------------------------------- controls
@@ -854,6 +914,21 @@ async def control_redeliver(request: web.Request) -> web.Response:
     return web.json_response({"redelivered": [m.msg_id for m in chosen]})
 
 
+async def control_lose_answer(request: web.Request) -> web.Response:
+    store = orders_store(request.app[STATE_KEY])
+    body = await request.json()
+    try:
+        lost = store.lose_answer(
+            str(body["path"]),
+            body.get("kind", "reset"),
+            seconds=float(body.get("seconds", 1.0)),
+            times=body.get("times", 1),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return web.json_response({"error": f"expected {{path, kind, seconds, times}}: {exc}"}, status=400)
+    return web.json_response({"path": lost.path, "kind": lost.kind, "seconds": lost.seconds, "times": lost.times})
+
+
 def add_order_routes(app: web.Application) -> None:
     """Serve the order endpoints (at the SDK's default paths) and their controls on ``app``."""
     pusher = Pusher(app[STATE_KEY])
@@ -872,6 +947,7 @@ def add_order_routes(app: web.Application) -> None:
     app.router.add_get(base, control_orders)
     app.router.add_post(base + "/webhook", control_webhook)
     app.router.add_post(base + "/redeliver", control_redeliver)
+    app.router.add_post(base + "/lose-answer", control_lose_answer)
     app.router.add_post(base + "/{order_id}/send", control_send)
 
     async def close_pusher(_: web.Application) -> None:
