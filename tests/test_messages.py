@@ -1,0 +1,429 @@
+"""Order messages: the AOP signature, parsing, and the receiver over loopback (verification,
+quick answers, deduplication, bounded concurrency, failing callbacks, the stream form), fed
+by hand and by the sandbox's signed pushes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import msgspec
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from daji_async import Address, CargoLine, ConfigError, DajiClient, InvalidMessageError, MessageSignatureError
+from daji_async.messages import (
+    ORDER_TOPICS,
+    Message,
+    MessageReceiver,
+    OrderMessageData,
+    Topic,
+    aop_signature,
+    message_signature,
+    parse_message,
+    read_push,
+    verify_signature,
+)
+from daji_async.sandbox import SandboxServer
+
+SECRET = "sandbox-app-secret"
+
+
+def message_text(msg_id: int, topic: str = "ORDER_BUYER_VIEW_ORDER_PAY", **data: Any) -> str:
+    body = {
+        "msgId": msg_id,
+        "gmtBorn": 1_700_000_000_000,
+        "type": topic,
+        "userInfo": "b2b-221000000000",
+        "data": {"orderId": 3180000000000007919, "currentStatus": "waitsellersend", **data},
+    }
+    return msgspec.json.encode(body).decode()
+
+
+def push_form(msg_id: int, secret: str = SECRET, **data: Any) -> dict[str, str]:
+    text = message_text(msg_id, **data)
+    return {"message": text, "_aop_signature": message_signature(text, secret)}
+
+
+# --------------------------------------------------------------------------- signature and parsing
+
+
+def test_official_aop_vector() -> None:
+    signature = aop_signature("param2/1/system/currentTime/1000000", {"b": "2", "a": "1"}, "test123")
+    assert signature == "33E54F4F7B989E3E0E912D3FBD2F1A03CA7CCE88"
+
+
+def test_message_signature_is_hmac_sha1_of_message_field() -> None:
+    import hashlib
+    import hmac
+
+    text = message_text(1)
+    expected = hmac.new(SECRET.encode(), ("message" + text).encode(), hashlib.sha1).hexdigest().upper()
+    assert message_signature(text, SECRET) == expected
+    assert verify_signature(text, expected, SECRET)
+    assert verify_signature(text, expected.lower(), SECRET)  # hex case does not matter
+    assert not verify_signature(text, expected, "another-secret")
+    assert not verify_signature(text.replace("waitsellersend", "success"), expected, SECRET)  # tampered
+    assert not verify_signature(text, "", SECRET)
+    assert not verify_signature(text, None, SECRET)
+    assert not verify_signature(text, "签名" * 20, SECRET)  # non-ASCII: refused, no exception
+
+
+def test_parse_order_message() -> None:
+    message = parse_message(message_text(77, buyerMemberId="b2b-1", msgSendTime="2024-01-02 03:04:05"))
+    assert message.msg_id == 77
+    assert message.topic is Topic.ORDER_BUYER_VIEW_ORDER_PAY
+    assert message.topic in ORDER_TOPICS
+    assert isinstance(message.data, OrderMessageData)
+    assert message.order is not None
+    assert (message.order.order_id, message.order.current_status) == (3180000000000007919, "waitsellersend")
+    assert message.order.buyer_member_id == "b2b-1"
+    assert message.born.year == 2023
+    assert message.raw == message_text(77, buyerMemberId="b2b-1", msgSendTime="2024-01-02 03:04:05")
+
+
+def test_parse_other_topics() -> None:
+    inventory = parse_message(
+        b'{"msgId":"9","gmtBorn":1,"type":"PRODUCT_INVENTORY_CHANGE","data":{"offerId":1,"skuId":2,"quantity":5}}'
+    )
+    assert inventory.msg_id == 9
+    assert inventory.topic is Topic.PRODUCT_INVENTORY_CHANGE
+    assert inventory.order is None
+    assert inventory.data == {"offerId": 1, "skuId": 2, "quantity": 5}
+    future = parse_message('{"msgId":10,"gmtBorn":1,"type":"SOME_NEW_TOPIC","data":"{\\"a\\":1}","extraInfo":"x"}')
+    assert future.topic == "SOME_NEW_TOPIC"
+    assert not isinstance(future.topic, Topic)
+    assert future.data == {"a": 1}  # data sent as a JSON string
+    assert future.extra_info == "x"
+    empty = parse_message('{"msgId":11,"type":"ORDER_BATCH_PAY"}')
+    assert (empty.data, empty.gmt_born) == (None, 0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        '{"type":"ORDER_BUYER_VIEW_ORDER_PAY"}',  # no msgId
+        '{"msgId":"abc","type":"X"}',
+        '{"msgId":1,"type":"ORDER_BUYER_VIEW_ORDER_PAY","data":{"currentStatus":"x"}}',  # no orderId
+        '{"msgId":1,"type":"X","data":[1,2]}',
+    ],
+)
+def test_parse_rejects_what_is_not_a_message(text: str) -> None:
+    with pytest.raises(InvalidMessageError):
+        parse_message(text)
+    with pytest.raises(ValueError):  # InvalidMessageError is a ValueError too
+        parse_message(text)
+
+
+def test_read_push_verifies_before_parsing() -> None:
+    assert read_push(push_form(1), SECRET).msg_id == 1
+    with pytest.raises(MessageSignatureError, match="unsigned"):
+        read_push({"message": message_text(1)}, SECRET)
+    with pytest.raises(MessageSignatureError, match="does not match"):
+        read_push(push_form(1, secret="forger"), SECRET)
+    with pytest.raises(InvalidMessageError, match="no 'message'"):
+        read_push({"_aop_signature": "AB"}, SECRET)
+    # a forged body with a signature copied from a genuine message
+    genuine = push_form(1)
+    with pytest.raises(MessageSignatureError):
+        read_push({**genuine, "message": message_text(1, currentStatus="success")}, SECRET)
+
+
+def test_receiver_needs_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DAJI_APP_SECRET", raising=False)
+    with pytest.raises(ConfigError, match="DAJI_APP_SECRET"):
+        MessageReceiver()
+    monkeypatch.setenv("DAJI_APP_SECRET", SECRET)
+    assert MessageReceiver().closed is False
+    with pytest.raises(ValueError, match="concurrency"):
+        MessageReceiver(app_secret=SECRET, concurrency=0)
+
+
+# --------------------------------------------------------------------------- the receiver over HTTP
+
+
+Serve = Callable[[MessageReceiver], Awaitable[str]]
+
+
+@pytest_asyncio.fixture
+async def serve() -> AsyncIterator[Serve]:
+    """Serve receivers on loopback (as sub-applications, as users mount them); yields their URLs."""
+    runners: list[web.AppRunner] = []
+
+    async def start(receiver: MessageReceiver) -> str:
+        app = web.Application()
+        app.add_subapp("/1688/messages", receiver.app())
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return f"http://127.0.0.1:{port}/1688/messages"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+async def post(url: str, form: dict[str, str]) -> int:
+    async with aiohttp.ClientSession() as session, session.post(url, data=form) as response:
+        await response.read()
+        return response.status
+
+
+class Recorder:
+    """A callback that records messages, and can be held or made to fail."""
+
+    def __init__(self, fail_on: set[int] | None = None) -> None:
+        self.seen: list[int] = []
+        self.running = 0
+        self.most_running = 0
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.fail_on = fail_on or set()
+
+    async def __call__(self, message: Message) -> None:
+        self.running += 1
+        self.most_running = max(self.most_running, self.running)
+        try:
+            await self.gate.wait()
+            self.seen.append(message.msg_id)
+            if message.msg_id in self.fail_on:
+                raise RuntimeError(f"cannot handle {message.msg_id}")
+        finally:
+            self.running -= 1
+
+
+async def test_verified_messages_reach_the_callback_forged_ones_do_not(serve: Serve) -> None:
+    recorder = Recorder()
+    receiver = MessageReceiver(recorder, app_secret=SECRET)
+    url = await serve(receiver)
+    assert await post(url, push_form(1)) == 200
+    assert await post(url, push_form(2, secret="forger")) == 403
+    assert await post(url, {"message": message_text(3)}) == 403  # unsigned
+    garbage = "{not json"
+    assert await post(url, {"message": garbage, "_aop_signature": message_signature(garbage, SECRET)}) == 400
+    assert await post(url, {}) == 400
+    await receiver.join()
+    assert recorder.seen == [1]
+    assert (receiver.stats.accepted, receiver.stats.rejected, receiver.stats.processed) == (1, 4, 1)
+
+
+async def test_duplicate_delivery_is_handled_once(serve: Serve) -> None:
+    recorder = Recorder()
+    receiver = MessageReceiver(recorder, app_secret=SECRET)
+    url = await serve(receiver)
+    form = push_form(5)
+    statuses = await asyncio.gather(*(post(url, form) for _ in range(5)))
+    assert statuses == [200] * 5  # the sender is told each time: no endless redelivery
+    await receiver.join()
+    assert recorder.seen == [5]
+    assert (receiver.stats.accepted, receiver.stats.duplicates) == (1, 4)
+
+
+async def test_failing_callback_is_logged_and_not_handed_over_twice(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    recorder = Recorder(fail_on={7})
+    receiver = MessageReceiver(recorder, app_secret=SECRET)
+    url = await serve(receiver)
+    with caplog.at_level(logging.ERROR, logger="daji_async.messages"):
+        assert await post(url, push_form(7)) == 200
+        await receiver.join()
+        assert await post(url, push_form(7)) == 200  # redelivered: a duplicate
+        assert await post(url, push_form(8)) == 200  # later messages still flow
+        await receiver.join()
+    assert recorder.seen == [7, 8]
+    assert (receiver.stats.failed, receiver.stats.processed, receiver.stats.duplicates) == (1, 1, 1)
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "7" in record.getMessage() and "not be handed over again" in record.getMessage()
+    assert record.exc_info is not None
+
+
+async def test_answers_quickly_with_bounded_concurrency(serve: Serve) -> None:
+    recorder = Recorder()
+    recorder.gate.clear()  # every callback blocks
+    receiver = MessageReceiver(recorder, app_secret=SECRET, concurrency=2)
+    url = await serve(receiver)
+    started = time.monotonic()
+    statuses = await asyncio.gather(*(post(url, push_form(100 + i)) for i in range(6)))
+    assert statuses == [200] * 6
+    assert time.monotonic() - started < 2.0  # answered although no callback has finished
+    await asyncio.sleep(0.05)
+    assert recorder.running == 2
+    assert receiver.pending == 6
+    recorder.gate.set()
+    await receiver.join()
+    assert sorted(recorder.seen) == [100 + i for i in range(6)]
+    assert recorder.most_running == 2
+
+
+async def test_busy_receiver_answers_503_and_takes_the_message_later(serve: Serve) -> None:
+    recorder = Recorder()
+    recorder.gate.clear()
+    receiver = MessageReceiver(recorder, app_secret=SECRET, concurrency=1, max_pending=1)
+    url = await serve(receiver)
+    assert await post(url, push_form(1)) == 200
+    assert await post(url, push_form(2)) == 503  # not remembered: the sender retries it later
+    recorder.gate.set()
+    await receiver.join()
+    assert await post(url, push_form(2)) == 200
+    await receiver.join()
+    assert recorder.seen == [1, 2]
+    assert receiver.stats.busy == 1
+
+
+async def test_close_finishes_accepted_messages_then_refuses(serve: Serve) -> None:
+    seen: list[int] = []
+
+    async def slow(message: Message) -> None:
+        await asyncio.sleep(0.05)
+        seen.append(message.msg_id)
+
+    receiver = MessageReceiver(slow, app_secret=SECRET, concurrency=2)
+    url = await serve(receiver)
+    for i in range(4):
+        assert await post(url, push_form(i + 1)) == 200
+    await receiver.close()
+    assert sorted(seen) == [1, 2, 3, 4]
+    assert await post(url, push_form(9)) == 503
+    await receiver.close()  # idempotent
+
+
+async def test_stream_form(serve: Serve) -> None:
+    receiver = MessageReceiver(app_secret=SECRET)
+    url = await serve(receiver)
+    for msg_id in (1, 2, 2, 3):
+        assert await post(url, push_form(msg_id)) == 200
+
+    async def consume() -> list[int]:
+        return [message.msg_id async for message in receiver]
+
+    consumer = asyncio.create_task(consume())
+    await receiver.join()
+    await receiver.close()
+    assert await asyncio.wait_for(consumer, 2) == [1, 2, 3]
+    assert receiver.stats.duplicates == 1
+    with pytest.raises(TypeError, match="callback"):
+        MessageReceiver(Recorder(), app_secret=SECRET).__aiter__()
+
+
+async def test_plain_handler_route(serve: Serve) -> None:
+    # the handler alone, on a route of the user's own application
+    recorder = Recorder()
+    receiver = MessageReceiver(recorder, app_secret=SECRET)
+    app = web.Application()
+    app.router.add_post("/hook", receiver.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        assert await post(f"http://127.0.0.1:{port}/hook", push_form(4)) == 200
+        await receiver.join()
+        assert recorder.seen == [4]
+    finally:
+        await receiver.close()
+        await runner.cleanup()
+
+
+# --------------------------------------------------------------------------- fed by the sandbox
+
+
+ADDRESS = Address(full_name="张三", mobile="13800000000", address="文一西路969号")
+
+
+async def create_order(client: DajiClient, sandbox: SandboxServer) -> int:
+    offer = next(o for o in sandbox.state.catalogue.offers if o.one_psale)
+    spec_id = (await client.products.detail(offer.offer_id)).product_sku_infos[0].spec_id
+    order = await client.orders.create(ADDRESS, [CargoLine(offer.offer_id, spec_id, 1)])
+    assert isinstance(order.order_id, int)
+    return order.order_id
+
+
+async def sandbox_control(sandbox: SandboxServer, path: str, json: Any = None) -> Any:
+    async with aiohttp.ClientSession() as session:
+        method = "GET" if json is None else "POST"
+        async with session.request(method, f"{sandbox.base_url}/_sandbox/orders{path}", json=json) as response:
+            assert response.status == 200
+            return await response.json()
+
+
+async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+async def test_sandbox_pushes_are_verified_and_redelivery_is_a_duplicate(
+    serve: Serve, daji_sandbox: SandboxServer, daji_client: DajiClient
+) -> None:
+    recorder = Recorder()
+    receiver = MessageReceiver(recorder, app_secret=daji_sandbox.app_secret)
+    url = await serve(receiver)
+    await sandbox_control(daji_sandbox, "/webhook", {"url": url})
+    order_id = await create_order(daji_client, daji_sandbox)
+    await until(lambda: receiver.stats.processed == 1)
+    [msg_id] = recorder.seen
+    snapshot = await sandbox_control(daji_sandbox, "")
+    assert snapshot["messages"][0]["msgId"] == msg_id
+    assert snapshot["messages"][0]["orderId"] == order_id
+    # the sandbox delivers the same message again, twice
+    for _ in range(2):
+        await sandbox_control(daji_sandbox, "/redeliver", {"msgId": msg_id})
+    await until(lambda: receiver.stats.duplicates == 2)
+    assert recorder.seen == [msg_id]
+
+
+async def test_sandbox_retries_a_failing_webhook(
+    serve: Serve, daji_sandbox: SandboxServer, daji_client: DajiClient
+) -> None:
+    recorder = Recorder()
+    receiver = MessageReceiver(recorder, app_secret=daji_sandbox.app_secret)
+    url = await serve(receiver)
+    failures = [500]
+
+    async def flaky(request: web.Request) -> web.StreamResponse:
+        if failures:
+            return web.Response(status=failures.pop())
+        return await receiver.handle(request)
+
+    app = web.Application()
+    app.router.add_post("/flaky", flaky)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        await sandbox_control(daji_sandbox, "/webhook", {"url": f"http://127.0.0.1:{port}/flaky"})
+        await create_order(daji_client, daji_sandbox)
+        await until(lambda: receiver.stats.processed == 1)
+        deliveries = (await sandbox_control(daji_sandbox, ""))["deliveries"]
+        assert [d.get("status") for d in deliveries] == [500, 200]
+    finally:
+        await runner.cleanup()
+    assert url  # the sub-application stays mounted too
+
+
+async def test_pushes_signed_with_another_secret_are_rejected(
+    serve: Serve, daji_sandbox: SandboxServer, daji_client: DajiClient
+) -> None:
+    recorder = Recorder()
+    receiver = MessageReceiver(recorder, app_secret="not-the-app-secret")
+    url = await serve(receiver)
+    await sandbox_control(daji_sandbox, "/webhook", {"url": url})
+    await create_order(daji_client, daji_sandbox)
+    await until(lambda: receiver.stats.rejected >= 1)
+    assert recorder.seen == []
+    deliveries = (await sandbox_control(daji_sandbox, ""))["deliveries"]
+    assert deliveries[0]["status"] == 403
