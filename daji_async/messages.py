@@ -502,6 +502,7 @@ class MessageReceiver:
     # ---------------------------------------------------------------- the stream
 
     def __aiter__(self) -> AsyncIterator[Message]:
+        """``async for message in receiver``: each new message once, until :meth:`close`."""
         if self._callback is not None:
             raise TypeError(
                 "this MessageReceiver hands messages to its callback; create one without a callback to iterate"

@@ -642,3 +642,15 @@ def test_outcome_unknown_errors_pickle() -> None:
     )
     err2 = OrderOutcomeUnknownError("create timed out", out_order_id="o")
     assert pickle.loads(pickle.dumps(err2)).out_order_id == "o"
+
+
+async def test_a_create_answer_without_order_id_is_an_unknown_outcome(daji_sandbox: SandboxServer) -> None:
+    # point create at a JSON endpoint that succeeds with other data: no order id to read
+    freight = "/alibaba/product/freightEstimate"
+    async with daji_sandbox.client(endpoint_paths={"orders.create": freight}) as client:
+        offer_id = one_psale_offers(daji_sandbox)[0]
+        line = await cargo_line(client, offer_id)
+        codes = {"offerId": offer_id, "toProvinceCode": "330000", "toCityCode": "330100", "toCountryCode": "330108"}
+        with pytest.raises(OrderOutcomeUnknownError, match="without a readable order id") as caught:
+            await client.orders.create(ADDRESS, [line], out_order_id="odd-1", extra_params={**codes, "totalNum": 1})
+        assert caught.value.out_order_id == "odd-1"

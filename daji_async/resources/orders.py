@@ -273,7 +273,7 @@ class Orders:
         for symmetry and ignored: create is sent once.
 
         ``trade_type`` comes from the preview's ``trade_mode_name_list``. One order holds one
-        supplier's goods (at most 50 lines).
+        supplier's goods (at most 50 lines). The returned ``order_id`` is always an int.
 
         ::
 
@@ -317,6 +317,16 @@ class Orders:
             created = msgspec.structs.replace(created, order_id=created.order_list[0].order_id)
         if isinstance(created.order_id, str) and created.order_id.isdigit():
             created = msgspec.structs.replace(created, order_id=int(created.order_id))
+        if not isinstance(created.order_id, int):
+            # a success without a readable order id: the order may well exist
+            raise OrderOutcomeUnknownError(
+                f"{ORDER_CREATE.method} {path}: create answered success without a readable order id "
+                f"({created.order_id!r}); the outcome is unknown. Look the order up with "
+                f"orders.get(out_order_id={out_id!r}) before creating it again",
+                out_order_id=out_id,
+                method=ORDER_CREATE.method,
+                path=path,
+            )
         return created
 
     async def cancel(

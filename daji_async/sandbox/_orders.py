@@ -123,6 +123,7 @@ class Entry:
 
     @property
     def amount_fen(self) -> int:
+        """What the line costs, in fen."""
         return self.unit_fen * self.quantity
 
 
@@ -156,13 +157,16 @@ class SandboxOrder:
 
     @property
     def goods_fen(self) -> int:
+        """What the goods cost, without freight, in fen."""
         return sum(e.amount_fen for e in self.entries)
 
     @property
     def total_fen(self) -> int:
+        """What the order costs, freight included, in fen."""
         return self.goods_fen + self.carriage_fen
 
     def set_status(self, status: str) -> None:
+        """Move the order and every entry to ``status``."""
         self.status = status
         self.modify_time = _now_1688()
         for entry in self.entries:
@@ -228,6 +232,7 @@ class OrderStore:
         return lost
 
     def new_order_id(self) -> int:
+        """A fresh 19-digit order id, like 1688's."""
         order_id = 3_180_000_000_000_000_000 + self.next_order * 7919
         self.next_order += 1
         return order_id
@@ -237,6 +242,7 @@ class OrderStore:
         return [p for p in self.payments if p["orderId"] == order_id]
 
     def snapshot(self) -> dict[str, Any]:
+        """Orders, payments, messages and deliveries as JSON-ready values (``GET /_sandbox/orders``)."""
         return {
             "orders": [
                 {
@@ -279,6 +285,7 @@ class Pusher:
         self._session: aiohttp.ClientSession | None = None
 
     def push(self, store: OrderStore, message: SentMessage) -> None:
+        """Queue ``message`` for the webhook (call from the sandbox's event loop)."""
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="daji-sandbox-pusher")
         self._queue.put_nowait((store, message))
@@ -315,6 +322,7 @@ class Pusher:
             await asyncio.sleep(PUSH_BACKOFF * 2**attempt)
 
     async def close(self) -> None:
+        """Stop delivering and close the HTTP session (the application's cleanup)."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -512,6 +520,7 @@ def _find(store: OrderStore, params: Params, name: str = "orderId") -> SandboxOr
 
 
 async def preview(request: web.Request) -> web.Response:
+    """1688 ``createOrder.preview``: price the cargo from the catalogue, one result per supplier."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
     _address(params)
@@ -550,6 +559,7 @@ async def preview(request: web.Request) -> web.Response:
 
 
 async def create(request: web.Request) -> web.Response:
+    """1688 ``createCrossOrder``: one supplier's order; the same ``outOrderId`` is the same order."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
     out_id = params.text("outOrderId")
@@ -607,6 +617,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 async def cancel(request: web.Request) -> web.Response:
+    """1688 ``trade.cancel``: unpaid orders only (``ORDER_STATUS_ERROR`` otherwise)."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
     if params.text("webSite", required=True) != "1688":
@@ -735,6 +746,7 @@ def order_view(order: SandboxOrder) -> dict[str, Any]:
 
 
 async def get(request: web.Request) -> web.Response:
+    """1688 ``get.buyerView``: an order by ``orderId`` or ``outOrderId``."""
     state, params = request.app[STATE_KEY], params_of(request)
     if params.text("webSite", required=True) != "1688":
         raise BadParams("webSite格式不正确 (webSite must be 1688)")
@@ -767,6 +779,7 @@ def _id_list(params: Params, name: str) -> list[int]:
 
 
 async def confirm_receipt(request: web.Request) -> web.Response:
+    """1688 ``receivegoods.confirm``: shipped orders only; all entries confirmed ends the trade."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
     order = _find(store, params)
@@ -795,6 +808,7 @@ async def confirm_receipt(request: web.Request) -> web.Response:
 
 
 async def payment_links(request: web.Request) -> web.Response:
+    """1688 ``alipay.url.get``: one cashier URL for the payable orders, the rest listed as failures."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
     order_ids = list(dict.fromkeys(_id_list(params, "orderIdList")))
@@ -818,6 +832,7 @@ async def payment_links(request: web.Request) -> web.Response:
 
 
 async def pay(request: web.Request) -> web.Response:
+    """1688 ``protocolPay.preparePay``: pays an unpaid order once; the same ``opRequestId`` is the same payment."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
     request_id = params.text("opRequestId")
@@ -869,10 +884,12 @@ async def pay(request: web.Request) -> web.Response:
 
 
 async def control_orders(request: web.Request) -> web.Response:
+    """``GET /_sandbox/orders``: the store's snapshot."""
     return web.json_response(orders_store(request.app[STATE_KEY]).snapshot())
 
 
 async def control_send(request: web.Request) -> web.Response:
+    """``POST /_sandbox/orders/{orderId}/send``: the seller ships a paid order."""
     store = orders_store(request.app[STATE_KEY])
     try:
         order = store.orders.get(int(request.match_info["order_id"]))
@@ -892,6 +909,7 @@ async def control_send(request: web.Request) -> web.Response:
 
 
 async def control_webhook(request: web.Request) -> web.Response:
+    """``POST /_sandbox/orders/webhook``: set (or clear) where messages are pushed."""
     state = request.app[STATE_KEY]
     body = await request.json()
     url = body.get("url") if isinstance(body, dict) else None
@@ -902,6 +920,7 @@ async def control_webhook(request: web.Request) -> web.Response:
 
 
 async def control_redeliver(request: web.Request) -> web.Response:
+    """``POST /_sandbox/orders/redeliver``: push one message (or all) again."""
     store = orders_store(request.app[STATE_KEY])
     body = await request.json() if request.can_read_body else {}
     msg_id = body.get("msgId") if isinstance(body, dict) else None
@@ -915,6 +934,7 @@ async def control_redeliver(request: web.Request) -> web.Response:
 
 
 async def control_lose_answer(request: web.Request) -> web.Response:
+    """``POST /_sandbox/orders/lose-answer``: see :meth:`OrderStore.lose_answer`."""
     store = orders_store(request.app[STATE_KEY])
     body = await request.json()
     try:
