@@ -163,8 +163,9 @@ ORDER_CONFIRM_RECEIPT = Endpoint(
     "/alibaba/trade/order/confirmReceipt",
     TradeAnswer,
     body="json",
+    safe=False,  # releases the buyer's money to the seller: a money-moving call, never retried
     confirmed=False,
-    summary="Confirm receipt of an order's entries (1688 trade.receivegoods.confirm)",
+    summary="Confirm receipt of an order's entries (1688 trade.receivegoods.confirm); never retried",
 )
 PAYMENT_LINKS = Endpoint(
     "payments.links",

@@ -21,10 +21,10 @@ from collections import deque
 from aiolimiter import AsyncLimiter
 
 #: Lateness (seconds) that the even grid absorbs instead of losing it.
-_GRID_TOLERANCE = 0.005
+_GRID_TOLERANCE = 0.010
 #: Extra room past one second before a send leaves the window, so that jitter between here
 #: and the server cannot make the server see R + 1 requests in one of its seconds.
-_WINDOW_MARGIN = 0.002
+_WINDOW_MARGIN = 0.005
 
 
 class StrictRateLimiter(AsyncLimiter):

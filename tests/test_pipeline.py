@@ -234,7 +234,9 @@ async def test_rate_limit_holds_in_the_first_second(daji_sandbox: SandboxServer)
         await asyncio.gather(*tasks)
     # aiolimiter's default bucket would let 19 through here; the client's allows at most 10
     assert in_first_second <= 10
-    assert daji_sandbox.state.stats.max_in_window(1.0) <= 10
+    # at the server, arrivals carry network jitter (the first request also opens the
+    # connection): allow 20 ms of it
+    assert daji_sandbox.state.stats.max_in_window(0.98) <= 10
 
 
 async def test_shared_limiter_object_is_used_as_given(daji_sandbox: SandboxServer) -> None:

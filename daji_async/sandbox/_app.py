@@ -674,21 +674,22 @@ def _make_middleware(state: SandboxState) -> Any:
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith(CONTROL_PREFIX):
             return await handler(request)
-        if isinstance(request.match_info.http_exception, web.HTTPException):
-            # unknown path or method: Spring Boot's default error body, before any auth
-            status = request.match_info.http_exception.status
-            body = {
-                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000+00:00", time.gmtime()),
-                "status": status,
-                "error": request.match_info.http_exception.reason,
-                "message": "No message available",
-                "path": request.path,
-            }
-            return web.Response(status=status, body=_encode(body), content_type="application/json")
         stats = state.stats
         stats.begin(request.path)
         status = 0
         try:
+            unmatched = request.match_info.http_exception
+            if isinstance(unmatched, web.HTTPException):
+                # unknown path or method: Spring Boot's default error body, before any auth
+                body = {
+                    "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000+00:00", time.gmtime()),
+                    "status": unmatched.status,
+                    "error": unmatched.reason,
+                    "message": "No message available",
+                    "path": request.path,
+                }
+                status = unmatched.status
+                return web.Response(status=status, body=_encode(body), content_type="application/json")
             delay, fault = state.take_faults(request.path, request.query)
             if delay > 0:
                 await asyncio.sleep(delay)
