@@ -25,7 +25,6 @@ from .._client import DajiClient
 from .._pagination import Paginator
 from ..models.common import Page
 from ..models.products import ImageSearchPage, ProductItem
-from ..sandbox import SandboxServer
 from ._inputs import InputLines
 from ._output import Format, ItemsOutput, choose_format, write_categories, write_detail, write_upload
 from ._parser import UsageError, filter_list, sort_mapping
@@ -62,6 +61,8 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[DajiClient]:
     """A client from the environment's credentials, or one pointed at an in-process sandbox."""
     options: dict[str, Any] = {"country": args.country, "timeout": args.timeout, "rate_limit": args.rate_limit}
     if args.sandbox:
+        from ..sandbox import SandboxServer  # aiohttp.web and the catalogue: only when asked for
+
         async with SandboxServer() as sandbox, sandbox.client(**options) as client:
             yield client
         return
@@ -294,6 +295,8 @@ async def bulk(args: argparse.Namespace, fmt: Format, messages: Messages) -> int
 
 async def sandbox(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
     """``daji sandbox``: serve the sandbox in the foreground until interrupted."""
+    from ..sandbox import SandboxServer
+
     server = SandboxServer(host=args.host, port=args.port, latency=args.latency)
     try:
         await server.start()

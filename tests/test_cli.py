@@ -1,0 +1,421 @@
+"""The ``daji`` command, run for real in subprocesses against the sandbox (never the internet).
+
+Most cases use ``--sandbox`` (the sandbox started inside the command); some point the command
+at a separately running sandbox through DAJI_BASE_URL and credentials, as a user would.
+Interpreter start is the cost of each run, so independent runs of one test go concurrently.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import pty
+import select
+import signal
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from daji_async.cli._output import ITEM_COLUMNS, cell, struct_columns
+from daji_async.cli._parser import filter_list, max_items, offer_id, sort_mapping, sort_spec
+from daji_async.models.products import PriceInfo
+from daji_async.sandbox import Catalogue
+
+COMMAND = [sys.executable, "-m", "daji_async"]
+Result = subprocess.CompletedProcess  # of str
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The test process's environment without any real DAJI settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAJI_")}
+    env.update({"COLUMNS": "120", "PYTHONIOENCODING": "utf-8"})
+    env.update(extra or {})
+    return env
+
+
+_started: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _reap() -> Any:
+    """A failed assertion leaves later runs of its test unread: end and reap them."""
+    yield
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+class Daji:
+    """``python -m daji_async ARGS``, started now; :meth:`result` waits and captures (UTF-8 text)."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> None:
+        self.stdin = stdin
+        self.process = subprocess.Popen(
+            [*COMMAND, *args],
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            env=_env(env),
+        )
+        _started.append(self.process)
+
+    def result(self) -> Result[str]:
+        out, err = self.process.communicate(self.stdin, timeout=60)
+        return subprocess.CompletedProcess(self.process.args, self.process.returncode, out, err)
+
+
+def daji(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Result[str]:
+    """Run the command to the end."""
+    return Daji(*args, env=env, stdin=stdin).result()
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """Every line of stdout must be one JSON object: nothing else may be on stdout."""
+    rows = [json.loads(line) for line in text.splitlines()]
+    assert all(isinstance(row, dict) for row in rows)
+    return rows
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def ok(result: Result[str]) -> Result[str]:
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def one_line_error(result: Result[str]) -> str:
+    """The stderr of a failed command: a single line, no traceback, nothing on stdout."""
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def png_bytes() -> bytes:
+    """A valid 1x1 PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0\xff\0\0"))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    """The sandbox's catalogue (deterministic: the same offers as every sandbox's)."""
+    return Catalogue()
+
+
+@pytest.fixture
+def image(tmp_path: Path) -> Path:
+    path = tmp_path / "red.png"
+    path.write_bytes(png_bytes())
+    return path
+
+
+# ------------------------------------------------------------------ search
+
+
+def test_search_keyword_in_every_format() -> None:
+    as_json = Daji("--sandbox", "search", "keyword", "连衣裙", "--max-items", "120", "--page-size", "50", "--json")
+    as_csv = Daji(
+        "search", "keyword", "手机壳", "--sandbox", "--csv", "--max-items", "30",
+        "--sort", "price:asc", "--filter", "isOnePsale,certifiedFactory", "--filter", "unknownFilterPassesThrough",
+    )  # fmt: skip
+    piped = Daji("--sandbox", "search", "keyword", "背包", "--max-items", "5", "--quiet")
+    table = Daji("--sandbox", "--table", "search", "keyword", "背包", "--max-items", "5")
+
+    # --json: one item per line, nothing else on stdout; the summary is a note on stderr
+    result = ok(as_json.result())
+    rows = json_lines(result.stdout)
+    assert len(rows) == 120 and len({row["offerId"] for row in rows}) == 120
+    assert all("Dress" in row["subjectTrans"] for row in rows)
+    assert isinstance(rows[0]["priceInfo"]["price"], str)  # prices stay decimal strings
+    assert "120 of" in result.stderr and "3 pages" in result.stderr
+
+    # --csv: a header from the model, sort and filters applied (unknown filters pass through)
+    rows_csv = csv_rows(ok(as_csv.result()).stdout)
+    assert 0 < len(rows_csv) <= 30
+    assert list(rows_csv[0])[:3] == ["offerId", "subject", "subjectTrans"]
+    prices = [float(row["priceInfo.price"]) for row in rows_csv]
+    assert prices == sorted(prices)
+    assert all(row["isOnePsale"] == "true" and "super_factory" in row["sellerIdentities"] for row in rows_csv)
+
+    # no format flag and stdout a pipe: JSON lines; --quiet: not even the summary
+    result = ok(piped.result())
+    ids = [row["offerId"] for row in json_lines(result.stdout)]
+    assert len(ids) == 5 and result.stderr == ""
+
+    # --table forces the table even into a pipe; offer ids are never cut
+    result = ok(table.result())
+    header, *lines = [line for line in result.stdout.splitlines() if line.strip() and "───" not in line]
+    assert "Offer ID" in header and "Title" in header and "Price" in header
+    assert len(lines) == 5 and "Backpack" in result.stdout
+    assert all(str(i) in result.stdout for i in ids)
+
+
+def test_search_image_by_file_and_url_and_upload(image: Path) -> None:
+    url = "https://cbu01.alicdn.com/img/ibank/O1CN01example_!!2200000000001-0-cib.jpg"
+    by_file = Daji("--sandbox", "search", "image", str(image), "--max-items", "7", "--json")
+    by_url = Daji("--sandbox", "search", "image", url, "--max-items", "4", "--csv", "--country", "ru")
+    upload = Daji("--sandbox", "upload", str(image), "--json")
+
+    result = ok(by_file.result())  # a local file is uploaded first, then searched by its id
+    assert len(json_lines(result.stdout)) == 7
+    assert "uploaded" in result.stderr and "image id" in result.stderr
+
+    rows = csv_rows(ok(by_url.result()).stdout)
+    assert len(rows) == 4
+    assert all(any("\u0400" <= ch <= "\u04ff" for ch in row["subjectTrans"]) for row in rows)  # --country ru
+
+    result = ok(upload.result())
+    [row] = json_lines(result.stdout)
+    assert row["file"] == str(image) and row["imageId"].isdigit()
+    assert f"daji search image {row['imageId']}" in result.stderr
+
+
+# ------------------------------------------------------------------ product, categories
+
+
+def test_product_in_every_format(catalogue: Catalogue) -> None:
+    offer = catalogue.offers[0].offer_id
+    as_json = Daji("--sandbox", "product", str(offer), "--json")
+    as_csv = Daji("--sandbox", "product", f"https://detail.1688.com/offer/{offer}.html", "--csv")  # a link works too
+    table = Daji("--sandbox", "product", str(offer), "--table")
+
+    [detail] = json_lines(ok(as_json.result()).stdout)
+    assert detail["offerId"] == offer and detail["productSkuInfos"]
+
+    rows = csv_rows(ok(as_csv.result()).stdout)  # one row per SKU
+    assert [int(r["skuId"]) for r in rows] == [s["skuId"] for s in detail["productSkuInfos"]]
+    assert all(r["offerId"] == str(offer) and r["price"] for r in rows)
+
+    result = ok(table.result())
+    assert detail["subjectTrans"] in result.stdout and "SKU ID" in result.stdout
+
+
+def test_categories_root_and_children() -> None:
+    root = Daji("--sandbox", "categories", "--json")
+    apparel = Daji("--sandbox", "categories", "1031910", "--csv")
+
+    [category] = json_lines(ok(root.result()).stdout)
+    assert category["categoryID"] == 0 and len(category["childCategorys"]) >= 5
+    assert 1031910 in [child["id"] for child in category["childCategorys"]]
+
+    rows = csv_rows(ok(apparel.result()).stdout)
+    assert rows and all(r["parentId"] == "1031910" and r["id"] and r["name"] for r in rows)
+
+
+# ------------------------------------------------------------------ bulk
+
+
+def test_bulk_keywords_from_a_file_and_images_from_stdin(tmp_path: Path) -> None:
+    inputs = tmp_path / "keywords.txt"
+    inputs.write_text("\ufeff连衣裙\n\n手机壳\n  背包  \n", encoding="utf-8")  # a BOM, a blank line, spaces
+    keywords = Daji("--sandbox", "bulk", "keywords", str(inputs), "--max-items", "3", "--ordered", "--json")
+    lines = "https://cbu01.alicdn.com/img/ibank/a.jpg\nnot-an-image-id\n1048608196202797156\n"
+    images = Daji("--sandbox", "bulk", "images", "-", "--max-items", "2", "--csv", stdin=lines)
+
+    result = ok(keywords.result())
+    rows = json_lines(result.stdout)
+    assert [row["query"] for row in rows] == ["连衣裙"] * 3 + ["手机壳"] * 3 + ["背包"] * 3
+    assert all(isinstance(row["offerId"], int) for row in rows)
+    assert "3 inputs, 9 items" in result.stderr
+
+    # one failing input is reported on stderr, the others go on, and the exit status says so
+    result = images.result()
+    assert result.returncode == 1
+    rows_csv = csv_rows(result.stdout)  # stdout is still clean CSV with the good inputs' rows
+    assert list(rows_csv[0])[:2] == ["query", "offerId"] and len(rows_csv) == 4
+    assert {r["query"] for r in rows_csv} == {"https://cbu01.alicdn.com/img/ibank/a.jpg", "1048608196202797156"}
+    assert "not-an-image-id: bad request" in result.stderr and "1 of 3 inputs failed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ a separately running sandbox
+
+
+def test_against_a_running_sandbox_through_the_environment(daji_sandbox: Any, catalogue: Catalogue) -> None:
+    env = {
+        "DAJI_BASE_URL": daji_sandbox.base_url,
+        "DAJI_APP_KEY": daji_sandbox.app_key,
+        "DAJI_APP_SECRET": daji_sandbox.app_secret,
+    }
+    unknown = next(n for n in range(1, 100) if n not in catalogue.by_id)
+    search = Daji("search", "keyword", "运动鞋", "--max-items", "60", "--prefetch", "3", "--rate-limit", "200", env=env)
+    missing = Daji("product", str(unknown), env=env)
+    wrong = Daji("categories", env={**env, "DAJI_APP_SECRET": "not-the-secret"})
+
+    assert len(json_lines(ok(search.result()).stdout)) == 60
+    assert daji_sandbox.stats["by_path"]["/alibaba/product/keywordQuery"] == 2  # it really went there
+
+    result = missing.result()  # a service error: exit 1, one line naming it
+    assert result.returncode == 1
+    line = one_line_error(result)
+    assert line.startswith("daji: not found:") and "HTTP 404" in line
+
+    result = wrong.result()  # a bad signature points at the credentials
+    assert result.returncode == 1
+    assert "DAJI_APP_SECRET" in one_line_error(result)
+
+
+def test_sandbox_subcommand_serves_until_ctrl_c() -> None:
+    server = subprocess.Popen(
+        [*COMMAND, "sandbox", "--port", "0"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env=_env(),
+        # a background job may inherit an ignored SIGINT; give the server the default handler
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert server.stderr is not None
+        first = server.stderr.readline()
+        assert first.startswith("DAJI sandbox on http://127.0.0.1:"), first
+        exports = server.stderr.readline()
+        env = dict(pair.split("=", 1) for pair in exports.split() if pair.startswith("DAJI_"))
+        assert set(env) == {"DAJI_BASE_URL", "DAJI_APP_KEY", "DAJI_APP_SECRET"}
+        assert csv_rows(ok(daji("categories", "--csv", env=env)).stdout)
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=15)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate()
+    assert server.returncode == 130
+    assert out == "" and "Traceback" not in err and "interrupted" in err
+
+
+# ------------------------------------------------------------------ errors and exits
+
+
+def test_usage_and_configuration_errors_exit_2_on_one_line() -> None:
+    no_credentials = Daji("search", "keyword", "连衣裙")
+    bad_option = Daji("search", "keyword", "x", "--sort", "price:up")
+    no_file = Daji("--sandbox", "upload", "does-not-exist.jpg")
+
+    result = no_credentials.result()
+    assert result.returncode == 2
+    line = one_line_error(result)
+    assert "DAJI_APP_KEY" in line and "DAJI_APP_SECRET" in line and "--sandbox" in line
+
+    result = bad_option.result()
+    assert result.returncode == 2
+    assert "--sort" in one_line_error(result)
+
+    result = no_file.result()
+    assert result.returncode == 2
+    assert "no such file" in one_line_error(result)
+
+
+def test_closed_pipe_ends_quietly() -> None:
+    process = subprocess.Popen(
+        [*COMMAND, "--sandbox", "search", "keyword", "连衣裙", "--max-items", "all", "--page-size", "1", "--json"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+    )
+    assert process.stdout is not None and process.stderr is not None
+    json.loads(process.stdout.readline())
+    process.stdout.close()  # like `| head -1`
+    err = process.stderr.read().decode()
+    process.stderr.close()
+    assert process.wait(timeout=20) == 0
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_progress_bar_on_a_terminal_stderr_never_on_stdout(tmp_path: Path) -> None:
+    inputs = tmp_path / "keywords.txt"
+    inputs.write_text("连衣裙\n手机壳\n背包\n运动鞋\n", encoding="utf-8")
+    master, slave = pty.openpty()
+    with open(tmp_path / "stdout", "wb") as stdout:  # a file: nothing waits for it to be read
+        process = subprocess.Popen(
+            [*COMMAND, "--sandbox", "bulk", "keywords", str(inputs), "--max-items", "all", "--page-size", "5"],
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=slave,
+            env=_env({"TERM": "xterm-256color"}),
+        )
+    os.close(slave)
+    screen = b""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # drain the terminal as the command writes to it
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # every writer closed the terminal
+                break
+            if not chunk:
+                break
+            screen += chunk
+        elif process.poll() is not None:
+            break
+    os.close(master)
+    assert process.wait(timeout=30) == 0
+    text = screen.decode("utf-8", "replace")
+    assert "inputs" in text and "━" in text  # the bar, drawn on the terminal
+    rows = json_lines((tmp_path / "stdout").read_text("utf-8"))  # not a terminal: JSON lines, nothing else
+    assert {row["query"] for row in rows} == {"连衣裙", "手机壳", "背包", "运动鞋"}
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(sys.executable).with_name("daji")
+    if not script.exists():
+        pytest.skip("the daji script is not installed next to this interpreter")
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, env=_env(), timeout=30)
+    assert result.returncode == 0 and result.stdout.startswith("daji ")
+
+
+# ------------------------------------------------------------------ the pure parts, in-process
+
+
+def test_option_parsers() -> None:
+    assert sort_spec("price") == ("price", "asc")
+    assert sort_spec("sold:DESC") == ("monthSold", "desc")
+    assert sort_spec("repurchase:asc") == ("rePurchaseRate", "asc")
+    assert sort_spec("newField:desc") == ("newField", "desc")  # unknown fields pass through
+    assert sort_mapping([("price", "asc"), ("monthSold", "desc")]) == {"price": "asc", "monthSold": "desc"}
+    assert filter_list(["a,b", " c ", ","]) == ["a", "b", "c"]
+    assert filter_list(None) is None
+    assert max_items("all") is None and max_items("25") == 25
+    assert offer_id("727920485853") == 727920485853
+    assert offer_id("https://detail.1688.com/offer/727920485853.html?spm=x") == 727920485853
+
+
+def test_csv_columns_follow_the_models() -> None:
+    assert struct_columns(PriceInfo) == [
+        ("price",),
+        ("jxhyPrice",),
+        ("pfJxhyPrice",),
+        ("consignPrice",),
+        ("promotionPrice",),
+    ]
+    names = [".".join(path) for path in ITEM_COLUMNS]
+    assert names[0] == "offerId" and "priceInfo.price" in names and "promotionURL" in names
+    assert [cell(None), cell(True), cell(["a", "b"]), cell({"k": 1})] == ["", "true", "a;b", '{"k":1}']
