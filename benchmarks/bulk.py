@@ -93,8 +93,9 @@ def run(env: Env) -> Section:
     started = time.perf_counter()
     count = 24 if env.smoke else 1000
     concurrencies = [4, 16] if env.smoke else [16, 64, 256]
-    rate = 200.0 if env.smoke else 1000.0
+    rate = 200.0 if env.smoke else 500.0
     rounds = env.rounds(3)
+    limited_rounds = env.rounds(2)
     words = keywords(env, count)
     sandbox = env.sandbox()
     limits = env.sandbox(role="limits")
@@ -118,16 +119,24 @@ def run(env: Env) -> Section:
             )
 
         samples = run_in_loop("asyncio", measure)
-        limited = [_limited_run(limits, words, concurrency, rate) for _ in range(rounds)]
         peak = _peak_memory(sandbox.base_url, words, concurrency)
-        cells.append({"concurrency": concurrency, "samples": samples, "limited": limited, "peak_bytes": peak})
+        cells.append({"concurrency": concurrency, "samples": samples, "limited": [], "peak_bytes": peak})
+    # Rate-limited runs: one reset, then a warm-up run at the same rate (the reset empties the
+    # sandbox's caches too), then every measured run; the window maximum covers them all.
+    limits.reset()
+    _limited_run(limits, words, max(concurrencies), rate, 0)
+    for _ in range(limited_rounds):
+        for cell in cells:
+            cell["limited"].append(_limited_run(limits, words, cell["concurrency"], rate, limits.stats()["requests"]))
     section = Section(
         KEY,
         TITLE,
         intro=(
             f"{count:,} keywords × 2 pages of 20 ({2 * count:,} requests) per run, {rounds} rounds alternating. "
             f"`concurrency` is the bulk call's and the client's `max_concurrency`. Rate-limited runs use "
-            f"`rate_limit={rate:g}` on a sandbox of their own (its statistics are reset before each run)."
+            f"`rate_limit={rate:g}` (below what the client reaches unlimited here) on a sandbox of their own, "
+            f"{limited_rounds} runs per concurrency after one warm-up run; its statistics are reset once before "
+            "the warm-up, so *most in one second* covers every rate-limited run."
         ),
     )
     _tables(section, cells, rate, count)
@@ -136,11 +145,16 @@ def run(env: Env) -> Section:
     return section
 
 
-def _limited_run(sandbox: SandboxProcess, words: list[str], concurrency: int, rate: float) -> dict[str, Any]:
-    sandbox.reset()
+def _limited_run(
+    sandbox: SandboxProcess, words: list[str], concurrency: int, rate: float, requests_before: int
+) -> dict[str, Any]:
     sample = run_in_loop("asyncio", lambda: timed(lambda: sdk_bulk(sandbox.base_url, words, concurrency, rate)))
     stats = sandbox.stats()
-    return {"sample": sample, "max_per_second": stats["max_per_second"], "requests": stats["requests"]}
+    return {
+        "sample": sample,
+        "max_per_second": stats["max_per_second"],
+        "requests": stats["requests"] - requests_before,
+    }
 
 
 def _peak_memory(base_url: str, words: list[str], concurrency: int) -> int:
@@ -181,8 +195,8 @@ def _tables(section: Section, cells: list[dict[str, Any]], rate: float, count: i
             "requested/s",
             "achieved/s (n ÷ wall)",
             "achieved ÷ requested",
-            "most in one second",
-            "requests",
+            "most in one second (so far)",
+            "requests per run",
         ],
     )
     worst_window = 0

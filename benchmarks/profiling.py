@@ -19,6 +19,7 @@ SDK drives aiohttp in ``_attempt``.
 
 from __future__ import annotations
 
+import asyncio
 import cProfile
 import io
 import pstats
@@ -63,7 +64,7 @@ from ._harness import (
     run_in_loop,
     timed,
 )
-from .contenders import CeilingContender, SdkContender, search_pairs
+from .contenders import CeilingContender, SdkContender, search_pairs, walk_pages
 
 KEY = "profile"
 TITLE = "Profile: the SDK's hot path against the ceiling"
@@ -183,13 +184,21 @@ async def _iteration_cost(pages: list[Page[ProductItem]], seconds: float) -> tup
 
 
 def pipeline(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: float, rounds: int) -> dict[str, Any]:
-    """View 2: the SDK's pipeline with ``_attempt`` answering from memory, against the ceiling's work."""
+    """View 2: the SDK's pipeline with ``_attempt`` answering from memory, against the ceiling's work.
+
+    Pairs that do the same work: one request (the ceiling's sign + URL + decode against
+    ``_execute`` and ``fetch_page``), and a whole walk at prefetch 1 and 8 (the ceiling's
+    hand-written window against the paginator's ``async for``). Plus, in the event loop: an
+    uncontended ``asyncio.Semaphore`` and aiohttp's merging of a session's default headers.
+    """
     pages_count = len(bodies)
     raw_decoder = msgspec.json.Decoder(Envelope[Page[ProductItem]])
     prefix = base_url + KEYWORD_PATH + "?"
     by_url = {prefix + encode_query(search_pairs(keyword, n, PAGE_SIZE)): body for n, body in bodies.items()}
 
     async def main() -> dict[str, Any]:
+        import aiohttp
+
         client = DajiClient(APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=32)
 
         async def fake_attempt(prepared: Any, timeout: Any) -> tuple[int, bytes, str, str | None]:
@@ -199,7 +208,22 @@ def pipeline(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: flo
         paginator = client.products.keyword_search(keyword, page_size=PAGE_SIZE)
         params = {"keyword": keyword, "country": "en", "beginPage": 3, "pageSize": PAGE_SIZE}
 
-        async def loop_of(call: Callable[[int], Any]) -> float:
+        async def ceiling_fetch(n: int) -> Page[ProductItem]:
+            url = URL(prefix + encode_query(search_pairs(keyword, n, PAGE_SIZE)), encoded=True)
+            envelope = raw_decoder.decode(by_url[str(url)])
+            if envelope.code != 200 or envelope.data is None:
+                raise RuntimeError("unexpected envelope")
+            return envelope.data
+
+        async def ceiling_pages(n: int) -> tuple[list[ProductItem], int]:
+            page = await ceiling_fetch(n)
+            return page.items, page.total_pages
+
+        async def execute(n: int) -> Any:
+            params["beginPage"] = n
+            return await client._execute(KEYWORD_SEARCH, params)
+
+        async def per_page(call: Callable[[int], Any]) -> float:
             number, started = 0, time.perf_counter()
             while time.perf_counter() - started < seconds:
                 for n in range(1, pages_count + 1):
@@ -207,19 +231,7 @@ def pipeline(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: flo
                 number += pages_count
             return (time.perf_counter() - started) / number * 1e6
 
-        async def execute(n: int) -> Any:
-            params["beginPage"] = n
-            return await client._execute(KEYWORD_SEARCH, params)
-
-        async def fetch_page(n: int) -> Any:
-            return await paginator.fetch_page(n)
-
-        async def ceiling(n: int) -> Any:
-            url = URL(prefix + encode_query(search_pairs(keyword, n, PAGE_SIZE)), encoded=True)
-            envelope = raw_decoder.decode(by_url[str(url)])
-            return envelope.data
-
-        async def walk(prefetch: int) -> float:
+        async def sdk_walk(prefetch: int) -> float:
             number, started = 0, time.perf_counter()
             while time.perf_counter() - started < seconds:
                 async for _ in client.products.keyword_search(
@@ -229,12 +241,33 @@ def pipeline(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: flo
                 number += pages_count
             return (time.perf_counter() - started) / number * 1e6
 
+        async def ceiling_walk(prefetch: int) -> float:
+            number, started = 0, time.perf_counter()
+            while time.perf_counter() - started < seconds:
+                await walk_pages(ceiling_pages, pages_count, prefetch)
+                number += pages_count
+            return (time.perf_counter() - started) / number * 1e6
+
+        semaphore = asyncio.Semaphore(32)
+
+        async def semaphore_cost() -> float:
+            number, started = 0, time.perf_counter()
+            while time.perf_counter() - started < seconds:
+                for _ in range(1000):
+                    async with semaphore:
+                        pass
+                number += 1000
+            return (time.perf_counter() - started) / number * 1e6
+
         cases: dict[str, Callable[[], Any]] = {
-            "ceiling: sign + URL(encoded=True) + decode": lambda: loop_of(ceiling),
-            "`DajiClient._execute` (prepare, pipeline, decode)": lambda: loop_of(execute),
-            "`Paginator.fetch_page` (params + _execute + Page fix-ups)": lambda: loop_of(fetch_page),
-            "`async for` over the paginator, prefetch 1 (per page)": lambda: walk(1),
-            "`async for` over the paginator, prefetch 8 (per page)": lambda: walk(8),
+            CEILING_FETCH: lambda: per_page(ceiling_fetch),
+            SDK_EXECUTE: lambda: per_page(execute),
+            SDK_FETCH_PAGE: lambda: per_page(paginator.fetch_page),
+            CEILING_WALK_1: lambda: ceiling_walk(1),
+            SDK_WALK_1: lambda: sdk_walk(1),
+            CEILING_WALK_8: lambda: ceiling_walk(8),
+            SDK_WALK_8: lambda: sdk_walk(8),
+            SEMAPHORE: semaphore_cost,
         }
         times: dict[str, list[float]] = {name: [] for name in cases}
         for index in range(rounds):
@@ -242,36 +275,113 @@ def pipeline(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: flo
                 times[name].append(await cases[name]())
         pages = [raw_decoder.decode(b).data for b in bodies.values()]
         nested, flat = await _iteration_cost([p for p in pages if p is not None], seconds)
-        await client.close()
-        return {"times": times, "per_item_nested": nested, "per_item_flat": flat}
+        # aiohttp copies a session's default headers into every request's headers
+        sdk_session = client._session_now()
+        bare = aiohttp.ClientSession()
+        headers: dict[str, float] = {}
+        try:
+            if hasattr(bare, "_prepare_headers"):
+                for label, session in (("sdk", sdk_session), ("bare", bare)):
+                    headers[label] = _per_call_us(lambda s=session: s._prepare_headers(None), seconds)
+        finally:
+            await bare.close()
+            await client.close()
+        return {"times": times, "per_item_nested": nested, "per_item_flat": flat, "headers": headers}
 
     return run_in_loop("asyncio", main)
 
 
-def end_to_end(env: Env, keyword: str, rounds: int, pages: int) -> dict[str, Any]:
-    """View 3: client CPU per page end to end (alternating), then one cProfile run of each."""
+CEILING_FETCH = "ceiling: one page (sign, `URL(encoded=True)`, decode)"
+SDK_EXECUTE = "SDK `DajiClient._execute` (prepare, pipeline, decode)"
+SDK_FETCH_PAGE = "SDK `Paginator.fetch_page` (params, `_execute`, Page fix-ups)"
+CEILING_WALK_1 = "ceiling: walk, window 1 (per page)"
+SDK_WALK_1 = "SDK `async for`, prefetch 1 (per page)"
+CEILING_WALK_8 = "ceiling: walk, window 8 (per page)"
+SDK_WALK_8 = "SDK `async for`, prefetch 8 (per page)"
+SEMAPHORE = "`async with asyncio.Semaphore` uncontended (per request)"
+PAIRS = {
+    SDK_EXECUTE: CEILING_FETCH,
+    SDK_FETCH_PAGE: CEILING_FETCH,
+    SDK_WALK_1: CEILING_WALK_1,
+    SDK_WALK_8: CEILING_WALK_8,
+}
+
+
+class _CeilingOnSdkSession(CeilingContender):
+    """The ceiling's requests, sent on the session a DajiClient builds (connector, headers, timeout)."""
+
+    name = "ceiling-on-sdk-session"
+
+    async def open(self, base_url: str, concurrency: int) -> None:
+        self.client = DajiClient(APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=concurrency)
+        self.session = self.client._session_now()
+        self.url = base_url + KEYWORD_PATH + "?"
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+class _ExecuteInCeilingWalk(CeilingContender):
+    """``DajiClient._execute`` per page, inside the ceiling's hand-written window (no paginator)."""
+
+    name = "execute-in-ceiling-walk"
+
+    async def open(self, base_url: str, concurrency: int) -> None:
+        self.client = DajiClient(APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=concurrency)
+
+    async def fetch(self, keyword: str, page: int, page_size: int) -> Page[ProductItem]:
+        params = {"keyword": keyword, "country": "en", "beginPage": page, "pageSize": page_size}
+        envelope = await self.client._execute(KEYWORD_SEARCH, params)
+        return envelope.data  # type: ignore[no-any-return]
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+E2E_STEPS = {
+    "ceiling": ("ceiling: raw aiohttp + msgspec", CeilingContender),
+    "session": ("ceiling's requests on the SDK's session (connector, User-Agent, timeout)", _CeilingOnSdkSession),
+    "execute": ("SDK `_execute` per page in the ceiling's window (no paginator)", _ExecuteInCeilingWalk),
+    "sdk": ("SDK `async for` (paginator)", SdkContender),
+}
+
+
+def end_to_end(env: Env, keywords: list[str], rounds: int, pages: int) -> dict[str, Any]:
+    """View 3: client CPU per page end to end, from the ceiling to the SDK one layer at a time."""
     sandbox = env.sandbox()
 
     async def main() -> dict[str, Any]:
-        contenders = {"sdk": SdkContender(), "ceiling": CeilingContender()}
+        contenders = {name: kind() for name, (_, kind) in E2E_STEPS.items()}
         out: dict[str, Any] = {}
+
+        def walk_all(contender: Any) -> Any:
+            async def walk() -> tuple[int, int]:
+                total_pages = total_items = 0
+                for keyword in keywords:
+                    got_pages, got_items = await contender.walk(keyword, PAGE_SIZE, pages, 8)
+                    total_pages += got_pages
+                    total_items += got_items
+                return total_pages, total_items
+
+            return walk
+
         try:
             for contender in contenders.values():
                 await contender.open(sandbox.base_url, 8)
-                await contender.walk(keyword, PAGE_SIZE, pages, 8)
+                await contender.walk(keywords[0], PAGE_SIZE, pages, 8)
 
             def runner(contender: Any) -> Any:
                 async def one() -> Any:
-                    return await timed(lambda: contender.walk(keyword, PAGE_SIZE, pages, 8), sandbox)
+                    return await timed(walk_all(contender), sandbox)
 
                 return one
 
             samples = await alternate({n: runner(c) for n, c in contenders.items()}, rounds)
             out["samples"] = samples
-            for name, contender in contenders.items():
+            for name in ("sdk", "ceiling"):
                 profiler = cProfile.Profile()
                 profiler.enable()
-                got_pages, _ = await contender.walk(keyword, PAGE_SIZE, pages, 8)
+                got_pages, _ = await walk_all(contenders[name])()
                 profiler.disable()
                 out[f"profile:{name}"] = (profiler, got_pages)
         finally:
@@ -282,10 +392,12 @@ def end_to_end(env: Env, keyword: str, rounds: int, pages: int) -> dict[str, Any
     return run_in_loop("asyncio", main)
 
 
-def _top(profiler: cProfile.Profile, pages: int, limit: int) -> list[list[str]]:
+def _top(profiler: cProfile.Profile, pages: int, limit: int, only: str | None = None) -> list[list[str]]:
     stats = pstats.Stats(profiler, stream=io.StringIO())
     rows = []
     entries = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)  # type: ignore[attr-defined]
+    if only is not None:
+        entries = [e for e in entries if only in e[0][0]]
     for (filename, line, name), (_cc, ncalls, tottime, cumtime, _callers) in entries[:limit]:
         short = filename.split("site-packages/")[-1].split("/lib/python3")[-1]
         if "daji_async" in filename:
@@ -301,13 +413,130 @@ def _top(profiler: cProfile.Profile, pages: int, limit: int) -> list[list[str]]:
     return rows
 
 
+def findings(
+    step_rows: list[list[Any]], piped: dict[str, Any], e2e_gap: float, layers: dict[str, float]
+) -> list[tuple[float, str, str, str]]:
+    """The SDK's extra costs per page of 20, measured, with the change that removes each.
+
+    Returns ``(µs per page, where, evidence, change)``, largest first.
+    """
+    step = {name: us for _, name, us in step_rows}
+    t = {name: median(values) for name, values in piped["times"].items()}
+    found: list[tuple[float, str, str, str]] = []
+    walk8 = t[SDK_WALK_8] - t[CEILING_WALK_8]
+    walk1 = t[SDK_WALK_1] - t[CEILING_WALK_1]
+    nested = (piped["per_item_nested"] - piped["per_item_flat"]) * PAGE_SIZE
+    fingerprint = step["paginator cycle check fingerprint (`_fingerprint`)"]
+    found.append(
+        (
+            walk8,
+            "`Paginator.pages()` / `_fill` / `_items` at prefetch 8 (beyond the same windowed walk written by hand)",
+            f"{t[SDK_WALK_8]:.0f} against {t[CEILING_WALK_8]:.0f} µs/page without the network; at prefetch 1 the "
+            f"gap is {walk1:.0f} µs; end to end the paginator layer measured {layers.get('sdk', float('nan')):.0f} µs",
+            "yield a page's items with a plain loop from one async generator (no `_items` wrapper around "
+            "`pages()`), check cycles on the page number alone (a repeat of `currentPage`) and fingerprint only "
+            "the first and last offer id, and keep the window as a deque of tasks created by "
+            "`loop.create_task` only when a slot frees",
+        )
+    )
+    found.append(
+        (
+            nested,
+            "`async for item` through two nested async generators (`_items` over `pages()`)",
+            f"{piped['per_item_nested']:.3f} µs per item against {piped['per_item_flat']:.3f} µs for a page "
+            f"generator plus a plain `for` (×{PAGE_SIZE} items)",
+            "make `Paginator.__aiter__` return one async generator that owns the paging loop and yields items "
+            "directly, or an iterator class whose `__anext__` pops from the current page without awaiting",
+        )
+    )
+    found.append(
+        (
+            fingerprint,
+            "the cycle check's content fingerprint (`_fingerprint`: a tuple of every offer id, hashed)",
+            f"{fingerprint:.1f} µs per page of {PAGE_SIZE}",
+            "hash `(first.offer_id, last.offer_id, len(items))` instead of every item",
+        )
+    )
+    headers = piped.get("headers") or {}
+    if headers:
+        merge = headers["sdk"] - headers["bare"]
+        found.append(
+            (
+                merge,
+                "the session's default `User-Agent` header, merged by aiohttp into every request",
+                f"aiohttp `_prepare_headers`: {headers['sdk']:.1f} µs with the SDK's session against "
+                f"{headers['bare']:.1f} µs without default headers; end to end the session layer (connector "
+                f"with `limit_per_host`, User-Agent, timeout) measured {layers.get('session', float('nan')):.0f} µs",
+                "nothing measurable to win: keep the User-Agent"
+                if merge < 1
+                else "send the User-Agent as a prebuilt per-request header mapping instead of a session default",
+            )
+        )
+    url_gap = (
+        step["yarl `URL(str)` of a new URL (aiohttp, SDK passes a str)"]
+        - step["yarl `URL(str, encoded=True)` (what the ceiling passes)"]
+    )
+    found.append(
+        (
+            url_gap,
+            "`_attempt` hands aiohttp a `str` URL that yarl parses and re-quotes",
+            f"yarl `URL(str)` {url_gap:.1f} µs slower than `URL(str, encoded=True)`; end to end the `_execute` + "
+            f"`_attempt` layer measured {layers.get('execute', float('nan')):.0f} µs",
+            "build `yarl.URL(base + '?' + query, encoded=True)` in `_prepare` (the query is already "
+            "percent-encoded by `encode_query`) and pass the URL object",
+        )
+    )
+    found.append(
+        (
+            t[SEMAPHORE],
+            "`async with self._semaphore` in `_attempt` (the connector's `limit` bounds the same thing)",
+            f"{t[SEMAPHORE]:.1f} µs per request uncontended",
+            "keep it (it also bounds queued work before a connection is asked for) or skip it when "
+            "`max_concurrency` equals the connector limit and no limiter is set",
+        )
+    )
+    execute = t[SDK_EXECUTE] - t[CEILING_FETCH]
+    found.append(
+        (
+            execute,
+            "`_execute` bookkeeping around one request (decoder lookup, timeout, perf_counter, logging check, "
+            "`decode_success`)",
+            f"{t[SDK_EXECUTE]:.0f} against {t[CEILING_FETCH]:.0f} µs per page without the network",
+            "nothing worth changing: the pipeline adds almost nothing to the ceiling's sign + URL + decode",
+        )
+    )
+    explained = walk8 + (found[3][0] if headers else 0.0) + url_gap + t[SEMAPHORE]
+    found.append(
+        (
+            e2e_gap - explained,
+            "unexplained rest of the end-to-end gap (aiohttp and event-loop effects, noise)",
+            f"end-to-end gap {e2e_gap:.0f} µs/page at prefetch 8 minus the {explained:.0f} µs explained above",
+            "measure again on a quiet machine; the end-to-end gap is a difference of two noisy numbers",
+        )
+    )
+    shared = step["`DajiClient._prepare` (all of the above)"]
+    found.append(
+        (
+            0.0,
+            f"signing and query building (shared with the ceiling, so not a gap): `_prepare` {shared:.1f} µs",
+            f"`sign` {step['`sign(pairs)` (signing string + MD5 + hex + upper)']:.1f} µs, `encode_query` "
+            f"{step['`encode_query(pairs)`']:.1f} µs, `canonical_pairs` {step['`canonical_pairs(params)`']:.1f} µs",
+            "for paging, sign the constant pairs' prefix once per search and splice only `beginPage`; "
+            "small next to the ~25 µs decode and the ~300 µs of aiohttp per request",
+        )
+    )
+    head = sorted(found[:-1], key=lambda f: f[0], reverse=True)
+    return [*head, found[-1]]
+
+
 def run(env: Env) -> Section:
     started = time.perf_counter()
     seconds = 0.005 if env.smoke else 0.2
     rounds = env.rounds(5, smoke=1)
     pages = 4 if env.smoke else 40
     base = env.sandbox().base_url
-    keyword = env.long_keywords(1)[0]
+    keywords = env.long_keywords(1 if env.smoke else 5)
+    keyword = keywords[0]
     bodies = {n: fetch_body(base, keyword, n, PAGE_SIZE) for n in range(1, pages + 1)}
 
     section = Section(KEY, TITLE, intro=__doc__.split("\n\n", 1)[1].split("\n\n")[0].replace("\n", " "))
@@ -321,66 +550,96 @@ def run(env: Env) -> Section:
     )
     piped = pipeline(base, keyword, bodies, seconds, rounds)
     times = piped["times"]
-    ceiling_name = next(iter(times))
     rows = []
     for name, values in times.items():
+        baseline = PAIRS.get(name)
         rows.append(
             [
                 name,
                 fmt(median(values), 1),
-                "1" if name == ceiling_name else fmt_ratio(ratios(values, times[ceiling_name])),
+                fmt_ratio(ratios(values, times[baseline])) if baseline else "–",
+                fmt(median(values) - median(times[baseline]), 1) if baseline else "–",
             ]
         )
-    rows.append(["`async for` item, two nested async generators (per item)", fmt(piped["per_item_nested"], 3), "–"])
-    rows.append(["`async for` page + plain `for` item (per item)", fmt(piped["per_item_flat"], 3), "–"])
+    rows.append(
+        ["`async for` item, two nested async generators (per item)", fmt(piped["per_item_nested"], 3), "–", "–"]
+    )
+    rows.append(["`async for` page + plain `for` item (per item)", fmt(piped["per_item_flat"], 3), "–", "–"])
+    for label, us in (piped.get("headers") or {}).items():
+        rows.append([f"aiohttp `_prepare_headers`, {label} session (per request)", fmt(us, 2), "–", "–"])
     section.tables.append(
         Table(
             "View 2: the pipeline without the network (`_attempt` answers from memory; µs per page)",
-            ["what", "µs/page", "÷ ceiling"],
+            ["what", "µs", "÷ its ceiling pair", "− its ceiling pair (µs)"],
             rows,
         )
     )
-    e2e = end_to_end(env, keyword, rounds, pages)
+    e2e = end_to_end(env, keywords, env.rounds(7, smoke=1), pages)
     samples = e2e["samples"]
-    sdk_cpu = [s.cpu_us_per_page for s in samples["sdk"]]
-    ceiling_cpu = [s.cpu_us_per_page for s in samples["ceiling"]]
-    diff = median([a - b for a, b in zip(sdk_cpu, ceiling_cpu, strict=True)])
+    cpu = {name: [s.cpu_us_per_page for s in samples[name]] for name in E2E_STEPS}
+    layers: dict[str, float] = {}
+    e2e_rows = []
+    previous: str | None = None
+    for name, (label, _) in E2E_STEPS.items():
+        step_gap = (
+            median([a - b for a, b in zip(cpu[name], cpu[previous], strict=True)]) if previous is not None else None
+        )
+        if step_gap is not None:
+            layers[name] = step_gap
+        e2e_rows.append(
+            [
+                label,
+                fmt(median(cpu[name]), 1),
+                fmt_ratio(ratios(cpu[name], cpu["ceiling"])) if name != "ceiling" else "1",
+                fmt(step_gap, 1) if step_gap is not None else "–",
+            ]
+        )
+        previous = name
+    diff = median([a - b for a, b in zip(cpu["sdk"], cpu["ceiling"], strict=True)])
+    e2e_rows.append(["SDK − ceiling (median of per-round differences)", fmt(diff, 1), "–", "–"])
     section.tables.append(
         Table(
-            f"View 3: end to end against the sandbox, prefetch 8, {pages} pages a run (client CPU µs/page)",
-            ["contender", "client CPU µs/page", "÷ ceiling"],
-            [
-                ["SDK `async for`", fmt(median(sdk_cpu), 1), fmt_ratio(ratios(sdk_cpu, ceiling_cpu))],
-                ["ceiling", fmt(median(ceiling_cpu), 1), "1"],
-                ["difference (SDK − ceiling, median of rounds)", fmt(diff, 1), "–"],
-            ],
+            f"View 3: end to end against the sandbox, from the ceiling to the SDK one layer at a time (prefetch 8, "
+            f"{len(keywords)} × {pages} pages a run, {env.rounds(7, smoke=1)} rounds; client CPU µs/page)",
+            ["contender", "client CPU µs/page", "÷ ceiling", "− the row above (µs)"],
+            e2e_rows,
+        )
+    )
+    ranked = findings(step_rows, piped, diff, layers)
+    section.tables.append(
+        Table(
+            "Findings: what the SDK's hot path costs beyond the ceiling, largest first (µs per page of 20)",
+            ["µs/page", "where", "evidence", "change"],
+            [[fmt(us, 1), where, evidence, change] for us, where, evidence, change in ranked],
+        )
+    )
+    profiler, got = e2e["profile:sdk"]
+    section.tables.append(
+        Table(
+            f"cProfile of the SDK walk ({got} pages, prefetch 8): daji_async's own functions, per page "
+            "(the profiler inflates every number)",
+            ["function", "calls/page", "own µs/page", "cumulative µs/page"],
+            _top(profiler, got, 15, only="daji_async"),
         )
     )
     for name in ("sdk", "ceiling"):
         profiler, got = e2e[f"profile:{name}"]
         section.tables.append(
             Table(
-                f"cProfile of one {name} walk ({got} pages, prefetch 8): most own time, per page (profiler inflates)",
+                f"cProfile of the {name} walk ({got} pages, prefetch 8): most own time, per page",
                 ["function", "calls/page", "own µs/page", "cumulative µs/page"],
-                _top(profiler, got, 8 if env.smoke else 25),
+                _top(profiler, got, 8 if env.smoke else 15),
             )
         )
-    pipeline_gap = median(times["`Paginator.fetch_page` (params + _execute + Page fix-ups)"]) - median(
-        times[ceiling_name]
-    )
     section.data = {
         "steps": step_rows,
         "pipeline": times,
         "per_item": [piped["per_item_nested"], piped["per_item_flat"]],
+        "headers": piped.get("headers"),
         "e2e": samples,
         "e2e_gap_us": diff,
-        "pipeline_gap_us": pipeline_gap,
+        "e2e_layers_us": layers,
+        "findings": ranked,
     }
-    section.notes.append(
-        f"End to end the SDK spends {diff:.0f} µs more client CPU per page than the ceiling; without the network, "
-        f"`fetch_page` costs {pipeline_gap:.0f} µs more than the ceiling's sign + URL + decode, so about "
-        f"{diff - pipeline_gap:.0f} µs is in how `_attempt` and the paginator drive aiohttp and the event loop "
-        "(semaphore, a `str` URL parsed again by yarl, per-request `timeout`, futures for prefetch)."
-    )
     section.seconds = time.perf_counter() - started
     return section
