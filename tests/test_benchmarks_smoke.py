@@ -62,7 +62,12 @@ def test_paging(env: Env) -> None:
         for name, got in samples.items():
             assert len(got) == plan["rounds"], name
             for sample in got:
-                assert (sample.pages, sample.items) == (pages, items), name
+                if name in paging.SLOW:  # walks a share of the keywords: whole searches all the same
+                    assert 0 < sample.pages <= pages, name
+                    assert sample.pages % plan["pages_per_keyword"] == 0, name
+                    assert sample.items == sample.pages * cell["page_size"], name
+                else:
+                    assert (sample.pages, sample.items) == (pages, items), name
                 assert sample.wall > 0
     assert "SDK throughput vs ceiling" in {t.name for t in section.targets}
 
