@@ -7,6 +7,7 @@ Interpreter start is the cost of each run, so independent runs of one test go co
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -25,7 +26,7 @@ from typing import Any
 import pytest
 
 from daji_async.cli._output import ITEM_COLUMNS, cell, struct_columns
-from daji_async.cli._parser import filter_list, max_items, offer_id, sort_mapping, sort_spec
+from daji_async.cli._parser import build_parser, filter_list, max_items, offer_id, parse_args, sort_mapping, sort_spec
 from daji_async.models.products import PriceInfo
 from daji_async.sandbox import Catalogue
 
@@ -419,3 +420,20 @@ def test_csv_columns_follow_the_models() -> None:
     names = [".".join(path) for path in ITEM_COLUMNS]
     assert names[0] == "offerId" and "priceInfo.price" in names and "promotionURL" in names
     assert [cell(None), cell(True), cell(["a", "b"]), cell({"k": 1})] == ["", "true", "a;b", '{"k":1}']
+
+
+def test_common_options_before_or_after_the_subcommand_and_every_help_renders() -> None:
+    before = parse_args(["--sandbox", "--json", "--country", "ru", "search", "keyword", "连衣裙"])
+    after = parse_args(["search", "keyword", "连衣裙", "--sandbox", "--json", "--country", "ru"])
+    for args in (before, after):
+        assert (args.sandbox, args.format, args.country, args.text) == (True, "json", "ru", "连衣裙")
+        assert args.max_items == 100 and args.timeout == 30.0
+    assert parse_args(["product", "1"]).format is None  # chosen later: table on a terminal, else JSON lines
+
+    pending = [build_parser()]
+    while pending:  # --help of every (sub)command, as argparse would print it
+        parser = pending.pop()
+        assert parser.format_help()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                pending.extend(action.choices.values())

@@ -131,6 +131,8 @@ async def search(args: argparse.Namespace, fmt: Format, messages: Messages) -> i
     """``daji search keyword TEXT`` / ``daji search image URL_OR_FILE``."""
     options = search_options(args)
     by_image = args.search_by == "image"
+    if not by_image and not args.text.strip():
+        raise UsageError("the keyword is empty")
     source = image_source(args.image) if by_image else ("keyword", args.text)
     label = source[1]
     async with open_client(args) as client:
@@ -243,7 +245,7 @@ async def bulk(args: argparse.Namespace, fmt: Format, messages: Messages) -> int
     """``daji bulk keywords FILE`` / ``daji bulk images FILE``: one search per input line."""
     options = search_options(args)
     with InputLines(args.file) as lines:
-        bar = ProgressBar(messages, f"{args.bulk_of} from {lines.label}", unit="inputs")
+        bar = ProgressBar(messages, "stdin" if args.file == "-" else Path(args.file).name, unit="inputs")
         if bar.enabled:
             bar.total(lines.count())
         started = time.perf_counter()

@@ -30,6 +30,8 @@ from ..models.products import Category, ProductDetail, ProductItem, SkuInfo
 
 Format = Literal["table", "json", "csv"]
 
+_FORMATS: dict[str, Format] = {"table": "table", "json": "json", "csv": "csv"}
+
 _encoder = msgspec.json.Encoder()
 
 #: Short labels of ``seller_identities`` for the table's Tags column.
@@ -38,8 +40,8 @@ _IDENTITY_LABELS = {"super_factory": "factory", "powerful_merchants": "powerful"
 
 def choose_format(requested: str | None, stdout: Any = None) -> Format:
     """The format asked for, else a table on a terminal and JSON lines anywhere else."""
-    if requested in ("table", "json", "csv"):
-        return requested  # type: ignore[return-value]
+    if requested is not None:
+        return _FORMATS[requested]
     stream = stdout if stdout is not None else sys.stdout
     return "table" if stream.isatty() else "json"
 

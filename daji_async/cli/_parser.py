@@ -149,13 +149,13 @@ def sort_mapping(values: Sequence[tuple[str, str]] | None) -> dict[str, str] | N
 
 EXAMPLES = """\
 examples:
-  daji --sandbox search keyword 连衣裙 --max-items 200     try it: no credentials, no network
+  daji --sandbox search keyword 连衣裙 --max-items 200    try it: no credentials, no network
   daji search keyword 手机壳 --sort price:asc --filter certifiedFactory --csv > cases.csv
-  daji search image shoe.jpg --max-items 40               a local file is uploaded first
+  daji search image shoe.jpg --max-items 40             a local file is uploaded first
   daji product 727920485853
-  daji bulk keywords keywords.txt --max-items 50 --json > items.jsonl
-  daji categories 0
-  daji sandbox --port 8080                                  serve the sandbox for other programs
+  daji bulk keywords keywords.txt --max-items 50 > items.jsonl
+  daji categories 1031910
+  daji sandbox --port 8080                              serve the sandbox to other programs
 
 credentials come from DAJI_APP_KEY and DAJI_APP_SECRET (and DAJI_BASE_URL, if set).
 output: a table on a terminal, JSON lines when piped; --json, --csv or --table to choose.
@@ -184,14 +184,14 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
         "--country",
         default=default(C.DEFAULT_COUNTRY),
         metavar="LANG",
-        help=f"language of translated fields: {', '.join(c.value for c in Country)} (default: %(default)s)",
+        help=f"language of translated fields: {', '.join(c.value for c in Country)} (default: {C.DEFAULT_COUNTRY})",
     )
     group.add_argument(
         "--timeout",
         type=positive_float,
         default=default(C.DEFAULT_TIMEOUT),
         metavar="SECONDS",
-        help="seconds per request attempt (default: %(default)s)",
+        help=f"seconds per request attempt (default: {C.DEFAULT_TIMEOUT:g})",
     )
     group.add_argument(
         "--rate-limit",
