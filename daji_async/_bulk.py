@@ -243,7 +243,7 @@ class Bulk:
         concurrency: int = DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
-    ) -> AsyncIterator[BulkResult[Q, V]]:
+    ) -> AsyncGenerator[BulkResult[Q, V], None]:
         """Run ``await fn(input)`` for every input; ``result.value`` holds what it returned.
 
         ::
@@ -280,7 +280,7 @@ class Bulk:
         extra_params: Mapping[str, ParamValue] | None = None,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
-    ) -> AsyncIterator[BulkResult[str, list[ProductItem]]]:
+    ) -> AsyncGenerator[BulkResult[str, list[ProductItem]], None]:
         """Run a keyword search for every keyword; each result holds that keyword's items.
 
         The search parameters apply to every keyword. ``max_items``/``max_pages`` cap each
@@ -330,7 +330,7 @@ class Bulk:
         extra_params: Mapping[str, ParamValue] | None = None,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
-    ) -> AsyncIterator[BulkResult[str | int, list[ProductItem]]]:
+    ) -> AsyncGenerator[BulkResult[str | int, list[ProductItem]], None]:
         """Run an image search for every image: an image URL (``http...``) or an image id.
 
         ::
@@ -375,7 +375,7 @@ class Bulk:
         country: str | None = None,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
-    ) -> AsyncIterator[BulkResult[int | str, ProductDetail]]:
+    ) -> AsyncGenerator[BulkResult[int | str, ProductDetail], None]:
         """Fetch the detail of every offer id; ``result.detail`` holds it.
 
         ::

@@ -279,7 +279,7 @@ async def bulk(args: argparse.Namespace, fmt: Format, messages: Messages) -> int
                                 out.write(result.items, query=str(result.query))
                                 bar.advance(done=0, items=len(result.items))
                     finally:
-                        await _aclose(results)
+                        await results.aclose()  # cancels the workers still in flight now
             except E.DajiError:
                 out.finish()
                 raise
@@ -362,14 +362,6 @@ def describe(exc: BaseException) -> str:
         if isinstance(exc, kinds):
             return f"{label}: {exc}; {hint}"
     return f"{type(exc).__name__}: {exc}"
-
-
-async def _aclose(iterator: object) -> None:
-    """Close an async generator typed as a plain iterator (``client.bulk``'s results), so that
-    the workers still in flight are cancelled now rather than when the loop shuts down."""
-    aclose = getattr(iterator, "aclose", None)
-    if aclose is not None:
-        await aclose()
 
 
 COMMANDS: dict[str, Command] = {

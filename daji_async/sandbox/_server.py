@@ -61,10 +61,12 @@ class SandboxServer:
 
     @property
     def app_key(self) -> str:
+        """The app key this sandbox accepts."""
         return self.state.config.app_key
 
     @property
     def app_secret(self) -> str:
+        """The app secret this sandbox signs with (it protects nothing: the sandbox is a fake)."""
         return self.state.config.app_secret
 
     def client(self, **options: Any) -> DajiClient:
