@@ -17,6 +17,7 @@ import gc
 import json
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -372,6 +373,9 @@ def fmt_spread(values: Sequence[float]) -> str:
     return f"±{spread(values) * 50:.0f}%" if len(values) > 1 else "–"
 
 
+_NUMERIC = re.compile(r"^[-−–±~0-9.,]")
+
+
 @dataclass
 class Table:
     """One markdown table."""
@@ -382,7 +386,10 @@ class Table:
 
     def markdown(self) -> str:
         lines = [f"**{self.title}**", "", "| " + " | ".join(self.headers) + " |"]
-        lines.append("|" + "|".join(" --- " if i == 0 else " ---: " for i in range(len(self.headers))) + "|")
+        numeric = [
+            i > 0 and all(_NUMERIC.match(row[i]) for row in self.rows if i < len(row)) for i in range(len(self.headers))
+        ]
+        lines.append("|" + "|".join(" ---: " if right else " --- " for right in numeric) + "|")
         lines += ["| " + " | ".join(row) + " |" for row in self.rows]
         return "\n".join(lines)
 
