@@ -89,16 +89,27 @@ def test_image_search_example_decodes() -> None:
     assert envelope.trace_id == "9cd9629bcaa2"
 
 
+def test_product_page_example_decodes() -> None:
+    """The image search page's own example response (copied from the service's page)."""
+    body = (Path(__file__).parent / "data" / "image_search_example.json").read_bytes()
+    example = json.loads(body)
+    page = envelope_decoder(ImageSearchPage[ProductItem]).decode(body).data
+    assert page is not None
+    assert len(page.items) == len(example["data"]["data"]) == 4
+    assert [i.offer_id for i in page.items] == [d["offerId"] for d in example["data"]["data"]]
+    assert all(re.fullmatch(r"\d+\.\d\d", i.price_info.price or "") for i in page.items if i.price_info)
+    assert page.items[3].seller_identities == ["powerful_merchants", "tp_member"]
+    assert page.pic_region_info is not None
+    assert page.pic_region_info.yolo_crop_region == "0,799,0,799"
+
+
 @pytest.mark.skipif(not SEED.exists(), reason="the shared seed page is not next to this checkout")
-def test_seed_page_example_decodes() -> None:
+def test_fixture_matches_the_shared_seed_page() -> None:
     text = SEED.read_text(encoding="utf-8")
     start = text.index("Example\n{") + len("Example\n")
     end = text.index("🟠404")
-    example = json.loads(text[start:end])
-    page = envelope_decoder(ImageSearchPage[ProductItem]).decode(json.dumps(example).encode()).data
-    assert page is not None
-    assert len(page.items) == 4
-    assert all(re.fullmatch(r"\d+\.\d\d", i.price_info.price or "") for i in page.items if i.price_info)
+    fixture = json.loads((Path(__file__).parent / "data" / "image_search_example.json").read_text(encoding="utf-8"))
+    assert json.loads(text[start:end]) == fixture
 
 
 def test_keyword_page_with_unknown_and_missing_fields() -> None:
