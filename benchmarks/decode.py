@@ -53,7 +53,7 @@ def decoders() -> dict[str, Callable[[bytes], Any]]:
 
 def run(env: Env) -> Section:
     started = time.perf_counter()
-    rounds = env.rounds(7, smoke=2)
+    rounds = env.rounds(11, smoke=2)
     batch_seconds = 0.002 if env.smoke else 0.05
     base = env.sandbox().base_url
     keyword = env.long_keywords(1)[0]

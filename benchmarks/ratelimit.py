@@ -11,8 +11,11 @@ each run and serves this scenario alone).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
+
+import aiohttp
 
 from daji_async import DajiClient
 
@@ -23,17 +26,38 @@ TITLE = "6. Rate-limit fidelity"
 CONCURRENCY = 64
 
 
-async def limited(base_url: str, words: list[str], rate: float | None) -> dict[str, Any]:
-    """Send one request per keyword through ``rate_limit=rate``; completion times of each."""
+async def _warm_session(base_url: str) -> aiohttp.ClientSession:
+    """A session with CONCURRENCY connections already open (control paths: not in the stats)."""
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY))
+
+    async def touch() -> None:
+        async with session.get(base_url + "/_sandbox/info") as response:
+            await response.read()
+
+    await asyncio.gather(*(touch() for _ in range(CONCURRENCY)))
+    return session
+
+
+async def limited(base_url: str, words: list[str], rate: float | None, warm: bool = False) -> dict[str, Any]:
+    """Send one request per keyword through ``rate_limit=rate``; completion times of each.
+
+    With ``warm`` the client gets a session whose connections are open already, so no request
+    of the run waits for a TCP connect.
+    """
     done: list[float] = []
-    async with DajiClient(
-        APP_KEY, APP_SECRET, base_url=base_url, rate_limit=rate, max_concurrency=CONCURRENCY
-    ) as client:
-        started = time.perf_counter()
-        async for result in client.bulk.keyword_search(words, concurrency=CONCURRENCY, max_pages=1, page_size=20):
-            if result.error is not None:
-                raise result.error
-            done.append(time.perf_counter())
+    session = await _warm_session(base_url) if warm else None
+    try:
+        async with DajiClient(
+            APP_KEY, APP_SECRET, base_url=base_url, rate_limit=rate, max_concurrency=CONCURRENCY, session=session
+        ) as client:
+            started = time.perf_counter()
+            async for result in client.bulk.keyword_search(words, concurrency=CONCURRENCY, max_pages=1, page_size=20):
+                if result.error is not None:
+                    raise result.error
+                done.append(time.perf_counter())
+    finally:
+        if session is not None:
+            await session.close()
     wall = done[-1] - started
     steady = (len(done) - 1) / (done[-1] - done[0]) if len(done) > 1 and done[-1] > done[0] else float("nan")
     return {"requests": len(done), "wall": wall, "plain": len(done) / wall, "steady": steady}
@@ -54,12 +78,14 @@ def run(env: Env) -> Section:
             "achieved ÷ requested",
             "requests ÷ wall",
             "most in any one second",
+            "same, connections opened beforehand",
             "allowed in one second",
         ],
     )
     runs: dict[float, list[dict[str, Any]]] = {}
     worst_error = 0.0
     worst_excess = 0
+    worst_warm_excess = 0
     nouns = env.vocabulary()  # a few keywords, repeated: the sandbox answers them from its cache
     capacity = run_in_loop(
         "asyncio",
@@ -69,23 +95,31 @@ def run(env: Env) -> Section:
         count = max(3, round(rate * seconds))
         words = [nouns[i % len(nouns)] for i in range(count)]
         runs[rate] = []
+        warm_runs: list[dict[str, Any]] = []
         for _ in range(rounds):
-            sandbox.reset()
-            result = run_in_loop("asyncio", lambda: limited(sandbox.base_url, words, rate))  # noqa: B023
-            result["max_per_second"] = sandbox.stats()["max_per_second"]
-            runs[rate].append(result)
-        steady = median([r["steady"] for r in runs[rate]])
-        most = max(r["max_per_second"] for r in runs[rate])
+            for warm, sink in ((False, runs[rate]), (True, warm_runs)):
+                sandbox.reset()
+                result = run_in_loop("asyncio", lambda: limited(sandbox.base_url, words, rate, warm))  # noqa: B023
+                result["max_per_second"] = sandbox.stats()["max_per_second"]
+                result["warm"] = warm
+                sink.append(result)
+        runs[rate] += warm_runs
+        cold = [r for r in runs[rate] if not r["warm"]]
+        steady = median([r["steady"] for r in cold])
+        most = max(r["max_per_second"] for r in cold)
+        most_warm = max(r["max_per_second"] for r in warm_runs)
         worst_error = max(worst_error, abs(steady / rate - 1))
         worst_excess = max(worst_excess, most - int(rate))
+        worst_warm_excess = max(worst_warm_excess, most_warm - int(rate))
         table.rows.append(
             [
                 fmt(rate),
                 fmt(count),
                 fmt(steady, 1),
                 f"{steady / rate:.3f}",
-                fmt(median([r["plain"] for r in runs[rate]]), 1),
+                fmt(median([r["plain"] for r in cold]), 1),
                 str(most),
+                str(most_warm),
                 fmt(rate),
             ]
         )
@@ -101,6 +135,21 @@ def run(env: Env) -> Section:
             else ", well above every requested rate."
         )
     )
+    note = (
+        "*Connections opened beforehand*: the same runs with `DajiClient(session=...)` given a session whose "
+        f"{CONCURRENCY} connections are already open. "
+    )
+    if worst_excess > 0 and worst_warm_excess <= 0:
+        note += (
+            "Only the cold runs went over: the limiter spaces the moments requests are *allowed*, and a request that "
+            "must first open a TCP connection reaches the server later than the ones after it on pooled "
+            "connections, so a cold pool bunches arrivals into a server-side second."
+        )
+    elif worst_warm_excess > 0:
+        note += f"Those went over too (by {worst_warm_excess} at worst): the excess is not only connection set-up."
+    else:
+        note += "Neither went over."
+    section.notes.append(note)
     section.targets.append(
         Target(
             "Achieved rate",
@@ -113,7 +162,8 @@ def run(env: Env) -> Section:
         Target(
             "One-second windows",
             "no one-second window above the limit",
-            "never above" if worst_excess <= 0 else f"{worst_excess} over the limit at worst",
+            ("never above" if worst_excess <= 0 else f"{worst_excess} over the limit at worst")
+            + f" (with connections opened beforehand: {max(worst_warm_excess, 0)} over)",
             worst_excess <= 0,
         )
     )

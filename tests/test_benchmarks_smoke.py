@@ -133,6 +133,7 @@ def test_ratelimit(env: Env) -> None:
     for rate, runs in section.data["runs"].items():
         for result in runs:
             assert result["requests"] == max(3, round(rate * 0.3))
+            assert isinstance(result["warm"], bool)
             assert result["max_per_second"] >= 1
             assert result["steady"] > 0
 
