@@ -54,6 +54,7 @@ def render(sections: list[Section], *, command: str, facts: dict[str, Any], seco
         "",
         f"- Command: `{command}`" + (" (smoke sizes: numbers are not meaningful)" if smoke else ""),
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; total time {seconds / 60:.1f} min",
+        f"- SDK code: commit {facts.get('commit', 'unknown')}",
         f"- Machine: {facts['cores']} cores ({facts['cpu']}), {facts['platform']}",
         f"- Python: {facts['python']}",
         f"- Packages: {packages}",

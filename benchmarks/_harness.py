@@ -476,6 +476,7 @@ def machine() -> dict[str, Any]:
         "psutil",
     ]
     return {
+        "commit": git_commit(),
         "cores": cores,
         "cpu": cpu_model(),
         "platform": platform.platform(),
@@ -483,6 +484,26 @@ def machine() -> dict[str, Any]:
         "packages": {name: package_version(name) for name in packages},
         "load": load,
     }
+
+
+def git_commit() -> str:
+    """The repository's commit, with ``+ uncommitted changes`` when the work tree differs from it."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "daji_async"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return head + (" + uncommitted changes under daji_async/" if dirty else "")
 
 
 @contextlib.contextmanager
