@@ -307,83 +307,6 @@ PAIRS = {
 }
 
 
-def bulk_engine(
-    base_url: str, bodies: tuple[bytes, bytes], count: int, concurrencies: list[int], rounds: int
-) -> dict[int, dict[str, list[float]]]:
-    """View 4: ``bulk.keyword_search`` (2 pages a keyword) from memory against a raw worker pool.
-
-    Both sign every request and decode recorded bodies; neither touches a socket. Each runs
-    with the garbage collector on (as users run) and off, to show what the results the bulk
-    engine holds cost the collector. µs per request.
-    """
-    import gc
-
-    first, second = bodies
-    raw_decoder = msgspec.json.Decoder(Envelope[Page[ProductItem]])
-    prefix = base_url + KEYWORD_PATH + "?"
-    nouns = ["连衣裙", "手机壳", "背包", "运动鞋"]
-    words = [f"{nouns[i % len(nouns)]}{i}" for i in range(count)]
-
-    async def fake_attempt(prepared: Any, timeout: Any) -> tuple[int, bytes, str, str | None]:
-        return 200, second if "beginPage=2&" in prepared.url else first, "OK", None
-
-    async def sdk(concurrency: int) -> int:
-        client = DajiClient(APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=concurrency)
-        client._attempt = fake_attempt  # type: ignore[method-assign]
-        requests = 0
-        async for result in client.bulk.keyword_search(words, concurrency=concurrency, max_pages=2, page_size=20):
-            if result.error is not None:
-                raise result.error
-            requests += result.pages
-        await client.close()
-        return requests
-
-    async def raw(concurrency: int) -> int:
-        queue = iter(words)
-        requests = [0]
-
-        async def worker() -> None:
-            for word in queue:
-                items: list[ProductItem] = []
-                for number in (1, 2):
-                    url = URL(prefix + encode_query(search_pairs(word, number, PAGE_SIZE)), encoded=True)
-                    str(url)
-                    envelope = raw_decoder.decode(second if number == 2 else first)
-                    await asyncio.sleep(0)  # a real request suspends at least once
-                    assert envelope.data is not None
-                    items.extend(envelope.data.items)
-                    requests[0] += 1
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return requests[0]
-
-    async def main() -> dict[int, dict[str, list[float]]]:
-        out: dict[int, dict[str, list[float]]] = {}
-        for concurrency in concurrencies:
-            cases = {
-                f"{name}, GC {mode}": (fn, mode)
-                for name, fn in (("SDK bulk", sdk), ("raw pool", raw))
-                for mode in ("on", "off")
-            }
-            times: dict[str, list[float]] = {name: [] for name in cases}
-            for index in range(rounds):
-                for name in rotation(list(cases), index):
-                    fn, mode = cases[name]
-                    gc.collect()
-                    if mode == "off":
-                        gc.disable()
-                    try:
-                        started = time.process_time()
-                        requests = await fn(concurrency)
-                        times[name].append((time.process_time() - started) / requests * 1e6)
-                    finally:
-                        gc.enable()
-            out[concurrency] = times
-        return out
-
-    return run_in_loop("asyncio", main)
-
-
 class _CeilingOnSdkSession(CeilingContender):
     """The ceiling's requests, sent on the session a DajiClient builds (connector, headers, timeout)."""
 
@@ -686,43 +609,6 @@ def run(env: Env) -> Section:
             e2e_rows,
         )
     )
-    concurrencies = [4, 16] if env.smoke else [16, 64, 256]
-    engine = bulk_engine(base, (bodies[1], bodies[2]), 20 if env.smoke else 1000, concurrencies, env.rounds(5, smoke=1))
-    engine_rows = []
-    for concurrency, times_by in engine.items():
-        for name, values in times_by.items():
-            baseline = times_by["raw pool, GC " + name.rsplit(" ", 1)[1]]
-            engine_rows.append(
-                [
-                    str(concurrency),
-                    name,
-                    fmt(median(values), 1),
-                    fmt(median(values) - median(baseline), 1) if name.startswith("SDK") else "–",
-                ]
-            )
-    section.tables.append(
-        Table(
-            "View 4: bulk, 2 pages a keyword, from memory (no sockets; client CPU µs per request)",
-            ["concurrency", "contender", "µs/request", "SDK − raw pool (µs)"],
-            engine_rows,
-        )
-    )
-    gaps = {
-        c: (
-            median(t["SDK bulk, GC on"]) - median(t["raw pool, GC on"]),
-            median(t["SDK bulk, GC off"]) - median(t["raw pool, GC off"]),
-        )
-        for c, t in engine.items()
-    }
-    section.notes.append(
-        "View 4: without sockets the bulk engine (worker pool, lock, credits, queue, one Paginator per keyword) "
-        "costs "
-        + ", ".join(
-            f"{on:+.0f} µs (GC on) / {off:+.0f} µs (GC off) per request at concurrency {c}"
-            for c, (on, off) in gaps.items()
-        )
-        + " against a raw worker pool; compare scenario 4, where the same work over sockets shows the whole gap."
-    )
     ranked = findings(step_rows, piped, diff, layers)
     section.tables.append(
         Table(
@@ -758,7 +644,6 @@ def run(env: Env) -> Section:
         "e2e_gap_us": diff,
         "e2e_layers_us": layers,
         "findings": ranked,
-        "bulk_engine": engine,
     }
     section.seconds = time.perf_counter() - started
     return section

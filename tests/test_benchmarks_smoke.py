@@ -102,11 +102,15 @@ def test_bulk(env: Env) -> None:
     _well_formed(section)
     count = section.data["count"]
     for cell in section.data["cells"]:
-        sdk, raw = cell["samples"]["sdk"], cell["samples"]["raw"]
-        for sample in (*sdk, *raw):
-            assert sample.items > 0
-        assert {(s.pages, s.items) for s in sdk} == {(s.pages, s.items) for s in raw}
-        assert all(s.pages == 2 * count for s in sdk)
+        samples = cell["samples"]
+        assert set(samples) == set(bulk.LAYERS)
+        expected = {(s.pages, s.items) for s in samples["raw"]}
+        assert len(expected) == 1
+        for name, got in samples.items():
+            assert got, name
+            assert {(s.pages, s.items) for s in got} == expected, name
+            assert all(s.items > 0 for s in got), name
+        assert all(s.pages == 2 * count for s in samples["sdk"])
         for limited in cell["limited"]:
             assert limited["sample"].pages == 2 * count
             assert limited["requests"] == 2 * count
