@@ -12,7 +12,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
@@ -26,6 +26,7 @@ from ._errors import APIConnectionError, APIError, APITimeoutError, ConfigError,
 from ._logs import logger, setup_from_env
 from ._protocol import (
     Envelope,
+    PagedQuery,
     Pairs,
     Params,
     RetryPolicy,
@@ -274,6 +275,21 @@ class DajiClient:
             return _Prepared(endpoint.method, path, url, form=pairs, redact=redact)
         return _Prepared(endpoint.method, path, url + "?" + encode_query(pairs), redact=redact)
 
+    def _pages(self, endpoint: Endpoint[Any], params: Params) -> Callable[[int], _Prepared]:
+        """Requests for the pages of one search: everything but ``beginPage`` is encoded once."""
+        if endpoint.body != "query":
+            return lambda number: self._prepare(endpoint, {**params, "beginPage": number})
+        path = self._paths.get(endpoint.name, endpoint.path)
+        url = self.base_url + path + "?"
+        query = PagedQuery(canonical_pairs(params), self.app_key, self._secret, send_secret=self.send_secret)
+        method, secret = endpoint.method, self._secret
+
+        def page(number: int) -> _Prepared:
+            text, signature = query.for_page(number)
+            return _Prepared(method, path, url + text, redact=(secret, signature))
+
+        return page
+
     async def _execute(
         self,
         endpoint: Endpoint[T],
@@ -283,9 +299,15 @@ class DajiClient:
         max_retries: int | None = None,
         safe: bool | None = None,
         path: str | None = None,
+        prepared: _Prepared | None = None,
     ) -> Envelope[T]:
-        """Send one call through the pipeline and return its decoded, successful envelope."""
-        prepared = self._prepare(endpoint, params, path)
+        """Send one call through the pipeline and return its decoded, successful envelope.
+
+        ``prepared`` is an already signed request (pages of a search); else ``params`` are
+        encoded and signed here.
+        """
+        if prepared is None:
+            prepared = self._prepare(endpoint, params, path)
         decoder = envelope_decoder(endpoint.response)
         client_timeout = self._timeout if timeout is None else _client_timeout(timeout)
         is_safe = endpoint.safe if safe is None else safe

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Hashable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Hashable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import _constants as C
@@ -19,7 +19,7 @@ from ._logs import logger
 from .models.common import Page
 
 if TYPE_CHECKING:
-    from ._client import DajiClient, Timeout
+    from ._client import DajiClient, Timeout, _Prepared
     from ._endpoints import Endpoint
     from ._protocol import ParamValue
 
@@ -40,8 +40,12 @@ def check_paging(page: int, page_size: int, max_items: int | None, max_pages: in
 
 
 def _fingerprint(items: list[Any]) -> Hashable:
-    """What identifies a page's content: its offer ids (or object identities) in order."""
-    return hash(tuple(getattr(item, "offer_id", None) or id(item) for item in items))
+    """What identifies a page's content: its size and its first and last offers.
+
+    Two different pages of one search never share both ends; a repeated page always does.
+    """
+    first, last = items[0], items[-1]
+    return (len(items), getattr(first, "offer_id", None) or id(first), getattr(last, "offer_id", None) or id(last))
 
 
 class Paginator(Generic[P, T]):
@@ -89,6 +93,7 @@ class Paginator(Generic[P, T]):
         self.next_page: int | None = page
         #: Pages fetched by the last iteration (including any page that was trimmed).
         self.pages_fetched = 0
+        self._requests: Callable[[int], _Prepared] | None = None  # signed page requests, built once
 
     def __repr__(self) -> str:
         return (
@@ -98,11 +103,13 @@ class Paginator(Generic[P, T]):
 
     async def fetch_page(self, number: int) -> P:
         """Fetch one page by number through the client's pipeline (no paging state changes)."""
-        params = dict(self._params)
-        params["beginPage"] = number
-        params["pageSize"] = self.page_size
+        requests = self._requests
+        if requests is None:
+            requests = self._requests = self._client._pages(
+                self._endpoint, {**self._params, "pageSize": self.page_size}
+            )
         envelope = await self._client._execute(
-            self._endpoint, params, timeout=self._timeout, max_retries=self._max_retries
+            self._endpoint, {}, prepared=requests(number), timeout=self._timeout, max_retries=self._max_retries
         )
         data = envelope.data
         if data is None:

@@ -27,6 +27,7 @@ from daji_async import (
 from daji_async._protocol import (
     Envelope,
     ErrorInfo,
+    PagedQuery,
     RetryPolicy,
     authenticate,
     canonical_pairs,
@@ -160,6 +161,24 @@ def test_signature_survives_the_query_string(pairs: list[tuple[str, str]], secre
     signed = authenticate(pairs, "key", secret)
     received = parse_qsl(encode_query(signed), keep_blank_values=True)
     assert sign(received, secret) == dict(received)["sign"]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["keyword", "appKey", "zeta", "outMemberId", "a", "sort"]), printable), max_size=8
+    ),
+    st.integers(1, 10_000),
+    printable,
+    st.booleans(),
+)
+def test_paged_query_matches_the_general_path(
+    pairs: list[tuple[str, str]], page: int, secret: str, send_secret: bool
+) -> None:
+    template = PagedQuery(pairs, "key", secret, send_secret=send_secret)
+    query, signature = template.for_page(page)
+    full = authenticate([*pairs, ("beginPage", str(page))], "key", secret, send_secret=send_secret)
+    assert sorted(parse_qsl(query, keep_blank_values=True)) == sorted(full)
+    assert signature == ("" if send_secret else dict(full)["sign"])
 
 
 def test_total_pages() -> None:
