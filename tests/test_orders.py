@@ -572,7 +572,9 @@ def test_endpoint_rows() -> None:
         endpoint = ENDPOINTS[name]
         assert not endpoint.confirmed
         assert endpoint.path.startswith("/alibaba/trade/")
-        assert endpoint.safe is (name not in ("orders.create", "orders.cancel", "orders.confirm_receipt", "payments.pay"))
+        assert endpoint.safe is (
+            name not in ("orders.create", "orders.cancel", "orders.confirm_receipt", "payments.pay")
+        )
     assert ENDPOINTS["payments.links"].method == "GET"
     assert all(ENDPOINTS[n].method == "POST" and ENDPOINTS[n].body == "json" for n in names if n != "payments.links")
 
