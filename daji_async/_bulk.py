@@ -118,24 +118,41 @@ class _Source(Generic[Q]):
         self.exhausted = False
 
     async def next(self) -> tuple[int, Q] | None:
+        """The next ``(index, input)``, or None once the inputs are exhausted."""
+        if self._sync is not None:
+            # next() on a plain iterator cannot be interleaved with another worker's: no lock
+            return self._take_sync(self._sync)
         async with self._lock:
             if self.exhausted:
                 return None
+            assert self._async is not None
             try:
-                if self._sync is not None:
-                    item = next(self._sync)
-                else:
-                    assert self._async is not None
-                    item = await self._async.__anext__()
-            except (StopIteration, StopAsyncIteration):
+                item = await self._async.__anext__()
+            except StopAsyncIteration:
                 self.exhausted = True
                 return None
             except BaseException:
                 self.exhausted = True
                 raise
-            index = self._index
-            self._index += 1
-            return index, item
+            return self._numbered(item)
+
+    def _take_sync(self, inputs: Iterator[Q]) -> tuple[int, Q] | None:
+        if self.exhausted:
+            return None
+        try:
+            item = next(inputs)
+        except StopIteration:
+            self.exhausted = True
+            return None
+        except BaseException:
+            self.exhausted = True
+            raise
+        return self._numbered(item)
+
+    def _numbered(self, item: Q) -> tuple[int, Q]:
+        index = self._index
+        self._index += 1
+        return index, item
 
 
 async def run_bulk(
