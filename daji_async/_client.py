@@ -247,9 +247,9 @@ class DajiClient:
 
     # ------------------------------------------------------------------ the pipeline
 
-    def _prepare(self, endpoint: Endpoint[Any], params: Params, path: str | None = None) -> _Prepared:
+    def _prepare(self, endpoint: Endpoint[Any], params: Params) -> _Prepared:
         """Encode and sign a call once; every attempt sends the same bytes."""
-        path = path or self._paths.get(endpoint.name, endpoint.path)
+        path = self.endpoint_path(endpoint)
         url = self.base_url + path
         kind: BodyKind = endpoint.body
         if kind == "json":
@@ -279,7 +279,7 @@ class DajiClient:
         """Requests for the pages of one search: everything but ``beginPage`` is encoded once."""
         if endpoint.body != "query":
             return lambda number: self._prepare(endpoint, {**params, "beginPage": number})
-        path = self._paths.get(endpoint.name, endpoint.path)
+        path = self.endpoint_path(endpoint)
         url = self.base_url + path + "?"
         query = PagedQuery(canonical_pairs(params), self.app_key, self._secret, send_secret=self.send_secret)
         method, secret = endpoint.method, self._secret
@@ -293,12 +293,11 @@ class DajiClient:
     async def _execute(
         self,
         endpoint: Endpoint[T],
-        params: Params,
+        params: Params | None = None,
         *,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
         safe: bool | None = None,
-        path: str | None = None,
         prepared: _Prepared | None = None,
     ) -> Envelope[T]:
         """Send one call through the pipeline and return its decoded, successful envelope.
@@ -307,7 +306,7 @@ class DajiClient:
         encoded and signed here.
         """
         if prepared is None:
-            prepared = self._prepare(endpoint, params, path)
+            prepared = self._prepare(endpoint, params or {})
         decoder = envelope_decoder(endpoint.response)
         client_timeout = self._timeout if timeout is None else _client_timeout(timeout)
         is_safe = endpoint.safe if safe is None else safe

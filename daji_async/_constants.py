@@ -30,8 +30,8 @@ RETRY_BASE_DELAY = 0.5
 RETRY_MAX_DELAY = 8.0
 #: A ``Retry-After`` longer than this is not waited for: the RateLimitError is raised instead.
 RETRY_AFTER_CAP = 60.0
-#: HTTP statuses that a safe call retries (plus connection errors and timeouts).
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: HTTP statuses that a safe call retries (plus connection errors and timeouts): 429 and every 5xx.
+RETRY_STATUSES = frozenset({429, *range(500, 600)})
 
 #: The service's documented paging bounds.
 MIN_PAGE_SIZE = 1

@@ -109,7 +109,7 @@ class Paginator(Generic[P, T]):
                 self._endpoint, {**self._params, "pageSize": self.page_size}
             )
         envelope = await self._client._execute(
-            self._endpoint, {}, prepared=requests(number), timeout=self._timeout, max_retries=self._max_retries
+            self._endpoint, prepared=requests(number), timeout=self._timeout, max_retries=self._max_retries
         )
         data = envelope.data
         if data is None:

@@ -633,8 +633,9 @@ async def _apply_fault(request: web.Request, fault: Fault) -> web.StreamResponse
         repeat_page.set(True)
         return None
     if kind == "status":
-        default = "请求过于频繁 (too many requests)" if fault.status == 429 else "系统繁忙 (service busy)"
-        response = error(fault.status, fault.status, fault.message or default)
+        status = fault.status or 500
+        default = "请求过于频繁 (too many requests)" if status == 429 else "系统繁忙 (service busy)"
+        response = error(status, status, fault.message or default)
         if fault.retry_after is not None:
             response.headers["Retry-After"] = f"{fault.retry_after:g}"
         return response
@@ -644,7 +645,7 @@ async def _apply_fault(request: web.Request, fault: Fault) -> web.StreamResponse
         page = (
             "<html><head><title>502 Bad Gateway</title></head><body><center><h1>Bad Gateway</h1></center></body></html>"
         )
-        return web.Response(status=fault.status if fault.status != 500 else 200, text=page, content_type="text/html")
+        return web.Response(status=fault.status or 200, text=page, content_type="text/html")
     if kind == "empty":
         return web.Response(status=200, body=b"", content_type="application/json")
     if kind == "truncate":

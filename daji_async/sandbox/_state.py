@@ -39,7 +39,7 @@ class Fault:
 
     Kinds:
         ``latency``: wait ``seconds`` before answering normally (adds up with other faults).
-        ``status``: answer HTTP ``status`` (500, 503, 429...) with an error envelope;
+        ``status``: answer HTTP ``status`` (default 500; 503, 429...) with an error envelope;
             ``retry_after`` sets the ``Retry-After`` header.
         ``drop``: send the headers and half the body, then close the connection.
         ``reset``: close the connection without answering.
@@ -61,7 +61,7 @@ class Fault:
     times: int | None = None
     probability: float = 1.0
     seconds: float = 0.0
-    status: int = 500
+    status: int | None = None
     retry_after: float | None = None
     code: int = 500
     message: str | None = None
