@@ -15,7 +15,7 @@
 
 from ._bulk import Bulk, BulkProgress, BulkResult
 from ._client import DajiClient
-from ._endpoints import ENDPOINTS, Endpoint
+from ._endpoints import ENDPOINTS, Endpoint, PagingSpec
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -36,9 +36,10 @@ from ._errors import (
     ServerError,
     TradeError,
 )
-from ._pagination import Paginator
+from ._pagination import Paginator, PagingOptions
 from ._protocol import RetryPolicy
 from ._ratelimit import StrictRateLimiter
+from ._transport import AiohttpTransport, Transport
 from ._version import __version__
 from .enums import (
     CancelReason,
@@ -93,6 +94,7 @@ __all__ = [
     "APIError",
     "APITimeoutError",
     "Address",
+    "AiohttpTransport",
     "AuthenticationError",
     "BadRequestError",
     "Bulk",
@@ -129,6 +131,8 @@ __all__ = [
     "Page",
     "PaginationError",
     "Paginator",
+    "PagingOptions",
+    "PagingSpec",
     "PayChannel",
     "PayResult",
     "PaymentFailure",
@@ -154,6 +158,7 @@ __all__ = [
     "TradeAnswer",
     "TradeError",
     "TradeType",
+    "Transport",
     "__version__",
     "fen_to_yuan",
     "parse_1688_time",

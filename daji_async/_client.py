@@ -1,9 +1,10 @@
-"""DajiClient: configuration, the aiohttp session, and the one request pipeline.
+"""DajiClient: configuration, the transport, and the one request pipeline.
 
 Every call (a single detail, a page of a search, bulk work) goes through
 :meth:`DajiClient._execute`: the client-wide concurrency bound, then the rate limiter, then
-one attempt with its timeout, then msgspec decoding of the envelope, then error mapping, with
-retries around the whole for calls that are safe to repeat.
+one attempt through the transport (aiohttp by default, any object with an async ``send``
+otherwise), then msgspec decoding of the envelope, then error mapping, with retries around
+the whole for calls that are safe to repeat. The pipeline is the same over every transport.
 """
 
 from __future__ import annotations
@@ -21,13 +22,12 @@ import msgspec
 from aiolimiter import AsyncLimiter
 
 from . import _constants as C
-from ._endpoints import ENDPOINTS, BodyKind, Endpoint
+from ._endpoints import ENDPOINTS, BodyKind, Endpoint, PageToken
 from ._errors import APIConnectionError, APIError, APITimeoutError, ConfigError, ResponseDecodeError
 from ._logs import logger, setup_from_env
 from ._protocol import (
     Envelope,
     PagedQuery,
-    Pairs,
     Params,
     RetryPolicy,
     authenticate,
@@ -45,6 +45,8 @@ from ._protocol import (
     snippet_of,
 )
 from ._ratelimit import StrictRateLimiter
+from ._transport import AiohttpTransport, Request, Response, Transport
+from ._validate import integer
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -59,31 +61,6 @@ T = TypeVar("T")
 Timeout = Union[float, aiohttp.ClientTimeout]
 
 setup_from_env()
-
-
-class _Prepared:
-    """A signed request, built once per call and sent once per attempt."""
-
-    __slots__ = ("body", "content_type", "form", "method", "path", "redact", "url")
-
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        url: str,
-        *,
-        body: bytes | None = None,
-        content_type: str | None = None,
-        form: Pairs | None = None,
-        redact: tuple[str, ...] = (),
-    ) -> None:
-        self.method = method
-        self.path = path
-        self.url = url
-        self.body = body
-        self.content_type = content_type
-        self.form = form
-        self.redact = redact
 
 
 class DajiClient:
@@ -106,7 +83,13 @@ class DajiClient:
             also the size of the connection pool.
         timeout: seconds per request attempt, or an ``aiohttp.ClientTimeout``.
         max_retries: retries of safe (read-only) calls after the first attempt.
-        session: an ``aiohttp.ClientSession`` to use; it is never closed by the client.
+        session: an ``aiohttp.ClientSession`` for the default transport; it is never closed
+            by the client.
+        transport: any object with ``async def send(request) -> Response`` (see
+            :mod:`daji_async.testing` for :class:`~daji_async.testing.MockTransport`); the
+            default is an :class:`~daji_async.AiohttpTransport`. A transport passed in is never
+            closed by the client. Retries, rate limit, concurrency, decoding and error mapping
+            are the same over every transport.
         send_secret: debug mode: send ``appSecret`` in clear instead of ``sign``.
         retry_policy: backoff and which statuses are retried; see :class:`RetryPolicy`.
         endpoint_paths: ``{endpoint name: path}`` to point an endpoint at another path,
@@ -128,6 +111,7 @@ class DajiClient:
         send_secret: bool = False,
         retry_policy: RetryPolicy | None = None,
         endpoint_paths: Mapping[str, str] | None = None,
+        transport: Transport | None = None,
     ) -> None:
         setup_from_env()  # DAJI_LOG may have been set after import
         app_key = app_key if app_key is not None else os.environ.get(C.ENV_APP_KEY)
@@ -145,10 +129,15 @@ class DajiClient:
         base = base_url or os.environ.get(C.ENV_BASE_URL) or C.DEFAULT_BASE_URL
         if not base.startswith(("http://", "https://")):
             raise ConfigError(f"base_url must start with http:// or https://, got {base!r}")
-        if not isinstance(max_concurrency, int) or isinstance(max_concurrency, bool) or max_concurrency < 1:
-            raise ConfigError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
-        if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
-            raise ConfigError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        try:
+            integer("max_concurrency", max_concurrency, low=1)
+            integer("max_retries", max_retries, low=0)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        if transport is not None and session is not None:
+            raise ConfigError("pass session (for the default aiohttp transport) or transport, not both")
+        if transport is not None and not callable(getattr(transport, "send", None)):
+            raise ConfigError(f"transport must have an async send(request) method, got {type(transport).__name__}")
         if not country or not isinstance(country, str):
             raise ConfigError(f"country must be a language code such as 'en', got {country!r}")
         if endpoint_paths:
@@ -171,10 +160,13 @@ class DajiClient:
         self._paths: dict[str, str] = dict(endpoint_paths or {})
         self._limiter = _make_limiter(rate_limit)
         self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._session = session
-        self._owns_session = session is None
         self._closed = False
         self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{__version__}"}
+        self._owns_transport = transport is None
+        self._transport: Transport = transport or AiohttpTransport(
+            session, pool_size=max_concurrency, timeout=self._timeout, headers=self._headers
+        )
+        self._decoders: dict[Any, msgspec.json.Decoder[Envelope[Any]]] = {}
 
         from ._bulk import Bulk
         from .resources.categories import Categories
@@ -204,11 +196,19 @@ class DajiClient:
         await self.close()
 
     async def close(self) -> None:
-        """Close the client's own session (a session you passed in stays open). Idempotent."""
+        """Close the client's own transport and session (ones you passed in stay open). Idempotent."""
+        if self._closed:
+            return
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None and self._owns_session and not session.closed:
-            await session.close()
+        if self._owns_transport:
+            aclose = getattr(self._transport, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    @property
+    def transport(self) -> Transport:
+        """The transport every request goes through."""
+        return self._transport
 
     @property
     def closed(self) -> bool:
@@ -232,22 +232,9 @@ class DajiClient:
             f"rate_limit={limit}, max_concurrency={self.max_concurrency})"
         )
 
-    def _session_now(self) -> aiohttp.ClientSession:
-        if self._closed:
-            raise RuntimeError("this DajiClient is closed; create a new one")
-        session = self._session
-        if session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self.max_concurrency, limit_per_host=self.max_concurrency, ttl_dns_cache=300
-            )
-            session = self._session = aiohttp.ClientSession(
-                connector=connector, headers=self._headers, timeout=self._timeout
-            )
-        return session
-
     # ------------------------------------------------------------------ the pipeline
 
-    def _prepare(self, endpoint: Endpoint[Any], params: Params) -> _Prepared:
+    def _prepare(self, endpoint: Endpoint[Any], params: Params) -> Request:
         """Encode and sign a call once; every attempt sends the same bytes."""
         path = self.endpoint_path(endpoint)
         url = self.base_url + path
@@ -260,7 +247,7 @@ class DajiClient:
                 signature = ""
             else:
                 signature = body["sign"] = sign(canonical_pairs(body, repeat_lists=False), self._secret)
-            return _Prepared(
+            return Request(
                 endpoint.method,
                 path,
                 url,
@@ -272,23 +259,40 @@ class DajiClient:
         signature = "" if self.send_secret else pairs[-1][1]
         redact = (self._secret, signature)
         if kind == "form":
-            return _Prepared(endpoint.method, path, url, form=pairs, redact=redact)
-        return _Prepared(endpoint.method, path, url + "?" + encode_query(pairs), redact=redact)
+            return Request(endpoint.method, path, url, form=pairs, redact=redact)
+        return Request(endpoint.method, path, url + "?" + encode_query(pairs), redact=redact)
 
-    def _pages(self, endpoint: Endpoint[Any], params: Params) -> Callable[[int], _Prepared]:
-        """Requests for the pages of one search: everything but ``beginPage`` is encoded once."""
+    def _pages(self, endpoint: Endpoint[Any], params: Params) -> Callable[[PageToken | None], Request]:
+        """Requests for the pages of one walk: everything but the page (or cursor) is encoded once.
+
+        ``params`` already carry the page size; the page parameter comes from the endpoint's
+        paging spec. A None token (the first page of a cursor walk) leaves it out.
+        """
+        spec = endpoint.paging
+        assert spec is not None, f"{endpoint.name} does not page"
+        key = spec.page_param
         if endpoint.body != "query":
-            return lambda number: self._prepare(endpoint, {**params, "beginPage": number})
+            return lambda token: self._prepare(endpoint, params if token is None else {**params, key: token})
         path = self.endpoint_path(endpoint)
         url = self.base_url + path + "?"
-        query = PagedQuery(canonical_pairs(params), self.app_key, self._secret, send_secret=self.send_secret)
+        query = PagedQuery(
+            canonical_pairs(params), self.app_key, self._secret, send_secret=self.send_secret, page_key=key
+        )
         method, secret = endpoint.method, self._secret
 
-        def page(number: int) -> _Prepared:
-            text, signature = query.for_page(number)
-            return _Prepared(method, path, url + text, redact=(secret, signature))
+        def page(token: PageToken | None) -> Request:
+            if token is None:
+                return self._prepare(endpoint, params)
+            text, signature = query.for_page(token)
+            return Request(method, path, url + text, redact=(secret, signature))
 
         return page
+
+    def _decoder(self, data_type: Any) -> msgspec.json.Decoder[Envelope[Any]]:
+        decoder = self._decoders.get(data_type)
+        if decoder is None:
+            decoder = self._decoders[data_type] = envelope_decoder(data_type)
+        return decoder
 
     async def _execute(
         self,
@@ -298,17 +302,17 @@ class DajiClient:
         timeout: Timeout | None = None,
         max_retries: int | None = None,
         safe: bool | None = None,
-        prepared: _Prepared | None = None,
+        request: Request | None = None,
     ) -> Envelope[T]:
         """Send one call through the pipeline and return its decoded, successful envelope.
 
-        ``prepared`` is an already signed request (pages of a search); else ``params`` are
+        ``request`` is an already signed request (pages of a walk); else ``params`` are
         encoded and signed here.
         """
-        if prepared is None:
-            prepared = self._prepare(endpoint, params or {})
-        decoder = envelope_decoder(endpoint.response)
-        client_timeout = self._timeout if timeout is None else _client_timeout(timeout)
+        if request is None:
+            request = self._prepare(endpoint, params or {})
+        request.timeout = self._timeout if timeout is None else _client_timeout(timeout)
+        decoder = self._decoder(endpoint.response)
         is_safe = endpoint.safe if safe is None else safe
         retries = (self.max_retries if max_retries is None else max_retries) if is_safe else 0
         retry = 0
@@ -318,21 +322,22 @@ class DajiClient:
             status = 0
             error: APIConnectionError | APIError
             try:
-                status, body, reason, retry_after = await self._attempt(prepared, client_timeout)
+                response = await self._send(request)
+                status, body = response.status, response.body
                 if 200 <= status < 300:
                     envelope = decode_success(
-                        decoder, body, status=status, method=prepared.method, path=prepared.path, redact=prepared.redact
+                        decoder, body, status=status, method=request.method, path=request.path, redact=request.redact
                     )
                     trace_id = envelope.trace_id
                     return envelope
                 raise make_api_error(
                     status,
                     read_error_body(body),
-                    method=prepared.method,
-                    path=prepared.path,
-                    reason=reason,
-                    retry_after=parse_retry_after(retry_after),
-                    snippet=snippet_of(body, prepared.redact),
+                    method=request.method,
+                    path=request.path,
+                    reason=response.reason,
+                    retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                    snippet=snippet_of(body, request.redact),
                 )
             except APIError as exc:
                 trace_id = exc.trace_id
@@ -344,8 +349,8 @@ class DajiClient:
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug(
                         "%s %s -> %s in %.1f ms (attempt %d, traceId %s)",
-                        prepared.method,
-                        prepared.path,
+                        request.method,
+                        request.path,
                         status or "no answer",
                         (time.perf_counter() - started) * 1000,
                         retry + 1,
@@ -357,8 +362,8 @@ class DajiClient:
             retry += 1
             logger.debug(
                 "%s %s: retry %d of %d in %.0f ms after %s",
-                prepared.method,
-                prepared.path,
+                request.method,
+                request.path,
                 retry,
                 retries,
                 delay * 1000,
@@ -386,46 +391,38 @@ class DajiClient:
             )
         return envelope.data
 
-    async def _attempt(self, prepared: _Prepared, timeout: aiohttp.ClientTimeout) -> tuple[int, bytes, str, str | None]:
-        """One attempt: a concurrency slot, the rate limiter, send, read the whole body.
+    async def _send(self, request: Request) -> Response:
+        """One attempt: a concurrency slot, the rate limiter, then the transport.
 
         The limiter is passed last, once a slot is held, so a request leaves the moment the
         limiter lets it go. Passed first, requests that then queued for a slot would leave in
         bursts whenever slots freed up, and a one-second window at the server could hold more
         than the rate (measured: 521 in one second at rate_limit=500 in a bulk run).
 
-        Returns the status, the body, the reason phrase and the ``Retry-After`` header.
+        Whatever the transport raises for a failure to get an answer becomes an
+        :class:`APIConnectionError` (:class:`APITimeoutError` for timeouts), secrets masked.
         """
+        if self._closed:
+            raise RuntimeError("this DajiClient is closed; create a new one")
         async with self._semaphore:
             if self._limiter is not None:
                 await self._limiter.acquire()
-            session = self._session_now()
             try:
-                data: Any = prepared.body
-                if prepared.form is not None:
-                    form = aiohttp.FormData()
-                    for key, value in prepared.form:
-                        form.add_field(key, value)
-                    data = form
-                headers = None if self._owns_session else self._headers
-                if prepared.content_type is not None:
-                    headers = {**(headers or {}), "Content-Type": prepared.content_type}
-                async with session.request(
-                    prepared.method, prepared.url, data=data, headers=headers, timeout=timeout
-                ) as response:
-                    body = await response.read()
-                    return response.status, body, response.reason or "", response.headers.get("Retry-After")
+                return await self._transport.send(request)
+            except (APIConnectionError, APIError):
+                raise
             except asyncio.TimeoutError:
+                timeout = request.timeout or self._timeout
                 raise APITimeoutError(
-                    f"{prepared.method} {prepared.path}: no complete answer within {_seconds(timeout)}",
-                    method=prepared.method,
-                    path=prepared.path,
+                    f"{request.method} {request.path}: no complete answer within {_seconds(timeout)}",
+                    method=request.method,
+                    path=request.path,
                 ) from None
-            except aiohttp.ClientError as exc:
+            except (aiohttp.ClientError, OSError) as exc:
                 text = f"{type(exc).__name__}: {exc}"
-                clean = redact_text(text, prepared.redact)
+                clean = redact_text(text, request.redact)
                 error = APIConnectionError(
-                    f"{prepared.method} {prepared.path}: {clean}", method=prepared.method, path=prepared.path
+                    f"{request.method} {request.path}: {clean}", method=request.method, path=request.path
                 )
                 if clean == text:
                     raise error from exc
@@ -493,4 +490,4 @@ def _make_limiter(rate_limit: float | AsyncLimiter | None) -> AsyncLimiter | Non
     return StrictRateLimiter(float(rate_limit))
 
 
-__all__ = ["DajiClient", "RetryPolicy"]
+__all__ = ["DajiClient", "RetryPolicy", "Timeout"]

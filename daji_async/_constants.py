@@ -38,6 +38,9 @@ MIN_PAGE_SIZE = 1
 MAX_PAGE_SIZE = 50
 DEFAULT_PAGE_SIZE = 20
 
+#: The service's limit on an uploaded image.
+MAX_IMAGE_BYTES = 3 * 1024 * 1024
+
 #: Envelope code of a successful call.
 SUCCESS_CODE = 200
 
@@ -46,6 +49,12 @@ NOT_ACTIVATED_MESSAGE = "请创建应用，再联系平台进行激活"
 
 #: Longest piece of an unexpected body quoted in an error message.
 BODY_SNIPPET_CHARS = 200
+
+#: Seconds the default transport caches a DNS answer.
+DNS_CACHE_SECONDS = 300
+
+#: Default number of bulk inputs in flight at once (``client.bulk``).
+DEFAULT_BULK_CONCURRENCY = 16
 
 #: User-Agent sent with every request.
 USER_AGENT_PREFIX = "daji-async"

@@ -183,7 +183,7 @@ class PaginationError(DajiError):
     ``next_page`` is the page number the paginator would have asked for next.
     """
 
-    def __init__(self, message: str, *, next_page: int | None = None) -> None:
+    def __init__(self, message: str, *, next_page: int | str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.next_page = next_page
