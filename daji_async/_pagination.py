@@ -115,7 +115,7 @@ class Paginator(Generic[P, T]):
         if spec is None:
             raise ValueError(f"{endpoint.name} is not a paged endpoint (its row has no paging spec)")
         if page is None:
-            page = spec.first_page if spec.first_page is not None else ""
+            page = spec.first_page  # None only for a cursor walk whose first request names no cursor
         if page_size is None:
             page_size = spec.default_size
         check_paging(spec, page, page_size, max_items, max_pages, prefetch)
@@ -123,7 +123,7 @@ class Paginator(Generic[P, T]):
         self._endpoint = endpoint
         self._spec = spec
         self._params = params
-        self.page: PageToken = page
+        self.page: PageToken | None = page
         self.page_size = page_size
         self.max_items = max_items
         self.max_pages = max_pages
