@@ -55,9 +55,11 @@ from .._endpoints import (
     PAYMENT_PAY,
 )
 from ..messages import MESSAGE_FIELD, SIGNATURE_FIELD, Topic, message_signature
-from ._app import CONTROL_PREFIX, STATE_KEY, BadParams, Params, _Dropped, detail_json, ok, params_of
 from ._catalogue import Offer
+from ._products import detail_json
 from ._state import SandboxState
+from ._wire import CONTROL_PREFIX, STATE_KEY, BadParams, Params, ok, params_of
+from ._wire import Dropped as _Dropped
 
 __all__ = ["MAX_CARGO_LINES", "OrderStore", "SandboxOrder", "add_order_routes", "orders_store"]
 
