@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Hashable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 import msgspec
@@ -21,7 +21,7 @@ import msgspec
 from ._endpoints import PageToken, PagingSpec
 from ._errors import PaginationError
 from ._logs import logger
-from ._validate import integer, optional_integer
+from ._validate import integer, known_keys, optional_integer
 from .models.common import Page
 
 if TYPE_CHECKING:
@@ -79,6 +79,23 @@ def check_paging(
     integer("prefetch", prefetch, low=1)
     optional_integer("max_items", max_items, low=0)
     optional_integer("max_pages", max_pages, low=1)
+
+
+def paginate(
+    client: DajiClient, endpoint: Endpoint[P], params: dict[str, ParamValue], paging: Mapping[str, Any]
+) -> Paginator[P, Any]:
+    """The walk a resource method returns: its row, its service parameters, the caller's ``**paging``.
+
+    ``paging`` is checked here (an unknown keyword is a TypeError, a bad value a ValueError),
+    before anything is sent.
+
+    ::
+
+        def list(self, keyword: str, **paging: Unpack[PagingOptions]) -> Paginator[Page[Thing], Thing]:
+            return paginate(self._client, THING_LIST, {"keyword": keyword}, paging)
+    """
+    known_keys(endpoint.name, paging, PAGING_OPTIONS)
+    return Paginator(client, endpoint, params, **paging)
 
 
 class Paginator(Generic[P, T]):
@@ -368,4 +385,4 @@ async def _cancel_all(window: deque[tuple[int, asyncio.Future[Any]]]) -> None:
                 future.exception()  # mark as retrieved: no "exception never retrieved" warning
 
 
-__all__ = ["PAGING_OPTIONS", "Page", "Paginator", "PagingOptions", "check_paging"]
+__all__ = ["PAGING_OPTIONS", "Page", "Paginator", "PagingOptions", "check_paging", "paginate"]

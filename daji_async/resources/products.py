@@ -19,7 +19,7 @@ from .._endpoints import (
     UPLOAD_IMAGE,
     Endpoint,
 )
-from .._pagination import PAGING_OPTIONS, Paginator, PagingOptions
+from .._pagination import PAGING_OPTIONS, Paginator, PagingOptions, paginate
 from .._protocol import ParamValue, wire_value
 from .._validate import integer, known_keys, positive_id, text
 from ..models.common import Page
@@ -208,7 +208,7 @@ class Products:
         paging = {k: v for k, v in options.items() if k in PAGING_OPTIONS}
         given: dict[str, Any] = {k: v for k, v in options.items() if k not in PAGING_OPTIONS}
         given.update(named, country=given.get("country") or self._client.country)
-        return Paginator(self._client, endpoint, search_params(**given), **paging)
+        return paginate(self._client, endpoint, search_params(**given), paging)
 
     def keyword_search(
         self, keyword: str | None = None, **options: Unpack[KeywordSearchOptions]

@@ -21,10 +21,12 @@ from ._faults import make_middleware
 from ._state import SandboxState
 from ._wire import STATE_KEY, Handler
 
-__all__ = ["HANDLERS", "STATE_KEY", "create_app"]
+__all__ = ["STATE_KEY", "create_app", "service_handlers"]
 
-#: Every service handler, by the name of its row in the endpoint table.
-HANDLERS: dict[str, Handler] = dict(_products.HANDLERS)
+
+def service_handlers() -> dict[str, Handler]:
+    """Every service handler, by the name of its row in the endpoint table (read when an app is built)."""
+    return dict(_products.HANDLERS)
 
 
 def create_app(state: SandboxState | None = None) -> web.Application:
@@ -38,7 +40,7 @@ def create_app(state: SandboxState | None = None) -> web.Application:
     state = state or SandboxState()
     app = web.Application(middlewares=[make_middleware(state)], client_max_size=8 * 1024 * 1024)
     app[STATE_KEY] = state
-    for name, handler in HANDLERS.items():
+    for name, handler in service_handlers().items():
         endpoint = ENDPOINTS[name]
         app.router.add_route(endpoint.method, endpoint.path, handler)
     _orders.add_order_routes(app)  # the trade rows, the webhook pusher and the orders controls

@@ -25,7 +25,6 @@ from .._endpoints import (
     SHOP_SEARCH,
     UPLOAD_IMAGE,
 )
-from .._protocol import total_pages
 from ..enums import Filter, Sort
 from ..resources.products import image_kind
 from ._catalogue import (
@@ -41,7 +40,7 @@ from ._catalogue import (
     yuan_text,
 )
 from ._state import SandboxState
-from ._wire import STATE_KEY, BadParams, Handler, Params, encode, ok, params_of, repeat_page
+from ._wire import STATE_KEY, BadParams, Handler, Params, encode, ok, page_json, params_of, repeat_page
 
 
 def item_json(offer: Offer, country: str) -> dict[str, Any]:
@@ -147,16 +146,7 @@ def page_answer(
         total = min(len(offers), state.config.result_cap)
         start = (page - 1) * size
         items = [item_json(o, country) for o in offers[start : min(start + size, total)]]
-        data: dict[str, Any] = {
-            "totalRecords": total,
-            "totalPage": total_pages(total, size),
-            "pageSize": size,
-            "currentPage": page,
-            "data": items,
-        }
-        if extra:
-            data.update(extra)
-        return encode(data)
+        return encode(page_json(items, page, size, total, extra))
 
     return ok(state.bodies.get_or((key, page, size, country), build))
 
@@ -267,7 +257,8 @@ async def shop_query(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- detail, upload, categories, freight
 
 
-def _offer(state: SandboxState, params: Params) -> Offer:
+def offer_of(state: SandboxState, params: Params) -> Offer:
+    """The catalogue offer named by the request's ``offerId`` (a 404 when there is none)."""
     offer_id = params.integer("offerId", required=True, low=1)
     offer = state.catalogue.by_id.get(offer_id or 0)
     if offer is None:
@@ -386,7 +377,7 @@ def detail_json(state: SandboxState, offer: Offer, country: str) -> dict[str, An
 async def product_detail(request: web.Request) -> web.Response:
     state, params = request.app[STATE_KEY], params_of(request)
     country = params.text("country", required=True) or "en"
-    offer = _offer(state, params)
+    offer = offer_of(state, params)
     body = state.bodies.get_or(("detail", offer.offer_id, country), lambda: encode(detail_json(state, offer, country)))
     return ok(body)
 
@@ -442,7 +433,7 @@ async def category_get(request: web.Request) -> web.Response:
 
 async def freight_estimate(request: web.Request) -> web.Response:
     state, params = request.app[STATE_KEY], params_of(request)
-    offer = _offer(state, params)
+    offer = offer_of(state, params)
     for name in ("toProvinceCode", "toCityCode", "toCountryCode"):
         params.text(name, required=True)
     total = params.integer("totalNum", required=True, low=1)

@@ -14,8 +14,8 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from .. import _constants as C
-from .._protocol import canonical_pairs
+from .._endpoints import PAGING_1688, PagingSpec
+from .._protocol import canonical_pairs, total_pages
 from ._state import SandboxState
 
 STATE_KEY: web.AppKey[SandboxState] = web.AppKey("daji_sandbox_state", SandboxState)
@@ -106,11 +106,29 @@ class Params:
             raise BadParams(f"{name}超出范围 (parameter {name} must be {span}, got {value})")
         return value
 
-    def paging(self) -> tuple[int, int]:
-        page = self.integer("beginPage", required=True, low=1)
-        size = self.integer("pageSize", required=True, low=C.MIN_PAGE_SIZE, high=C.MAX_PAGE_SIZE)
+    def paging(self, spec: PagingSpec = PAGING_1688) -> tuple[int, int]:
+        """The page number and page size of a page-numbered request, checked against ``spec``."""
+        assert isinstance(spec.first_page, int)
+        page = self.integer(spec.page_param, required=True, low=spec.first_page)
+        size = self.integer(spec.size_param, required=True, low=spec.min_size, high=spec.max_size)
         assert page is not None and size is not None
         return page, size
+
+
+def page_json(
+    items: list[Any], page: int, size: int, total: int, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A 1688 page object: ``items`` is this page's slice, ``total`` the number of all items."""
+    data: dict[str, Any] = {
+        "totalRecords": total,
+        "totalPage": total_pages(total, size),
+        "pageSize": size,
+        "currentPage": page,
+        "data": items,
+    }
+    if extra:
+        data.update(extra)
+    return data
 
 
 #: The parameters of the request being handled (set by the middleware, per request task).
