@@ -23,7 +23,15 @@ from aiolimiter import AsyncLimiter
 
 from . import _constants as C
 from ._endpoints import ENDPOINTS, BodyKind, Endpoint, PageToken
-from ._errors import APIConnectionError, APIError, APITimeoutError, ConfigError, ResponseDecodeError
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ConfigError,
+    DajiError,
+    OutcomeUnknownError,
+    ResponseDecodeError,
+)
 from ._logs import logger, setup_from_env
 from ._protocol import (
     Envelope,
@@ -43,10 +51,11 @@ from ._protocol import (
     retry_delay,
     sign,
     snippet_of,
+    trade_result,
 )
 from ._ratelimit import StrictRateLimiter
 from ._transport import AiohttpTransport, Request, Response, Transport
-from ._validate import integer
+from ._validate import integer, is_positive_number
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -307,8 +316,35 @@ class DajiClient:
         """Send one call through the pipeline and return its decoded, successful envelope.
 
         ``request`` is an already signed request (pages of a walk); else ``params`` are
-        encoded and signed here.
+        encoded and signed here. The row's trade semantics apply here, once for every call:
+        a ``success: false`` layer of a trade answer raises TradeError, and an unsafe call
+        that got no readable answer raises the row's OutcomeUnknownError.
         """
+        if endpoint.outcome_unknown is None:
+            return await self._attempts(endpoint, params, timeout, max_retries, safe, request)
+        try:
+            return await self._attempts(endpoint, params, timeout, max_retries, safe, request)
+        except (APIConnectionError, ResponseDecodeError) as exc:
+            raise self._outcome_unknown(endpoint, exc, params) from exc
+
+    def _outcome_unknown(
+        self, endpoint: Endpoint[Any], exc: APIConnectionError | ResponseDecodeError, params: Params | None
+    ) -> DajiError:
+        if isinstance(exc, OutcomeUnknownError) or endpoint.outcome_unknown is None:
+            return exc
+        path = self.endpoint_path(endpoint)
+        return endpoint.outcome_unknown.for_call(exc, method=endpoint.method, path=path, params=params or {})
+
+    async def _attempts(
+        self,
+        endpoint: Endpoint[T],
+        params: Params | None,
+        timeout: Timeout | None,
+        max_retries: int | None,
+        safe: bool | None,
+        request: Request | None,
+    ) -> Envelope[T]:
+        """The retry loop around single attempts (see :meth:`_execute`)."""
         if request is None:
             request = self._prepare(endpoint, params or {})
         request.timeout = self._timeout if timeout is None else _client_timeout(timeout)
@@ -329,6 +365,8 @@ class DajiClient:
                         decoder, body, status=status, method=request.method, path=request.path, redact=request.redact
                     )
                     trace_id = envelope.trace_id
+                    if endpoint.trade and envelope.data is not None:
+                        envelope.data = trade_result(envelope.data, method=request.method, path=request.path)
                     return envelope
                 raise make_api_error(
                     status,
@@ -383,12 +421,13 @@ class DajiClient:
         envelope = await self._execute(endpoint, params, timeout=timeout, max_retries=max_retries)
         if envelope.data is None:
             path = self.endpoint_path(endpoint)
-            raise ResponseDecodeError(
+            error = ResponseDecodeError(
                 f"{endpoint.method} {path}: the success envelope carries no data",
                 status=200,
                 path=path,
                 method=endpoint.method,
             )
+            raise self._outcome_unknown(endpoint, error, params)
         return envelope.data
 
     async def _send(self, request: Request) -> Response:
@@ -469,7 +508,7 @@ class DajiClient:
 def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     if isinstance(timeout, aiohttp.ClientTimeout):
         return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+    if not is_positive_number(timeout):
         raise ConfigError(f"timeout must be a positive number of seconds or an aiohttp.ClientTimeout, got {timeout!r}")
     return aiohttp.ClientTimeout(total=float(timeout))
 
@@ -485,7 +524,7 @@ def _make_limiter(rate_limit: float | AsyncLimiter | None) -> AsyncLimiter | Non
     """
     if rate_limit is None or isinstance(rate_limit, AsyncLimiter):
         return rate_limit
-    if isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float)) or not rate_limit > 0:
+    if not is_positive_number(rate_limit):
         raise ConfigError(f"rate_limit must be a positive number of requests per second, got {rate_limit!r}")
     return StrictRateLimiter(float(rate_limit))
 

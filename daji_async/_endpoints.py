@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, Union
 
 from . import _constants as C
+from ._errors import OrderOutcomeUnknownError, OutcomeUnknownError, PaymentOutcomeUnknownError
 from .models.common import Page
 from .models.orders import CreatedOrder, OrderDetail, OrderPreview, PayResult, PayUrlAnswer, TradeAnswer
 from .models.products import (
@@ -110,6 +111,12 @@ class Endpoint(Generic[T]):
         safe: True when repeating the call cannot cause a second effect (retried on
             transient errors); False for create, pay and cancel (never retried).
         paging: how the endpoint pages, or None for a single call.
+        trade: True when ``data`` is a 1688 trade answer (``success``/``result`` layers): the
+            pipeline raises :class:`~daji_async.TradeError` where a layer says ``success: false``
+            and hands back the innermost layer.
+        outcome_unknown: for unsafe calls that commit or spend, the
+            :class:`~daji_async.OutcomeUnknownError` subclass the pipeline raises when the call
+            got no readable answer (timeout, lost connection, garbled body).
         confirmed: True when the path is confirmed by the service's own documents, False when
             it is inferred from the service's naming pattern.
         summary: one line for docs and the CLI.
@@ -122,6 +129,8 @@ class Endpoint(Generic[T]):
     body: BodyKind = "query"
     safe: bool = True
     paging: PagingSpec | None = None
+    trade: bool = False
+    outcome_unknown: type[OutcomeUnknownError] | None = None
     confirmed: bool = True
     summary: str = ""
 
@@ -197,6 +206,7 @@ ORDER_PREVIEW = Endpoint(
     "/alibaba/trade/order/preview",
     OrderPreview,
     body="json",
+    trade=True,
     confirmed=False,
     summary="Price an order before creating it (1688 alibaba.createOrder.preview)",
 )
@@ -207,6 +217,8 @@ ORDER_CREATE = Endpoint(
     CreatedOrder,
     body="json",
     safe=False,
+    trade=True,
+    outcome_unknown=OrderOutcomeUnknownError,
     confirmed=False,
     summary="Create an order (1688 alibaba.trade.createCrossOrder); never retried",
 )
@@ -217,6 +229,7 @@ ORDER_CANCEL = Endpoint(
     TradeAnswer,
     body="json",
     safe=False,
+    trade=True,
     confirmed=False,
     summary="Cancel an unpaid order (1688 alibaba.trade.cancel); never retried",
 )
@@ -226,6 +239,7 @@ ORDER_GET = Endpoint(
     "/alibaba/trade/order/query",
     OrderDetail,
     body="json",
+    trade=True,
     confirmed=False,
     summary="An order's details, buyer's view (1688 alibaba.trade.get.buyerView)",
 )
@@ -236,6 +250,7 @@ ORDER_CONFIRM_RECEIPT = Endpoint(
     TradeAnswer,
     body="json",
     safe=False,  # releases the buyer's money to the seller: a money-moving call, never retried
+    trade=True,
     confirmed=False,
     summary="Confirm receipt of an order's entries (1688 trade.receivegoods.confirm); never retried",
 )
@@ -254,6 +269,8 @@ PAYMENT_PAY = Endpoint(
     PayResult,
     body="json",
     safe=False,
+    trade=True,
+    outcome_unknown=PaymentOutcomeUnknownError,
     confirmed=False,
     summary="Password-free payment of an order (1688 protocolPay.preparePay); never retried",
 )

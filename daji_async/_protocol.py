@@ -27,6 +27,7 @@ from ._errors import (
     RateLimitError,
     ResponseDecodeError,
     ServerError,
+    TradeError,
 )
 
 T = TypeVar("T")
@@ -436,3 +437,21 @@ def retry_delay(
 def total_pages(total_records: int, page_size: int) -> int:
     """How many pages ``total_records`` fill at ``page_size`` (the service's ``totalPage``)."""
     return -(-total_records // page_size) if total_records > 0 else 0
+
+
+def trade_result(data: Any, *, method: str, path: str) -> Any:
+    """Walk a 1688 trade answer's nested ``result`` layers; raise TradeError where ``success`` is false.
+
+    The service may hand 1688's answer over whole (``{success, result: {...}}``) or already
+    unwrapped; both come out as the innermost layer that carries data.
+    """
+    node = data
+    while True:
+        if getattr(node, "success", None) is False:
+            code = getattr(node, "error_code_any", None)
+            message = getattr(node, "error_text", None) or "1688 refused the call without saying why"
+            raise TradeError(message, status=200, code=code, path=path, method=method)
+        inner = getattr(node, "result", None)
+        if inner is None:
+            return node
+        node = inner

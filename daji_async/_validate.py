@@ -29,6 +29,11 @@ def optional_integer(name: str, value: object, *, low: int | None = None, high: 
         raise ValueError(f"{name} must be None or an int{_bounds(low, high)}, got {value!r}") from None
 
 
+def is_positive_number(value: object) -> bool:
+    """True for an int or float above zero (and not a bool, not NaN)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0
+
+
 def positive_id(name: str, value: object) -> int:
     """A positive numeric id given as an int or a digit string (offer ids, order ids)."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
@@ -70,4 +75,4 @@ def _bounds(low: int | None, high: int | None) -> str:
     return ""
 
 
-__all__ = ["integer", "known_keys", "optional_integer", "positive_id", "text"]
+__all__ = ["integer", "is_positive_number", "known_keys", "optional_integer", "positive_id", "text"]

@@ -52,6 +52,7 @@ from aiohttp import web
 
 from . import _constants as C
 from ._errors import ConfigError, InvalidMessageError, MessageSignatureError
+from ._validate import integer
 from .enums import StrEnum
 
 __all__ = [
@@ -365,8 +366,7 @@ class MessageReceiver:
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be an async function, got {type(callback).__name__}")
         for name, value in (("concurrency", concurrency), ("max_pending", max_pending), ("remember", remember)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+            integer(name, value, low=1)
         self._secret = secret
         self._callback = callback
         self.concurrency = concurrency

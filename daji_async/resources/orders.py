@@ -16,13 +16,10 @@ import msgspec
 
 from .._endpoints import ORDER_CANCEL, ORDER_CONFIRM_RECEIPT, ORDER_CREATE, ORDER_GET, ORDER_PREVIEW, Endpoint
 from .._errors import (
-    APIConnectionError,
-    APITimeoutError,
     OrderOutcomeUnknownError,
-    ResponseDecodeError,
-    TradeError,
 )
 from .._protocol import ParamValue
+from .._validate import positive_id
 from ..enums import CancelReason, OrderFlow
 from ..models.orders import (
     Address,
@@ -58,38 +55,7 @@ _OUT_ORDER_ID = re.compile(r"^[A-Za-z0-9_.:\-]+$")
 
 def order_id_of(order_id: int | str, name: str = "order_id") -> int:
     """Validate an order (or entry) id: a positive int, or its decimal text."""
-    if isinstance(order_id, bool) or not isinstance(order_id, (int, str)):
-        raise TypeError(f"{name} must be an int, got {type(order_id).__name__}")
-    try:
-        value = int(order_id)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {order_id!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {order_id!r}")
-    return value
-
-
-def checked(answer: A, endpoint: Endpoint[Any], path: str) -> A:
-    """Walk 1688's nested ``result`` layers; raise TradeError where ``success`` is false.
-
-    The service may hand 1688's answer over whole (``{success, result: {...}}``) or already
-    unwrapped; both come out as the innermost layer that carries data.
-    """
-    node: Any = answer
-    while True:
-        if node.success is False:
-            raise trade_error(node, endpoint, path)
-        inner = getattr(node, "result", None)
-        if inner is None:
-            return node  # type: ignore[no-any-return]
-        node = inner
-
-
-def trade_error(answer: TradeAnswer, endpoint: Endpoint[Any], path: str) -> TradeError:
-    """The TradeError for an answer whose ``success`` is false."""
-    code = answer.error_code_any
-    message = answer.error_text or "1688 refused the call without saying why"
-    return TradeError(message, status=200, code=code, path=path, method=endpoint.method)
+    return positive_id(name, order_id)
 
 
 def struct_params(value: msgspec.Struct) -> dict[str, Any]:
@@ -202,13 +168,11 @@ class Orders:
         max_retries: int | None,
         allow_empty: bool = False,
     ) -> A:
-        path = self._client.endpoint_path(endpoint)
+        # the pipeline applies the row's trade semantics (TradeError, outcome unknown)
         if allow_empty:
             envelope = await self._client._execute(endpoint, params, timeout=timeout, max_retries=max_retries)
-            data = envelope.data if envelope.data is not None else endpoint.response(success=True)
-        else:
-            data = await self._client._call(endpoint, params, timeout=timeout, max_retries=max_retries)
-        return checked(data, endpoint, path)
+            return envelope.data if envelope.data is not None else endpoint.response(success=True)
+        return await self._client._call(endpoint, params, timeout=timeout, max_retries=max_retries)
 
     async def preview(
         self,
@@ -297,20 +261,8 @@ class Orders:
         if extra_params:
             params.update(extra_params)
         path = self._client.endpoint_path(ORDER_CREATE)
-        try:
-            created = await self._trade(ORDER_CREATE, params, timeout=timeout, max_retries=0)
-        except (APIConnectionError, ResponseDecodeError) as exc:
-            timed_out = isinstance(exc, APITimeoutError)
-            cause = "timed out" if timed_out else f"got no readable answer ({exc})"
-            raise OrderOutcomeUnknownError(
-                f"{ORDER_CREATE.method} {path}: create {cause}; the outcome is unknown and the order may exist. "
-                f"Look it up with orders.get(out_order_id={out_id!r}) before creating it again, "
-                "and never create it again under a new out_order_id",
-                out_order_id=out_id,
-                method=ORDER_CREATE.method,
-                path=path,
-                timed_out=timed_out,
-            ) from exc
+        # no readable answer: the pipeline raises OrderOutcomeUnknownError (the row says so)
+        created = await self._trade(ORDER_CREATE, params, timeout=timeout, max_retries=0)
         if created.out_order_id is None:
             created = msgspec.structs.replace(created, out_order_id=out_id)
         if created.order_id is None and created.order_list:

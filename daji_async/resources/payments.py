@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from .._endpoints import PAYMENT_LINKS, PAYMENT_PAY
-from .._errors import APIConnectionError, APITimeoutError, DajiError, PaymentOutcomeUnknownError, ResponseDecodeError
+from .._errors import DajiError
 from .._protocol import ParamValue
 from ..models.orders import PayResult
-from .orders import checked, order_id_of
+from .orders import order_id_of
 
 if TYPE_CHECKING:
     from .._client import DajiClient, Timeout
@@ -204,22 +204,8 @@ class Payments:
         }
         if extra_params:
             params.update(extra_params)
-        path = self._client.endpoint_path(PAYMENT_PAY)
-        try:
-            answer = await self._client._call(PAYMENT_PAY, params, timeout=timeout, max_retries=0)
-        except (APIConnectionError, ResponseDecodeError) as exc:
-            timed_out = isinstance(exc, APITimeoutError)
-            cause = "timed out" if timed_out else f"got no readable answer ({exc})"
-            raise PaymentOutcomeUnknownError(
-                f"{PAYMENT_PAY.method} {path}: pay of order {oid} {cause}; the outcome is unknown and the order "
-                f"may have been paid. Check the order's status (orders.get({oid})) before paying again",
-                order_id=oid,
-                op_request_id=request_id,
-                method=PAYMENT_PAY.method,
-                path=path,
-                timed_out=timed_out,
-            ) from exc
-        result = checked(answer, PAYMENT_PAY, path)
+        # TradeError and PaymentOutcomeUnknownError come from the pipeline (the row says so)
+        result = await self._client._call(PAYMENT_PAY, params, timeout=timeout, max_retries=0)
         if result.op_request_id is None:
             result = msgspec.structs.replace(result, op_request_id=request_id)
         return result
