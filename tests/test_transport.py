@@ -231,3 +231,54 @@ async def test_handler_must_return_a_response() -> None:
     async with DajiClient("key", SECRET, transport=MockTransport(lambda r: {"code": 200}), max_retries=0) as client:  # type: ignore[arg-type,return-value]
         with pytest.raises(TypeError, match="Response"):
             await client.categories.get(0)
+
+
+async def test_bulk_search_sugar_forwards_every_search_argument() -> None:
+    transport = MockTransport(search_handler(30))
+    async with DajiClient("key", SECRET, transport=transport) as client:
+        results = [
+            r
+            async for r in client.bulk.keyword_search(
+                ["连衣裙", "手机壳"],
+                out_member_id="member-1",
+                region_opp="opp",
+                product_collection_id="pc-9",
+                sn_id="sn-3",
+                sort={"price": "asc"},
+                page_size=10,
+                max_items=15,
+                ordered=True,
+            )
+        ]
+    assert [(r.query, len(r.items), r.pages, r.error) for r in results] == [
+        ("连衣裙", 15, 2, None),
+        ("手机壳", 15, 2, None),
+    ]
+    for request in transport.requests:
+        params = request.params
+        assert (params["outMemberId"], params["regionOpp"], params["productCollectionId"], params["snId"]) == (
+            "member-1",
+            "opp",
+            "pc-9",
+            "sn-3",
+        )
+        assert params["sort"] == '{"price":"asc"}'
+    with pytest.raises(TypeError, match="max_item"):
+        client.bulk.keyword_search(["x"], max_item=3)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="page_size"):
+        client.bulk.image_search(["https://cbu01.alicdn.com/a.jpg"], page_size=0)
+
+
+async def test_bulk_map_carries_whatever_the_call_returns() -> None:
+    transport = MockTransport(
+        lambda r: Response(200, json={"code": 200, "data": {"offerId": int(r.params["offerId"])}})
+    )
+    async with DajiClient("key", SECRET, transport=transport) as client:
+
+        async def twice(offer_id: int) -> tuple[int, int]:
+            detail = await client.products.detail(offer_id)
+            return detail.offer_id, detail.offer_id * 2
+
+        results = [r async for r in client.bulk.map(twice, range(1, 6), ordered=True)]
+    assert [r.value for r in results] == [(n, 2 * n) for n in range(1, 6)]
+    assert all(r.items == [] and r.error is None for r in results)
