@@ -147,6 +147,16 @@ class Response:
         )
         self.reason = reason
 
+    @classmethod
+    def received(cls, status: int, body: bytes, headers: Mapping[str, str], reason: str) -> Response:
+        """A response exactly as a transport read it (no checks, no copies: the hot path)."""
+        response = cls.__new__(cls)
+        response.status = status
+        response.body = body
+        response.headers = headers
+        response.reason = reason
+        return response
+
     def __repr__(self) -> str:
         return f"Response({self.status}, {len(self.body)} bytes)"
 
@@ -222,7 +232,7 @@ class AiohttpTransport:
         timeout = request.timeout if request.timeout is not None else self._timeout
         async with session.request(request.method, request.url, data=data, headers=headers, timeout=timeout) as answer:
             body = await answer.read()
-            return Response(answer.status, body=body, headers=answer.headers, reason=answer.reason or "")
+            return Response.received(answer.status, body, answer.headers, answer.reason or "")
 
     async def aclose(self) -> None:
         """Close the session if this transport created it (a borrowed session stays open)."""
