@@ -56,5 +56,20 @@ DNS_CACHE_SECONDS = 300
 #: Default number of bulk inputs in flight at once (``client.bulk``).
 DEFAULT_BULK_CONCURRENCY = 16
 
+#: StrictRateLimiter: lateness (seconds) that the even grid absorbs instead of losing it.
+RATE_GRID_TOLERANCE = 0.010
+#: StrictRateLimiter: extra room past one second before a send leaves the window, so that
+#: jitter between here and the server cannot make the server see R + 1 requests in one second.
+RATE_WINDOW_MARGIN = 0.005
+
+#: MessageReceiver: callbacks allowed to run at once, by default.
+MESSAGE_CONCURRENCY = 8
+#: MessageReceiver: accepted messages waiting for a callback before pushes get HTTP 503.
+MESSAGE_MAX_PENDING = 1000
+#: MessageReceiver: how many msgIds are remembered to drop redeliveries.
+MESSAGE_REMEMBER = 100_000
+#: MessageReceiver: seconds ``close`` waits for accepted messages before cancelling callbacks.
+MESSAGE_CLOSE_TIMEOUT = 10.0
+
 #: User-Agent sent with every request.
 USER_AGENT_PREFIX = "daji-async"

@@ -20,11 +20,11 @@ from collections import deque
 
 from aiolimiter import AsyncLimiter
 
-#: Lateness (seconds) that the even grid absorbs instead of losing it.
-_GRID_TOLERANCE = 0.010
-#: Extra room past one second before a send leaves the window, so that jitter between here
-#: and the server cannot make the server see R + 1 requests in one of its seconds.
-_WINDOW_MARGIN = 0.005
+from . import _constants as C
+
+#: See ``_constants``: lateness the even grid absorbs, and the window's extra room.
+_GRID_TOLERANCE = C.RATE_GRID_TOLERANCE
+_WINDOW_MARGIN = C.RATE_WINDOW_MARGIN
 
 
 class StrictRateLimiter(AsyncLimiter):

@@ -78,14 +78,11 @@ SIGNATURE_FIELD = "_aop_signature"
 #: The form field that carries a pushed message's JSON.
 MESSAGE_FIELD = "message"
 
-#: Callbacks allowed to run at once, by default.
-DEFAULT_CONCURRENCY = 8
-#: Accepted messages waiting for a callback (or a consumer) before pushes get HTTP 503.
-DEFAULT_MAX_PENDING = 1000
-#: How many msgIds are remembered to drop redeliveries.
-DEFAULT_REMEMBER = 100_000
-#: Seconds ``close`` waits for accepted messages to be handled before cancelling callbacks.
-DEFAULT_CLOSE_TIMEOUT = 10.0
+#: Defaults of :class:`MessageReceiver` (see ``_constants``).
+DEFAULT_CONCURRENCY = C.MESSAGE_CONCURRENCY
+DEFAULT_MAX_PENDING = C.MESSAGE_MAX_PENDING
+DEFAULT_REMEMBER = C.MESSAGE_REMEMBER
+DEFAULT_CLOSE_TIMEOUT = C.MESSAGE_CLOSE_TIMEOUT
 
 
 class Topic(StrEnum):
