@@ -184,6 +184,11 @@ class Paginator(Generic[P, T]):
             setattr(data, spec.page_size, self.page_size)
         if spec.trace_id is not None:
             setattr(data, spec.trace_id, envelope.trace_id)
+        if spec.total_pages is not None and getattr(data, spec.total_pages) is None and isinstance(number, int):
+            # no page count from the service: count it from the item total, or a short page is the last
+            final = self._final_page(data, len(getattr(data, spec.items)), number)
+            if final is not None:
+                setattr(data, spec.total_pages, final - spec.first_page + 1)  # type: ignore[operator]
         return data
 
     def __await__(self) -> Generator[Any, None, P]:
@@ -225,6 +230,7 @@ class Paginator(Generic[P, T]):
                 if not items:
                     self.next_page = None
                     return
+                count = len(items)  # before any trimming: a short page may be the last
                 if remaining is not None and len(items) >= remaining:
                     del items[remaining:]
                     remaining = 0
@@ -242,7 +248,7 @@ class Paginator(Generic[P, T]):
                     continue
                 assert isinstance(token, int) and isinstance(start, int)
                 current = guard.reported(page, token)
-                final = self._final_page(page)
+                final = self._final_page(page, count, token)
                 exhausted = final is not None and current >= final
                 limit = final
                 if self.max_pages is not None:
@@ -264,18 +270,27 @@ class Paginator(Generic[P, T]):
         finally:
             await _cancel_all(window)
 
-    def _final_page(self, page: P) -> int | None:
-        """The number of the last page, from the answer's page or item count; None if unknown."""
+    def _final_page(self, page: P, count: int, asked: int) -> int | None:
+        """The number of the last page, or None while unknown.
+
+        From the answer's page count, else its item count; when the service gives neither, a
+        page shorter than ``page_size`` (``count`` items) is the last.
+        """
         spec = self._spec
         assert isinstance(spec.first_page, int)
-        count: int | None = None
+        pages: int | None = None
         if spec.total_pages is not None:
-            count = getattr(page, spec.total_pages)
-        if count is None and spec.total_items is not None:
+            pages = getattr(page, spec.total_pages)
+        if pages is None and spec.total_items is not None:
             items = getattr(page, spec.total_items)
             if items is not None:
-                count = -(-items // self.page_size) if items > 0 else 0
-        return None if count is None else spec.first_page + count - 1
+                pages = -(-items // self.page_size) if items > 0 else 0
+        if pages is not None:
+            return spec.first_page + pages - 1
+        if count < self.page_size:
+            number = getattr(page, spec.current_page) if spec.current_page is not None else None
+            return number if isinstance(number, int) and number else asked
+        return None
 
     def _fill(
         self, window: deque[tuple[int, asyncio.Future[P]]], number: int, last: int, remaining: int | None

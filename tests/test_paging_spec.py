@@ -275,3 +275,45 @@ def test_paging_spec_checks_itself() -> None:
         PagingSpec(min_size=5, default_size=2)
     with pytest.raises(ValueError, match="not a paged endpoint"):
         Paginator(DajiClient("k", "s", transport=MockTransport(things_handler(1))), Endpoint("x", "GET", "/x", int), {})
+
+
+class Listing(msgspec.Struct, rename="camel"):
+    items: list[TaobaoItem] = msgspec.field(name="result", default_factory=list)
+    total_pages: Union[int, None] = None
+    current_page: int = 0
+
+    @property
+    def has_next(self) -> bool:
+        return bool(self.items) and (self.total_pages is None or self.current_page < self.total_pages)
+
+
+NO_TOTALS = Endpoint(
+    "test.no_totals",
+    "POST",
+    "/test/list",
+    Listing,
+    body="json",
+    paging=PagingSpec(page_param="page", total_items=None, page_size=None, trace_id=None, item_id="item_id"),
+)
+
+
+@pytest.mark.parametrize(("total", "requests"), [(45, 3), (40, 3), (0, 1)])
+async def test_without_totals_a_short_or_empty_page_ends_the_walk(total: int, requests: int) -> None:
+    asked: list[int] = []
+
+    def handler(request: Request) -> Response:
+        page, size = request.params["page"], request.params["pageSize"]
+        asked.append(page)
+        items = [{"item_id": n, "title": "t"} for n in range((page - 1) * size, min(page * size, total))]
+        return envelope({"result": items})
+
+    async with client_for(handler) as client:
+        first = await Paginator(client, NO_TOTALS, {"status": "all"}, page_size=20)
+        assert first.has_next == (total >= 20)  # a full page without a total: maybe more
+        asked.clear()
+        paginator: Paginator[Listing, TaobaoItem] = Paginator(client, NO_TOTALS, {}, page_size=20, prefetch=4)
+        pages = [page async for page in paginator.pages()]
+    assert sum(len(p.items) for p in pages) == total
+    assert len(asked) == requests
+    if total % 20:
+        assert pages[-1].total_pages == pages[-1].current_page  # the short page said it is the last
