@@ -53,6 +53,7 @@ from aiohttp import web
 from . import _constants as C
 from ._errors import ConfigError, InvalidMessageError, MessageSignatureError
 from .enums import StrEnum
+from .models._lenient import IdText, LenientStruct
 
 __all__ = [
     "ORDER_TOPICS",
@@ -120,15 +121,17 @@ ORDER_TOPICS: frozenset[str] = frozenset(t.value for t in Topic if t.value.start
 _TOPICS: dict[str, Topic] = {t.value: t for t in Topic}
 
 
-class OrderMessageData(msgspec.Struct, rename="camel"):
+class OrderMessageData(LenientStruct, rename="camel"):
     """The ``data`` of an order topic: which order, and its status now.
 
     ``current_status`` is an :class:`~daji_async.OrderStatus` value. ``refund_action`` and
     ``operator`` (buyer, seller, system) come with refund topics. ``msg_send_time`` is 1688
-    text (``parse_1688_time`` reads it).
+    text (``parse_1688_time`` reads it). ``order_id`` is held as ``str`` like every order id.
     """
 
-    order_id: int
+    _id_fields = ("order_id",)
+
+    order_id: IdText
     current_status: Union[str, None] = None
     buyer_member_id: Union[str, None] = None
     seller_member_id: Union[str, None] = None

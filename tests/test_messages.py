@@ -81,7 +81,10 @@ def test_parse_order_message() -> None:
     assert message.topic in ORDER_TOPICS
     assert isinstance(message.data, OrderMessageData)
     assert message.order is not None
-    assert (message.order.order_id, message.order.current_status) == (3180000000000007919, "waitsellersend")
+    assert (message.order.order_id, message.order.current_status) == (
+        "3180000000000007919",
+        "waitsellersend",
+    )  # str, exact
     assert message.order.buyer_member_id == "b2b-1"
     assert message.born.year == 2023
     assert message.raw == message_text(77, buyerMemberId="b2b-1", msgSendTime="2024-01-02 03:04:05")
@@ -345,7 +348,7 @@ async def create_order(client: DajiClient, sandbox: SandboxServer) -> int:
     offer = next(o for o in sandbox.state.catalogue.offers if o.one_psale)
     spec_id = (await client.products.detail(offer.offer_id)).product_sku_infos[0].spec_id
     order = await client.orders.create(ADDRESS, [CargoLine(offer.offer_id, spec_id, 1)])
-    assert isinstance(order.order_id, int)
+    assert isinstance(order.order_id, str)
     return order.order_id
 
 
