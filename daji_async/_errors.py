@@ -287,4 +287,4 @@ class InvalidMessageError(DajiError, ValueError):
 
 
 class MessageSignatureError(InvalidMessageError):
-    """A pushed order message without ``_aop_signature``, or signed with another secret."""
+    """A pushed message without ``_dj_signature`` (or ``_aop_signature``), or that does not verify."""

@@ -12,9 +12,9 @@ an answer can safely repeat it). Statuses move as on 1688:
                  --confirm receipt--> confirm_goods --> success
     waitbuyerpay --cancel--> cancel          (any other status: ORDER_STATUS_ERROR)
 
-Every change is pushed as a signed 1688 message (form fields ``message`` and
-``_aop_signature``) to ``SandboxConfig.webhook_url``, in order, retried a few times when the
-webhook does not answer 2xx.
+Every change is pushed as a signed message the way DAJI delivers (form fields ``message`` and
+``_dj_signature``, HMAC-SHA1 as in 1688's push) to ``SandboxConfig.webhook_url``, in order,
+retried a few times when the webhook does not answer 2xx.
 
 Controls (no auth, under ``/_sandbox/orders``):
 
@@ -59,7 +59,7 @@ from .._endpoints import (
     PAYMENT_LINKS,
     PAYMENT_PAY,
 )
-from ..messages import MESSAGE_FIELD, SIGNATURE_FIELD, Topic, message_signature
+from ..messages import DJ_SIGNATURE_FIELD, MESSAGE_FIELD, Topic, message_signature
 from ._app import CONTROL_PREFIX, STATE_KEY, BadParams, Params, _Dropped, detail_json, ok, params_of
 from ._catalogue import Offer
 from ._state import SandboxState
@@ -313,7 +313,7 @@ class Pusher:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=PUSH_TIMEOUT))
         form = {
             MESSAGE_FIELD: message.text,
-            SIGNATURE_FIELD: message_signature(message.text, self.state.config.app_secret),
+            DJ_SIGNATURE_FIELD: message_signature(message.text, self.state.config.app_secret),
         }
         for attempt in range(PUSH_ATTEMPTS):
             record: dict[str, Any] = {"msgId": message.msg_id, "attempt": attempt + 1, "url": url}
