@@ -649,3 +649,46 @@ async def test_a_create_answer_without_order_id_is_an_unknown_outcome(daji_sandb
         with pytest.raises(OrderOutcomeUnknownError, match="without a readable order id") as caught:
             await client.orders.create(ADDRESS, [line], out_order_id="odd-1", extra_params={**codes, "totalNum": 1})
         assert caught.value.out_order_id == "odd-1"
+
+
+# --------------------------------------------------------------------------- the order list
+
+
+async def test_order_list_pages_like_the_searches(daji_client: DajiClient, daji_sandbox: SandboxServer) -> None:
+    created = [await new_order(daji_client, daji_sandbox, i % 3) for i in range(5)]
+    newest_first = [o.order_id for o in reversed(created)]
+    assert all(isinstance(i, str) for i in newest_first)
+
+    first = await daji_client.orders.list(page_size=2)  # await: one page
+    assert [o.order_id for o in first.items] == newest_first[:2] and first.current_page == 1
+    assert first.has_next  # a full page, no total from the service: maybe more
+
+    pages = [p async for p in daji_client.orders.list(page_size=2).pages()]
+    assert [p.current_page for p in pages] == [1, 2, 3]
+    assert [len(p.items) for p in pages] == [2, 2, 1]
+    assert pages[-1].total_pages == 3  # a short page is the last
+
+    walked = [o.order_id async for o in daji_client.orders.list(page_size=2, prefetch=3)]
+    assert walked == newest_first  # in page order, each once, with pages in flight at once
+    capped = [o.order_id async for o in daji_client.orders.list(page_size=2, max_items=3)]
+    assert capped == newest_first[:3]
+    again = await daji_client.orders.list(page=3, page_size=2)
+    assert [o.order_id for o in again.items] == newest_first[4:]
+
+    # filters: status and the caller's order id (orders.get uses the same filter)
+    await daji_client.payments.pay(created[0].order_id or "")
+    paid = await daji_client.orders.list(status=OrderStatus.WAIT_SELLER_SEND)
+    assert [o.order_id for o in paid.items] == [created[0].order_id]
+    mine = created[1].out_order_id or ""
+    assert [o.order_id for o in (await daji_client.orders.list(out_order_id=mine)).items] == [created[1].order_id]
+    assert (await daji_client.orders.get(out_order_id=mine)).order_id == created[1].order_id
+    with pytest.raises(TradeError) as missing:
+        await daji_client.orders.get(out_order_id="never-created")
+    assert missing.value.code == "ORDER_NOT_EXIST"
+    with pytest.raises(ValueError, match="page_size"):
+        daji_client.orders.list(page_size=0)
+    with pytest.raises(ValueError, match="created_from is after created_to"):
+        later = parse_1688_time("20250702211113000+0800")
+        earlier = parse_1688_time("20250701000000000+0800")
+        assert later and earlier
+        daji_client.orders.list(created_from=later, created_to=earlier)

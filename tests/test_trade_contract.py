@@ -496,3 +496,16 @@ def test_readme_buy_flow_type_checks_under_mypy_strict(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+async def test_upload_by_url_against_the_sandbox(daji_client: DajiClient, daji_sandbox: SandboxServer) -> None:
+    url = "https://cbu01.alicdn.com/img/ibank/O1CN01zEkk4m1ruzEhY7QF1_!!2207950555692-0-cib.jpg"
+    image_id = await daji_client.products.upload_image(url=url)
+    assert image_id.isdigit() and await daji_client.products.upload_image(url=url) == image_id
+    page = await daji_client.products.image_search(image_id=image_id)
+    assert page.items
+    # the sandbox's GET mode takes pic_url only, as the Taobao page says of its GET mode
+    async with aiohttp.ClientSession() as http:
+        query = {"appKey": daji_sandbox.app_key, "appSecret": daji_sandbox.app_secret, "image_base64": "AAAA"}
+        async with http.get(f"{daji_sandbox.base_url}/alibaba/upload/image", params=query) as response:
+            assert response.status == 400 and "pic_url" in await response.text()
