@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 import msgspec
 
-__all__ = ["IdText", "LenientStruct", "NullableList", "id_text"]
+__all__ = ["IdText", "LenientStruct", "NullableList"]
 
 if TYPE_CHECKING:
     from builtins import list as NullableList
@@ -31,37 +31,36 @@ else:
     IdText = Union[int, str]
 
 
-def id_text(value: Any) -> Any:
-    """An id decoded as an int, as its decimal text; anything else unchanged."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
+def _post_init_for(cls: type) -> Any:
+    """Generate ``cls.__post_init__``: one plain statement per nullable list and per id field.
 
-
-_PLANS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-
-
-def _plan(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    plan = _PLANS.get(cls)
-    if plan is None:
-        lists = tuple(f.name for f in msgspec.structs.fields(cls) if f.default_factory is list)
-        ids = tuple(getattr(cls, "_id_fields", ()))
-        plan = _PLANS[cls] = (lists, ids)
-    return plan
+    Generated rather than looping over field names: it runs once per decoded object, and a
+    straight-line function costs a fraction of a loop (search pages decode 50 items each).
+    """
+    lists: list[str] = []
+    for klass in reversed(cls.__mro__):
+        for name, annotation in vars(klass).get("__annotations__", {}).items():
+            text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+            if text.startswith("NullableList[") and name not in lists:
+                lists.append(name)
+    ids = [name for name in getattr(cls, "_id_fields", ()) if name.isidentifier()]
+    lines = [f"    if self.{name} is None:\n        self.{name} = []" for name in lists if name.isidentifier()]
+    lines += [f"    if self.{name}.__class__ is int:\n        self.{name} = str(self.{name})" for name in ids]
+    if not lines:
+        return None
+    namespace: dict[str, Any] = {}
+    exec("def __post_init__(self):\n" + "\n".join(lines), namespace)
+    return namespace["__post_init__"]
 
 
 class LenientStruct(msgspec.Struct):
-    """A Struct whose list fields (``default_factory=list``) read ``null`` as ``[]`` and whose
-    ``_id_fields`` read JSON numbers as decimal text."""
+    """A Struct whose ``NullableList`` fields read ``null`` as ``[]`` and whose ``_id_fields``
+    read JSON numbers as decimal text (exact). Subclasses get a generated ``__post_init__``."""
 
     _id_fields: ClassVar[tuple[str, ...]] = ()
 
-    def __post_init__(self) -> None:
-        lists, ids = _plan(type(self))
-        for name in lists:
-            if getattr(self, name) is None:
-                setattr(self, name, [])
-        for name in ids:
-            value = getattr(self, name)
-            if isinstance(value, int) and not isinstance(value, bool):
-                setattr(self, name, str(value))
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        post_init = _post_init_for(cls)
+        if post_init is not None:
+            cls.__post_init__ = post_init  # type: ignore[attr-defined]

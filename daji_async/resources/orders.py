@@ -468,7 +468,8 @@ class Orders:
                 path=path,
                 method=ORDER_LIST.method,
             )
-        params: dict[str, ParamValue] = {"webSite": WEBSITE, "orderId": order_id_of(order_id)}  # type: ignore[arg-type]
+        assert order_id is not None  # exactly one of the two was given
+        params: dict[str, ParamValue] = {"webSite": WEBSITE, "orderId": order_id_of(order_id)}
         if extra_params:
             params.update(extra_params)
         return await self._trade(ORDER_GET, params, timeout=timeout, max_retries=max_retries)
@@ -519,7 +520,7 @@ class Orders:
             params.update(extra_params)
         return OrderPaginator(
             self._client,
-            ORDER_LIST,  # type: ignore[arg-type]
+            ORDER_LIST,  # type: ignore[arg-type]  # its data is OrderListData; fetch_page makes the pages
             {k: v for k, v in params.items() if v is not None},
             page=page,
             page_size=page_size,
