@@ -480,6 +480,22 @@ async def test_cancel_too_fast_and_never_retried(daji_sandbox: SandboxServer) ->
         await client.orders.cancel(order.order_id)
 
 
+async def test_confirm_receipt_is_never_retried(daji_sandbox: SandboxServer) -> None:
+    confirm = ENDPOINTS["orders.confirm_receipt"].path
+    async with daji_sandbox.client(max_retries=5) as client:
+        order = await new_order(client, daji_sandbox)
+        await client.payments.pay(order.order_id or "")
+        status, _ = await control(daji_sandbox, "POST", f"/{order.order_id}/send")
+        assert status == 200
+        daji_sandbox.add_fault("status", status=503, path=confirm, times=1)
+        with pytest.raises(ServerError):
+            await client.orders.confirm_receipt(order.order_id or "", max_retries=5)
+        assert daji_sandbox.stats["by_path"][confirm] == 1  # sent once: it releases the money
+        assert (await client.orders.get(order.order_id or "")).status == OrderStatus.WAIT_BUYER_RECEIVE
+        await client.orders.confirm_receipt(order.order_id or "")
+        assert (await client.orders.get(order.order_id or "")).status == OrderStatus.SUCCESS
+
+
 async def test_get_unknown_order(daji_client: DajiClient) -> None:
     with pytest.raises(TradeError) as caught:
         await daji_client.orders.get(12345)
