@@ -184,12 +184,16 @@ class OrderMessageData(LenientStruct, rename="camel"):
     operator: Union[str, None] = None
 
 
-class TaobaoSkuStatus(msgspec.Struct):
-    """One line of a Taobao order-status message: the SKU, its status and its shipment."""
+class TaobaoSkuStatus(LenientStruct):
+    """One line of a Taobao order-status message: the SKU, its status and its shipment.
+
+    ``order_line_no`` is your sub-order number, held as ``str``."""
+
+    _id_fields = ("order_line_no",)
 
     item_id: Union[int, str, None] = None
     sku_id: Union[int, str, None] = None
-    order_line_no: Union[str, int, None] = None
+    order_line_no: Union[IdText, None] = None
     status: Union[str, None] = None
     logistic_company_name: Union[str, None] = None
     logistic_number: Union[str, None] = None
@@ -224,9 +228,11 @@ class TaobaoPrice(msgspec.Struct, rename="camel"):
 
 
 class TaobaoPriceLine(LenientStruct, rename="camel"):
-    """One order line of a Taobao price-change message."""
+    """One order line of a Taobao price-change message (``purchase_order_line_id`` as ``str``)."""
 
-    purchase_order_line_id: Union[int, str, None] = None
+    _id_fields = ("purchase_order_line_id",)
+
+    purchase_order_line_id: Union[IdText, None] = None
     sales_order_line_id_list: NullableList[str] = msgspec.field(default_factory=list)
     purchase_order_item_price_dto: Union[TaobaoPrice, None] = msgspec.field(
         name="purchaseOrderItemPriceDTO", default=None

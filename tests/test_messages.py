@@ -545,6 +545,7 @@ def test_taobao_message_types_are_typed() -> None:
     assert price.data.purchase_order_price_dto.purchase_total_fee == 1
     [line] = price.data.purchase_order_line_price_change_message_dto_list
     assert line.sales_order_line_id_list == ["1"]
+    assert line.purchase_order_line_id == "300001" and status.data.sku_list[0].order_line_no == "1"
     # the same text is the same message; another text another one
     assert status.key == parse_message(msgspec.json.encode(TAOBAO_STATUS)).key != price.key
     other = parse_message(msgspec.json.encode({**TAOBAO_STATUS, "message_type": 5, "data": {"x": 1}}))

@@ -353,6 +353,12 @@ def test_documented_answers_decode_with_the_nullable_rules() -> None:
     assert other.order_id == "2257164624870311973"  # an exact int becomes exact text
     assert other.account_period == {"tapType": 1}
     assert other.failed_offer_list[0].offer_id == "727920485853" and other.order_list == []
+    from daji_async.models.orders import PayUrlAnswer
+
+    refused = msgspec.json.decode(
+        b'{"payFailureOrderList":[2257164624870311973,"2257164624870311974"]}', type=PayUrlAnswer
+    )
+    assert refused.pay_failure_order_list == ["2257164624870311973", "2257164624870311974"]
     # products too: null lists read as empty lists
     item = msgspec.json.decode(b'{"offerId":1,"sellerIdentities":null,"offerIdentities":null}', type=ProductItem)
     assert item.seller_identities == [] and item.offer_identities == []

@@ -44,8 +44,12 @@ def _post_init_for(cls: type) -> Any:
             if text.startswith("NullableList[") and name not in lists:
                 lists.append(name)
     ids = [name for name in getattr(cls, "_id_fields", ()) if name.isidentifier()]
+    id_lists = [name for name in getattr(cls, "_id_list_fields", ()) if name.isidentifier()]
     lines = [f"    if self.{name} is None:\n        self.{name} = []" for name in lists if name.isidentifier()]
     lines += [f"    if self.{name}.__class__ is int:\n        self.{name} = str(self.{name})" for name in ids]
+    lines += [
+        f"    self.{name} = [str(v) if v.__class__ is int else v for v in self.{name} or ()]" for name in id_lists
+    ]
     if not lines:
         return None
     namespace: dict[str, Any] = {}
@@ -55,9 +59,11 @@ def _post_init_for(cls: type) -> Any:
 
 class LenientStruct(msgspec.Struct):
     """A Struct whose ``NullableList`` fields read ``null`` as ``[]`` and whose ``_id_fields``
-    read JSON numbers as decimal text (exact). Subclasses get a generated ``__post_init__``."""
+    (and the items of its ``_id_list_fields``) read JSON numbers as decimal text (exact).
+    Subclasses get a generated ``__post_init__``."""
 
     _id_fields: ClassVar[tuple[str, ...]] = ()
+    _id_list_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

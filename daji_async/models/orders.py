@@ -515,6 +515,8 @@ class PayUrlAnswer(TradeAnswer):
 
     DAJI documents ``erroMsg`` (sic) as the error field; :attr:`error_text` reads it."""
 
+    _id_list_fields = ("pay_failure_order_list",)
+
     pay_url: Union[str, None] = None
     pay_failure_order_list: NullableList[Id] = msgspec.field(default_factory=list)
 
