@@ -159,7 +159,11 @@ class CargoLine(msgspec.Struct, rename="camel", omit_defaults=True):
 
 
 class Invoice(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
-    """An invoice request (1688 ``invoiceParam``). ``invoice_type``: 0 ordinary, 1 VAT."""
+    """An invoice request (1688 ``invoiceParam``). ``invoice_type``: 0 ordinary, 1 VAT.
+
+    DAJI's create page does not document ``invoiceParam``, so the SDK does not send it by
+    itself; pass ``extra_params={"invoiceParam": msgspec.to_builtins(invoice)}`` if DAJI
+    confirms it takes one."""
 
     invoice_type: int
     company_name: Union[str, None] = None

@@ -1,8 +1,11 @@
-"""``client.orders``: preview, create, cancel, view and confirm receipt of 1688 orders.
+"""``client.orders``: preview, create, cancel, list, view and confirm receipt of 1688 orders.
 
-Create and cancel are never retried, on any error (the pipeline sends them once). Create
-always carries an ``out_order_id`` (yours, or one generated here) and returns it, so a caller
-who lost the answer looks the order up instead of buying twice; see :meth:`Orders.create`.
+Every call sends the path and body DAJI's wiki documents (``daji-wiki.md`` §2.8-§2.13).
+Create, cancel and confirm receipt are never retried, on any error (the pipeline sends them
+once). Create always carries a ``thirdOrderId`` (``out_order_id``: yours, or one generated
+here) and returns it, so a caller who lost the answer looks the order up (the order list's
+``outOrderId`` filter) instead of buying twice; see :meth:`Orders.create`. Order ids are
+``str`` throughout; arguments take a ``str`` or an ``int``, never a float.
 """
 
 from __future__ import annotations
@@ -41,7 +44,6 @@ from ..models.orders import (
     Address,
     CargoLine,
     CreatedOrder,
-    Invoice,
     OrderDetail,
     OrderListData,
     OrderPreview,
@@ -69,7 +71,6 @@ WEBSITE = "1688"
 
 AddressArg = Union[Address, Mapping[str, Any]]
 CargoArg = Union[CargoLine, Mapping[str, Any], Sequence[Any]]
-InvoiceArg = Union[Invoice, Mapping[str, Any], None]
 
 _OUT_ORDER_ID = re.compile(r"^[A-Za-z0-9_.:\-]+$")
 
@@ -181,16 +182,6 @@ def _cargo(cargo: Sequence[CargoArg]) -> list[dict[str, Any]]:
         built["quantity"] = quantity
         lines.append(built)
     return lines
-
-
-def _invoice(invoice: InvoiceArg) -> dict[str, Any] | None:
-    if invoice is None:
-        return None
-    if isinstance(invoice, Mapping):
-        invoice = Invoice(**invoice)
-    if not isinstance(invoice, Invoice):
-        raise TypeError(f"invoice must be an Invoice, got {type(invoice).__name__}")
-    return struct_params(invoice)
 
 
 def new_out_order_id() -> str:
