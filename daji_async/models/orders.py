@@ -5,7 +5,7 @@ Money: the service mixes units, and every amount below says which one it is.
 - **fen** (分, 1/100 yuan) as an ``int``: the preview's ``sum_payment``, ``sum_carriage``,
   ``sum_payment_no_carriage``, ``discount_fee``, ``additional_fee`` and
   ``PayChannelInfo.amount_limit``; create's ``total_success_amount`` and ``post_fee``; the order's
-  ``OrderBaseInfo.discount``; ``payments.pay(pay_amount=...)``.
+  ``OrderBaseInfo.discount``.
 - **yuan** (元) as a :class:`decimal.Decimal` (exact, decoded from the service's JSON number or
   string without float rounding): the preview's cargo ``amount`` and ``final_unit_price``; the
   order's ``total_amount``, ``shipping_fee``, ``sum_product_payment``, ``refund`` and every
@@ -17,6 +17,10 @@ Money: the service mixes units, and every amount below says which one it is.
 Trade answers carry 1688's own ``success`` flag and error fields (``TradeAnswer``); the SDK
 raises :class:`~daji_async.TradeError` when ``success`` is false, so a value you get back is a
 success.
+
+Order, sub-order and entry ids are ``str`` in every model (:data:`Id`), and a ``null`` where a
+list is expected reads as ``[]`` (see :mod:`daji_async.models._lenient`): every documented
+example answer decodes.
 """
 
 from __future__ import annotations
