@@ -41,6 +41,9 @@ DEFAULT_PAGE_SIZE = 20
 #: The service's limit on an uploaded image.
 MAX_IMAGE_BYTES = 3 * 1024 * 1024
 
+#: Longest picture URL ``upload_image(url=...)`` sends (it travels in a query string).
+MAX_PICTURE_URL = 2048
+
 #: Envelope code of a successful call.
 SUCCESS_CODE = 200
 
@@ -70,6 +73,16 @@ MESSAGE_MAX_PENDING = 1000
 MESSAGE_REMEMBER = 100_000
 #: MessageReceiver: seconds ``close`` waits for accepted messages before cancelling callbacks.
 MESSAGE_CLOSE_TIMEOUT = 10.0
+#: MessageReceiver: pushes older than this (seconds, by the message's own time) are refused.
+MESSAGE_MAX_AGE = 24 * 3600.0
+#: MessageReceiver: how far in the future a message's time may be (clock skew), in seconds.
+MESSAGE_MAX_SKEW = 300.0
+#: MessageReceiver.serve: seconds a client may take to send a request's headers.
+MESSAGE_HEADER_TIMEOUT = 10.0
+#: MessageReceiver: seconds a client may take to send a request's body.
+MESSAGE_BODY_TIMEOUT = 30.0
+#: MessageReceiver: largest push body read, in bytes.
+MESSAGE_MAX_PUSH_BYTES = 1024 * 1024
 
 #: User-Agent sent with every request.
 USER_AGENT_PREFIX = "daji-async"

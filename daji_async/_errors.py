@@ -264,7 +264,7 @@ class OrderOutcomeUnknownError(OutcomeUnknownError):
         cls, cause: DajiError, *, method: str, path: str, params: Mapping[str, object]
     ) -> OrderOutcomeUnknownError:
         """Create got no readable answer: name the ``outOrderId`` it carried."""
-        out_id = str(params.get("outOrderId") or "")
+        out_id = str(params.get("thirdOrderId") or params.get("outOrderId") or "")
         return cls(
             f"{method} {path}: create {_cause(cause)}; the outcome is unknown and the order may exist. "
             f"Look it up with orders.get(out_order_id={out_id!r}) before creating it again, "
@@ -288,7 +288,7 @@ class PaymentOutcomeUnknownError(OutcomeUnknownError):
         self,
         message: str,
         *,
-        order_id: int,
+        order_id: int | str,
         op_request_id: str | None = None,
         method: str = "",
         path: str = "",
@@ -306,10 +306,12 @@ class PaymentOutcomeUnknownError(OutcomeUnknownError):
         """Pay got no readable answer: name the order and the pay request it carried."""
         order_id = params.get("orderId")
         request_id = params.get("opRequestId")
+        oid = order_id if isinstance(order_id, (int, str)) else str(order_id)
         return cls(
-            f"{method} {path}: pay of order {order_id} {_cause(cause)}; the outcome is unknown and the order "
-            f"may have been paid. Check the order's status (orders.get({order_id})) before paying again",
-            order_id=order_id if isinstance(order_id, int) else int(str(order_id or 0)),
+            f"{method} {path}: pay of order {oid} {_cause(cause)}; the outcome is unknown and the order "
+            f"may have been paid. Check its status first (orders.get({oid!r}).status: waitbuyerpay means "
+            "unpaid); pay again only if unpaid, and at most 3 times in all, never in a loop",
+            order_id=oid,
             op_request_id=request_id if isinstance(request_id, str) else None,
             method=method,
             path=path,
@@ -322,8 +324,14 @@ class TradeError(APIError):
 
     ``code`` is 1688's error code: ``ORDER_STATUS_ERROR`` (e.g. cancelling a paid order),
     ``ORDER_NOT_EXIST``, ``CLOSE_ORDER_TOO_FAST`` (cancel within 10 s of creation), ``400_3``
-    (no permission)...; ``message`` its explanation. ``status`` is the HTTP status (200).
+    (no permission), ``"4003"`` (order not found, on confirm receipt)...; ``message`` its
+    explanation. ``status`` is the HTTP status. When DAJI wraps the refusal in an error
+    envelope (confirm receipt: ``code`` 1009), ``envelope_code`` is DAJI's code and
+    ``error_info`` 1688's own text; otherwise both are None.
     """
+
+    envelope_code: object = None
+    error_info: str | None = None
 
 
 class InvalidMessageError(DajiError, ValueError):
@@ -331,4 +339,4 @@ class InvalidMessageError(DajiError, ValueError):
 
 
 class MessageSignatureError(InvalidMessageError):
-    """A pushed order message without ``_aop_signature``, or signed with another secret."""
+    """A pushed message without ``_dj_signature`` (or ``_aop_signature``), or that does not verify."""

@@ -24,6 +24,7 @@ from .._endpoints import (
     PRODUCT_DETAIL,
     SHOP_SEARCH,
     UPLOAD_IMAGE,
+    UPLOAD_IMAGE_URL,
 )
 from ..enums import Filter, Sort
 from ..resources.products import image_kind
@@ -389,6 +390,17 @@ def image_id_for(raw: bytes) -> str:
 
 async def upload_image(request: web.Request) -> web.Response:
     state, params = request.app[STATE_KEY], params_of(request)
+    if request.method == "GET":
+        # "Image upload By Get": pic_url only, as the Taobao upload page says of its GET mode
+        if params.text("image_base64") is not None:
+            raise BadParams("GET方式只支持pic_url (the GET mode takes only pic_url)")
+        url = params.text("pic_url", required=True)
+        assert url is not None
+        if not url.startswith(("http://", "https://")):
+            raise BadParams("pic_url格式不正确 (pic_url must be an http(s) URL)")
+        image_id = image_id_for(url.encode())
+        state.uploads[image_id] = hashlib.sha256(url.encode()).digest()
+        return ok(encode({"imageId": image_id}))
     text = params.text("image_base64", required=True)
     assert text is not None
     try:
@@ -477,6 +489,7 @@ HANDLERS: dict[str, Handler] = {
     SHOP_SEARCH.name: shop_query,
     PRODUCT_DETAIL.name: product_detail,
     UPLOAD_IMAGE.name: upload_image,
+    UPLOAD_IMAGE_URL.name: upload_image,
     CATEGORY_GET.name: category_get,
     FREIGHT_ESTIMATE.name: freight_estimate,
 }
