@@ -41,7 +41,7 @@ from daji_async._endpoints import ORDER_CREATE, PAYMENT_PAY
 from daji_async._protocol import trade_result
 from daji_async.messages import Message, MessageReceiver, Topic
 from daji_async.sandbox import SandboxServer
-from daji_async.sandbox._orders import orders_store
+from daji_async.sandbox._orders_store import orders_store
 
 CREATE = ENDPOINTS["orders.create"].path
 PAY = ENDPOINTS["payments.pay"].path

@@ -3,7 +3,8 @@
 - ``_wire``: the envelope, error answers and parameter reading;
 - ``_auth``: appKey and signature checks;
 - ``_faults``: injected faults and the middleware every service request passes;
-- ``_products``: the catalogue endpoints; ``_orders``: the orders store and trade endpoints;
+- ``_products``: the catalogue endpoints; ``_orders_store``: orders as state, and their pushes;
+  ``_orders``: the trade endpoints;
 - ``_control``: the ``/_sandbox`` control endpoints.
 
 Service routes come from the SDK's endpoint table: each handler module maps endpoint names to
@@ -18,6 +19,7 @@ from .._endpoints import ENDPOINTS
 from . import _orders, _products
 from ._control import add_control_routes
 from ._faults import make_middleware
+from ._orders_store import install_pusher
 from ._state import SandboxState
 from ._wire import STATE_KEY, Handler
 
@@ -26,7 +28,7 @@ __all__ = ["STATE_KEY", "create_app", "service_handlers"]
 
 def service_handlers() -> dict[str, Handler]:
     """Every service handler, by the name of its row in the endpoint table (read when an app is built)."""
-    return dict(_products.HANDLERS)
+    return {**_products.HANDLERS, **_orders.HANDLERS}
 
 
 def create_app(state: SandboxState | None = None) -> web.Application:
@@ -43,6 +45,6 @@ def create_app(state: SandboxState | None = None) -> web.Application:
     for name, handler in service_handlers().items():
         endpoint = ENDPOINTS[name]
         app.router.add_route(endpoint.method, endpoint.path, handler)
-    _orders.add_order_routes(app)  # the trade rows, the webhook pusher and the orders controls
+    install_pusher(app)
     add_control_routes(app)
     return app
