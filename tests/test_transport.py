@@ -11,13 +11,18 @@ import pytest
 from aiolimiter import AsyncLimiter
 
 from daji_async import (
+    Address,
     APIConnectionError,
     APITimeoutError,
+    CargoLine,
     ConfigError,
     DajiClient,
     NotFoundError,
+    OrderOutcomeUnknownError,
+    PaymentOutcomeUnknownError,
     RateLimitError,
     ServerError,
+    TradeError,
 )
 from daji_async._protocol import sign
 from daji_async.sandbox.pytest_plugin import FAST_RETRIES
@@ -282,3 +287,43 @@ async def test_bulk_map_carries_whatever_the_call_returns() -> None:
         results = [r async for r in client.bulk.map(twice, range(1, 6), ordered=True)]
     assert [r.value for r in results] == [(n, 2 * n) for n in range(1, 6)]
     assert all(r.items == [] and r.error is None for r in results)
+
+
+TRADE_ADDRESS = Address(
+    full_name="张三", mobile="13800000000", province_text="浙江省", city_text="杭州市", address="文一西路"
+)
+TRADE_CARGO = [CargoLine(727920485853, "b266e0726506185beaf205cbae88530d", 1)]
+
+
+async def test_trade_semantics_come_from_the_row_over_any_transport() -> None:
+    refused = {"code": 200, "data": {"success": False, "errorCode": "ORDER_STATUS_ERROR", "errorMessage": "paid"}}
+    transport = MockTransport(lambda request: Response(200, json=refused))
+    async with DajiClient("key", SECRET, transport=transport, max_retries=3) as client:
+        with pytest.raises(TradeError, match="paid") as info:
+            await client.orders.cancel("2257164624870311973")
+    assert info.value.code == "ORDER_STATUS_ERROR"
+    assert len(transport.requests) == 1
+
+
+async def test_unsafe_calls_without_an_answer_raise_their_outcome_unknown_error_once() -> None:
+    def lost(request: Request) -> Response:
+        raise ConnectionResetError("the connection dropped after the request was sent")
+
+    transport = MockTransport(lost)
+    async with DajiClient("key", SECRET, transport=transport, max_retries=3) as client:
+        with pytest.raises(OrderOutcomeUnknownError) as created:
+            await client.orders.create(TRADE_ADDRESS, TRADE_CARGO, out_order_id="T-1")
+        assert created.value.out_order_id == "T-1" and not created.value.timed_out
+        assert "orders.get(out_order_id='T-1')" in str(created.value)
+        with pytest.raises(PaymentOutcomeUnknownError) as paid:
+            await client.payments.pay("2257164624870311973")
+        assert paid.value.order_id == "2257164624870311973"
+        transport.handler = lambda request: Response(200, body=b'{"code":200,"data":{"orderId"')  # cut short
+        with pytest.raises(OrderOutcomeUnknownError):
+            await client.orders.create(TRADE_ADDRESS, TRADE_CARGO, out_order_id="T-2")
+    assert [r.path for r in transport.requests] == [
+        "/alibaba/trade/createCrossOrder",
+        "/alibaba/trade/pay/protocolPay/preparePay",
+        "/alibaba/trade/createCrossOrder",
+    ]
+    assert transport.requests[0].params["thirdOrderId"] == "T-1"
