@@ -27,6 +27,7 @@ import msgspec
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import _constants as C
+from ._validate import integer
 
 if TYPE_CHECKING:
     from ._protocol import Pairs
@@ -131,8 +132,7 @@ class Response:
         headers: Mapping[str, str] | None = None,
         reason: str = "",
     ) -> None:
-        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-            raise ValueError(f"status must be an HTTP status between 100 and 599, got {status!r}")
+        integer("status", status, low=100, high=599)
         if json is not None and body is not None:
             raise ValueError("pass json or body, not both")
         self.status = status

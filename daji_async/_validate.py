@@ -6,6 +6,7 @@ argument, before anything is sent. ``bool`` is never accepted where an int is me
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -32,6 +33,13 @@ def optional_integer(name: str, value: object, *, low: int | None = None, high: 
 def is_positive_number(value: object) -> bool:
     """True for an int or float above zero (and not a bool, not NaN)."""
     return not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0
+
+
+def positive_seconds(name: str, value: object) -> float:
+    """A finite number of seconds above zero, else ValueError naming ``name``."""
+    if not is_positive_number(value) or not math.isfinite(value):  # type: ignore[arg-type]
+        raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
+    return float(value)  # type: ignore[arg-type]
 
 
 def positive_id(name: str, value: object) -> int:
@@ -75,4 +83,12 @@ def _bounds(low: int | None, high: int | None) -> str:
     return ""
 
 
-__all__ = ["integer", "is_positive_number", "known_keys", "optional_integer", "positive_id", "text"]
+__all__ = [
+    "integer",
+    "is_positive_number",
+    "known_keys",
+    "optional_integer",
+    "positive_id",
+    "positive_seconds",
+    "text",
+]

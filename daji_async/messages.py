@@ -70,7 +70,7 @@ from aiohttp import web
 
 from . import _constants as C
 from ._errors import ConfigError, InvalidMessageError, MessageSignatureError
-from ._validate import integer
+from ._validate import integer, positive_seconds
 from .enums import StrEnum
 from .models._lenient import IdText, LenientStruct, NullableList
 
@@ -574,8 +574,7 @@ class MessageReceiver:
             ("header_timeout", header_timeout),
             ("max_age", max_age if max_age is not None else 1.0),
         ):
-            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < float("inf"):
-                raise ValueError(f"{name} must be a finite number of seconds > 0, got {seconds!r}")
+            positive_seconds(name, seconds)
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be an async function, got {type(callback).__name__}")
         for name, value in (("concurrency", concurrency), ("max_pending", max_pending), ("remember", remember)):

@@ -35,6 +35,7 @@ from .._errors import (
 )
 from .._pagination import Paginator, PagingOptions, paginate
 from .._protocol import ParamValue
+from .._validate import integer
 from ..enums import CancelReason, OrderFlow, OrderStatus
 from ..models.orders import (
     Address,
@@ -148,8 +149,7 @@ def _cargo(cargo: Sequence[CargoArg]) -> list[dict[str, Any]]:
         quantity = line.quantity
         if isinstance(quantity, float) and math.isfinite(quantity) and quantity.is_integer():
             quantity = int(quantity)
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-            raise ValueError(f"cargo[{i}].quantity must be a whole number > 0, got {line.quantity!r}")
+        integer(f"cargo[{i}].quantity", quantity, low=1)
         built = struct_params(line)
         built["quantity"] = quantity
         lines.append(built)
