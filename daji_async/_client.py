@@ -15,13 +15,14 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import Any, TypeVar, Union
 
 import aiohttp
 import msgspec
 from aiolimiter import AsyncLimiter
 
 from . import _constants as C
+from ._bulk import Bulk
 from ._endpoints import ENDPOINTS, BodyKind, Endpoint, PageToken
 from ._errors import (
     APIConnectionError,
@@ -57,13 +58,10 @@ from ._ratelimit import StrictRateLimiter
 from ._transport import AiohttpTransport, Request, Response, Transport
 from ._validate import integer, is_positive_number
 from ._version import __version__
-
-if TYPE_CHECKING:
-    from ._bulk import Bulk
-    from .resources.categories import Categories
-    from .resources.orders import Orders
-    from .resources.payments import Payments
-    from .resources.products import Products
+from .resources.categories import Categories
+from .resources.orders import Orders
+from .resources.payments import Payments
+from .resources.products import Products
 
 T = TypeVar("T")
 
@@ -176,12 +174,6 @@ class DajiClient:
             session, pool_size=max_concurrency, timeout=self._timeout, headers=self._headers
         )
         self._decoders: dict[Any, msgspec.json.Decoder[Envelope[Any]]] = {}
-
-        from ._bulk import Bulk
-        from .resources.categories import Categories
-        from .resources.orders import Orders
-        from .resources.payments import Payments
-        from .resources.products import Products
 
         self.products: Products = Products(self)
         """Product search, detail, image upload and freight."""
