@@ -142,7 +142,7 @@ def test_search_keyword_in_every_format() -> None:
     as_json = Daji("--sandbox", "search", "keyword", "连衣裙", "--max-items", "120", "--page-size", "50", "--json")
     as_csv = Daji(
         "search", "keyword", "手机壳", "--sandbox", "--csv", "--max-items", "30",
-        "--sort", "price:asc", "--filter", "isOnePsale,certifiedFactory", "--filter", "unknownFilterPassesThrough",
+        "--sort", "price:asc", "--filter", "isOnePsale,certifiedFactory", "--filter", "raw:unknownFilterPassesThrough",
     )  # fmt: skip
     piped = Daji("--sandbox", "search", "keyword", "背包", "--max-items", "5", "--quiet")
     table = Daji("--sandbox", "--table", "search", "keyword", "背包", "--max-items", "5")
@@ -155,7 +155,7 @@ def test_search_keyword_in_every_format() -> None:
     assert isinstance(rows[0]["priceInfo"]["price"], str)  # prices stay decimal strings
     assert "120 of" in result.stderr and "3 pages" in result.stderr
 
-    # --csv: a header from the model, sort and filters applied (unknown filters pass through)
+    # --csv: a header from the model, sort and filters applied (raw: sends an unknown filter as it is)
     rows_csv = csv_rows(ok(as_csv.result()).stdout)
     assert 0 < len(rows_csv) <= 30
     assert list(rows_csv[0])[:3] == ["offerId", "subject", "subjectTrans"]
@@ -400,9 +400,9 @@ def test_option_parsers() -> None:
     assert sort_spec("price") == ("price", "asc")
     assert sort_spec("sold:DESC") == ("monthSold", "desc")
     assert sort_spec("repurchase:asc") == ("rePurchaseRate", "asc")
-    assert sort_spec("newField:desc") == ("newField", "desc")  # unknown fields pass through
+    assert sort_spec("raw:newField:desc") == ("newField", "desc")  # raw: passes an unknown field through
     assert sort_mapping([("price", "asc"), ("monthSold", "desc")]) == {"price": "asc", "monthSold": "desc"}
-    assert filter_list(["a,b", " c ", ","]) == ["a", "b", "c"]
+    assert filter_list([["a", "b"], ["c", "a"]]) == ["a", "b", "c"]
     assert filter_list(None) is None
     assert max_items("all") is None and max_items("25") == 25
     assert offer_id("727920485853") == 727920485853
