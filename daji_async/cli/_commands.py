@@ -94,7 +94,7 @@ def finish_early(out: ItemsOutput, messages: Messages, exc: BaseException) -> No
     if isinstance(exc, BrokenPipeError):
         return
     if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)) and out.count:
-        messages.note(f"interrupted: {out.count:,} items fetched before")
+        messages.note(f"interrupted after {out.count:,} items")
     with contextlib.suppress(Exception):  # the failure that stopped the work is the one to report
         out.finish()
 
