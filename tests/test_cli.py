@@ -49,7 +49,7 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-_started: list[subprocess.Popen[str]] = []
+_started: list[subprocess.Popen[Any]] = []
 
 
 @pytest.fixture(autouse=True)
@@ -485,6 +485,7 @@ def test_each_command_takes_and_shows_only_its_options(capsys: pytest.CaptureFix
     assert "--country does not apply" in _usage_error(["--country", "ru", "categories"], capsys)
     assert "--json/--csv/--table does not apply" in _usage_error(["--json", "sandbox"], capsys)
     assert "unrecognized arguments: --quiet" in _usage_error(["product", "1", "--quiet"], capsys)
+    assert _usage_error(["bulk"], capsys).startswith("daji bulk: error: choose one of keywords or images;")
     assert "--parquet writes a file" in _usage_error(["--csv", "search", "keyword", "x", "--parquet", "x"], capsys)
     args = parse_args(["--sandbox", "--timeout", "5", "categories"])
     assert (args.sandbox, args.timeout, args.handler, args.platform) == (True, 5.0, "categories", "1688")
@@ -526,7 +527,7 @@ def _interruptible(*args: str) -> subprocess.Popen[bytes]:
         env=_env(),
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    _started.append(process)  # type: ignore[arg-type]
+    _started.append(process)
     return process
 
 
@@ -704,7 +705,7 @@ def test_upload_takes_a_url_or_stdin(image: Path) -> None:
             stderr=subprocess.PIPE,
             env=_env(),
         )
-    _started.append(from_stdin)  # type: ignore[arg-type]
+    _started.append(from_stdin)
     not_an_image = Daji("--sandbox", "upload", "-", stdin="just text")
 
     out, err = from_stdin.communicate(timeout=60)

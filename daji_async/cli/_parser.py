@@ -423,14 +423,19 @@ def leaf(
         name, help=help, description=description or help, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     add_families(child, families)
-    child.set_defaults(handler=handler, platform=platform, families=tuple(families))
+    child.set_defaults(handler=handler, platform=platform, families=tuple(families), prog=child.prog)
     return child
 
 
 def node(group: Subcommands[Parser], name: str, help: str, dest: str, title: str) -> Subcommands[Parser]:
-    """A subcommand that only groups others (``search``, ``bulk``, later ``taobao``)."""
+    """A subcommand that only groups others (``search``, ``bulk``, later ``taobao``).
+
+    Given without one of its subcommands, it is a usage error that names them.
+    """
     child = group.add_parser(name, help=help, description=help)
-    return child.add_subparsers(title=title, dest=dest, metavar=title.upper(), parser_class=Parser)
+    children = child.add_subparsers(title=title, dest=dest, metavar=title.upper(), parser_class=Parser)
+    child.set_defaults(prog=child.prog, children=children)
+    return children
 
 
 def add_1688_commands(commands: Subcommands[Parser]) -> None:
@@ -541,14 +546,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse ``argv`` (default: ``sys.argv[1:]``); exits 2 with one line on a usage error."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    groups = {"search": ("search_by", "keyword or image"), "bulk": ("bulk_of", "keywords or images")}
     if args.command is None:
         parser.error("choose a command: search, product, upload, bulk, categories or sandbox")
-    if not hasattr(args, "handler"):
-        dest, choices = groups[args.command]
-        _fail(f"daji {args.command}", f"say what to search by: {choices}")
-    nested = [getattr(args, dest, None) for dest, _ in groups.values()]
-    prog = " ".join(["daji", args.command, *(name for name in nested if name)])
+    prog = args.prog
+    if not hasattr(args, "handler"):  # a group (``daji search``) without one of its commands
+        _fail(prog, f"choose one of {' or '.join(args.children.choices)}")
     # an option given before the subcommand that the subcommand does not take
     for family in GLOBAL:
         if family not in args.families:
