@@ -349,7 +349,6 @@ async def bulk(args: argparse.Namespace, fmt: Format, messages: Messages) -> int
             bar.update(update)
 
         async with open_client(args) as client:
-            products_of(client, args.platform)  # bulk searches are 1688's until client.bulk takes a platform
             results: AsyncIterator[BulkResult[Any, list[ProductItem]]]
             if args.bulk_of == "keywords":
                 results = client.bulk.keyword_search(
