@@ -534,6 +534,7 @@ def _interruptible(*args: str) -> subprocess.Popen[bytes]:
 def test_ctrl_c_exits_130_promptly_on_idle_stdin_and_keeps_the_table() -> None:
     # bulk reading an open pipe that never sends anything; it announces itself on stderr first
     idle = _interruptible("--sandbox", "bulk", "keywords", "-", "--json", "--concurrency", "1")
+    idle_upload = _interruptible("--sandbox", "upload", "-")  # reads the image from stdin
     # a slow table search (two requests a second): Ctrl-C prints the rows fetched so far
     table = _interruptible(
         "--sandbox", "search", "keyword", "连衣裙", "--table", "--page-size", "3", "--max-items", "all",
@@ -541,13 +542,14 @@ def test_ctrl_c_exits_130_promptly_on_idle_stdin_and_keeps_the_table() -> None:
     )  # fmt: skip
     # idle: give it time to reach the read (it writes nothing until then), then interrupt
     time.sleep(3)
-    idle.send_signal(signal.SIGINT)
-    sent = time.monotonic()
-    idle.wait(timeout=30)
-    elapsed_idle = time.monotonic() - sent
-    out, err = (x.decode() for x in idle.communicate(timeout=10))
-    assert idle.returncode == 130 and elapsed_idle < 5, (elapsed_idle, err)
-    assert out == "" and "interrupted" in err and "Traceback" not in err
+    for process in (idle, idle_upload):
+        process.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        process.wait(timeout=30)
+        elapsed_idle = time.monotonic() - sent
+        out, err = (x.decode() for x in process.communicate(timeout=10))
+        assert process.returncode == 130 and elapsed_idle < 5, (process.args, elapsed_idle, err)
+        assert out == "" and "interrupted" in err and "Traceback" not in err
 
     time.sleep(2)  # a few pages arrive (two a second)
     table.send_signal(signal.SIGINT)
