@@ -11,7 +11,6 @@ import argparse
 import csv
 import decimal
 import http.server
-import inspect
 import io
 import json
 import os
@@ -34,7 +33,6 @@ import pytest
 from daji_async.cli._output import ITEM_COLUMNS, cell, struct_columns
 from daji_async.cli._parser import build_parser, filter_list, max_items, offer_id, parse_args, sort_mapping, sort_spec
 from daji_async.models.products import PriceInfo
-from daji_async.resources.products import Products
 from daji_async.sandbox import Catalogue
 
 COMMAND = [sys.executable, "-m", "daji_async"]
@@ -696,9 +694,15 @@ def test_parquet_without_pyarrow_is_one_clear_line(tmp_path: Path) -> None:
     assert not (tmp_path / "x.parquet").exists()
 
 
-def test_upload_takes_a_url_or_stdin(image: Path) -> None:
+def test_upload_takes_a_url_or_stdin(image: Path, daji_sandbox: Any) -> None:
+    env = {
+        "DAJI_BASE_URL": daji_sandbox.base_url,
+        "DAJI_APP_KEY": daji_sandbox.app_key,
+        "DAJI_APP_SECRET": daji_sandbox.app_secret,
+    }
     url = "https://cbu01.alicdn.com/img/ibank/O1CN01example_!!2200000000001-0-cib.jpg"
-    by_url = Daji("--sandbox", "upload", url, "--json")
+    by_url = Daji("upload", url, "--json", env=env)  # the service fetches the picture (GET, pic_url)
+    bad_url = Daji("--sandbox", "upload", "https://exa mple.com/a.jpg")
     with image.open("rb") as stdin:
         from_stdin = subprocess.Popen(
             [*COMMAND, "--sandbox", "upload", "-", "--json"],
@@ -710,6 +714,16 @@ def test_upload_takes_a_url_or_stdin(image: Path) -> None:
     _started.append(from_stdin)
     not_an_image = Daji("--sandbox", "upload", "-", stdin="just text")
 
+    [row] = json_lines(ok(by_url.result()).stdout)
+    assert row["file"] == url and row["imageId"].isdigit()
+    assert daji_sandbox.stats["by_path"]["/alibaba/upload/image"] == 1
+    # the id is one the service knows: an image search by it finds offers
+    found = json_lines(ok(daji("search", "image", row["imageId"], "--max-items", "3", env=env)).stdout)
+    assert len(found) == 3
+
+    result = bad_url.result()  # refused by the SDK before anything is sent: a usage error
+    assert result.returncode == 2 and "url must not contain spaces" in one_line_error(result)
+
     out, err = from_stdin.communicate(timeout=60)
     assert from_stdin.returncode == 0, err
     [row] = json_lines(out.decode())
@@ -717,10 +731,3 @@ def test_upload_takes_a_url_or_stdin(image: Path) -> None:
 
     result = not_an_image.result()
     assert result.returncode == 2 and "standard input: image must be" in one_line_error(result)
-
-    result = by_url.result()
-    if "url" in inspect.signature(Products.upload_image).parameters:  # the SDK's GET mode
-        [row] = json_lines(ok(result).stdout)
-        assert row["file"] == url and row["imageId"]
-    else:  # an SDK without it: one line that says so, not a traceback
-        assert result.returncode == 2 and "cannot upload by URL yet" in one_line_error(result)

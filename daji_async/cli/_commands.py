@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import inspect
 import math
 import os
 import re
@@ -183,16 +182,12 @@ def is_url(text: str) -> bool:
 
 
 async def upload_url(client: DajiClient, url: str, platform: str = "1688") -> str:
-    """Have the service fetch and store the picture at ``url``; returns its image id.
+    """Have the service fetch and store the picture at ``url`` (its GET mode); returns the image id.
 
-    Needs ``products.upload_image(url=...)`` (the service's GET mode); with a daji_async
-    that predates it, this is a one-line error rather than a TypeError from deep inside.
+    A URL the SDK refuses (not http(s), spaces, too long) is a usage error.
     """
-    upload_image: Callable[..., Awaitable[str]] = products_of(client, platform).upload_image
-    if "url" not in inspect.signature(upload_image).parameters:
-        raise UsageError("this daji_async cannot upload by URL yet (products.upload_image(url=...)); pass a file")
     with arguments_checked_by_the_sdk():
-        return await upload_image(url=url)
+        return await products_of(client, platform).upload_image(url=url)
 
 
 async def read_stdin_image() -> bytes:
