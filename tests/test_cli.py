@@ -30,8 +30,9 @@ from typing import Any
 
 import pytest
 
-from daji_async.cli._output import ITEM_COLUMNS, cell, struct_columns
+from daji_async.cli._output import ITEM_COLUMNS, ITEM_LEAVES, cell, column_kind, csv_safe, printable, struct_columns
 from daji_async.cli._parser import build_parser, filter_list, max_items, offer_id, parse_args, sort_mapping, sort_spec
+from daji_async.cli._progress import Messages
 from daji_async.models.products import PriceInfo
 from daji_async.sandbox import Catalogue
 
@@ -731,3 +732,19 @@ def test_upload_takes_a_url_or_stdin(image: Path, daji_sandbox: Any) -> None:
 
     result = not_an_image.result()
     assert result.returncode == 2 and "standard input: image must be" in one_line_error(result)
+
+
+def test_untrusted_text_helpers() -> None:
+    assert printable("a\x1b[2Jb\n\t\x7f\x9b\u202ec\u2028") == "a\\x1b[2Jb\\n\\t\\x7f\\x9b\\u202ec\\u2028"
+    assert printable("连衣裙 Dress ✓") == "连衣裙 Dress ✓"  # ordinary text is untouched
+    cells = ["=1+1", "+SUM(A1)", "-1+2", "@x", "\tx", "\rx", "-5", "+3.5", "-.5", "1e3", "x=1", "", "-"]
+    assert [csv_safe(c) for c in cells] == [
+        "'=1+1", "'+SUM(A1)", "'-1+2", "'@x", "'\tx", "'\rx", "-5", "+3.5", "-.5", "1e3", "x=1", "", "'-",
+    ]  # fmt: skip
+    messages = Messages(secrets=["my/secret+1"])
+    cleaned = messages.clean('\x1b]0;t\x07 sign=0123456789ABCDEF "sign": "abcdef0123" my%2Fsecret%2B1 my/secret+1')
+    assert cleaned == '\\x1b]0;t\\x07 sign=*** "sign": "***" *** ***'
+    # Parquet column types, from the model's own types
+    kinds = {".".join(path): column_kind(path, kind) for path, kind in ITEM_LEAVES}
+    assert kinds["offerId"] == kinds["topCategoryId"] == "id" and kinds["priceInfo.jxhyPrice"] == "price"
+    assert (kinds["monthSold"], kinds["isOnePsale"], kinds["sellerIdentities"]) == ("int", "bool", "strs")
