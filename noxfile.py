@@ -29,7 +29,8 @@ def typecheck(session: nox.Session) -> None:
         # every runnable ```python block of README.md and docs/, one file each (tests/test_docs_blocks.py)
         session.run("python", "tests/test_docs_blocks.py", "--extract", blocks)
         session.run("mypy", "--strict", "examples", blocks)
-        session.run("pyright", "examples", blocks)
+        python = session.run("python", "-c", "import sys; print(sys.executable)", silent=True)
+        session.run("pyright", "--pythonpath", str(python).strip(), "examples", blocks)
 
 
 @nox.session
