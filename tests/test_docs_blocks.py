@@ -155,3 +155,13 @@ def test_the_readmes_links_resolve() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [t for t in LINK.findall(text) if "://" not in t and not (ROOT / t).exists()]
     assert not missing
+
+
+def test_ci_runs_the_readmes_test_command() -> None:
+    """.ci/run runs exactly the test command the README shows (the docs build comes after it)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    command = "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest -q"
+    assert f"```sh\n{command}\n```" in readme
+    assert command in ci
+    assert any(line.endswith("mkdocs build --strict -q") for line in ci[ci.index(command) + 1 :])
