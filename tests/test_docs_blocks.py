@@ -12,6 +12,10 @@ lines allowed in between) says otherwise; the comment is invisible on GitHub and
 - ``<!-- pytest -->``: a test module. Copied into an empty project and run by pytest, under
   pytest-asyncio's strict mode (its default).
 
+A block made only of snippet lines (``--8<-- "examples/buy_flow.py"``, pymdownx.snippets) shows
+a file of examples/ in the site; it needs no marker, since tests/test_examples.py runs those
+files. The file must exist.
+
 ``python tests/test_docs_blocks.py --extract DIR`` writes every program and test module to DIR,
 one file each, for ``nox -s typecheck`` (mypy --strict and pyright).
 """
@@ -31,13 +35,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = re.compile(r"^<!--\s*(fragment|pytest)\s*-->\s*$")
 FENCE = re.compile(r"^(`{3,})\s*([\w+-]*)(.*)$")
+SNIPPET = re.compile(r'^--8<-- "(examples/[^"]+)"$')
 
 
 @dataclass(frozen=True)
 class Block:
     path: Path
     line: int  # of the opening fence, 1-based
-    kind: str  # "program", "fragment" or "pytest"
+    kind: str  # "program", "fragment", "pytest" or "include"
     source: str
 
     @property
@@ -70,7 +75,10 @@ def python_blocks(path: Path) -> Iterator[Block]:
             ticks, language = fence.group(1), fence.group(2)
             end = next(j for j in range(i + 1, len(lines)) if lines[j].strip() == ticks)
             if language == "python":
-                yield Block(path, i + 1, marker or "program", "\n".join(lines[i + 1 : end]) + "\n")
+                body = lines[i + 1 : end]
+                included = bool(body) and all(SNIPPET.match(b) for b in body)
+                kind = "include" if included and not marker else marker or "program"
+                yield Block(path, i + 1, kind, "\n".join(body) + "\n")
             elif marker:
                 raise AssertionError(f"{path.name}:{i + 1}: <!-- {marker} --> must precede a python block")
             marker = None
@@ -89,7 +97,7 @@ def extract(directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for block in all_blocks():
-        if block.kind != "fragment":
+        if block.kind in ("program", "pytest"):
             target = directory / f"{block.module_name}.py"
             target.write_text(block.source, encoding="utf-8")
             written.append(target)
@@ -110,6 +118,7 @@ from daji_async.sandbox import SandboxServer  # noqa: E402
 
 BLOCKS = all_blocks()
 PROGRAMS = [b for b in BLOCKS if b.kind == "program"]
+INCLUDES = [b for b in BLOCKS if b.kind == "include"]
 TESTS = [b for b in BLOCKS if b.kind == "pytest"]
 
 
@@ -145,6 +154,15 @@ def test_test_module_passes(block: Block, tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_included_examples_exist() -> None:
+    """Every example file a docs page includes exists (tests/test_examples.py runs them)."""
+    assert INCLUDES
+    for block in INCLUDES:
+        for line in block.source.splitlines():
+            match = SNIPPET.match(line)
+            assert match and (ROOT / match.group(1)).is_file(), f"{block.name}: {line}"
 
 
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
