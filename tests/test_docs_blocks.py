@@ -4,7 +4,7 @@ The convention (for README.md and every page under docs/): a fenced block whose 
 ``python`` is a *program*. This test runs it as ``__main__`` in a fresh namespace, in an empty
 working directory, with ``DAJI_BASE_URL``, ``DAJI_APP_KEY`` and ``DAJI_APP_SECRET`` pointing at an
 embedded sandbox, so an example written for the real service (``DajiClient()``) runs too. It must
-finish without an exception. An HTML comment on the line just before the opening fence (blank
+finish without an exception and print something. An HTML comment on the line just before the opening fence (blank
 lines allowed in between) says otherwise; the comment is invisible on GitHub and in the site:
 
 - ``<!-- fragment -->``: a piece of a program (names defined elsewhere, ``await`` outside a
@@ -136,8 +136,10 @@ def test_program_runs(block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         monkeypatch.setenv("DAJI_APP_SECRET", sandbox.app_secret)
         monkeypatch.chdir(tmp_path)
         code = compile(block.source, block.name, "exec")
-        with contextlib.redirect_stdout(io.StringIO()):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
             exec(code, {"__name__": "__main__"})
+    assert out.getvalue().strip(), "every program shows what it did"
 
 
 @pytest.mark.parametrize("block", TESTS, ids=[b.name for b in TESTS])
