@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from .models.common import Page
-from .models.orders import CreatedOrder, OrderDetail, OrderPreview, PayResult, PayUrlAnswer, TradeAnswer
+from .models.orders import (
+    CreatedOrder,
+    OrderDetail,
+    OrderListData,
+    OrderPreview,
+    PayResult,
+    PayUrlAnswer,
+    TradeAnswer,
+)
 from .models.products import (
     Category,
     FreightEstimate,
@@ -98,6 +106,15 @@ UPLOAD_IMAGE = Endpoint(
     body="form",
     summary="Upload an image (base64, multipart) to get an image id for image search",
 )
+UPLOAD_IMAGE_URL = Endpoint(
+    "products.upload_image_url",
+    "GET",
+    "/alibaba/upload/image",
+    UploadResult,
+    confirmed=False,
+    summary="Upload an image by URL (GET, pic_url only): inferred from the menu's 'Image upload By Get' "
+    "and the Taobao upload page (wiki en api-216685825)",
+)
 FREIGHT_ESTIMATE = Endpoint(
     "products.estimate_freight",
     "POST",
@@ -115,75 +132,76 @@ CATEGORY_GET = Endpoint(
 )
 
 
-# Orders and payment: DAJI's paths for these are not public. They follow the service's naming
-# (its Taobao side has /taobao/purchase/order/{render,create,asyn/cancel,query}; a third-party
-# map names /alibaba/trade/order/preview and .../confirmReceipt), so confirmed=False: correct
-# them with DajiClient(endpoint_paths={...}) without waiting for a release.
+# Orders and payment: every row below is documented on DAJI's wiki (daji-wiki.md §2.8-§2.15;
+# the source page is in each summary). DajiClient(endpoint_paths={...}) still points a row
+# elsewhere if DAJI moves a path.
 ORDER_PREVIEW = Endpoint(
     "orders.preview",
     "POST",
-    "/alibaba/trade/order/preview",
+    "/alibaba/createOrder/preview",
     OrderPreview,
     body="json",
-    confirmed=False,
-    summary="Price an order before creating it (1688 alibaba.createOrder.preview)",
+    summary="Price an order before creating it (wiki en api-194164767, zh api-164891582)",
 )
 ORDER_CREATE = Endpoint(
     "orders.create",
     "POST",
-    "/alibaba/trade/order/create",
+    "/alibaba/trade/createCrossOrder",
     CreatedOrder,
     body="json",
     safe=False,
-    confirmed=False,
-    summary="Create an order (1688 alibaba.trade.createCrossOrder); never retried",
+    summary="Create an order; never retried (wiki en api-194164768, zh api-164891583)",
 )
 ORDER_CANCEL = Endpoint(
     "orders.cancel",
     "POST",
-    "/alibaba/trade/order/cancel",
+    "/alibaba/trade/cancel",
     TradeAnswer,
     body="json",
     safe=False,
-    confirmed=False,
-    summary="Cancel an unpaid order (1688 alibaba.trade.cancel); never retried",
+    summary="Cancel an unpaid order; never retried (wiki en api-194164769, zh api-164891584)",
 )
 ORDER_GET = Endpoint(
     "orders.get",
     "POST",
-    "/alibaba/trade/order/query",
+    "/alibaba/trade/get/buyerView",
     OrderDetail,
     body="json",
-    confirmed=False,
-    summary="An order's details, buyer's view (1688 alibaba.trade.get.buyerView)",
+    summary="An order's details, buyer's view (wiki en api-194164770, zh api-164891585)",
+)
+ORDER_LIST = Endpoint(
+    "orders.list",
+    "POST",
+    "/alibaba/trade/getBuyerOrderList",
+    OrderListData,
+    body="json",
+    paginated=True,
+    summary="The buyer's orders, paged by page/pageSize (wiki zh api-341849148)",
 )
 ORDER_CONFIRM_RECEIPT = Endpoint(
     "orders.confirm_receipt",
     "POST",
-    "/alibaba/trade/order/confirmReceipt",
+    "/alibaba/trade/receiveGoods/confirm",
     TradeAnswer,
     body="json",
     safe=False,  # releases the buyer's money to the seller: a money-moving call, never retried
-    confirmed=False,
-    summary="Confirm receipt of an order's entries (1688 trade.receivegoods.confirm); never retried",
+    summary="Confirm receipt of an order's entries; never retried (wiki en api-194164772)",
 )
 PAYMENT_LINKS = Endpoint(
     "payments.links",
     "GET",
-    "/alibaba/trade/pay/url",
+    "/alibaba/alipay/url/get",
     PayUrlAnswer,
-    confirmed=False,
-    summary="Cashier links for up to 100 orders (1688 alibaba.alipay.url.get)",
+    summary="Cashier links for up to 30 orders per call (wiki en api-194164773)",
 )
 PAYMENT_PAY = Endpoint(
     "payments.pay",
     "POST",
-    "/alibaba/trade/pay/protocolPay",
+    "/alibaba/trade/pay/protocolPay/preparePay",
     PayResult,
     body="json",
     safe=False,
-    confirmed=False,
-    summary="Password-free payment of an order (1688 protocolPay.preparePay); never retried",
+    summary="Password-free payment of an order; never retried (wiki en api-194164774, zh api-194158434)",
 )
 
 #: Every endpoint the SDK wraps, by name.
@@ -195,12 +213,14 @@ ENDPOINTS: dict[str, Endpoint[Any]] = {
         SHOP_SEARCH,
         PRODUCT_DETAIL,
         UPLOAD_IMAGE,
+        UPLOAD_IMAGE_URL,
         FREIGHT_ESTIMATE,
         CATEGORY_GET,
         ORDER_PREVIEW,
         ORDER_CREATE,
         ORDER_CANCEL,
         ORDER_GET,
+        ORDER_LIST,
         ORDER_CONFIRM_RECEIPT,
         PAYMENT_LINKS,
         PAYMENT_PAY,

@@ -255,7 +255,7 @@ class PaymentOutcomeUnknownError(OutcomeUnknownError):
         self,
         message: str,
         *,
-        order_id: int,
+        order_id: int | str,
         op_request_id: str | None = None,
         method: str = "",
         path: str = "",
@@ -272,8 +272,14 @@ class TradeError(APIError):
 
     ``code`` is 1688's error code: ``ORDER_STATUS_ERROR`` (e.g. cancelling a paid order),
     ``ORDER_NOT_EXIST``, ``CLOSE_ORDER_TOO_FAST`` (cancel within 10 s of creation), ``400_3``
-    (no permission)...; ``message`` its explanation. ``status`` is the HTTP status (200).
+    (no permission), ``"4003"`` (order not found, on confirm receipt)...; ``message`` its
+    explanation. ``status`` is the HTTP status. When DAJI wraps the refusal in an error
+    envelope (confirm receipt: ``code`` 1009), ``envelope_code`` is DAJI's code and
+    ``error_info`` 1688's own text; otherwise both are None.
     """
+
+    envelope_code: object = None
+    error_info: str | None = None
 
 
 class InvalidMessageError(DajiError, ValueError):
@@ -281,4 +287,4 @@ class InvalidMessageError(DajiError, ValueError):
 
 
 class MessageSignatureError(InvalidMessageError):
-    """A pushed order message without ``_aop_signature``, or signed with another secret."""
+    """A pushed message without ``_dj_signature`` (or ``_aop_signature``), or that does not verify."""

@@ -27,6 +27,7 @@ from ._errors import (
     RateLimitError,
     ResponseDecodeError,
     ServerError,
+    TradeError,
 )
 
 T = TypeVar("T")
@@ -374,9 +375,52 @@ def decode_success(
     except msgspec.DecodeError as exc:
         raise undecodable(body, exc, status=status, method=method, path=path, redact=redact) from None
     if envelope.code != C.SUCCESS_CODE:
+        nested = nested_trade_error(body, status=status, method=method, path=path)
+        if nested is not None:
+            raise nested
         info = ErrorInfo(code=envelope.code, message=envelope.message, trace_id=envelope.trace_id)
         raise make_api_error(status, info, method=method, path=path)
     return envelope
+
+
+_NESTED_TEXT_KEYS = ("errorInfo", "errorMessage", "errorMsg", "erroMsg", "message")
+
+
+def nested_trade_error(body: bytes, *, status: int, method: str, path: str) -> TradeError | None:
+    """The :class:`TradeError` for an error envelope that carries 1688's own verdict, else None.
+
+    DAJI documents such answers on confirm receipt: ``{"code": 1009, "message": "买家确认收货失败",
+    "data": {"result": {"success": false, "errorCode": "4003", "errorInfo": "..."}}}``. The
+    error keeps 1688's code (``"4003"``) and text; DAJI's own code and message are kept in
+    ``envelope_code`` / the message's prefix.
+    """
+    try:
+        obj = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    node: Any = obj.get("data")
+    while isinstance(node, dict):
+        code = node.get("errorCode")
+        if node.get("success") is False or (code not in (None, "") and not isinstance(code, bool)):
+            text = next((node[k] for k in _NESTED_TEXT_KEYS if isinstance(node.get(k), str) and node[k]), None)
+            outer = obj.get("message")
+            message = "; ".join(t for t in (outer if isinstance(outer, str) else None, text) if t) or "1688 refused"
+            trace = obj.get("traceId")
+            error = TradeError(
+                message,
+                status=status,
+                code=code if isinstance(code, (str, int)) and not isinstance(code, bool) else None,
+                trace_id=trace if isinstance(trace, str) else None,
+                path=path,
+                method=method,
+            )
+            error.envelope_code = obj.get("code")
+            error.error_info = text
+            return error
+        node = node.get("result")
+    return None
 
 
 def undecodable(

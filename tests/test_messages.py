@@ -5,6 +5,7 @@ by hand and by the sandbox's signed pushes."""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -37,7 +38,7 @@ SECRET = "sandbox-app-secret"
 def message_text(msg_id: int, topic: str = "ORDER_BUYER_VIEW_ORDER_PAY", **data: Any) -> str:
     body = {
         "msgId": msg_id,
-        "gmtBorn": 1_700_000_000_000,
+        "gmtBorn": int(time.time() * 1000),
         "type": topic,
         "userInfo": "b2b-221000000000",
         "data": {"orderId": 3180000000000007919, "currentStatus": "waitsellersend", **data},
@@ -47,7 +48,7 @@ def message_text(msg_id: int, topic: str = "ORDER_BUYER_VIEW_ORDER_PAY", **data:
 
 def push_form(msg_id: int, secret: str = SECRET, **data: Any) -> dict[str, str]:
     text = message_text(msg_id, **data)
-    return {"message": text, "_aop_signature": message_signature(text, secret)}
+    return {"message": text, "_dj_signature": message_signature(text, secret)}
 
 
 # --------------------------------------------------------------------------- signature and parsing
@@ -81,9 +82,12 @@ def test_parse_order_message() -> None:
     assert message.topic in ORDER_TOPICS
     assert isinstance(message.data, OrderMessageData)
     assert message.order is not None
-    assert (message.order.order_id, message.order.current_status) == (3180000000000007919, "waitsellersend")
+    assert (message.order.order_id, message.order.current_status) == (
+        "3180000000000007919",
+        "waitsellersend",
+    )  # str, exact
     assert message.order.buyer_member_id == "b2b-1"
-    assert message.born.year == 2023
+    assert abs(message.born.timestamp() - time.time()) < 60
     assert message.raw == message_text(77, buyerMemberId="b2b-1", msgSendTime="2024-01-02 03:04:05")
 
 
@@ -345,7 +349,7 @@ async def create_order(client: DajiClient, sandbox: SandboxServer) -> int:
     offer = next(o for o in sandbox.state.catalogue.offers if o.one_psale)
     spec_id = (await client.products.detail(offer.offer_id)).product_sku_infos[0].spec_id
     order = await client.orders.create(ADDRESS, [CargoLine(offer.offer_id, spec_id, 1)])
-    assert isinstance(order.order_id, int)
+    assert isinstance(order.order_id, str)
     return order.order_id
 
 
@@ -427,3 +431,240 @@ async def test_pushes_signed_with_another_secret_are_rejected(
     assert recorder.seen == []
     deliveries = (await sandbox_control(daji_sandbox, ""))["deliveries"]
     assert deliveries[0]["status"] == 403
+
+
+# --------------------------------------------------------------------------- DAJI's delivery, verifiers, Taobao
+
+
+def test_dj_signature_and_the_accepted_encodings() -> None:
+    import base64
+    import hashlib
+    import hmac as _hmac
+
+    text = message_text(7)
+    digest = _hmac.new(SECRET.encode(), ("message" + text).encode(), hashlib.sha1).digest()
+    for signature in (digest.hex().upper(), digest.hex(), base64.b64encode(digest).decode()):
+        for field in ("_dj_signature", "_aop_signature"):
+            assert read_push({"message": text, field: signature}, SECRET).msg_id == 7
+    with pytest.raises(MessageSignatureError):
+        read_push({"message": text, "_dj_signature": base64.b64encode(b"x" * 20).decode()}, SECRET)
+    with pytest.raises(MessageSignatureError, match="unsigned"):
+        read_push({"message": text, "sign": digest.hex()}, SECRET)
+
+
+def test_a_verifier_of_your_own() -> None:
+    seen: list[dict[str, str]] = []
+
+    def verifier(form: Any) -> bool:
+        seen.append(dict(form))
+        return form.get("token") == "s3cret"
+
+    text = message_text(8)
+    assert read_push({"message": text, "token": "s3cret"}, verifier=verifier).msg_id == 8
+    with pytest.raises(MessageSignatureError):
+        read_push({"message": text, "token": "nope"}, verifier=verifier)
+    assert len(seen) == 2
+    with pytest.raises(ValueError, match="app_secret"):
+        read_push({"message": text})
+    assert MessageReceiver(verifier=verifier).closed is False  # no secret needed then
+
+
+TAOBAO_STATUS = {
+    "seller_id": "2100000927014",
+    "message_type": 3,
+    "data": {
+        "business_time": 1650939687000,
+        "outer_purchase_id": "FY20220426002",
+        "purchase_id": 200002638011,
+        "seller_id": 2100000927014,
+        "sku_list": [
+            {
+                "item_id": 656432162341,
+                "logistic_company_name": "顺丰速运",
+                "logistic_number": "SF1234567890",
+                "order_line_no": "1",
+                "sku_id": 4768943275434,
+                "status": "WAIT_BUYER_CONFIRM_GOODS",
+            }
+        ],
+        "status": "WAIT_BUYER_CONFIRM_GOODS",
+    },
+    "timestamp": 1650939687,
+    "site": "taobao_hk",
+}
+TAOBAO_PRICE = {
+    "seller_id": "2100000927014",
+    "message_type": 8,
+    "data": {
+        "features": {},
+        "salesOrderId": "500000-GSP2021031415594",
+        "salesSellerId": 2100000927014,
+        "purchaseMarket": "PANAMA",
+        "purchaseOrderId": 200002638011,
+        "purchaseOrderPriceDTO": {
+            "purchaseCurrency": "CNY",
+            "purchaseTotalFee": 1,
+            "purchaseProductFee": 1,
+            "purchaseShippingFee": 0,
+        },
+        "purchaseOrderLinePriceChangeMessageDTOList": [
+            {
+                "features": {},
+                "salesOrderLineIdList": ["1"],
+                "purchaseOrderLineId": 300001,
+                "purchaseOrderItemPriceDTO": {
+                    "purchaseCurrency": "CNY",
+                    "purchaseTotalFee": 1,
+                    "purchaseProductFee": 1,
+                    "purchaseProductUnitFee": 1,
+                    "purchaseShippingFee": 0,
+                },
+            }
+        ],
+    },
+    "timestamp": 1650939687,
+    "site": "taobao_hk",
+}
+
+
+def test_taobao_message_types_are_typed() -> None:
+    from daji_async.messages import TaobaoOrderStatusData, TaobaoPriceChangeData
+
+    status = parse_message(msgspec.json.encode(TAOBAO_STATUS))
+    assert status.topic == Topic.TAOBAO_ORDER_STATUS and status.msg_id is None
+    assert status.gmt_born == 1650939687 * 1000  # the page's timestamp is in seconds
+    assert status.user_info == "2100000927014" and status.extra_info == "taobao_hk"
+    assert isinstance(status.data, TaobaoOrderStatusData)
+    assert status.data.purchase_id == "200002638011" and status.data.outer_purchase_id == "FY20220426002"
+    assert status.data.sku_list[0].logistic_company_name == "顺丰速运"
+    price = parse_message(msgspec.json.encode(TAOBAO_PRICE))
+    assert price.topic == Topic.TAOBAO_PRICE_CHANGE
+    assert isinstance(price.data, TaobaoPriceChangeData)
+    assert price.data.purchase_order_id == "200002638011"
+    assert price.data.purchase_order_price_dto is not None
+    assert price.data.purchase_order_price_dto.purchase_total_fee == 1
+    [line] = price.data.purchase_order_line_price_change_message_dto_list
+    assert line.sales_order_line_id_list == ["1"]
+    assert line.purchase_order_line_id == "300001" and status.data.sku_list[0].order_line_no == "1"
+    # the same text is the same message; another text another one
+    assert status.key == parse_message(msgspec.json.encode(TAOBAO_STATUS)).key != price.key
+    other = parse_message(msgspec.json.encode({**TAOBAO_STATUS, "message_type": 5, "data": {"x": 1}}))
+    assert other.topic == "TAOBAO_5" and other.data == {"x": 1}
+
+
+# --------------------------------------------------------------------------- receiver hardening (issue 13)
+
+
+def signed(text: str) -> dict[str, str]:
+    return {"message": text, "_dj_signature": message_signature(text, SECRET)}
+
+
+async def post_raw(url: str, body: bytes, content_type: str) -> int:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=io.BytesIO(body), headers={"Content-Type": content_type}) as response,
+    ):
+        await response.read()
+        return response.status
+
+
+async def test_malformed_requests_get_a_4xx_never_a_5xx(serve: Serve) -> None:
+    receiver = MessageReceiver(Recorder(), app_secret=SECRET)
+    url = await serve(receiver)
+    form = "message=%7B%7D&_dj_signature=AB"
+    cases = [
+        (form.encode(), "application/x-www-form-urlencoded; charset=no-such-charset"),  # unknown charset
+        (b"message=\xff\xfe&_dj_signature=AB", "application/x-www-form-urlencoded"),  # bad UTF-8
+        (b'{"message": "{}"}', "application/json"),  # not a form
+        (
+            b"--x\r\nContent-Disposition: form-data; name=message\r\n\r\n{}\r\n--x--\r\n",
+            "multipart/form-data; boundary=x",
+        ),
+        (b"", "application/x-www-form-urlencoded"),  # empty
+        (b"%%%=%%%", "application/x-www-form-urlencoded"),
+        ("&".join(f"k{i}=v" for i in range(500)).encode(), "application/x-www-form-urlencoded"),  # too many fields
+    ]
+    statuses = [await post_raw(url, body, ctype) for body, ctype in cases]
+    assert all(400 <= s < 500 for s in statuses), statuses
+    # signed, but not readable as a message: deep nesting, data that is a JSON string of a number
+    deep = '{"msgId":1,"type":"ORDER_BUYER_VIEW_ORDER_PAY","data":' + "[" * 5000 + "]" * 5000 + "}"
+    as_string = '{"msgId":2,"type":"ORDER_BUYER_VIEW_ORDER_PAY","data":"123"}'
+    big_id = '{"msgId":"' + "9" * 5000 + '","type":"X"}'
+    for text in (deep, as_string, big_id):
+        assert await post(url, signed(text)) == 400
+    too_big = b"message=" + b"x" * (2 * 1024 * 1024)
+    assert await post_raw(url, too_big, "application/x-www-form-urlencoded") == 413
+    assert receiver.stats.rejected == len(cases) + 4
+    assert receiver.stats.accepted == 0
+
+
+async def test_stale_pushes_are_refused_on_top_of_the_dedupe(serve: Serve) -> None:
+    recorder = Recorder()
+    receiver = MessageReceiver(recorder, app_secret=SECRET, remember=1)
+    url = await serve(receiver)
+
+    def aged(msg_id: int, seconds: float) -> dict[str, str]:
+        body = json_message(msg_id, int((time.time() - seconds) * 1000))
+        return signed(body)
+
+    assert await post(url, aged(1, 23 * 3600)) == 200  # within the default 24 hours
+    assert await post(url, aged(2, 25 * 3600)) == 410  # older: refused, counted
+    assert await post(url, aged(3, -3600)) == 410  # an hour in the future: refused too
+    assert receiver.stats.stale == 2
+    # a genuine old push replayed after its id left the dedupe window is still refused
+    old = aged(4, 25 * 3600)
+    assert await post(url, aged(5, 0)) == 200  # pushes message 1 out of the window (remember=1)
+    assert await post(url, old) == 410
+    await receiver.join()
+    assert recorder.seen == [1, 5]
+    # configurable, and off with None
+    assert MessageReceiver(app_secret=SECRET, max_age=60).fresh(parse_message(aged(6, 120)["message"])) is False
+    assert MessageReceiver(app_secret=SECRET, max_age=None).fresh(parse_message(aged(6, 10**6)["message"]))
+    with pytest.raises(ValueError, match="max_age"):
+        MessageReceiver(app_secret=SECRET, max_age=float("nan"))
+
+
+def json_message(msg_id: int, born_ms: int) -> str:
+    body = {"msgId": msg_id, "gmtBorn": born_ms, "type": "ORDER_BUYER_VIEW_ORDER_PAY", "data": {"orderId": 1}}
+    return msgspec.json.encode(body).decode()
+
+
+async def test_a_body_that_never_arrives_gets_408(serve: Serve) -> None:
+    receiver = MessageReceiver(Recorder(), app_secret=SECRET, body_timeout=0.2)
+    url = await serve(receiver)
+    host, port = url.split("//")[1].split("/")[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(
+            b"POST /1688/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 100\r\n\r\nmessage="
+        )
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=10)
+    finally:
+        writer.close()
+    assert status_line.split()[1] == b"408"
+    assert receiver.stats.rejected == 1
+
+
+async def test_serve_closes_connections_that_never_finish_their_headers() -> None:
+    recorder = Recorder()
+    receiver = MessageReceiver(recorder, app_secret=SECRET, header_timeout=0.2)
+    async with await receiver.serve(path="/hooks") as server:
+        host, port = server.url.split("//")[1].split("/")[0].split(":")
+        slow = []
+        for _ in range(5):  # slowloris: a request head that never ends
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(b"POST /hooks HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            await writer.drain()
+            slow.append((reader, writer))
+        for reader, writer in slow:
+            assert await asyncio.wait_for(reader.read(), timeout=10) == b""  # closed by the server
+            writer.close()
+        assert receiver.stats.rejected == 5
+        # a well-behaved push still goes through, once per connection
+        assert await post(server.url, signed(json_message(9, int(time.time() * 1000)))) == 200
+        assert await post(server.url.replace("/hooks", "/other"), {}) == 404
+        await receiver.join()
+        assert recorder.seen == [9]
+    assert receiver.closed

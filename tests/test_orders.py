@@ -25,7 +25,6 @@ from daji_async import (
     CargoLine,
     CreatedOrder,
     DajiClient,
-    Invoice,
     NotFoundError,
     OrderDetail,
     OrderOutcomeUnknownError,
@@ -119,7 +118,7 @@ class Inbox:
     async def _on_message(self, message: Message) -> None:
         self.messages.append(message)
 
-    def topics(self, order_id: int) -> list[str]:
+    def topics(self, order_id: str) -> list[str]:
         return [m.topic for m in self.messages if m.order and m.order.order_id == order_id]
 
 
@@ -162,13 +161,11 @@ async def test_whole_buy_flow(daji_client: DajiClient, daji_sandbox: SandboxServ
     assert line.amount == fen_to_yuan(goods_fen)
     assert result.trade_mode_name_list
 
-    order = await daji_client.orders.create(
-        ADDRESS, cargo, trade_type=result.trade_mode_name_list[0], message="please pack well"
-    )
-    assert isinstance(order.order_id, int)
+    order = await daji_client.orders.create(ADDRESS, cargo, message="please pack well")
+    assert isinstance(order.order_id, str)
     assert re.fullmatch(r"[0-9a-f]{32}", order.out_order_id or "")  # generated, and returned
     assert order.total_success_amount == result.sum_payment
-    assert order.post_fee == result.sum_carriage
+    assert order.account_period is None and order.failed_offer_list == []  # documented nulls
     order_id = order.order_id
 
     viewed = await daji_client.orders.get(order_id)
@@ -186,9 +183,9 @@ async def test_whole_buy_flow(daji_client: DajiClient, daji_sandbox: SandboxServ
     assert links.ok
     assert links.url_for(order_id)
 
-    paid = await daji_client.payments.pay(order_id, pay_amount=order.total_success_amount)
+    paid = await daji_client.payments.pay(order_id)
     assert paid.pay_success is True
-    assert paid.op_request_id
+    assert paid.pay_channel == "chengE"
     assert (await daji_client.orders.get(order_id)).status == OrderStatus.WAIT_SELLER_SEND
 
     status, body = await control(daji_sandbox, "POST", f"/{order_id}/send")
@@ -223,7 +220,7 @@ async def test_preview_splits_by_supplier(daji_client: DajiClient, daji_sandbox:
     first = next(o for o in offers if o.one_psale)
     other = next(o for o in offers if o.one_psale and o.seller != first.seller)
     cargo = [await cargo_line(daji_client, first.offer_id, 1), await cargo_line(daji_client, other.offer_id, 60)]
-    preview = await daji_client.orders.preview(ADDRESS, cargo, invoice=Invoice(invoice_type=0, company_name="ACME"))
+    preview = await daji_client.orders.preview(ADDRESS, cargo)
     assert len(preview.results) == 2
     assert preview.total_payment == sum(r.sum_payment or 0 for r in preview.results)
     # one supplier per order: create refuses mixed cargo
@@ -249,8 +246,8 @@ async def test_arguments_are_checked_before_sending(daji_client: DajiClient, daj
     line = CargoLine(1, "a", 1)
     with pytest.raises(ValueError, match="cargo is empty"):
         await daji_client.orders.create(ADDRESS, [])
-    with pytest.raises(ValueError, match="at most 50"):
-        await daji_client.orders.create(ADDRESS, [line] * 51)
+    with pytest.raises(ValueError, match="at most 100"):
+        await daji_client.orders.create(ADDRESS, [line] * 101)
     with pytest.raises(ValueError, match=r"cargo\[0\]\.quantity"):
         await daji_client.orders.create(ADDRESS, [CargoLine(1, "a", 0)])
     with pytest.raises(ValueError, match="mobile or phone"):
@@ -261,14 +258,16 @@ async def test_arguments_are_checked_before_sending(daji_client: DajiClient, daj
         await daji_client.orders.create(ADDRESS, line)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="out_order_id"):
         await daji_client.orders.create(ADDRESS, [line], out_order_id="has spaces")
-    with pytest.raises(TypeError, match="in fen"):
-        await daji_client.payments.pay(1, pay_amount=12.5)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="order_id must be positive"):
+    with pytest.raises(TypeError, match="order_id must be a str or an int, not a float"):
+        await daji_client.payments.pay(2257164624870311973.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="order_id must be between 1"):
         await daji_client.payments.pay(0)
-    with pytest.raises(ValueError, match="order_id or an out_order_id"):
+    with pytest.raises(ValueError, match="order_id must be the decimal digits"):
+        await daji_client.orders.cancel("1_000")
+    with pytest.raises(ValueError, match="exactly one of order_id or out_order_id"):
         await daji_client.orders.get()
     with pytest.raises(ValueError, match="batch_size"):
-        await daji_client.payments.links([1], batch_size=101)
+        await daji_client.payments.links([1], batch_size=31)
     assert daji_sandbox.stats["requests"] == 0
 
 
@@ -376,16 +375,15 @@ async def test_pay_answer_lost_says_outcome_unknown_and_money_moves_once(
 ) -> None:
     async with daji_sandbox.client(max_retries=5) as client:
         order = await new_order(client, daji_sandbox)
-        assert isinstance(order.order_id, int)
+        assert isinstance(order.order_id, str)
         orders_store(daji_sandbox.state).lose_answer(PAY, lost, seconds=0.5)  # type: ignore[arg-type]
         with pytest.raises(PaymentOutcomeUnknownError) as caught:
             await client.payments.pay(order.order_id, timeout=0.15)
         err = caught.value
         assert err.timed_out is (lost == "latency")
-        assert (err.order_id, bool(err.op_request_id)) == (order.order_id, True)
+        assert err.order_id == order.order_id
         assert "the outcome is unknown" in str(err)
-        assert "Check the order's status" in str(err)
-        assert "before paying again" in str(err)
+        assert "Check its status first" in str(err) and "at most 3 times" in str(err)
         assert daji_sandbox.stats["by_path"][PAY] == 1  # never retried
         # the safe way: look before paying again; here it went through
         assert (await client.orders.get(order.order_id)).status == OrderStatus.WAIT_SELLER_SEND
@@ -412,7 +410,7 @@ async def test_pay_is_never_retried(
 ) -> None:
     async with daji_sandbox.client(max_retries=5) as client:
         order = await new_order(client, daji_sandbox)
-        assert isinstance(order.order_id, int)
+        assert isinstance(order.order_id, str)
         daji_sandbox.add_fault(fault, path=PAY, times=1, **options)  # type: ignore[arg-type]
         with pytest.raises(error):
             await client.payments.pay(order.order_id, max_retries=5)
@@ -423,20 +421,16 @@ async def test_pay_is_never_retried(
     assert len((await sandbox_orders(daji_sandbox))["payments"]) == 1
 
 
-async def test_pay_amount_and_request_id(daji_client: DajiClient, daji_sandbox: SandboxServer) -> None:
+async def test_pay_sends_only_the_order_id_and_refuses_a_second_payment(
+    daji_client: DajiClient, daji_sandbox: SandboxServer
+) -> None:
     order = await new_order(daji_client, daji_sandbox)
-    assert isinstance(order.order_id, int) and order.total_success_amount
-    with pytest.raises(TradeError) as caught:
-        await daji_client.payments.pay(order.order_id, pay_amount=order.total_success_amount + 1)
-    assert caught.value.code == "PAY_AMOUNT_MISMATCH"
-    first = await daji_client.payments.pay(order.order_id, op_request_id="pay-1", pay_channel="alipay")
-    assert (first.pay_success, first.pay_channel, first.op_request_id) == (True, "alipay", "pay-1")
-    # the same opRequestId is the same payment (the sandbox's reading of 1688's field)
-    again = await daji_client.payments.pay(order.order_id, op_request_id="pay-1")
-    assert again.pay_success is True
-    assert len((await sandbox_orders(daji_sandbox))["payments"]) == 1
+    assert order.order_id
+    first = await daji_client.payments.pay(order.order_id)
+    assert first.pay_success is True and first.pay_channel == "chengE"  # ChengE credit first
     with pytest.raises(TradeError, match="not waitbuyerpay"):
-        await daji_client.payments.pay(order.order_id, op_request_id="pay-2")
+        await daji_client.payments.pay(order.order_id)
+    assert len((await sandbox_orders(daji_sandbox))["payments"]) == 1
     with pytest.raises(TradeError) as missing:
         await daji_client.payments.pay(42)
     assert missing.value.code == "ORDER_NOT_EXIST"
@@ -448,7 +442,7 @@ async def test_pay_amount_and_request_id(daji_client: DajiClient, daji_sandbox: 
 async def test_cancel_only_unpaid_orders(daji_client: DajiClient, daji_sandbox: SandboxServer, inbox: Inbox) -> None:
     unpaid = await new_order(daji_client, daji_sandbox)
     paid = await new_order(daji_client, daji_sandbox, 1)
-    assert isinstance(unpaid.order_id, int) and isinstance(paid.order_id, int)
+    assert isinstance(unpaid.order_id, str) and isinstance(paid.order_id, str)
     await daji_client.payments.pay(paid.order_id)
 
     answer = await daji_client.orders.cancel(unpaid.order_id, CancelReason.OTHER, remark="changed my mind")
@@ -474,7 +468,7 @@ async def test_cancel_too_fast_and_never_retried(daji_sandbox: SandboxServer) ->
     orders_store(daji_sandbox.state).cancel_min_age = 10.0  # 1688's rule, off by default
     async with daji_sandbox.client(max_retries=5) as client:
         order = await new_order(client, daji_sandbox)
-        assert isinstance(order.order_id, int)
+        assert isinstance(order.order_id, str)
         with pytest.raises(TradeError) as caught:
             await client.orders.cancel(order.order_id)
         assert caught.value.code == "CLOSE_ORDER_TOO_FAST"
@@ -484,6 +478,22 @@ async def test_cancel_too_fast_and_never_retried(daji_sandbox: SandboxServer) ->
             await client.orders.cancel(order.order_id, max_retries=5)
         assert daji_sandbox.stats["by_path"][CANCEL] == 2
         await client.orders.cancel(order.order_id)
+
+
+async def test_confirm_receipt_is_never_retried(daji_sandbox: SandboxServer) -> None:
+    confirm = ENDPOINTS["orders.confirm_receipt"].path
+    async with daji_sandbox.client(max_retries=5) as client:
+        order = await new_order(client, daji_sandbox)
+        await client.payments.pay(order.order_id or "")
+        status, _ = await control(daji_sandbox, "POST", f"/{order.order_id}/send")
+        assert status == 200
+        daji_sandbox.add_fault("status", status=503, path=confirm, times=1)
+        with pytest.raises(ServerError):
+            await client.orders.confirm_receipt(order.order_id or "", max_retries=5)
+        assert daji_sandbox.stats["by_path"][confirm] == 1  # sent once: it releases the money
+        assert (await client.orders.get(order.order_id or "")).status == OrderStatus.WAIT_BUYER_RECEIVE
+        await client.orders.confirm_receipt(order.order_id or "")
+        assert (await client.orders.get(order.order_id or "")).status == OrderStatus.SUCCESS
 
 
 async def test_get_unknown_order(daji_client: DajiClient) -> None:
@@ -499,7 +509,7 @@ async def test_confirm_receipt_rules(daji_client: DajiClient, daji_sandbox: Sand
             break
     lines = [await cargo_line(daji_client, offer_id, 1, sku) for sku in (0, 1)]
     order = await daji_client.orders.create(ADDRESS, lines)
-    assert isinstance(order.order_id, int)
+    assert isinstance(order.order_id, str)
     entries = (await daji_client.orders.get(order.order_id)).entry_ids
     assert len(entries) == 2
     with pytest.raises(TradeError) as early:  # not shipped yet
@@ -524,11 +534,11 @@ async def test_payment_links_split_in_batches_with_failures_per_order(
 ) -> None:
     orders = [await new_order(daji_client, daji_sandbox, i) for i in range(3)]
     ids = [o.order_id for o in orders]
-    assert all(isinstance(i, int) for i in ids)
+    assert all(isinstance(i, str) for i in ids)
     await daji_client.payments.pay(ids[2])  # paid: no link any more
-    unknown = list(range(1, 201))  # orders that do not exist
-    result = await daji_client.payments.links([*ids, *unknown, ids[0]])  # the duplicate is asked once
-    assert daji_sandbox.stats["by_path"][LINKS] == 3  # 203 orders: 100 + 100 + 3
+    unknown = [str(i) for i in range(1, 58)]  # orders that do not exist
+    result = await daji_client.payments.links([*ids, *unknown, ids[0]], batch_size=30)  # duplicate asked once
+    assert daji_sandbox.stats["by_path"][LINKS] == 2  # 60 orders: 30 + 30
     assert result.url_for(ids[0]) and result.url_for(ids[1])
     assert result.url_for(ids[0]) == result.url_for(ids[1])  # one cashier for the batch
     assert result.url_for(ids[2]) is None
@@ -537,7 +547,7 @@ async def test_payment_links_split_in_batches_with_failures_per_order(
     failures = {f.order_id: f for f in result.failures}
     assert failures[ids[2]].message and failures[ids[2]].error is None  # refused within a good batch
     # a batch where nothing is payable fails as a whole, every order reported with 1688's code
-    assert all(failures[i].code == "ORDER_STATUS_ERROR" for i in unknown[97:])
+    assert all(failures[i].code == "ORDER_STATUS_ERROR" for i in unknown[27:])
 
 
 async def test_payment_links_failed_batch_and_retries(daji_client: DajiClient, daji_sandbox: SandboxServer) -> None:
@@ -570,8 +580,7 @@ def test_endpoint_rows() -> None:
     ]
     for name in names:
         endpoint = ENDPOINTS[name]
-        assert not endpoint.confirmed
-        assert endpoint.path.startswith("/alibaba/trade/")
+        assert endpoint.confirmed and "api-" in endpoint.summary  # documented, with its source page
         assert endpoint.safe is (
             name not in ("orders.create", "orders.cancel", "orders.confirm_receipt", "payments.pay")
         )
@@ -579,12 +588,12 @@ def test_endpoint_rows() -> None:
     assert all(ENDPOINTS[n].method == "POST" and ENDPOINTS[n].body == "json" for n in names if n != "payments.links")
 
 
-async def test_endpoint_paths_correct_an_inferred_path(daji_sandbox: SandboxServer) -> None:
-    async with daji_sandbox.client(endpoint_paths={"orders.create": "/alibaba/trade/createCrossOrder"}) as client:
+async def test_endpoint_paths_point_a_row_elsewhere(daji_sandbox: SandboxServer) -> None:
+    async with daji_sandbox.client(endpoint_paths={"orders.create": "/alibaba/trade/moved"}) as client:
         line = await cargo_line(client, one_psale_offers(daji_sandbox)[0])
-        with pytest.raises(NotFoundError):  # the sandbox serves the default path only
+        with pytest.raises(NotFoundError):  # the sandbox serves the documented path only
             await client.orders.create(ADDRESS, [line])
-        assert client.endpoint_path(ORDER_CREATE) == "/alibaba/trade/createCrossOrder"
+        assert client.endpoint_path(ORDER_CREATE) == "/alibaba/trade/moved"
         assert client.endpoint_path(PAYMENT_PAY) == PAY
 
 
@@ -656,3 +665,46 @@ async def test_a_create_answer_without_order_id_is_an_unknown_outcome(daji_sandb
         with pytest.raises(OrderOutcomeUnknownError, match="without a readable order id") as caught:
             await client.orders.create(ADDRESS, [line], out_order_id="odd-1", extra_params={**codes, "totalNum": 1})
         assert caught.value.out_order_id == "odd-1"
+
+
+# --------------------------------------------------------------------------- the order list
+
+
+async def test_order_list_pages_like_the_searches(daji_client: DajiClient, daji_sandbox: SandboxServer) -> None:
+    created = [await new_order(daji_client, daji_sandbox, i % 3) for i in range(5)]
+    newest_first = [o.order_id for o in reversed(created)]
+    assert all(isinstance(i, str) for i in newest_first)
+
+    first = await daji_client.orders.list(page_size=2)  # await: one page
+    assert [o.order_id for o in first.items] == newest_first[:2] and first.current_page == 1
+    assert first.has_next  # a full page, no total from the service: maybe more
+
+    pages = [p async for p in daji_client.orders.list(page_size=2).pages()]
+    assert [p.current_page for p in pages] == [1, 2, 3]
+    assert [len(p.items) for p in pages] == [2, 2, 1]
+    assert pages[-1].total_pages == 3  # a short page is the last
+
+    walked = [o.order_id async for o in daji_client.orders.list(page_size=2, prefetch=3)]
+    assert walked == newest_first  # in page order, each once, with pages in flight at once
+    capped = [o.order_id async for o in daji_client.orders.list(page_size=2, max_items=3)]
+    assert capped == newest_first[:3]
+    again = await daji_client.orders.list(page=3, page_size=2)
+    assert [o.order_id for o in again.items] == newest_first[4:]
+
+    # filters: status and the caller's order id (orders.get uses the same filter)
+    await daji_client.payments.pay(created[0].order_id or "")
+    paid = await daji_client.orders.list(status=OrderStatus.WAIT_SELLER_SEND)
+    assert [o.order_id for o in paid.items] == [created[0].order_id]
+    mine = created[1].out_order_id or ""
+    assert [o.order_id for o in (await daji_client.orders.list(out_order_id=mine)).items] == [created[1].order_id]
+    assert (await daji_client.orders.get(out_order_id=mine)).order_id == created[1].order_id
+    with pytest.raises(TradeError) as missing:
+        await daji_client.orders.get(out_order_id="never-created")
+    assert missing.value.code == "ORDER_NOT_EXIST"
+    with pytest.raises(ValueError, match="page_size"):
+        daji_client.orders.list(page_size=0)
+    with pytest.raises(ValueError, match="created_from is after created_to"):
+        later = parse_1688_time("20250702211113000+0800")
+        earlier = parse_1688_time("20250701000000000+0800")
+        assert later and earlier
+        daji_client.orders.list(created_from=later, created_to=earlier)

@@ -5,7 +5,7 @@ Money: the service mixes units, and every amount below says which one it is.
 - **fen** (分, 1/100 yuan) as an ``int``: the preview's ``sum_payment``, ``sum_carriage``,
   ``sum_payment_no_carriage``, ``discount_fee``, ``additional_fee`` and
   ``PayChannelInfo.amount_limit``; create's ``total_success_amount`` and ``post_fee``; the order's
-  ``OrderBaseInfo.discount``; ``payments.pay(pay_amount=...)``.
+  ``OrderBaseInfo.discount``.
 - **yuan** (元) as a :class:`decimal.Decimal` (exact, decoded from the service's JSON number or
   string without float rounding): the preview's cargo ``amount`` and ``final_unit_price``; the
   order's ``total_amount``, ``shipping_fee``, ``sum_product_payment``, ``refund`` and every
@@ -17,15 +17,21 @@ Money: the service mixes units, and every amount below says which one it is.
 Trade answers carry 1688's own ``success`` flag and error fields (``TradeAnswer``); the SDK
 raises :class:`~daji_async.TradeError` when ``success`` is false, so a value you get back is a
 success.
+
+Order, sub-order and entry ids are ``str`` in every model (:data:`Id`), and a ``null`` where a
+list is expected reads as ``[]`` (see :mod:`daji_async.models._lenient`): every documented
+example answer decodes.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Union
+from typing import Any, Union
 
 import msgspec
+
+from ._lenient import IdText, LenientStruct, NullableList
 
 __all__ = [
     "Address",
@@ -39,6 +45,7 @@ __all__ = [
     "OrderBaseInfo",
     "OrderContact",
     "OrderDetail",
+    "OrderListData",
     "OrderPreview",
     "OrderPreviewResult",
     "OrderProductItem",
@@ -54,8 +61,9 @@ __all__ = [
     "yuan_to_fen",
 ]
 
-Id = Union[int, str]
-"""Order and entry ids: 1688 sends them as numbers or as numeric strings."""
+Id = IdText
+"""Order, sub-order and entry ids: 1688 sends them as numbers or numeric strings; models hold
+them as ``str`` (19 digits do not survive a float, and DAJI's own rendered examples lose them)."""
 
 _CENT = Decimal("0.01")
 
@@ -155,7 +163,11 @@ class CargoLine(msgspec.Struct, rename="camel", omit_defaults=True):
 
 
 class Invoice(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
-    """An invoice request (1688 ``invoiceParam``). ``invoice_type``: 0 ordinary, 1 VAT."""
+    """An invoice request (1688 ``invoiceParam``). ``invoice_type``: 0 ordinary, 1 VAT.
+
+    DAJI's create page does not document ``invoiceParam``, so the SDK does not send it by
+    itself; pass ``extra_params={"invoiceParam": msgspec.to_builtins(invoice)}`` if DAJI
+    confirms it takes one."""
 
     invoice_type: int
     company_name: Union[str, None] = None
@@ -176,7 +188,7 @@ class Invoice(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
 # --------------------------------------------------------------------------- 1688's answer flags
 
 
-class TradeAnswer(msgspec.Struct, rename="camel"):
+class TradeAnswer(LenientStruct, rename="camel"):
     """1688's own verdict inside a trade answer.
 
     1688 spells its error fields differently per API (``errorMsg``, ``errorMessage``,
@@ -217,7 +229,7 @@ class TradeAnswer(msgspec.Struct, rename="camel"):
 class PreviewCargo(msgspec.Struct, rename="camel"):
     """One priced line of a preview. ``amount`` and ``final_unit_price`` are in **yuan**."""
 
-    offer_id: Union[int, None] = None
+    offer_id: Union[int, str, None] = None
     spec_id: Union[str, None] = None
     sku_id: Union[int, None] = None
     amount: Union[Decimal, None] = None
@@ -232,7 +244,7 @@ class PayChannelInfo(msgspec.Struct, rename="camel"):
     amount_limit: Union[int, None] = None
 
 
-class OrderPreviewResult(msgspec.Struct, rename="camel"):
+class OrderPreviewResult(LenientStruct, rename="camel"):
     """The preview of one supplier's order (1688 splits cargo by supplier).
 
     Amounts in **fen**: ``sum_payment`` (to pay, freight included), ``sum_carriage``
@@ -247,9 +259,9 @@ class OrderPreviewResult(msgspec.Struct, rename="camel"):
     discount_fee: Union[int, None] = None
     additional_fee: Union[int, None] = None
     flow_flag: Union[str, None] = None
-    trade_mode_name_list: list[str] = msgspec.field(default_factory=list)
-    cargo_list: list[PreviewCargo] = msgspec.field(default_factory=list)
-    pay_channel_infos: list[PayChannelInfo] = msgspec.field(default_factory=list)
+    trade_mode_name_list: NullableList[str] = msgspec.field(default_factory=list)
+    cargo_list: NullableList[PreviewCargo] = msgspec.field(default_factory=list)
+    pay_channel_infos: NullableList[PayChannelInfo] = msgspec.field(default_factory=list)
     status: Union[bool, None] = None
     message: Union[str, None] = None
 
@@ -265,7 +277,7 @@ class OrderPreview(TradeAnswer):
         print(fen_to_yuan(preview.total_payment), preview.results[0].trade_mode_name_list)
     """
 
-    results: list[OrderPreviewResult] = msgspec.field(name="orderPreviewResuslt", default_factory=list)
+    results: NullableList[OrderPreviewResult] = msgspec.field(name="orderPreviewResuslt", default_factory=list)
 
     @property
     def total_payment(self) -> int:
@@ -277,17 +289,19 @@ class OrderPreview(TradeAnswer):
 
 
 class FailedOffer(msgspec.Struct, rename="camel"):
-    """A cargo line 1688 could not order, and why."""
+    """A cargo line 1688 could not order, and why. ``offer_id`` is an int or (as 1688 sometimes
+    sends it) a numeric string."""
 
-    offer_id: Union[int, None] = None
+    offer_id: Union[int, str, None] = None
     spec_id: Union[str, None] = None
     error_code: Union[str, None] = None
     error_message: Union[str, None] = None
 
 
-class CreatedOrderItem(msgspec.Struct, rename="camel"):
-    """One of several orders created at once (cargo from several suppliers)."""
+class CreatedOrderItem(LenientStruct, rename="camel"):
+    """One of several orders created at once (more than 50 SKUs, or other splits)."""
 
+    _id_fields = ("order_id",)
     order_id: Union[Id, None] = None
     total_success_amount: Union[int, None] = None
     post_fee: Union[int, None] = None
@@ -296,18 +310,23 @@ class CreatedOrderItem(msgspec.Struct, rename="camel"):
 class CreatedOrder(TradeAnswer):
     """What ``orders.create`` answers.
 
-    ``order_id`` is the new order; ``out_order_id`` the id your request carried (given, or
-    generated by the SDK): keep it, it finds the order again. ``total_success_amount`` and
-    ``post_fee`` are in **fen**. ``failed_offer_list`` names lines that were not ordered.
+    ``order_id`` is the new order (a ``str`` of 19 digits); ``out_order_id`` the
+    ``thirdOrderId`` your request carried (given, or generated by the SDK): keep it, it finds
+    the order again. ``total_success_amount`` and ``post_fee`` are in **fen**
+    (``total_success_amount`` is null when the purchase was split into several orders).
+    ``failed_offer_list`` names lines that were not ordered (``null`` reads as ``[]``);
+    ``account_period`` is null or 1688's account-period object, kept as decoded.
     """
+
+    _id_fields = ("order_id",)
 
     order_id: Union[Id, None] = None
     total_success_amount: Union[int, None] = None
     post_fee: Union[int, None] = None
-    account_period: Union[str, int, None] = None
-    failed_offer_list: list[FailedOffer] = msgspec.field(default_factory=list)
-    order_list: list[CreatedOrderItem] = msgspec.field(default_factory=list)
-    out_order_id: Union[str, None] = None
+    account_period: Union[dict[str, Any], str, int, None] = None
+    failed_offer_list: NullableList[FailedOffer] = msgspec.field(default_factory=list)
+    order_list: NullableList[CreatedOrderItem] = msgspec.field(default_factory=list)
+    out_order_id: Union[str, None] = msgspec.field(name="thirdOrderId", default=None)
     result: Union[CreatedOrder, None] = None
 
 
@@ -325,7 +344,7 @@ class OrderContact(msgspec.Struct, rename="camel"):
     im_in_platform: Union[str, None] = None
 
 
-class OrderBaseInfo(msgspec.Struct, rename="camel"):
+class OrderBaseInfo(LenientStruct, rename="camel"):
     """An order's header.
 
     ``status`` is an :class:`~daji_async.OrderStatus` value. Amounts in **yuan** (Decimal):
@@ -333,7 +352,9 @@ class OrderBaseInfo(msgspec.Struct, rename="camel"):
     ``refund``; in **fen**: ``discount``. Times are 1688 text (:func:`parse_1688_time`).
     """
 
-    id: Union[int, None] = None
+    _id_fields = ("id",)
+
+    id: Union[Id, None] = None
     id_of_str: Union[str, None] = None
     status: Union[str, None] = None
     total_amount: Union[Decimal, None] = None
@@ -363,7 +384,7 @@ class OrderBaseInfo(msgspec.Struct, rename="camel"):
     refund_status: Union[str, None] = None
     out_order_id: Union[str, None] = None
     flow_template_code: Union[str, None] = None
-    pay_channel_list: list[str] = msgspec.field(default_factory=list)
+    pay_channel_list: NullableList[str] = msgspec.field(default_factory=list)
 
 
 class SkuItemDesc(msgspec.Struct, rename="camel"):
@@ -373,9 +394,12 @@ class SkuItemDesc(msgspec.Struct, rename="camel"):
     value: Union[str, None] = None
 
 
-class OrderProductItem(msgspec.Struct, rename="camel"):
+class OrderProductItem(LenientStruct, rename="camel"):
     """One ordered line (an order entry). ``sub_item_id`` is the entry id that
-    ``orders.confirm_receipt`` takes. ``price`` and ``item_amount`` are in **yuan**."""
+    ``orders.confirm_receipt`` takes (1688's ``subItemID``, held as ``str``). ``price`` and
+    ``item_amount`` are in **yuan**."""
+
+    _id_fields = ("sub_item_id",)
 
     name: Union[str, None] = None
     product_id: Union[int, None] = msgspec.field(name="productID", default=None)
@@ -386,21 +410,21 @@ class OrderProductItem(msgspec.Struct, rename="camel"):
     price: Union[Decimal, None] = None
     item_amount: Union[Decimal, None] = None
     refund: Union[Decimal, None] = None
-    sub_item_id: Union[int, None] = None
+    sub_item_id: Union[Id, None] = msgspec.field(name="subItemID", default=None)
     sub_item_id_string: Union[str, None] = msgspec.field(name="subItemIDString", default=None)
     status: Union[str, None] = None
     status_str: Union[str, None] = None
     logistics_status: Union[int, None] = None
-    product_img_url: list[str] = msgspec.field(default_factory=list)
-    sku_infos: list[SkuItemDesc] = msgspec.field(default_factory=list)
+    product_img_url: NullableList[str] = msgspec.field(default_factory=list)
+    sku_infos: NullableList[SkuItemDesc] = msgspec.field(default_factory=list)
 
     @property
-    def entry_id(self) -> int | None:
-        """The order entry id (``sub_item_id``, or its string form read as a number)."""
-        if self.sub_item_id is not None:
+    def entry_id(self) -> str | None:
+        """The order entry id (``sub_item_id``, or its string form), as text."""
+        if self.sub_item_id:
             return self.sub_item_id
         text = self.sub_item_id_string
-        return int(text) if text and text.isdigit() else None
+        return text if text and text.isdigit() else None
 
 
 class LogisticsItem(msgspec.Struct, rename="camel"):
@@ -416,7 +440,7 @@ class LogisticsItem(msgspec.Struct, rename="camel"):
     sub_item_ids: Union[str, None] = None
 
 
-class NativeLogistics(msgspec.Struct, rename="camel"):
+class NativeLogistics(LenientStruct, rename="camel"):
     """The delivery address of the order and its shipments inside China."""
 
     contact_person: Union[str, None] = None
@@ -429,7 +453,7 @@ class NativeLogistics(msgspec.Struct, rename="camel"):
     address: Union[str, None] = None
     zip: Union[str, None] = None
     area_code: Union[str, None] = None
-    logistics_items: list[LogisticsItem] = msgspec.field(default_factory=list)
+    logistics_items: NullableList[LogisticsItem] = msgspec.field(default_factory=list)
 
 
 class TradeTerm(msgspec.Struct, rename="camel"):
@@ -453,20 +477,20 @@ class OrderDetail(TradeAnswer):
     """
 
     base_info: Union[OrderBaseInfo, None] = None
-    product_items: list[OrderProductItem] = msgspec.field(default_factory=list)
+    product_items: NullableList[OrderProductItem] = msgspec.field(default_factory=list)
     native_logistics: Union[NativeLogistics, None] = None
-    trade_terms: list[TradeTerm] = msgspec.field(default_factory=list)
+    trade_terms: NullableList[TradeTerm] = msgspec.field(default_factory=list)
     result: Union[OrderDetail, None] = None
 
     @property
-    def order_id(self) -> int | None:
-        """The order's id (``base_info.id``)."""
+    def order_id(self) -> str | None:
+        """The order's id (``base_info.id``, or ``id_of_str``), as text."""
         info = self.base_info
         if info is None:
             return None
-        if info.id is not None:
-            return info.id
-        return int(info.id_of_str) if info.id_of_str and info.id_of_str.isdigit() else None
+        if info.id_of_str and info.id_of_str.isdigit():
+            return info.id_of_str  # exact even where a renderer rounded ``id``
+        return info.id or None
 
     @property
     def status(self) -> str | None:
@@ -474,30 +498,44 @@ class OrderDetail(TradeAnswer):
         return self.base_info.status if self.base_info else None
 
     @property
-    def entry_ids(self) -> list[int]:
+    def entry_ids(self) -> list[str]:
         """The ids of the order's entries (lines), for ``orders.confirm_receipt``."""
         return [e for e in (item.entry_id for item in self.product_items) if e is not None]
+
+
+class OrderListData(LenientStruct, rename="camel"):
+    """The ``data`` of the order list: ``result`` holds orders shaped like the buyer view.
+
+    The contract does not say whether a total comes back; ``total_record`` is read when it
+    does (1688's own list answers ``totalRecord``).
+    """
+
+    result: NullableList[OrderDetail] = msgspec.field(default_factory=list)
+    total_record: Union[int, None] = None
+    total_records: Union[int, None] = None
 
 
 # --------------------------------------------------------------------------- payment
 
 
 class PayUrlAnswer(TradeAnswer):
-    """1688's answer for one batch of payment links: a cashier URL, and orders it refused."""
+    """1688's answer for one batch of payment links: a cashier URL, and orders it refused.
+
+    DAJI documents ``erroMsg`` (sic) as the error field; :attr:`error_text` reads it."""
+
+    _id_list_fields = ("pay_failure_order_list",)
 
     pay_url: Union[str, None] = None
-    pay_failure_order_list: list[Id] = msgspec.field(default_factory=list)
+    pay_failure_order_list: NullableList[Id] = msgspec.field(default_factory=list)
 
 
 class PayResult(TradeAnswer):
-    """What ``payments.pay`` answers.
+    """What ``payments.pay`` answers (DAJI did not capture the shape; 1688's is read).
 
-    ``pay_success`` True: paid. False: not paid *as far as this answer knows*; 1688 warns that
-    a debit may still go through, so check the order's status before paying again.
-    ``op_request_id`` is the pay request's id (given, or generated by the SDK).
+    ``pay_success`` True: paid. False: not paid *as far as this answer knows*; check the
+    order's status before paying again. ``pay_channel`` is the channel 1688 used.
     """
 
     pay_channel: Union[str, None] = None
     pay_success: Union[bool, None] = None
-    op_request_id: Union[str, None] = None
     result: Union[PayResult, None] = None

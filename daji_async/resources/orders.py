@@ -1,12 +1,18 @@
-"""``client.orders``: preview, create, cancel, view and confirm receipt of 1688 orders.
+"""``client.orders``: preview, create, cancel, list, view and confirm receipt of 1688 orders.
 
-Create and cancel are never retried, on any error (the pipeline sends them once). Create
-always carries an ``out_order_id`` (yours, or one generated here) and returns it, so a caller
-who lost the answer looks the order up instead of buying twice; see :meth:`Orders.create`.
+Every call sends the path and body DAJI's wiki documents (``daji-wiki.md`` §2.8-§2.13).
+Create, cancel and confirm receipt are never retried, on any error (the pipeline sends them
+once). Create always carries a ``thirdOrderId`` (``out_order_id``: yours, or one generated
+here) and returns it, so a caller who lost the answer looks the order up (the order list's
+``outOrderId`` filter) instead of buying twice; see :meth:`Orders.create`. Order ids are
+``str`` throughout; arguments take a ``str`` or an ``int``, never a float.
 """
 
 from __future__ import annotations
 
+import builtins
+import datetime as _dt
+import math
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -14,7 +20,15 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 import msgspec
 
-from .._endpoints import ORDER_CANCEL, ORDER_CONFIRM_RECEIPT, ORDER_CREATE, ORDER_GET, ORDER_PREVIEW, Endpoint
+from .._endpoints import (
+    ORDER_CANCEL,
+    ORDER_CONFIRM_RECEIPT,
+    ORDER_CREATE,
+    ORDER_GET,
+    ORDER_LIST,
+    ORDER_PREVIEW,
+    Endpoint,
+)
 from .._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -22,14 +36,16 @@ from .._errors import (
     ResponseDecodeError,
     TradeError,
 )
+from .._pagination import Paginator
 from .._protocol import ParamValue
-from ..enums import CancelReason, OrderFlow
+from ..enums import CancelReason, OrderFlow, OrderStatus
+from ..models.common import Page
 from ..models.orders import (
     Address,
     CargoLine,
     CreatedOrder,
-    Invoice,
     OrderDetail,
+    OrderListData,
     OrderPreview,
     TradeAnswer,
 )
@@ -39,8 +55,15 @@ if TYPE_CHECKING:
 
 A = TypeVar("A", bound=TradeAnswer)
 
-#: 1688's limit on the lines of one order.
-MAX_CARGO_LINES = 50
+#: 1688's limit on the SKUs of one create call (more than 50 may be split into several orders).
+MAX_CARGO_LINES = 100
+#: What create sends as ``isvBizType`` unless told otherwise (the documented default).
+ISV_BIZ_TYPE = "cross"
+#: Largest id 1688 uses (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+#: ``total_pages`` of an order-list page that came back full when the service gave no total:
+#: there may be more, and the paginator asks for the next page (an empty one ends the walk).
+UNKNOWN_TOTAL_PAGES = 2**31 - 1
 #: Longest ``out_order_id`` the SDK sends (1688 does not document one; 64 is conservative).
 MAX_OUT_ORDER_ID = 64
 #: The ``webSite`` value of 1688 trade calls.
@@ -48,7 +71,6 @@ WEBSITE = "1688"
 
 AddressArg = Union[Address, Mapping[str, Any]]
 CargoArg = Union[CargoLine, Mapping[str, Any], Sequence[Any]]
-InvoiceArg = Union[Invoice, Mapping[str, Any], None]
 
 _OUT_ORDER_ID = re.compile(r"^[A-Za-z0-9_.:\-]+$")
 
@@ -56,17 +78,26 @@ _OUT_ORDER_ID = re.compile(r"^[A-Za-z0-9_.:\-]+$")
 # --------------------------------------------------------------------------- shared with payments
 
 
-def order_id_of(order_id: int | str, name: str = "order_id") -> int:
-    """Validate an order (or entry) id: a positive int, or its decimal text."""
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def order_id_of(order_id: int | str, name: str = "order_id") -> str:
+    """Validate an order (or sub-order, entry) id and return it as decimal text.
+
+    Takes a positive int or its ASCII decimal text within 1688's 64-bit range. A float is
+    refused (``TypeError``): 19-digit ids do not survive one.
+    """
+    if isinstance(order_id, float):
+        raise TypeError(f"{name} must be a str or an int, not a float (19-digit ids lose digits in a float)")
     if isinstance(order_id, bool) or not isinstance(order_id, (int, str)):
-        raise TypeError(f"{name} must be an int, got {type(order_id).__name__}")
-    try:
-        value = int(order_id)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {order_id!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {order_id!r}")
-    return value
+        raise TypeError(f"{name} must be a str or an int, got {type(order_id).__name__}")
+    text = order_id if isinstance(order_id, str) else str(order_id)
+    if not _DIGITS.fullmatch(text):
+        raise ValueError(f"{name} must be the decimal digits of an id, got {order_id!r}")
+    value = int(text)
+    if not 0 < value <= MAX_ID:
+        raise ValueError(f"{name} must be between 1 and {MAX_ID}, got {order_id!r}")
+    return str(value)
 
 
 def checked(answer: A, endpoint: Endpoint[Any], path: str) -> A:
@@ -137,24 +168,20 @@ def _cargo(cargo: Sequence[CargoArg]) -> list[dict[str, Any]]:
             line = CargoLine(*line)
         if not isinstance(line, CargoLine):
             raise TypeError(f"cargo[{i}] must be a CargoLine, got {type(line).__name__}")
+        if isinstance(line.offer_id, bool) or not isinstance(line.offer_id, int):
+            raise TypeError(f"cargo[{i}].offer_id must be an int (the documented offerId type)")
         order_id_of(line.offer_id, f"cargo[{i}].offer_id")
-        if line.spec_id is not None and (not isinstance(line.spec_id, str) or not line.spec_id):
+        if line.spec_id is not None and (not isinstance(line.spec_id, str) or not line.spec_id.strip()):
             raise ValueError(f"cargo[{i}].spec_id must be a non-empty str (SkuInfo.spec_id) or None")
         quantity = line.quantity
-        if isinstance(quantity, bool) or not isinstance(quantity, (int, float)) or not quantity > 0:
-            raise ValueError(f"cargo[{i}].quantity must be a number > 0, got {quantity!r}")
-        lines.append(struct_params(line))
+        if isinstance(quantity, float) and math.isfinite(quantity) and quantity.is_integer():
+            quantity = int(quantity)
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+            raise ValueError(f"cargo[{i}].quantity must be a whole number > 0, got {line.quantity!r}")
+        built = struct_params(line)
+        built["quantity"] = quantity
+        lines.append(built)
     return lines
-
-
-def _invoice(invoice: InvoiceArg) -> dict[str, Any] | None:
-    if invoice is None:
-        return None
-    if isinstance(invoice, Mapping):
-        invoice = Invoice(**invoice)
-    if not isinstance(invoice, Invoice):
-        raise TypeError(f"invoice must be an Invoice, got {type(invoice).__name__}")
-    return struct_params(invoice)
 
 
 def new_out_order_id() -> str:
@@ -174,19 +201,66 @@ def _out_order_id(out_order_id: str | None) -> str:
     return out_order_id
 
 
-def _comma_list(value: Sequence[str] | str | None) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return ",".join(value)
+def time_1688(value: _dt.datetime, name: str) -> str:
+    """An aware datetime as 1688's ``yyyyMMddHHmmssSSS+0800`` (China time)."""
+    if not isinstance(value, _dt.datetime):
+        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (e.g. datetime.now(timezone.utc)), got a naive datetime")
+    china = value.astimezone(_CHINA)
+    return china.strftime("%Y%m%d%H%M%S") + f"{china.microsecond // 1000:03d}+0800"
+
+
+_CHINA = _dt.timezone(_dt.timedelta(hours=8))
+
+
+def _text(value: str | None, name: str, *, limit: int = 500) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if len(value) > limit:
+        raise ValueError(f"{name} is {len(value)} characters long; at most {limit}")
+    return value
+
+
+class OrderPaginator(Paginator[Page[OrderDetail], OrderDetail]):
+    """The order list's paginator: ``page``/``pageSize`` in the JSON body, orders in ``data.result``.
+
+    The service may answer without a total; then a full page means "maybe more" (its
+    ``total_pages`` is :data:`UNKNOWN_TOTAL_PAGES`), and a short or empty page ends the walk.
+    """
+
+    async def fetch_page(self, number: int) -> Page[OrderDetail]:
+        """Fetch one page of orders by number through the client's pipeline."""
+        params = {**self._params, "page": number, "pageSize": self.page_size}
+        envelope = await self._client._execute(ORDER_LIST, params, timeout=self._timeout, max_retries=self._max_retries)
+        data = envelope.data if isinstance(envelope.data, OrderListData) else OrderListData()
+        total = data.total_record if data.total_record is not None else data.total_records
+        items = data.result
+        if total is not None:
+            pages = -(-total // self.page_size)
+        elif len(items) < self.page_size:
+            pages = number
+        else:
+            pages = UNKNOWN_TOTAL_PAGES
+        return Page[OrderDetail](
+            items=items,
+            total_records=total or 0,
+            total_pages=pages,
+            page_size=self.page_size,
+            current_page=number,
+            trace_id=envelope.trace_id,
+        )
 
 
 class Orders:
-    """Preview, create, cancel, view and confirm receipt of 1688 orders: ``client.orders``.
+    """Preview, create, cancel, list, view and confirm receipt of 1688 orders: ``client.orders``.
 
     The safe way to buy::
 
         preview = await client.orders.preview(address, cargo)             # price it (fen)
-        order = await client.orders.create(address, cargo, trade_type=preview.results[0].trade_mode_name_list[0])
+        order = await client.orders.create(address, cargo)                 # order.order_id: str
         await client.payments.pay(order.order_id)                          # or payments.links(...)
     """
 
@@ -215,18 +289,16 @@ class Orders:
         address: AddressArg,
         cargo: Sequence[CargoArg],
         *,
-        flow: str | None = None,
-        invoice: InvoiceArg = None,
-        out_order_id: str | None = None,
+        flow: str = OrderFlow.GENERAL,
         extra_params: Mapping[str, ParamValue] | None = None,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> OrderPreview:
-        """Price an order without creating it (1688 ``alibaba.createOrder.preview``).
+        """Price an order without creating it (``POST /alibaba/createOrder/preview``).
 
-        Amounts come back in **fen**; one result per supplier. ``flow`` (an
-        :class:`~daji_async.OrderFlow`) left out lets 1688 pick the best one. Read-only: retried
-        like a search.
+        Sends ``flow``, ``addressParam`` and ``cargoParamList``. The goods must come from one
+        supplier. Order-level amounts come back in **fen**, read from the documented
+        (misspelt) ``orderPreviewResuslt``. Read-only: retried like a search.
 
         ::
 
@@ -234,11 +306,9 @@ class Orders:
             print(fen_to_yuan(preview.total_payment), preview.results[0].trade_mode_name_list)
         """
         params: dict[str, ParamValue] = {
+            "flow": _text(flow, "flow", limit=64),
             "addressParam": _address(address),
             "cargoParamList": _cargo(cargo),
-            "invoiceParam": _invoice(invoice),
-            "flow": flow,
-            "outOrderId": _out_order_id(out_order_id) if out_order_id is not None else None,
         }
         if extra_params:
             params.update(extra_params)
@@ -251,48 +321,38 @@ class Orders:
         *,
         out_order_id: str | None = None,
         flow: str = OrderFlow.GENERAL,
-        trade_type: str | None = None,
         message: str | None = None,
-        invoice: InvoiceArg = None,
-        shop_promotion_id: str | None = None,
-        pre_select_pay_channel: str | None = None,
-        use_red_envelope: bool | None = None,
-        dropshipping: bool | None = None,
+        isv_biz_type: str = ISV_BIZ_TYPE,
         extra_params: Mapping[str, ParamValue] | None = None,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> CreatedOrder:
-        """Create an order (1688 ``alibaba.trade.createCrossOrder``). **Never retried.**
+        """Create an order (``POST /alibaba/trade/createCrossOrder``). **Never retried.**
 
-        The request carries ``out_order_id`` (yours, or a fresh one) and the answer returns it.
-        If the call fails without a readable answer (timeout, lost connection, garbled body),
-        :class:`~daji_async.OrderOutcomeUnknownError` is raised with that ``out_order_id``: the
-        order may exist. Look it up with ``orders.get(out_order_id=...)``, or call create
-        again with the **same** ``out_order_id`` (the sandbox answers with the same order).
-        Never create again with a new id after an unknown outcome. ``max_retries`` is accepted
-        for symmetry and ignored: create is sent once.
+        Sends ``thirdOrderId`` (``out_order_id``: yours, or a fresh one), ``flow``,
+        ``message`` (the remark to the seller, "" when not given), ``isvBizType`` (default
+        ``cross``), ``addressParam`` and ``cargoParamList``. One supplier per call, at most
+        100 SKUs. The result's ``order_id`` is a ``str``; its ``out_order_id`` is the id sent.
 
-        ``trade_type`` comes from the preview's ``trade_mode_name_list``. One order holds one
-        supplier's goods (at most 50 lines). The returned ``order_id`` is always an int.
+        If the call fails without a readable answer (timeout, lost connection, garbled body,
+        or a success without an order id), :class:`~daji_async.OrderOutcomeUnknownError` is
+        raised with that ``out_order_id``: the order may exist. Look it up with
+        ``orders.get(out_order_id=...)`` (the order list's filter) before creating again, and
+        never create again under a new id. ``max_retries`` is ignored: create is sent once.
 
         ::
 
-            order = await client.orders.create(address, cargo, trade_type="assureTrade")
+            order = await client.orders.create(address, cargo, out_order_id="T20240708002")
             print(order.order_id, order.out_order_id, order.total_success_amount)  # fen
         """
         out_id = _out_order_id(out_order_id)
         params: dict[str, ParamValue] = {
-            "flow": flow,
+            "thirdOrderId": out_id,
+            "flow": _text(flow, "flow", limit=64),
+            "message": _text(message, "message") or "",
+            "isvBizType": _text(isv_biz_type, "isv_biz_type", limit=64),
             "addressParam": _address(address),
             "cargoParamList": _cargo(cargo),
-            "invoiceParam": _invoice(invoice),
-            "tradeType": trade_type,
-            "message": message,
-            "outOrderId": out_id,
-            "shopPromotionId": shop_promotion_id,
-            "preSelectPayChannel": pre_select_pay_channel,
-            "useRedEnvelope": use_red_envelope,
-            "dropshipping": None if dropshipping is None else ("y" if dropshipping else "n"),
         }
         if extra_params:
             params.update(extra_params)
@@ -313,11 +373,9 @@ class Orders:
             ) from exc
         if created.out_order_id is None:
             created = msgspec.structs.replace(created, out_order_id=out_id)
-        if created.order_id is None and created.order_list:
+        if not created.order_id and created.order_list:
             created = msgspec.structs.replace(created, order_id=created.order_list[0].order_id)
-        if isinstance(created.order_id, str) and created.order_id.isdigit():
-            created = msgspec.structs.replace(created, order_id=int(created.order_id))
-        if not isinstance(created.order_id, int):
+        if not (isinstance(created.order_id, str) and _DIGITS.fullmatch(created.order_id)):
             # a success without a readable order id: the order may well exist
             raise OrderOutcomeUnknownError(
                 f"{ORDER_CREATE.method} {path}: create answered success without a readable order id "
@@ -339,24 +397,24 @@ class Orders:
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> TradeAnswer:
-        """Cancel an unpaid order (1688 ``alibaba.trade.cancel``). **Never retried.**
+        """Cancel an unpaid order (``POST /alibaba/trade/cancel``). **Never retried.**
 
-        ``reason`` is a :class:`~daji_async.CancelReason` (``buyerCancel``, ``sellerGoodsLack``,
-        ``other``). Only ``waitbuyerpay`` orders can be cancelled: otherwise 1688 answers
-        ``ORDER_STATUS_ERROR`` (a :class:`~daji_async.TradeError`); cancelling within 10 s of
-        creation gives ``CLOSE_ORDER_TOO_FAST``. ``max_retries`` is ignored.
+        Sends ``webSite`` (``1688``), ``orderId`` (text), ``cancelReason`` (a
+        :class:`~daji_async.CancelReason`: ``buyerCancel``, ``sellerGoodsLack``, ``other``)
+        and ``remark`` ("" when not given). Only unpaid orders can be cancelled; 1688's
+        refusal is a :class:`~daji_async.TradeError`. ``max_retries`` is ignored.
 
         ::
 
             await client.orders.cancel(order.order_id, CancelReason.BUYER_CANCEL, remark="wrong size")
         """
-        if not isinstance(reason, str) or not reason:
+        if not isinstance(reason, str) or not reason.strip():
             raise ValueError("reason must be a CancelReason: buyerCancel, sellerGoodsLack or other")
         params: dict[str, ParamValue] = {
             "webSite": WEBSITE,
-            "tradeID": order_id_of(order_id),
-            "cancelReason": reason,
-            "remark": remark,
+            "orderId": order_id_of(order_id),
+            "cancelReason": _text(reason, "reason", limit=64),
+            "remark": _text(remark, "remark") or "",
         }
         if extra_params:
             params.update(extra_params)
@@ -367,37 +425,102 @@ class Orders:
         order_id: int | str | None = None,
         *,
         out_order_id: str | None = None,
-        include_fields: Sequence[str] | str | None = None,
-        attribute_keys: Sequence[str] | None = None,
         extra_params: Mapping[str, ParamValue] | None = None,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> OrderDetail:
-        """An order's details, buyer's view (1688 ``alibaba.trade.get.buyerView``).
+        """An order's details, buyer's view (``POST /alibaba/trade/get/buyerView``).
 
-        Give the ``order_id``, or the ``out_order_id`` your create call carried (how you find
-        an order whose create call timed out). ``include_fields``: ``GuaranteesTerms``,
-        ``NativeLogistics``, ``RateDetail``, ``OrderInvoice``. Amounts are in **yuan** except
-        ``base_info.discount`` (fen).
+        With ``order_id``: sends ``webSite`` and ``orderId``. With ``out_order_id`` (the
+        ``thirdOrderId`` a create call carried; how you find an order whose create outcome is
+        unknown): the buyer-view page documents no such field, so the order list is asked
+        with its ``outOrderId`` filter instead. No such order: a
+        :class:`~daji_async.TradeError` with code ``ORDER_NOT_EXIST``. Amounts are in
+        **yuan** except ``base_info.discount`` (fen).
 
         ::
 
             order = await client.orders.get(order_id)
             order = await client.orders.get(out_order_id=err.out_order_id)   # after a timeout
-            print(order.status, order.base_info.total_amount)                 # yuan
         """
-        if order_id is None and out_order_id is None:
-            raise ValueError("orders.get needs an order_id or an out_order_id")
-        params: dict[str, ParamValue] = {
-            "webSite": WEBSITE,
-            "orderId": order_id_of(order_id) if order_id is not None else None,
-            "outOrderId": _out_order_id(out_order_id) if out_order_id is not None else None,
-            "includeFields": _comma_list(include_fields),
-            "attributeKeys": list(attribute_keys) if attribute_keys is not None else None,
-        }
+        if (order_id is None) == (out_order_id is None):
+            raise ValueError("orders.get needs exactly one of order_id or out_order_id")
+        if out_order_id is not None:
+            wanted = _out_order_id(out_order_id)
+            page = await self.list(out_order_id=wanted, page_size=20, timeout=timeout, max_retries=max_retries)
+            for order in page.items:
+                if order.base_info is None or order.base_info.out_order_id in (None, wanted):
+                    return order
+            path = self._client.endpoint_path(ORDER_LIST)
+            raise TradeError(
+                f"no order carries out_order_id {wanted!r}",
+                status=200,
+                code="ORDER_NOT_EXIST",
+                path=path,
+                method=ORDER_LIST.method,
+            )
+        assert order_id is not None  # exactly one of the two was given
+        params: dict[str, ParamValue] = {"webSite": WEBSITE, "orderId": order_id_of(order_id)}
         if extra_params:
             params.update(extra_params)
         return await self._trade(ORDER_GET, params, timeout=timeout, max_retries=max_retries)
+
+    def list(
+        self,
+        *,
+        created_from: _dt.datetime | None = None,
+        created_to: _dt.datetime | None = None,
+        status: OrderStatus | str | None = None,
+        out_order_id: str | None = None,
+        product_name: str | None = None,
+        page: int = 1,
+        page_size: int = 20,
+        max_items: int | None = None,
+        max_pages: int | None = None,
+        prefetch: int = 1,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> OrderPaginator:
+        """The buyer's orders (``POST /alibaba/trade/getBuyerOrderList``), as a paginator.
+
+        Filters: the creation window (aware ``datetime``s, sent as 1688's
+        ``yyyyMMddHHmmssSSS+0800`` in ``createStartTime``/``createEndTime``), ``status`` (an
+        :class:`~daji_async.OrderStatus`, sent as ``orderStatus``), ``out_order_id`` (your
+        ``thirdOrderId``, sent as ``outOrderId``) and ``product_name``. Paged by
+        ``page``/``pageSize``; read-only, retried like a search.
+
+        ::
+
+            first = await client.orders.list(status=OrderStatus.WAIT_BUYER_PAY)      # a Page
+            async for order in client.orders.list(created_from=since, max_items=100):
+                print(order.order_id, order.status)
+        """
+        if created_from is not None and created_to is not None and created_from > created_to:
+            raise ValueError("created_from is after created_to")
+        if status is not None and (not isinstance(status, str) or not status.strip()):
+            raise ValueError(f"status must be an OrderStatus, got {status!r}")
+        params: dict[str, ParamValue] = {
+            "createStartTime": time_1688(created_from, "created_from") if created_from is not None else None,
+            "createEndTime": time_1688(created_to, "created_to") if created_to is not None else None,
+            "orderStatus": str(status) if status is not None else None,
+            "outOrderId": _out_order_id(out_order_id) if out_order_id is not None else None,
+            "productName": _text(product_name, "product_name", limit=200),
+        }
+        if extra_params:
+            params.update(extra_params)
+        return OrderPaginator(
+            self._client,
+            ORDER_LIST,  # type: ignore[arg-type]  # its data is OrderListData; fetch_page makes the pages
+            {k: v for k, v in params.items() if v is not None},
+            page=page,
+            page_size=page_size,
+            max_items=max_items,
+            max_pages=max_pages,
+            prefetch=prefetch,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
 
     async def confirm_receipt(
         self,
@@ -408,18 +531,20 @@ class Orders:
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> TradeAnswer:
-        """Confirm that an order's goods arrived (1688 ``trade.receivegoods.confirm``).
+        """Confirm an order's goods arrived (``POST /alibaba/trade/receiveGoods/confirm``). **Never retried.**
 
-        ``order_entry_ids`` are the entries (lines) received, ``OrderDetail.entry_ids``; None
-        confirms every entry (the SDK reads the order first). Confirming releases the payment
-        to the seller. Only ``waitbuyerreceive`` orders can be confirmed.
+        Sends ``orderId`` and ``orderEntryIds`` (the received lines' ``subItemID``s,
+        ``OrderDetail.entry_ids``), as text. None confirms every entry (the SDK reads the
+        order first). Confirming releases the payment to the seller. 1688's refusal (DAJI
+        documents code 1009 with ``errorCode`` ``"4003"``) is a :class:`~daji_async.TradeError`.
 
         ::
 
-            await client.orders.confirm_receipt(order_id)                     # every entry
-            await client.orders.confirm_receipt(order_id, [5012345678901])    # some entries
+            await client.orders.confirm_receipt(order_id)                          # every entry
+            await client.orders.confirm_receipt(order_id, ["5012345678901"])       # some entries
         """
         oid = order_id_of(order_id)
+        entry_ids: builtins.list[str]
         if order_entry_ids is None:
             detail = await self.get(oid, timeout=timeout, max_retries=max_retries)
             entry_ids = detail.entry_ids
@@ -434,6 +559,4 @@ class Orders:
         params: dict[str, ParamValue] = {"orderId": oid, "orderEntryIds": entry_ids}
         if extra_params:
             params.update(extra_params)
-        return await self._trade(
-            ORDER_CONFIRM_RECEIPT, params, timeout=timeout, max_retries=max_retries, allow_empty=True
-        )
+        return await self._trade(ORDER_CONFIRM_RECEIPT, params, timeout=timeout, max_retries=0, allow_empty=True)

@@ -8,12 +8,9 @@ status (``orders.get``) before paying again.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-
-import msgspec
 
 from .._endpoints import PAYMENT_LINKS, PAYMENT_PAY
 from .._errors import APIConnectionError, APITimeoutError, DajiError, PaymentOutcomeUnknownError, ResponseDecodeError
@@ -24,17 +21,19 @@ from .orders import checked, order_id_of
 if TYPE_CHECKING:
     from .._client import DajiClient, Timeout
 
-#: Most orders one payment-link request may name (30 for Kuajingbao, 跨境宝, payments).
-MAX_LINK_BATCH = 100
+#: Most orders one payment-link request may name (the documented limit).
+MAX_LINK_BATCH = 30
+#: Orders per payment-link request by default (the page recommends about 10 to avoid timeouts).
+DEFAULT_LINK_BATCH = 10
 
-__all__ = ["MAX_LINK_BATCH", "PaymentFailure", "PaymentLink", "PaymentLinks", "Payments"]
+__all__ = ["DEFAULT_LINK_BATCH", "MAX_LINK_BATCH", "PaymentFailure", "PaymentLink", "PaymentLinks", "Payments"]
 
 
 @dataclass(frozen=True)
 class PaymentLink:
     """One cashier URL and the orders it pays: 1688's cashier for one order, Alipay's for several."""
 
-    order_ids: tuple[int, ...]
+    order_ids: tuple[str, ...]
     pay_url: str
 
 
@@ -46,7 +45,7 @@ class PaymentFailure:
     when the whole batch failed (a network error, an HTTP error...).
     """
 
-    order_id: int
+    order_id: str
     code: str | int | None = None
     message: str | None = None
     error: DajiError | None = None
@@ -74,14 +73,15 @@ class PaymentLinks:
         return not self.failures
 
     @property
-    def failed_order_ids(self) -> list[int]:
+    def failed_order_ids(self) -> list[str]:
         """The orders without a link, in input order."""
         return [f.order_id for f in self.failures]
 
-    def url_for(self, order_id: int) -> str | None:
+    def url_for(self, order_id: int | str) -> str | None:
         """The cashier URL that pays ``order_id``, or None."""
+        wanted = str(order_id)
         for link in self.links:
-            if order_id in link.order_ids:
+            if wanted in link.order_ids:
                 return link.pay_url
         return None
 
@@ -96,14 +96,15 @@ class Payments:
         self,
         order_ids: Iterable[int | str],
         *,
-        batch_size: int = MAX_LINK_BATCH,
+        batch_size: int = DEFAULT_LINK_BATCH,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> PaymentLinks:
-        """Cashier links for any number of orders (1688 ``alibaba.alipay.url.get``).
+        """Cashier links for any number of orders (``GET /alibaba/alipay/url/get``).
 
-        The orders are split into batches of at most ``batch_size`` (100, the service's
-        limit; use 30 for Kuajingbao payments), requested concurrently. Nothing is paid:
+        The orders are split into batches of ``batch_size`` (default 10, as the page
+        recommends; at most 30, the documented limit), each sent as ``orderIdList`` (ids
+        joined by commas), requested concurrently. Nothing is paid:
         the buyer pays at the URL. Failures are per order: an order 1688 refuses, or every
         order of a batch that failed, lands in ``failures``; the others still get links.
         Duplicate ids are asked once.
@@ -130,16 +131,16 @@ class Payments:
             result.failures.extend(answer.failures)
         return result
 
-    async def _link_batch(self, batch: list[int], *, timeout: Timeout | None, max_retries: int | None) -> PaymentLinks:
+    async def _link_batch(self, batch: list[str], *, timeout: Timeout | None, max_retries: int | None) -> PaymentLinks:
         out = PaymentLinks()
         try:
             answer = await self._client._call(
-                PAYMENT_LINKS, {"orderIdList": batch}, timeout=timeout, max_retries=max_retries
+                PAYMENT_LINKS, {"orderIdList": ",".join(batch)}, timeout=timeout, max_retries=max_retries
             )
         except DajiError as exc:
             out.failures.extend(PaymentFailure(o, error=exc) for o in batch)
             return out
-        refused = {int(o) for o in answer.pay_failure_order_list if str(o).isdigit()}
+        refused = {str(o) for o in answer.pay_failure_order_list}
         code, message = answer.error_code_any, answer.error_text
         if answer.success is False or not answer.pay_url:
             # the batch failed as a whole: every order is reported, with 1688's reason
@@ -160,66 +161,44 @@ class Payments:
         self,
         order_id: int | str,
         *,
-        pay_channel: str | None = None,
-        pay_amount: int | None = None,
-        op_request_id: str | None = None,
         extra_params: Mapping[str, ParamValue] | None = None,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> PayResult:
-        """Pay an order without a password (1688 ``protocolPay.preparePay``). **Never retried.**
+        """Pay an order without a password (``POST /alibaba/trade/pay/protocolPay/preparePay``).
 
-        The account must have signed 1688's password-free payment agreement. ``pay_channel``:
-        :class:`~daji_async.PayChannel` (``alipay``, ``shegou``). ``pay_amount`` is in
-        **fen** (an int: 12.50 yuan is 1250); left out, 1688 takes the order's amount.
-        ``op_request_id`` identifies this pay request (generated when not given; returned in
-        the result). ``max_retries`` is accepted for symmetry and ignored.
+        Sends ``{orderId}`` (text). 1688 tries 诚E赊 (ChengE credit) first, then Alipay; the
+        account must have a password-free channel open. **Never retried by the SDK**: the page
+        allows at most 3 retries and never in a loop, so that decision is yours, after
+        checking the order. ``max_retries`` is ignored.
 
         A timeout, a lost connection or an unreadable answer raises
-        :class:`~daji_async.PaymentOutcomeUnknownError`: the outcome is unknown; check the
-        order's status with ``orders.get`` before paying again. A result with
-        ``pay_success=False`` is not proof either: 1688 warns a debit may still go through.
+        :class:`~daji_async.PaymentOutcomeUnknownError`: the order may have been paid. Check
+        ``(await client.orders.get(order_id)).status``: still ``waitbuyerpay`` means unpaid,
+        any later status means paid; only then pay again (at most 3 times in all).
 
         ::
 
             result = await client.payments.pay(order.order_id)
-            if not result.pay_success:
-                status = (await client.orders.get(order.order_id)).status
         """
         oid = order_id_of(order_id)
-        if pay_amount is not None and (isinstance(pay_amount, bool) or not isinstance(pay_amount, int)):
-            raise TypeError(
-                f"pay_amount is in fen (分) and must be an int, e.g. 12.50 yuan is 1250; got {pay_amount!r}"
-            )
-        if pay_amount is not None and pay_amount <= 0:
-            raise ValueError(f"pay_amount must be a positive number of fen, got {pay_amount!r}")
-        request_id = op_request_id if op_request_id is not None else uuid.uuid4().hex
-        if not isinstance(request_id, str) or not request_id:
-            raise ValueError(f"op_request_id must be a non-empty str, got {op_request_id!r}")
-        params: dict[str, ParamValue] = {
-            "orderId": oid,
-            "payChannel": pay_channel,
-            "payAmount": pay_amount,
-            "opRequestId": request_id,
-        }
+        params: dict[str, ParamValue] = {"orderId": oid}
         if extra_params:
             params.update(extra_params)
         path = self._client.endpoint_path(PAYMENT_PAY)
         try:
-            answer = await self._client._call(PAYMENT_PAY, params, timeout=timeout, max_retries=0)
+            envelope = await self._client._execute(PAYMENT_PAY, params, timeout=timeout, max_retries=0)
         except (APIConnectionError, ResponseDecodeError) as exc:
             timed_out = isinstance(exc, APITimeoutError)
             cause = "timed out" if timed_out else f"got no readable answer ({exc})"
             raise PaymentOutcomeUnknownError(
                 f"{PAYMENT_PAY.method} {path}: pay of order {oid} {cause}; the outcome is unknown and the order "
-                f"may have been paid. Check the order's status (orders.get({oid})) before paying again",
+                f"may have been paid. Check its status first (orders.get({oid!r}).status: waitbuyerpay means "
+                "unpaid); pay again only if unpaid, and at most 3 times in all, never in a loop",
                 order_id=oid,
-                op_request_id=request_id,
                 method=PAYMENT_PAY.method,
                 path=path,
                 timed_out=timed_out,
             ) from exc
-        result = checked(answer, PAYMENT_PAY, path)
-        if result.op_request_id is None:
-            result = msgspec.structs.replace(result, op_request_id=request_id)
-        return result
+        answer = envelope.data if envelope.data is not None else PayResult(success=True)
+        return checked(answer, PAYMENT_PAY, path)

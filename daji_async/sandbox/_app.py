@@ -542,6 +542,17 @@ def image_id_for(raw: bytes) -> str:
 
 async def upload_image(request: web.Request) -> web.Response:
     state, params = request.app[STATE_KEY], params_of(request)
+    if request.method == "GET":
+        # "Image upload By Get": pic_url only, as the Taobao upload page says of its GET mode
+        if params.text("image_base64") is not None:
+            raise BadParams("GET方式只支持pic_url (the GET mode takes only pic_url)")
+        url = params.text("pic_url", required=True)
+        assert url is not None
+        if not url.startswith(("http://", "https://")):
+            raise BadParams("pic_url格式不正确 (pic_url must be an http(s) URL)")
+        image_id = image_id_for(url.encode())
+        state.uploads[image_id] = hashlib.sha256(url.encode()).digest()
+        return ok(_encode({"imageId": image_id}))
     text = params.text("image_base64", required=True)
     assert text is not None
     try:
@@ -778,6 +789,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/alibaba/product/shopQuery", shop_query),
     ("GET", "/alibaba/product/queryProductDetail", product_detail),
     ("POST", "/alibaba/upload/image", upload_image),
+    ("GET", "/alibaba/upload/image", upload_image),
     ("GET", "/alibaba/category/get", category_get),
     ("POST", "/alibaba/product/freightEstimate", freight_estimate),
 ]

@@ -1,17 +1,20 @@
-"""The sandbox's orders: preview, create, cancel, view, confirm receipt, payment links, pay.
+"""The sandbox's orders: preview, create, cancel, list, view, confirm receipt, payment links, pay.
 
-Orders are state (``state.extensions["orders"]``, forgotten on reset). Preview and create
-price cargo from the catalogue: ``specId`` must be one that ``/alibaba/product/queryProductDetail``
-lists for the offer. Create honours ``outOrderId`` (the same id answers with the same order);
-pay honours ``opRequestId`` the same way. Statuses move as on 1688:
+Every call is served at the path, with the body keys and answer shape, that DAJI's wiki
+documents (``daji-wiki.md`` §2.8-§2.15), misspellings included (``orderPreviewResuslt``,
+``erroMsg``). Orders are state (``state.extensions["orders"]``, forgotten on reset). Preview
+and create price cargo from the catalogue: ``specId`` must be one that
+``/alibaba/product/queryProductDetail`` lists for the offer. Create honours ``thirdOrderId``
+(the same id answers with the same order: the sandbox's own rule, so that a caller who lost
+an answer can safely repeat it). Statuses move as on 1688:
 
     waitbuyerpay --pay--> waitsellersend --send (control)--> waitbuyerreceive
                  --confirm receipt--> confirm_goods --> success
     waitbuyerpay --cancel--> cancel          (any other status: ORDER_STATUS_ERROR)
 
-Every change is pushed as a signed 1688 message (form fields ``message`` and
-``_aop_signature``) to ``SandboxConfig.webhook_url``, in order, retried a few times when the
-webhook does not answer 2xx.
+Every change is pushed as a signed message the way DAJI delivers (form fields ``message`` and
+``_dj_signature``, HMAC-SHA1 as in 1688's push) to ``SandboxConfig.webhook_url``, in order,
+retried a few times when the webhook does not answer 2xx.
 
 Controls (no auth, under ``/_sandbox/orders``):
 
@@ -37,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import itertools
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -50,11 +54,12 @@ from .._endpoints import (
     ORDER_CONFIRM_RECEIPT,
     ORDER_CREATE,
     ORDER_GET,
+    ORDER_LIST,
     ORDER_PREVIEW,
     PAYMENT_LINKS,
     PAYMENT_PAY,
 )
-from ..messages import MESSAGE_FIELD, SIGNATURE_FIELD, Topic, message_signature
+from ..messages import DJ_SIGNATURE_FIELD, MESSAGE_FIELD, Topic, message_signature
 from ._app import CONTROL_PREFIX, STATE_KEY, BadParams, Params, _Dropped, detail_json, ok, params_of
 from ._catalogue import Offer
 from ._state import SandboxState
@@ -67,8 +72,10 @@ _decode = msgspec.json.Decoder().decode
 #: ``state.extensions`` key of the order store.
 EXTENSION = "orders"
 #: 1688's limits.
-MAX_CARGO_LINES = 50
-MAX_LINK_BATCH = 100
+MAX_CARGO_LINES = 100
+MAX_LINK_BATCH = 30
+#: What confirm receipt answers for an unknown order (documented on the page).
+CONFIRM_FAILED_CODE = 1009
 #: The sandbox buyer (the app's 1688 account).
 BUYER_MEMBER_ID = "b2b-2210000000000sandbox"
 BUYER_LOGIN_ID = "sandbox-buyer"
@@ -77,7 +84,7 @@ PUSH_ATTEMPTS = 4
 PUSH_BACKOFF = 0.05
 PUSH_TIMEOUT = 5.0
 #: Orders pay with these; preview lists them with their limits (fen).
-PAY_CHANNELS = {"alipay": 500_000_00, "shegou": 100_000_00}
+PAY_CHANNELS = {"chengE": 100_000_00, "alipay": 500_000_00}
 TRADE_MODES = ["assureTrade", "alipay"]
 CANCEL_REASONS = ("buyerCancel", "sellerGoodsLack", "other")
 ORDER_STATUS_ERROR = "ORDER_STATUS_ERROR"
@@ -222,7 +229,7 @@ class OrderStore:
     ) -> LostAnswer:
         """Act on the next call(s) to ``path`` (create, pay...), then lose the answer.
 
-        ``store.lose_answer("/alibaba/trade/pay/protocolPay", "latency", seconds=0.5)``: the
+        ``store.lose_answer("/alibaba/trade/pay/protocolPay/preparePay", "latency", seconds=0.5)``: the
         order is paid, and a client with a shorter timeout never hears of it.
         """
         if kind not in ("reset", "latency"):
@@ -237,27 +244,27 @@ class OrderStore:
         self.next_order += 1
         return order_id
 
-    def payments_of(self, order_id: int) -> list[dict[str, Any]]:
+    def payments_of(self, order_id: int | str) -> list[dict[str, Any]]:
         """The successful payments of one order (a paid order has exactly one)."""
-        return [p for p in self.payments if p["orderId"] == order_id]
+        return [p for p in self.payments if p["orderId"] == int(order_id)]
 
     def snapshot(self) -> dict[str, Any]:
         """Orders, payments, messages and deliveries as JSON-ready values (``GET /_sandbox/orders``)."""
         return {
             "orders": [
                 {
-                    "orderId": o.order_id,
+                    "orderId": str(o.order_id),
                     "outOrderId": o.out_order_id,
                     "status": o.status,
                     "totalFen": o.total_fen,
-                    "entryIds": [e.entry_id for e in o.entries],
+                    "entryIds": [str(e.entry_id) for e in o.entries],
                     "payments": len(self.payments_of(o.order_id)),
                 }
                 for o in self.orders.values()
             ],
-            "payments": list(self.payments),
+            "payments": [{**p, "orderId": str(p["orderId"])} for p in self.payments],
             "messages": [
-                {"msgId": m.msg_id, "type": m.topic, "orderId": m.order_id, "currentStatus": m.status}
+                {"msgId": m.msg_id, "type": m.topic, "orderId": str(m.order_id), "currentStatus": m.status}
                 for m in self.messages
             ],
             "deliveries": list(self.deliveries),
@@ -306,7 +313,7 @@ class Pusher:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=PUSH_TIMEOUT))
         form = {
             MESSAGE_FIELD: message.text,
-            SIGNATURE_FIELD: message_signature(message.text, self.state.config.app_secret),
+            DJ_SIGNATURE_FIELD: message_signature(message.text, self.state.config.app_secret),
         }
         for attempt in range(PUSH_ATTEMPTS):
             record: dict[str, Any] = {"msgId": message.msg_id, "attempt": attempt + 1, "url": url}
@@ -508,11 +515,7 @@ def _failure(code: str, message: str, *, key: str = "errorMessage") -> dict[str,
 def _find(store: OrderStore, params: Params, name: str = "orderId") -> SandboxOrder | None:
     raw = params.values.get(name)
     if raw is None or raw == "":
-        out_id = params.text("outOrderId")
-        if out_id is None:
-            raise BadParams(f"{name}不能为空 (parameter {name} is required)")
-        order_id = store.by_out_id.get(out_id)
-        return store.orders.get(order_id) if order_id is not None else None
+        raise BadParams(f"{name}不能为空 (parameter {name} is required)")
     return store.orders.get(_id(raw, name))
 
 
@@ -562,10 +565,15 @@ async def create(request: web.Request) -> web.Response:
     """1688 ``createCrossOrder``: one supplier's order; the same ``outOrderId`` is the same order."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
-    out_id = params.text("outOrderId")
-    if out_id is not None and out_id in store.by_out_id:
-        # the same outOrderId is the same order: answer as the first time, create nothing
+    out_id = params.text("thirdOrderId", required=True)
+    assert out_id is not None
+    if out_id in store.by_out_id:
+        # the same thirdOrderId is the same order: answer as the first time, create nothing
         return await _answer(request, store, store.orders[store.by_out_id[out_id]].create_answer)
+    if params.values.get("message") is None:
+        raise BadParams("message不能为空 (parameter message is required)")
+    params.text("isvBizType", required=True)
+    params.text("flow", required=True)
     address = _address(params)
     lines = _cargo(state, params)
     flow = _flow(params) or "general"
@@ -574,9 +582,7 @@ async def create(request: web.Request) -> web.Response:
         raise BadParams(
             f"一个订单只能包含一个供应商的商品 (cargo from {len(groups)} suppliers: create one order per supplier)"
         )
-    trade_type = params.text("tradeType")
-    if trade_type is not None and trade_type not in TRADE_MODES:
-        raise BadParams(f"tradeType不支持 (tradeType must be one of {TRADE_MODES}, got {trade_type!r})")
+    trade_type = None
     (seller, group), *_ = groups.items()
     order = SandboxOrder(
         order_id=store.new_order_id(),
@@ -596,22 +602,18 @@ async def create(request: web.Request) -> web.Response:
         create_time=_now_1688(),
     )
     order.modify_time = order.create_time
+    # the documented answer: flat, orderId a string, accountPeriod and failedOfferList null
     order.create_answer = {
+        "totalSuccessAmount": order.total_fen,
+        "orderId": str(order.order_id),
         "success": True,
-        "code": "200",
-        "message": "成功",
-        "result": {
-            "orderId": str(order.order_id),
-            "totalSuccessAmount": order.total_fen,
-            "postFee": order.carriage_fen,
-            "accountPeriod": None,
-            "failedOfferList": [],
-            "orderList": [],
-        },
+        "code": None,
+        "message": None,
+        "accountPeriod": None,
+        "failedOfferList": None,
     }
     store.orders[order.order_id] = order
-    if out_id is not None:
-        store.by_out_id[out_id] = order.order_id
+    store.by_out_id[out_id] = order.order_id
     _emit(request, store, order, Topic.ORDER_BUYER_VIEW_BUYER_MAKE)
     return await _answer(request, store, order.create_answer)
 
@@ -625,7 +627,7 @@ async def cancel(request: web.Request) -> web.Response:
     reason = params.text("cancelReason", required=True)
     if reason not in CANCEL_REASONS:
         raise BadParams(f"cancelReason格式不正确 (cancelReason must be one of {', '.join(CANCEL_REASONS)})")
-    order = _find(store, params, "tradeID")
+    order = _find(store, params)
     if order is None:
         return await _answer(request, store, _failure(ORDER_NOT_EXIST, "订单不存在 (no such order)"))
     if order.status != "waitbuyerpay":
@@ -693,7 +695,7 @@ def order_view(order: SandboxOrder) -> dict[str, Any]:
             "price": _yuan(e.unit_fen),
             "itemAmount": _yuan(e.amount_fen),
             "refund": 0,
-            "subItemId": e.entry_id,
+            "subItemID": e.entry_id,
             "subItemIDString": str(e.entry_id),
             "status": e.status,
             "statusStr": e.status,
@@ -746,7 +748,7 @@ def order_view(order: SandboxOrder) -> dict[str, Any]:
 
 
 async def get(request: web.Request) -> web.Response:
-    """1688 ``get.buyerView``: an order by ``orderId`` or ``outOrderId``."""
+    """``get/buyerView``: an order by ``orderId``; ``data`` is the order itself (no ``result`` wrapper)."""
     state, params = request.app[STATE_KEY], params_of(request)
     if params.text("webSite", required=True) != "1688":
         raise BadParams("webSite格式不正确 (webSite must be 1688)")
@@ -754,7 +756,42 @@ async def get(request: web.Request) -> web.Response:
     order = _find(store, params)
     if order is None:
         return await _answer(request, store, _failure(ORDER_NOT_EXIST, "订单不存在 (no such order)"))
-    return await _answer(request, store, {"success": True, "result": order_view(order)})
+    return await _answer(request, store, order_view(order))
+
+
+_TIME_1688 = re.compile(r"[0-9]{17}\+0800")
+
+
+def _window_bound(params: Params, name: str) -> str | None:
+    text = params.text(name)
+    if text is not None and not _TIME_1688.fullmatch(text):
+        raise BadParams(f"{name}格式不正确 ({name} must look like 20250702211113000+0800)")
+    return text
+
+
+async def order_list(request: web.Request) -> web.Response:
+    """``getBuyerOrderList``: the buyer's orders, newest first, filtered and paged by ``page``/``pageSize``.
+
+    ``data.result`` is the page's orders shaped like the buyer view; no total is sent (the
+    contract does not show one).
+    """
+    state, params = request.app[STATE_KEY], params_of(request)
+    store = orders_store(state)
+    start, end = _window_bound(params, "createStartTime"), _window_bound(params, "createEndTime")
+    status, out_id, name = params.text("orderStatus"), params.text("outOrderId"), params.text("productName")
+    page = params.integer("page", low=1) or 1
+    size = params.integer("pageSize", low=1) or 20
+    chosen = [
+        o
+        for o in reversed(list(store.orders.values()))
+        if (start is None or o.create_time[:17] >= start[:17])
+        and (end is None or o.create_time[:17] <= end[:17])
+        and (status is None or o.status == status)
+        and (out_id is None or o.out_order_id == out_id)
+        and (name is None or any(name in e.offer.subject for e in o.entries))
+    ]
+    window = chosen[(page - 1) * size : page * size]
+    return await _answer(request, store, {"result": [order_view(o) for o in window]})
 
 
 def _id_list(params: Params, name: str) -> list[int]:
@@ -784,11 +821,17 @@ async def confirm_receipt(request: web.Request) -> web.Response:
     store = orders_store(state)
     order = _find(store, params)
     if order is None:
-        return await _answer(
-            request, store, {"result": _failure(ORDER_NOT_EXIST, "订单不存在 (no such order)", key="errorInfo")}
-        )
+        # the page's own example: envelope code 1009, 1688's verdict in data.result
+        body = {
+            "code": CONFIRM_FAILED_CODE,
+            "message": "买家确认收货失败",
+            "data": {"result": {"success": False, "errorInfo": "订单信息不存在,请核对后重试", "errorCode": "4003"}},
+            "timestamp": int(time.time() * 1000),
+            "traceId": f"{next(_MSG_IDS):x}"[-12:],
+        }
+        return web.Response(body=_encode(body), content_type="application/json")
     entry_ids = _id_list(params, "orderEntryIds")
-    entries = {e.entry_id: e for e in order.entries}
+    entries: dict[int, Entry] = {e.entry_id: e for e in order.entries}
     unknown = [e for e in entry_ids if e not in entries]
     if unknown:
         raise BadParams(f"orderEntryIds不正确 (order {order.order_id} has no entries {unknown})")
@@ -832,17 +875,9 @@ async def payment_links(request: web.Request) -> web.Response:
 
 
 async def pay(request: web.Request) -> web.Response:
-    """1688 ``protocolPay.preparePay``: pays an unpaid order once; the same ``opRequestId`` is the same payment."""
+    """``protocolPay/preparePay``: pays an unpaid order (body ``{orderId}``), ChengE credit first, then Alipay."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
-    request_id = params.text("opRequestId")
-    if request_id is not None and request_id in store.pay_answers:
-        # the same opRequestId is the same payment: answer as the first time, pay nothing
-        return await _answer(request, store, store.pay_answers[request_id])
-    channel = params.text("payChannel") or "alipay"
-    if channel not in PAY_CHANNELS:
-        raise BadParams(f"payChannel格式不正确 (payChannel must be one of {', '.join(PAY_CHANNELS)})")
-    amount = params.integer("payAmount", low=1)
     order = _find(store, params)
 
     async def refuse(code: str, message: str) -> web.Response:
@@ -852,20 +887,13 @@ async def pay(request: web.Request) -> web.Response:
         return await refuse(ORDER_NOT_EXIST, "订单不存在 (no such order)")
     if order.status != "waitbuyerpay":
         return await refuse(ORDER_STATUS_ERROR, f"订单状态不是待付款 (the order is {order.status}, not waitbuyerpay)")
-    if amount is not None and amount != order.total_fen:
-        return await refuse(
-            "PAY_AMOUNT_MISMATCH", f"支付金额不正确 (the order costs {order.total_fen} fen, not {amount})"
-        )
-    if order.total_fen > PAY_CHANNELS[channel]:
-        return await refuse(
-            "PAY_AMOUNT_LIMIT", f"超过支付渠道限额 ({channel} pays at most {PAY_CHANNELS[channel]} fen)"
-        )
+    channel = next((c for c, limit in PAY_CHANNELS.items() if order.total_fen <= limit), None)
+    if channel is None:
+        return await refuse("PAY_AMOUNT_LIMIT", "超过支付渠道限额 (no password-free channel covers this amount)")
     order.pay_time = _now_1688()
     order.pay_channel = channel
     order.set_status("waitsellersend")
-    store.payments.append(
-        {"orderId": order.order_id, "amountFen": order.total_fen, "payChannel": channel, "opRequestId": request_id}
-    )
+    store.payments.append({"orderId": order.order_id, "amountFen": order.total_fen, "payChannel": channel})
     answer = {
         "result": {
             "success": True,
@@ -874,8 +902,6 @@ async def pay(request: web.Request) -> web.Response:
             "result": {"payChannel": channel, "paySuccess": True},
         }
     }
-    if request_id is not None:
-        store.pay_answers[request_id] = answer
     _emit(request, store, order, Topic.ORDER_BUYER_VIEW_ORDER_PAY)
     return await _answer(request, store, answer)
 
@@ -958,6 +984,7 @@ def add_order_routes(app: web.Application) -> None:
         (ORDER_CREATE, create),
         (ORDER_CANCEL, cancel),
         (ORDER_GET, get),
+        (ORDER_LIST, order_list),
         (ORDER_CONFIRM_RECEIPT, confirm_receipt),
         (PAYMENT_LINKS, payment_links),
         (PAYMENT_PAY, pay),
