@@ -7,8 +7,8 @@ Create and pay are never retried by the SDK. When their answer is lost (a timeou
 connection), the SDK raises ``OrderOutcomeUnknownError`` / ``PaymentOutcomeUnknownError``: the
 order may exist, the money may have gone. This script looks before it repeats anything:
 
-- create: look the order up by *your* ``out_order_id``; create again (same id) only if 1688 says
-  ``ORDER_NOT_EXIST``;
+- create: look the order up by *your* ``out_order_id`` (sent as ``thirdOrderId``, found again
+  through the order list's filter); create again (same id) only if 1688 says ``ORDER_NOT_EXIST``;
 - pay: read the order's status; pay again only while it is still ``waitbuyerpay``.
 """
 
@@ -41,35 +41,32 @@ ADDRESS = Address(
     town_text="五常街道",
     address="文一西路969号",
     post_code="311121",
+    district_code="330110",
 )
 
 
-def order_id_of(value: int | str | None) -> int:
-    """1688 order ids are numbers; refuse an answer without one rather than guess."""
-    if value is None:
-        raise RuntimeError("1688 answered without an order id")
-    return int(value)
-
-
-async def create_once(client: DajiClient, cargo: list[CargoLine], out_order_id: str, trade_type: str | None) -> int:
+async def create_once(client: DajiClient, cargo: list[CargoLine], out_order_id: str) -> str:
     """Create the order, or find the one an earlier attempt created: never two."""
     try:
-        order = await client.orders.create(ADDRESS, cargo, out_order_id=out_order_id, trade_type=trade_type)
-        return order_id_of(order.order_id)
+        order = await client.orders.create(ADDRESS, cargo, out_order_id=out_order_id)
     except OrderOutcomeUnknownError as err:
         print(f"create: outcome unknown ({'timed out' if err.timed_out else 'answer lost'}); looking it up")
         try:
             found = await client.orders.get(out_order_id=err.out_order_id)
-            print("create: the order exists, not creating another")
-            return order_id_of(found.order_id)
         except TradeError as missing:
             if missing.code != "ORDER_NOT_EXIST":
                 raise
-        order = await client.orders.create(ADDRESS, cargo, out_order_id=err.out_order_id, trade_type=trade_type)
-        return order_id_of(order.order_id)
+            order = await client.orders.create(ADDRESS, cargo, out_order_id=err.out_order_id)
+        else:
+            if found.order_id is None:  # an order without its id: do not guess, stop here
+                raise
+            print("create: the order exists, not creating another")
+            return found.order_id
+    assert order.order_id is not None  # create returns only with a readable order id
+    return order.order_id
 
 
-async def pay_once(client: DajiClient, order_id: int) -> None:
+async def pay_once(client: DajiClient, order_id: str) -> None:
     """Pay; after an unknown outcome, pay again only if the order is still unpaid."""
     try:
         await client.payments.pay(order_id)
@@ -82,15 +79,15 @@ async def pay_once(client: DajiClient, order_id: int) -> None:
             print(f"pay: the order is already {status}, not paying again")
 
 
-async def buy(client: DajiClient, cargo: list[CargoLine], out_order_id: str) -> int:
+async def buy(client: DajiClient, cargo: list[CargoLine], out_order_id: str) -> str:
     preview = await client.orders.preview(ADDRESS, cargo)
     result = preview.results[0]
     if result.sum_payment is not None:
         print(f"preview: {fen_to_yuan(result.sum_payment)} yuan to pay")
-    if not result.trade_mode_name_list:
-        raise SystemExit("this cargo cannot be ordered through the API (no trade mode)")
-    order_id = await create_once(client, cargo, out_order_id, result.trade_mode_name_list[0])
+    order_id = await create_once(client, cargo, out_order_id)
     print(f"order {order_id}: {(await client.orders.get(order_id)).status}")
+    links = await client.payments.links([order_id])
+    print(f"order {order_id}: cashier link {links.url_for(order_id)}")
     await pay_once(client, order_id)
     order = await client.orders.get(order_id)
     total = order.base_info.total_amount if order.base_info else None
@@ -101,7 +98,7 @@ async def buy(client: DajiClient, cargo: list[CargoLine], out_order_id: str) -> 
 async def lose_next_answers(sandbox: SandboxServer) -> None:
     """Make the sandbox carry out the next create and pay, then drop the connection unanswered."""
     async with aiohttp.ClientSession() as http:
-        for path in ("/alibaba/trade/order/create", "/alibaba/trade/pay/protocolPay"):
+        for path in ("/alibaba/trade/createCrossOrder", "/alibaba/trade/pay/protocolPay/preparePay"):
             url = f"{sandbox.base_url}/_sandbox/orders/lose-answer"
             async with http.post(url, json={"path": path, "kind": "reset"}) as answer:
                 answer.raise_for_status()
