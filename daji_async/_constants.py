@@ -63,8 +63,8 @@ REDIS_KEY_PREFIX = "daji:"
 
 #: Seconds of every one-second window that a shared limiter leaves unused, so that the jitter
 #: between the moment a process is allowed to send and the moment the request reaches the
-#: service cannot put ``rate + 1`` requests in one of the service's seconds. Costs 2% of the rate.
-SHARED_LIMIT_MARGIN = 0.02
+#: service cannot put ``rate + 1`` requests in one of the service's seconds. Costs 3% of the rate.
+SHARED_LIMIT_MARGIN = 0.03
 #: A process that wakes up later than this after its turn asks for a new turn instead of
 #: sending late (a late request would crowd the one-second window of the requests after it).
 SHARED_LIMIT_LATE = 0.010

@@ -5,7 +5,7 @@ grid of ``(1 + margin) / rate`` seconds, measured by Redis's own clock (``TIME``
 how long the caller has to wait for it. The caller sleeps that long on its own monotonic clock
 and sends: only durations cross machines, so clock skew between them does not matter. Turns
 are handed out first come, first served across all processes, so N processes with work keep
-the grid full (``rate / (1 + margin)``: 98% of the rate with the default margin) and no
+the grid full (``rate / (1 + margin)``: 97% of the rate with the default margin) and no
 one-second window ever holds more than ``rate`` turns.
 
 Why a margin: a turn is a moment, and a request reaches the service a little after it
