@@ -59,7 +59,7 @@ def test_crawl_resumes_after_a_worker_is_killed(redis_server: RedisServer) -> No
             "CRAWL_RATE": "40",
             "CRAWL_MAX_PAGES": str(PAGES),
             "CRAWL_PAGE_SIZE": str(PAGE_SIZE),
-            "CRAWL_JOB_TIMEOUT": "2",  # arq hands a dead worker's job on after timeout + 10 s
+            "CRAWL_JOB_TIMEOUT": "4",  # arq hands a dead worker's job on after timeout + 10 s
         }
         worker = "arq"
         first = start(worker, env, "examples.crawl_arq.worker.WorkerSettings")
