@@ -305,8 +305,10 @@ class RedisCache(ResponseCache):
         ttl: per-endpoint seconds, see :class:`ResponseCache`.
         prefix: namespace of the keys in Redis.
         ignore_errors: False (default) raises :class:`~daji_async.RedisUnavailableError` when
-            Redis cannot be reached; True counts the failure in :attr:`stats` (``errors``),
-            logs a warning and carries on as if the answer were not cached.
+            Redis cannot be reached for a lookup, before anything is sent; True counts the
+            failure in :attr:`stats` (``errors``), logs a warning and carries on as if the
+            answer were not cached. A failed *write* (Redis lost after the lookup) is always
+            only counted and logged: the answer it came with is returned, not thrown away.
     """
 
     def __init__(
@@ -332,7 +334,8 @@ class RedisCache(ResponseCache):
         if not isinstance(exc, self._redis.connection_errors()):
             raise exc
         error = self._redis.unavailable(exc)
-        if not self.ignore_errors:
+        if not self.ignore_errors and action == "read":
+            # a failed write is only logged: the answer is paid for already, and is returned
             raise error from None
         counts.errors += 1
         now = time.monotonic()

@@ -323,11 +323,11 @@ class DajiClient:
         is_safe = endpoint.safe if safe is None else safe
         retries = (self.max_retries if max_retries is None else max_retries) if is_safe else 0
         # cache hook (1 of 2): a safe call's answer may already be known; a hit sends nothing
-        cache_key = None
-        if self.cache is not None and is_safe:
-            cache_key = self.cache.key_for(endpoint.name, prepared.method, prepared.url, prepared.body)
+        cache, cache_key = self.cache, None
+        if cache is not None and is_safe:
+            cache_key = cache.key_for(endpoint.name, prepared.method, prepared.url, prepared.body)
             if cache_key is not None:
-                cached = await self.cache.load(cache_key)
+                cached = await cache.load(cache_key)
                 if cached is not None:
                     return decode_success(
                         decoder, cached, status=200, method=prepared.method, path=prepared.path, redact=prepared.redact
@@ -345,8 +345,8 @@ class DajiClient:
                         decoder, body, status=status, method=prepared.method, path=prepared.path, redact=prepared.redact
                     )
                     trace_id = envelope.trace_id
-                    if cache_key is not None and envelope.data is not None:  # cache hook (2 of 2)
-                        await self.cache.store(cache_key, body)  # type: ignore[union-attr]
+                    if cache is not None and cache_key is not None and envelope.data is not None:  # cache hook (2 of 2)
+                        await cache.store(cache_key, body)
                     return envelope
                 raise make_api_error(
                     status,

@@ -21,7 +21,7 @@ from daji_async import (
 from daji_async._cache import cache_key
 from daji_async.sandbox import SandboxServer
 from daji_async.sandbox.pytest_plugin import FAST_RETRIES
-from tests.redis_server import free_port
+from tests.redis_server import RedisServer, free_port
 from tests.test_orders import ADDRESS
 from tests.test_redis import offer_ids, run_workers
 
@@ -288,3 +288,22 @@ async def test_one_redis_client_for_limiter_and_cache(redis_url: str, daji_sandb
         assert await shared.ping()  # a client given to them stays open
         assert limiter.key is not None and await shared.exists(limiter.key)
     assert sent(daji_sandbox, DETAIL) == 1
+
+
+async def test_redis_lost_before_the_answer_still_returns_it(
+    redis_server: RedisServer, daji_sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Redis of its own (``redis_server`` only checks that one can run here), stopped mid-call."""
+    offer_id = offer_ids(daji_sandbox, 1)[0]
+    daji_sandbox.add_fault("latency", seconds=0.5, path=DETAIL)
+    with RedisServer() as server:
+        async with RedisCache(server.url) as cache, daji_sandbox.client(cache=cache) as client:
+            call = asyncio.ensure_future(client.products.detail(offer_id))
+            while daji_sandbox.stats["in_flight"] == 0:  # the lookup is done, the request is out
+                await asyncio.sleep(0.01)
+            server.stop()
+            detail = await call  # paid for: returned, though it could not be stored
+    assert detail.offer_id == offer_id
+    stats = cache.stats
+    assert (stats.hits, stats.misses, stats.stores, stats.errors) == (0, 1, 0, 1)
+    assert "cache write skipped" in caplog.text

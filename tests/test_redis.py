@@ -234,8 +234,12 @@ async def test_unreachable_redis_is_a_clear_error_and_nothing_is_sent(daji_sandb
 
 
 async def test_fallback_limits_locally_then_returns_to_redis(
-    daji_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    redis_server: RedisServer,
+    daji_sandbox: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """Redis absent, then started on that port (``redis_server`` only checks that one can run here)."""
     monkeypatch.setattr(C, "SHARED_LIMIT_RECONNECT", 0.3)
     port = free_port()
     limiter = RedisRateLimiter(f"redis://127.0.0.1:{port}/0", 20, fallback=0.5)
