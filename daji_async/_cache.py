@@ -345,6 +345,8 @@ class RedisCache(ResponseCache):
 
     async def _get(self, key: str) -> bytes | None:
         body = await self._redis.client().get(self.prefix + key)
+        if isinstance(body, str):  # a client given with decode_responses=True
+            return body.encode()
         return None if body is None else bytes(body)
 
     async def _set(self, key: str, body: bytes, ttl: float) -> None:

@@ -307,3 +307,14 @@ async def test_redis_lost_before_the_answer_still_returns_it(
     stats = cache.stats
     assert (stats.hits, stats.misses, stats.stores, stats.errors) == (0, 1, 0, 1)
     assert "cache write skipped" in caplog.text
+
+
+async def test_a_given_client_that_decodes_responses_works_too(redis_url: str, daji_sandbox: SandboxServer) -> None:
+    offer_id = offer_ids(daji_sandbox, 1)[0]
+    async with redis.asyncio.from_url(redis_url, decode_responses=True) as shared:
+        cache = RedisCache(shared)
+        async with daji_sandbox.client(cache=cache) as client:
+            first = await client.products.detail(offer_id)
+            assert await client.products.detail(offer_id) == first
+    assert sent(daji_sandbox, DETAIL) == 1
+    assert cache.stats.hits == 1
