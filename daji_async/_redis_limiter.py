@@ -114,6 +114,8 @@ class RedisRateLimiter:
         self._local: StrictRateLimiter | None = None
         self._retry_redis_at: float | None = None  # loop time; None while Redis is in use
         self._probing = False
+        self.turns_given_up = 0
+        """Turns this process gave up because it woke up too late for them (a busy machine)."""
 
     # ------------------------------------------------------------------ configuration
 
@@ -166,6 +168,7 @@ class RedisRateLimiter:
             if loop.time() - deadline <= C.SHARED_LIMIT_LATE:
                 return
             # woke up too late: sending now would crowd the turns after ours; take a new turn
+            self.turns_given_up += 1
         logger.debug("RedisRateLimiter: %d late wake-ups in a row; sending on the last turn", _MAX_LATE_TURNS)
 
     async def _turn(self, loop: asyncio.AbstractEventLoop) -> float | None:

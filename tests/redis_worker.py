@@ -52,6 +52,7 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
         "errors": errors,
         "titles": titles,
         "cache": None if stats is None else {"hits": stats.hits, "misses": stats.misses, "stores": stats.stores},
+        "turns_given_up": None if limiter is None else limiter.turns_given_up,
     }
 
 
