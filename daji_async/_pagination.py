@@ -21,7 +21,7 @@ import msgspec
 from ._endpoints import PageToken, PagingSpec
 from ._errors import PaginationError
 from ._logs import logger
-from ._validate import integer, known_keys, optional_integer
+from ._validate import integer, known_keys, optional_integer, optional_timeout, retry_count
 from .models.common import Page
 
 if TYPE_CHECKING:
@@ -136,6 +136,8 @@ class Paginator(Generic[P, T]):
         if page_size is None:
             page_size = spec.default_size
         check_paging(spec, page, page_size, max_items, max_pages, prefetch)
+        optional_timeout("timeout", timeout)
+        retry_count("max_retries", max_retries)
         self._client = client
         self._endpoint = endpoint
         self._spec = spec
