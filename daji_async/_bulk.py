@@ -179,6 +179,10 @@ async def run_bulk(
     cancellation) cancels the workers and waits for them.
     """
     integer("concurrency", concurrency, low=1)
+    if not isinstance(ordered, bool):
+        raise TypeError(f"ordered must be True or False, got {type(ordered).__name__}")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a function of BulkProgress, got {type(progress).__name__}")
     total = len(inputs) if isinstance(inputs, Sequence) or hasattr(inputs, "__len__") else None  # type: ignore[arg-type]
     source: _Source[Q] = _Source(inputs)
     credits = asyncio.Semaphore(2 * concurrency)  # inputs taken but not yet yielded

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -170,6 +171,10 @@ class DajiClient:
                 raise TypeError(f"send_secret must be True or False, got {type(send_secret).__name__}")
         except (TypeError, ValueError) as exc:
             raise ConfigError(str(exc)) from None
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise ConfigError(f"session must be an aiohttp.ClientSession, got {type(session).__name__}")
+        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+            raise ConfigError(f"retry_policy must be a daji_async.RetryPolicy, got {type(retry_policy).__name__}")
         if transport is not None and session is not None:
             raise ConfigError("pass session (for the default aiohttp transport) or transport, not both")
         if transport is not None and not callable(getattr(transport, "send", None)):
@@ -183,8 +188,12 @@ class DajiClient:
             if unknown:
                 raise ConfigError(f"endpoint_paths names unknown endpoints {unknown}; known: {sorted(ENDPOINTS)}")
             for name, path in endpoint_paths.items():
-                if not path.startswith("/"):
-                    raise ConfigError(f"endpoint_paths[{name!r}] must start with '/', got {path!r}")
+                try:
+                    name_text(f"endpoint_paths[{name!r}]", path)
+                except (TypeError, ValueError) as exc:
+                    raise ConfigError(str(exc)) from None
+                if not path.startswith("/") or any(c in path for c in "?# "):
+                    raise ConfigError(f"endpoint_paths[{name!r}] must be a path (it must start with '/'), got {path!r}")
 
         self.app_key = app_key
         self._secret = app_secret
@@ -585,8 +594,8 @@ def _make_limiter(rate_limit: float | AsyncLimiter | None) -> AsyncLimiter | Non
     """
     if rate_limit is None or isinstance(rate_limit, AsyncLimiter):
         return rate_limit
-    if not is_positive_number(rate_limit):
-        raise ConfigError(f"rate_limit must be a positive number of requests per second, got {rate_limit!r}")
+    if not is_positive_number(rate_limit) or not math.isfinite(rate_limit):
+        raise ConfigError(f"rate_limit must be a finite, positive number of requests per second, got {rate_limit!r}")
     return StrictRateLimiter(float(rate_limit))
 
 

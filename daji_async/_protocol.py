@@ -30,6 +30,7 @@ from ._errors import (
     ServerError,
     TradeError,
 )
+from ._validate import finite_number
 
 T = TypeVar("T")
 
@@ -524,6 +525,14 @@ class RetryPolicy:
     max_delay: float = C.RETRY_MAX_DELAY
     retry_after_cap: float = C.RETRY_AFTER_CAP
     statuses: frozenset[int] = C.RETRY_STATUSES
+
+    def __post_init__(self) -> None:
+        for name in ("base_delay", "max_delay", "retry_after_cap"):
+            finite_number(name, getattr(self, name))
+        if not isinstance(self.statuses, frozenset) or not all(
+            isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in self.statuses
+        ):
+            raise ValueError(f"statuses must be a frozenset of HTTP statuses (ints 100..599), got {self.statuses!r}")
 
     def backoff(self, retry: int, rng: random.Random | None = None) -> float:
         """Seconds to sleep before retry number ``retry`` (0-based)."""

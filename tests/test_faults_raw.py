@@ -580,6 +580,10 @@ CONFIG = [
     P({"max_retries": "2"}, "max_retries", id="retries-str"),
     P({"country": 5}, "country", id="country-int"),
     P({"send_secret": "yes"}, "send_secret", id="send-secret-str"),
+    P({"rate_limit": math.inf}, "rate_limit", id="rate-inf"),
+    P({"session": "a session"}, "session", id="session-str"),
+    P({"retry_policy": {"base_delay": 1}}, "retry_policy", id="retry-policy-dict"),
+    P({"endpoint_paths": {"orders.create": "/x\r\nHost: evil"}}, "endpoint_paths", id="endpoint-path-crlf"),
 ]
 
 
@@ -590,6 +594,19 @@ def test_client_configuration_is_checked(options: dict[str, Any], name: str) -> 
         DajiClient(**arguments)
     assert isinstance(info.value, ValueError)  # a ConfigError is also a ValueError
     assert SECRET not in str(info.value) and "b'secret'" not in str(info.value)
+
+
+def test_retry_policies_and_paging_controls_are_checked() -> None:
+    from daji_async import RetryPolicy
+
+    for bad in ({"base_delay": math.nan}, {"max_delay": math.inf}, {"retry_after_cap": -1}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            RetryPolicy(**bad)
+    with pytest.raises(ValueError, match="statuses"):
+        RetryPolicy(statuses=frozenset({"503"}))  # type: ignore[arg-type]
+    client = DajiClient(KEY, SECRET, transport=MockTransport(never_called))
+    with pytest.raises(ValueError, match="page"):
+        client.products.keyword_search("x", page=2**40)
 
 
 def test_a_secret_is_never_echoed_by_its_own_check() -> None:
@@ -607,6 +624,8 @@ async def test_bulk_image_inputs_of_the_wrong_kind_get_their_own_error_result() 
     inputs: list[Any] = [None, b"123", True, 1.5, "   ", "https://cbu01.alicdn.com/a.jpg", 1048608196202797156]
     async with DajiClient(KEY, SECRET, transport=transport) as client:
         results = [r async for r in client.bulk.image_search(inputs, ordered=True, max_pages=1)]
+        with pytest.raises(TypeError, match="ordered"):
+            [r async for r in client.bulk.image_search(inputs, ordered="yes", max_pages=1)]  # type: ignore[arg-type]
     assert [r.query for r in results] == inputs  # every input, exactly one result
     assert [type(r.error) for r in results] == [TypeError] * 4 + [ValueError, type(None), type(None)]
     assert [r.items[0].offer_id for r in results[5:]] == [7, 7]
