@@ -653,6 +653,8 @@ async def test_sandbox_controls_refuse_cross_site_requests() -> None:
                 assert answer.status == status, headers
                 assert "error" in await answer.json()
         assert sandbox.state.faults == []  # none of them took effect
+        async with http.post(url, data=b"{not json", headers={"Content-Type": "application/json"}) as answer:
+            assert answer.status == 400  # malformed JSON is the client's error, not a 500
         async with http.get(f"{sandbox.base_url}/_sandbox/stats", headers={"Host": "evil.example"}) as answer:
             assert answer.status == 403  # reads too: a rebound name cannot read the sandbox
         same_origin = {"Origin": sandbox.base_url}

@@ -198,7 +198,12 @@ def guarded(handler: ControlHandler) -> ControlHandler:
 
     async def guard(request: web.Request) -> web.Response:
         refusal = cross_site_refusal(request)
-        return refusal if refusal is not None else await handler(request)
+        if refusal is not None:
+            return refusal
+        try:
+            return await handler(request)
+        except ValueError as exc:  # a body that is not JSON: the client's error, never a 500
+            return web.json_response({"error": f"the body must be JSON: {exc}"}, status=400)
 
     guard.__name__ = guard.__qualname__ = handler.__name__
     guard.__doc__ = handler.__doc__
