@@ -777,6 +777,7 @@ def test_untrusted_text_helpers() -> None:
     messages = Messages(secrets=["my/secret+1"])
     cleaned = messages.clean('\x1b]0;t\x07 sign=0123456789ABCDEF "sign": "abcdef0123" my%2Fsecret%2B1 my/secret+1')
     assert cleaned == '\\x1b]0;t\\x07 sign=*** "sign": "***" *** ***'
+    assert messages.clean("my%2fsecret%2b1 my\\/secret+1 appSecret=x") == "*** *** appSecret=***"  # any form
     # Parquet column types, from the model's own types
     kinds = {".".join(path): column_kind(path, kind) for path, kind in ITEM_LEAVES}
     assert kinds["offerId"] == kinds["topCategoryId"] == "id" and kinds["priceInfo.jxhyPrice"] == "price"
