@@ -14,6 +14,7 @@
 """
 
 from ._bulk import Bulk, BulkProgress, BulkResult
+from ._cache import CacheStats, MemoryCache, RedisCache, ResponseCache
 from ._client import DajiClient
 from ._endpoints import ENDPOINTS, Endpoint, PagingSpec
 from ._errors import (
@@ -32,13 +33,15 @@ from ._errors import (
     PaginationError,
     PaymentOutcomeUnknownError,
     RateLimitError,
+    RedisUnavailableError,
     ResponseDecodeError,
     ServerError,
     TradeError,
 )
 from ._pagination import Paginator, PagingOptions
 from ._protocol import RetryPolicy
-from ._ratelimit import StrictRateLimiter
+from ._ratelimit import RateLimiter, StrictRateLimiter
+from ._redis_limiter import RedisRateLimiter
 from ._transport import AiohttpTransport, Transport
 from ._version import __version__
 from .enums import (
@@ -100,6 +103,7 @@ __all__ = [
     "Bulk",
     "BulkProgress",
     "BulkResult",
+    "CacheStats",
     "CancelReason",
     "CargoLine",
     "Category",
@@ -116,6 +120,7 @@ __all__ = [
     "InvalidMessageError",
     "Invoice",
     "LogisticsSkuNum",
+    "MemoryCache",
     "MessageSignatureError",
     "NotFoundError",
     "OfferIdentity",
@@ -145,6 +150,11 @@ __all__ = [
     "ProductDetail",
     "ProductItem",
     "RateLimitError",
+    "RateLimiter",
+    "RedisCache",
+    "RedisRateLimiter",
+    "RedisUnavailableError",
+    "ResponseCache",
     "ResponseDecodeError",
     "RetryPolicy",
     "SellerIdentity",
