@@ -138,9 +138,9 @@ class DajiClient:
         send_secret: bool = False,
         retry_policy: RetryPolicy | None = None,
         endpoint_paths: Mapping[str, str] | None = None,
+        cache: ResponseCache | None = None,
         transport: Transport | None = None,
         max_response_bytes: int = C.MAX_RESPONSE_BYTES,
-        cache: ResponseCache | None = None,
     ) -> None:
         setup_from_env()  # DAJI_LOG may have been set after import
         app_key = app_key if app_key is not None else os.environ.get(C.ENV_APP_KEY)
@@ -422,9 +422,14 @@ class DajiClient:
             if cache_key is not None:
                 cached = await cache.load(cache_key)
                 if cached is not None:
-                    return decode_success(
+                    hit = decode_success(
                         decoder, cached, status=200, method=request.method, path=request.path, redact=request.redact
                     )
+                    if endpoint.trade and hit.data is not None:
+                        hit.data = trade_result(
+                            hit.data, method=request.method, path=request.path, redact=request.redact
+                        )
+                    return hit
         retry = 0
         while True:
             started = time.perf_counter()
