@@ -20,7 +20,6 @@ import tracemalloc
 from typing import Any
 
 from daji_async import DajiClient
-from daji_async._endpoints import KEYWORD_SEARCH
 from daji_async.models.products import ProductItem
 
 from ._harness import (
@@ -92,7 +91,7 @@ async def raw_bulk(base_url: str, words: list[str], concurrency: int) -> tuple[i
 
 
 async def pool_execute(base_url: str, words: list[str], concurrency: int) -> tuple[int, int]:
-    """A worker pool calling the SDK's ``_execute`` per page: the SDK's pipeline, no paginator, no bulk engine."""
+    """A worker pool awaiting one SDK page per call (``await keyword_search(page=n)``): no walk, no bulk."""
     async with DajiClient(APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=concurrency) as client:
         queue = iter(words)
         totals = [0, 0]
@@ -100,10 +99,9 @@ async def pool_execute(base_url: str, words: list[str], concurrency: int) -> tup
         async def worker() -> None:
             for word in queue:
                 for number in (1, 2):
-                    params = {"keyword": word, "country": "en", "beginPage": number, "pageSize": 20}
-                    envelope = await client._execute(KEYWORD_SEARCH, params)
+                    page = await client.products.keyword_search(word, page=number, page_size=20)
                     totals[0] += 1
-                    totals[1] += len(envelope.data.items) if envelope.data is not None else 0
+                    totals[1] += len(page.items)
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return totals[0], totals[1]
@@ -130,7 +128,7 @@ async def pool_paginator(base_url: str, words: list[str], concurrency: int) -> t
 #: The unlimited contenders, from the raw pool up to the SDK's bulk call one layer at a time.
 LAYERS = {
     "raw": "raw aiohttp + msgspec pool",
-    "execute": "pool calling the SDK's `_execute`",
+    "execute": "pool awaiting single SDK pages",
     "paginator": "pool walking SDK paginators",
     "sdk": "SDK `bulk.keyword_search`",
 }
@@ -292,7 +290,8 @@ def _tables(section: Section, cells: list[dict[str, Any]], rate: float, count: i
     section.tables += [free, limited]
     section.notes.append(
         "The two middle rows add the SDK one layer at a time: a plain worker pool calling the SDK's request "
-        "pipeline (`_execute`), then a plain worker pool walking one SDK paginator per keyword; the last row adds "
+        "pipeline one page per call (`await keyword_search(page=n)`), then a plain worker pool walking one SDK "
+        "paginator per keyword; the last row adds "
         "the bulk engine (its lazy input source, credits, result queue and `BulkResult`s)."
     )
     section.notes.append(

@@ -3,18 +3,18 @@
 Three views of the same path (a keyword search page of 20 items):
 
 1. **Steps in isolation** (``timeit``, no I/O): parameter building, ``canonical_pairs``,
-   ``authenticate``/``sign``, ``encode_query``, ``DajiClient._prepare``, the URL parse aiohttp
+   ``authenticate``/``sign``, ``encode_query``, the page template (``PagedQuery``), the URL parse aiohttp
    does on the SDK's ``str`` URL, the decoder lookup, ``decode_success``, the paginator's cycle
    check, and the per-item cost of ``async for`` through two async generators.
-2. **The pipeline without the network**: ``DajiClient._attempt`` replaced (on the instance,
-   in this process only) by a function that returns recorded sandbox bodies, so
-   ``_execute``, ``Paginator.fetch_page`` and a whole ``async for`` are timed without
+2. **The pipeline without the network**: the client is built with
+   ``transport=MockTransport(handler)`` (the public seam) answering recorded sandbox bodies, so
+   one awaited page, ``Paginator.fetch_page`` and a whole ``async for`` are timed without
    sockets, next to the ceiling's sign + URL + decode on the same bodies.
 3. **End to end under cProfile** against the sandbox process: the SDK's ``async for`` and the
    ceiling at prefetch 8, the functions with the most own time, per page.
 
 The residual (end-to-end difference minus what views 1 and 2 explain) is the cost of how the
-SDK drives aiohttp in ``_attempt``.
+SDK drives aiohttp in its default transport.
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ from typing import Any
 import msgspec
 from yarl import URL
 
-from daji_async import DajiClient, _pagination
+from daji_async import AiohttpTransport, DajiClient
 from daji_async._endpoints import KEYWORD_SEARCH
 from daji_async._protocol import (
     Envelope,
+    PagedQuery,
     authenticate,
     canonical_pairs,
     decode_success,
@@ -46,6 +47,7 @@ from daji_async._protocol import (
 )
 from daji_async.models.common import Page
 from daji_async.models.products import ProductItem
+from daji_async.testing import MockTransport, Request, Response
 
 from ._harness import (
     APP_KEY,
@@ -94,6 +96,7 @@ def steps(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: float,
     page = decoder.decode(body).data
     counter = iter(range(1 << 62))
     raw_decoder = msgspec.json.Decoder(Envelope[Page[ProductItem]])
+    template = PagedQuery(canonical_pairs({**params, "pageSize": PAGE_SIZE}), APP_KEY, APP_SECRET)
 
     def fetch_params() -> Any:
         copy = dict(params)
@@ -113,7 +116,7 @@ def steps(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: float,
         ("per page", "`sign(pairs)` (signing string + MD5 + hex + upper)", lambda: sign(pairs, APP_SECRET)),
         ("per page", "`authenticate(pairs)` (filter + sign)", lambda: authenticate(pairs, APP_KEY, APP_SECRET)),
         ("per page", "`encode_query(pairs)`", lambda: encode_query(signed)),
-        ("per page", "`DajiClient._prepare` (all of the above)", lambda: client._prepare(KEYWORD_SEARCH, full)),
+        ("per page", PREPARE, lambda: template.for_page(next(counter) % 50 + 1)),
         (
             "per page",
             "yarl `URL(str)` of a new URL (aiohttp, SDK passes a str)",
@@ -126,7 +129,7 @@ def steps(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: float,
         ),
         (
             "per page",
-            "`envelope_decoder(Page[ProductItem])` cache lookup",
+            "`envelope_decoder(Page[ProductItem])`: a new typed decoder (the client builds one per type, not per page)",
             lambda: envelope_decoder(KEYWORD_SEARCH.response),
         ),
         (
@@ -136,9 +139,7 @@ def steps(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: float,
         ),
         ("per page", "ceiling's bare `Decoder.decode`, 20 items", lambda: raw_decoder.decode(body)),
     ]
-    fingerprint = getattr(_pagination, "_fingerprint", None)  # an SDK internal: profiled while it exists
-    if fingerprint is not None:
-        cases.append(("per page", FINGERPRINT, lambda: fingerprint(page.items)))
+    del page  # the repeat-page guard is internal now; its cost shows in View 2's fetch_page and walks
     times: dict[str, list[float]] = {name: [] for _, name, _ in cases}
     funcs = {name: func for _, name, func in cases}
     for index in range(rounds):
@@ -186,10 +187,10 @@ async def _iteration_cost(pages: list[Page[ProductItem]], seconds: float) -> tup
 
 
 def pipeline(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: float, rounds: int) -> dict[str, Any]:
-    """View 2: the SDK's pipeline with ``_attempt`` answering from memory, against the ceiling's work.
+    """View 2: the SDK's pipeline over a ``MockTransport`` answering from memory, against the ceiling's work.
 
-    Pairs that do the same work: one request (the ceiling's sign + URL + decode against
-    ``_execute`` and ``fetch_page``), and a whole walk at prefetch 1 and 8 (the ceiling's
+    Pairs that do the same work: one request (the ceiling's sign + URL + decode against one
+    awaited page and ``fetch_page``), and a whole walk at prefetch 1 and 8 (the ceiling's
     hand-written window against the paginator's ``async for``). Plus, in the event loop: an
     uncontended ``asyncio.Semaphore`` and aiohttp's merging of a session's default headers.
     """
@@ -201,19 +202,19 @@ def pipeline(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: flo
     async def main() -> dict[str, Any]:
         import aiohttp
 
-        client = DajiClient(APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=32)
+        NO_HEADERS: dict[str, str] = {}
 
-        async def fake_attempt(prepared: Any, timeout: Any) -> tuple[int, bytes, str, str | None]:
-            body = by_url.get(prepared.url)
+        def answer(request: Request) -> Response:
+            body = by_url.get(request.url)
             if body is None:  # the SDK may order the query otherwise: remember its URL for this page
-                match = re.search(r"[?&]beginPage=(\d+)", prepared.url)
-                assert match is not None, prepared.url
-                body = by_url[prepared.url] = bodies[int(match.group(1))]
-            return 200, body, "OK", None
+                match = re.search(r"[?&]beginPage=(\d+)", request.url)
+                assert match is not None, request.url
+                body = by_url[request.url] = bodies[int(match.group(1))]
+            return Response.received(200, body, NO_HEADERS, "OK")
 
-        client._attempt = fake_attempt  # type: ignore[method-assign]
+        client = DajiClient(APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=32, transport=MockTransport(answer))
         paginator = client.products.keyword_search(keyword, page_size=PAGE_SIZE)
-        params = {"keyword": keyword, "country": "en", "beginPage": 3, "pageSize": PAGE_SIZE}
+        session_client = DajiClient(APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=32)
 
         async def ceiling_fetch(n: int) -> Page[ProductItem]:
             url = URL(prefix + encode_query(search_pairs(keyword, n, PAGE_SIZE)), encoded=True)
@@ -227,8 +228,7 @@ def pipeline(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: flo
             return page.items, page.total_pages
 
         async def execute(n: int) -> Any:
-            params["beginPage"] = n
-            return await client._execute(KEYWORD_SEARCH, params)
+            return await client.products.keyword_search(keyword, page=n, page_size=PAGE_SIZE)
 
         async def per_page(call: Callable[[int], Any]) -> float:
             number, started = 0, time.perf_counter()
@@ -283,7 +283,9 @@ def pipeline(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: flo
         pages = [raw_decoder.decode(b).data for b in bodies.values()]
         nested, flat = await _iteration_cost([p for p in pages if p is not None], seconds)
         # aiohttp copies a session's default headers into every request's headers
-        sdk_session = client._session_now()
+        transport = session_client.transport
+        assert isinstance(transport, AiohttpTransport)
+        sdk_session = transport.session
         bare = aiohttp.ClientSession()
         headers: dict[str, float] = {}
         try:
@@ -293,15 +295,16 @@ def pipeline(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: flo
         finally:
             await bare.close()
             await client.close()
+            await session_client.close()
         return {"times": times, "per_item_nested": nested, "per_item_flat": flat, "headers": headers}
 
     return run_in_loop("asyncio", main)
 
 
-FINGERPRINT = "paginator cycle check fingerprint (`_fingerprint`)"
+PREPARE = "`PagedQuery.for_page` (a page's query and signature from the search's template)"
 CEILING_FETCH = "ceiling: one page (sign, `URL(encoded=True)`, decode)"
-SDK_EXECUTE = "SDK `DajiClient._execute` (prepare, pipeline, decode)"
-SDK_FETCH_PAGE = "SDK `Paginator.fetch_page` (params, `_execute`, Page fix-ups)"
+SDK_EXECUTE = "SDK `await keyword_search(page=n)` (build, sign, pipeline, decode)"
+SDK_FETCH_PAGE = "SDK `Paginator.fetch_page` (template request, pipeline, Page fix-ups)"
 CEILING_WALK_1 = "ceiling: walk, window 1 (per page)"
 SDK_WALK_1 = "SDK `async for`, prefetch 1 (per page)"
 CEILING_WALK_8 = "ceiling: walk, window 8 (per page)"
@@ -322,7 +325,9 @@ class _CeilingOnSdkSession(CeilingContender):
 
     async def open(self, base_url: str, concurrency: int) -> None:
         self.client = DajiClient(APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=concurrency)
-        self.session = self.client._session_now()
+        transport = self.client.transport
+        assert isinstance(transport, AiohttpTransport)
+        self.session = transport.session
         self.url = base_url + KEYWORD_PATH + "?"
 
     async def close(self) -> None:
@@ -330,7 +335,7 @@ class _CeilingOnSdkSession(CeilingContender):
 
 
 class _ExecuteInCeilingWalk(CeilingContender):
-    """``DajiClient._execute`` per page, inside the ceiling's hand-written window (no paginator)."""
+    """One awaited SDK page per call, inside the ceiling's hand-written window (no walk)."""
 
     name = "execute-in-ceiling-walk"
 
@@ -338,9 +343,7 @@ class _ExecuteInCeilingWalk(CeilingContender):
         self.client = DajiClient(APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=concurrency)
 
     async def fetch(self, keyword: str, page: int, page_size: int) -> Page[ProductItem]:
-        params = {"keyword": keyword, "country": "en", "beginPage": page, "pageSize": page_size}
-        envelope = await self.client._execute(KEYWORD_SEARCH, params)
-        return envelope.data  # type: ignore[no-any-return]
+        return await self.client.products.keyword_search(keyword, page=page, page_size=page_size)
 
     async def close(self) -> None:
         await self.client.close()
@@ -349,7 +352,7 @@ class _ExecuteInCeilingWalk(CeilingContender):
 E2E_STEPS = {
     "ceiling": ("ceiling: raw aiohttp + msgspec", CeilingContender),
     "session": ("ceiling's requests on the SDK's session (connector, User-Agent, timeout)", _CeilingOnSdkSession),
-    "execute": ("SDK `_execute` per page in the ceiling's window (no paginator)", _ExecuteInCeilingWalk),
+    "execute": ("SDK single awaited pages in the ceiling's window (no walk)", _ExecuteInCeilingWalk),
     "sdk": ("SDK `async for` (paginator)", SdkContender),
 }
 
@@ -434,7 +437,6 @@ def findings(
     walk8 = t[SDK_WALK_8] - t[CEILING_WALK_8]
     walk1 = t[SDK_WALK_1] - t[CEILING_WALK_1]
     nested = (piped["per_item_nested"] - piped["per_item_flat"]) * PAGE_SIZE
-    fingerprint = step.get(FINGERPRINT, 0.0)
     found.append(
         (
             walk8,
@@ -455,16 +457,6 @@ def findings(
             f"generator plus a plain `for` (×{PAGE_SIZE} items)",
             "make `Paginator.__aiter__` return one async generator that owns the paging loop and yields items "
             "directly, or an iterator class whose `__anext__` pops from the current page without awaiting",
-        )
-    )
-    found.append(
-        (
-            fingerprint,
-            "the paginator's cycle check: the page content fingerprint (`_fingerprint`)",
-            f"{fingerprint:.1f} µs per page of {PAGE_SIZE}",
-            "hash `(first.offer_id, last.offer_id, len(items))` instead of every item"
-            if fingerprint >= 1
-            else "nothing measurable to win",
         )
     )
     headers = piped.get("headers") or {}
@@ -489,11 +481,11 @@ def findings(
     found.append(
         (
             url_gap,
-            "`_attempt` hands aiohttp a `str` URL that yarl parses and re-quotes",
+            "the default transport hands aiohttp a `str` URL that yarl parses and re-quotes",
             f"yarl `URL(str)` {step['yarl `URL(str)` of a new URL (aiohttp, SDK passes a str)']:.1f} µs against "
             f"`URL(str, encoded=True)` {step['yarl `URL(str, encoded=True)` (what the ceiling passes)']:.1f} µs; "
-            f"end to end the `_execute` + `_attempt` layer measured {layers.get('execute', float('nan')):.0f} µs",
-            "build `yarl.URL(base + '?' + query, encoded=True)` in `_prepare` (the query is already "
+            f"end to end the single-page pipeline layer measured {layers.get('execute', float('nan')):.0f} µs",
+            "build `yarl.URL(base + '?' + query, encoded=True)` when the request is signed (the query is already "
             "percent-encoded by `encode_query`) and pass the URL object"
             if url_gap >= 1
             else "nothing measurable to win (yarl's C quoter passes an encoded ASCII query through quickly)",
@@ -502,7 +494,7 @@ def findings(
     found.append(
         (
             t[SEMAPHORE],
-            "`async with self._semaphore` in `_attempt` (the connector's `limit` bounds the same thing)",
+            "the client's concurrency semaphore around each send (the connector's `limit` bounds the same thing)",
             f"{t[SEMAPHORE]:.1f} µs per request uncontended",
             "keep it (it also bounds queued work before a connection is asked for) or skip it when "
             "`max_concurrency` equals the connector limit and no limiter is set",
@@ -512,13 +504,13 @@ def findings(
     found.append(
         (
             execute,
-            "`_execute` bookkeeping around one request (decoder lookup, timeout, perf_counter, logging check, "
-            "`decode_success`)",
+            "pipeline bookkeeping around one awaited page (paginator build, template, decoder lookup, timeout, "
+            "perf_counter, logging check, `decode_success`)",
             f"{t[SDK_EXECUTE]:.0f} against {t[CEILING_FETCH]:.0f} µs per page without the network",
             "nothing worth changing: the pipeline adds almost nothing to the ceiling's sign + URL + decode",
         )
     )
-    explained = walk8 + (found[3][0] if headers else 0.0) + url_gap + t[SEMAPHORE]
+    explained = walk8 + (found[2][0] if headers else 0.0) + url_gap + t[SEMAPHORE]
     found.append(
         (
             e2e_gap - explained,
@@ -528,11 +520,11 @@ def findings(
             "measure again on a quiet machine; the end-to-end gap is a difference of two noisy numbers",
         )
     )
-    shared = step["`DajiClient._prepare` (all of the above)"]
+    shared = step[PREPARE]
     found.append(
         (
             0.0,
-            f"signing and query building (shared with the ceiling, so not a gap): `_prepare` {shared:.1f} µs",
+            f"signing and query building (the ceiling signs each page from scratch): a templated page {shared:.1f} µs",
             f"`sign` {step['`sign(pairs)` (signing string + MD5 + hex + upper)']:.1f} µs, `encode_query` "
             f"{step['`encode_query(pairs)`']:.1f} µs, `canonical_pairs` {step['`canonical_pairs(params)`']:.1f} µs",
             "none needed when the SDK signs a search's pages from a template: the hand-written ceiling signs "
@@ -584,7 +576,7 @@ def run(env: Env) -> Section:
         rows.append([f"aiohttp `_prepare_headers`, {label} session (per request)", fmt(us, 2), "–", "–"])
     section.tables.append(
         Table(
-            "View 2: the pipeline without the network (`_attempt` answers from memory; µs per page)",
+            "View 2: the pipeline without the network (a `MockTransport` answers from memory; µs per page)",
             ["what", "µs", "÷ its ceiling pair", "− its ceiling pair (µs)"],
             rows,
         )

@@ -16,7 +16,7 @@
 from ._bulk import Bulk, BulkProgress, BulkResult
 from ._cache import CacheStats, MemoryCache, RedisCache, ResponseCache
 from ._client import DajiClient
-from ._endpoints import ENDPOINTS, Endpoint
+from ._endpoints import ENDPOINTS, Endpoint, PagingSpec
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -38,10 +38,11 @@ from ._errors import (
     ServerError,
     TradeError,
 )
-from ._pagination import Paginator
+from ._pagination import Paginator, PagingOptions
 from ._protocol import RetryPolicy
 from ._ratelimit import RateLimiter, StrictRateLimiter
 from ._redis_limiter import RedisRateLimiter
+from ._transport import AiohttpTransport, Transport
 from ._version import __version__
 from .enums import (
     CancelReason,
@@ -96,6 +97,7 @@ __all__ = [
     "APIError",
     "APITimeoutError",
     "Address",
+    "AiohttpTransport",
     "AuthenticationError",
     "BadRequestError",
     "Bulk",
@@ -134,6 +136,8 @@ __all__ = [
     "Page",
     "PaginationError",
     "Paginator",
+    "PagingOptions",
+    "PagingSpec",
     "PayChannel",
     "PayResult",
     "PaymentFailure",
@@ -164,6 +168,7 @@ __all__ = [
     "TradeAnswer",
     "TradeError",
     "TradeType",
+    "Transport",
     "__version__",
     "fen_to_yuan",
     "parse_1688_time",

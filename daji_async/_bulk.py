@@ -24,44 +24,47 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, Union
 
 from . import _constants as C
-from ._pagination import Paginator, check_paging
-from .models.products import ProductDetail, ProductItem
+from ._pagination import Paginator
+from ._validate import integer
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ._client import DajiClient, Timeout
-    from ._protocol import ParamValue
-    from .resources.products import FilterArg, SortArg
+    from .models.products import ProductDetail, ProductItem
+    from .resources.products import ImageSearchOptions, KeywordSearchOptions
 
 Q = TypeVar("Q")
 V = TypeVar("V")
+I = TypeVar("I")  # noqa: E741
 
 #: Default number of queries in flight at once.
-DEFAULT_BULK_CONCURRENCY = 16
+DEFAULT_BULK_CONCURRENCY = C.DEFAULT_BULK_CONCURRENCY
 
 
 @dataclass
 class BulkResult(Generic[Q, V]):
     """The outcome of one bulk input.
 
+    The engine knows nothing of what was called: ``value`` is whatever the call returned
+    (the list of items of a search, a detail, the result of your function in ``map``).
+
     Attributes:
         query: the input this result answers (a keyword, an image, an offer id...).
         index: the input's position (0-based) in the input sequence.
-        items: the items found (searches); empty on error.
-        value: what the call returned: the items list (searches), the detail (``detail``),
-            or the function's result (``map``); None on error.
+        value: what the call returned; None on error.
         error: None, or the exception this input raised.
-        pages: pages this input fetched successfully (searches; 1 for a detail).
+        pages: pages this input fetched successfully (walks of a paginator; 1 for a detail).
     """
 
     query: Q
     index: int
     value: V | None = None
     error: BaseException | None = None
-    items: list[ProductItem] = field(default_factory=list)
     pages: int = 0
 
     @property
@@ -70,9 +73,15 @@ class BulkResult(Generic[Q, V]):
         return self.error is None
 
     @property
-    def detail(self) -> ProductDetail | None:
-        """The product detail, for ``bulk.detail`` results."""
-        return self.value if isinstance(self.value, ProductDetail) else None
+    def items(self) -> list[Any]:
+        """The items a search found (its ``value`` when that is a list); empty on error."""
+        value = self.value
+        return value if isinstance(value, list) else []
+
+    @property
+    def detail(self) -> V | None:
+        """The value of a ``bulk.detail`` result (an alias of :attr:`value`, kept for compatibility)."""
+        return self.value
 
 
 class BulkProgress(NamedTuple):
@@ -169,8 +178,7 @@ async def run_bulk(
     records the exception in ``result.error``. Leaving the loop early (break, exception,
     cancellation) cancels the workers and waits for them.
     """
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
+    integer("concurrency", concurrency, low=1)
     total = len(inputs) if isinstance(inputs, Sequence) or hasattr(inputs, "__len__") else None  # type: ignore[arg-type]
     source: _Source[Q] = _Source(inputs)
     credits = asyncio.Semaphore(2 * concurrency)  # inputs taken but not yet yielded
@@ -196,7 +204,6 @@ async def run_bulk(
                 except Exception as exc:
                     result.error = exc
                     result.value = None
-                    result.items = []
                 queue.put_nowait(result)
         finally:
             queue.put_nowait(_DONE)
@@ -277,6 +284,38 @@ class Bulk:
 
         return run_bulk(inputs, call, concurrency=concurrency, ordered=ordered, progress=progress)
 
+    def walk(
+        self,
+        search: Callable[[Q], Paginator[Any, I]],
+        inputs: Inputs[Q],
+        *,
+        concurrency: int = DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> AsyncGenerator[BulkResult[Q, list[I]], None]:
+        """Walk ``search(input)`` (any call returning a paginator) for every input, collecting its items.
+
+        ``result.value`` (and ``result.items``) is the list of items; ``result.pages`` the
+        pages fetched. This is :meth:`map` with a function that gathers one paginator.
+
+        ::
+
+            walks = client.bulk.walk(lambda s: client.products.shop_search(s, max_items=50), sellers)
+        """
+
+        async def collect(query: Q) -> tuple[list[I], int]:
+            paginator = search(query)
+            items: list[I] = []
+            async with aclosing(paginator.pages()) as pages:
+                async for page in pages:
+                    items.extend(getattr(page, paginator.endpoint.paging.items))  # type: ignore[union-attr]
+            return items, paginator.pages_fetched
+
+        async def call(query: Q, result: BulkResult[Q, list[I]]) -> None:
+            result.value, result.pages = await collect(query)
+
+        return run_bulk(inputs, call, concurrency=concurrency, ordered=ordered, progress=progress)
+
     def keyword_search(
         self,
         keywords: Inputs[str],
@@ -284,47 +323,28 @@ class Bulk:
         concurrency: int = DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
-        max_items: int | None = None,
-        max_pages: int | None = None,
-        page_size: int = C.DEFAULT_PAGE_SIZE,
-        prefetch: int = 1,
-        filter: FilterArg = None,
-        sort: SortArg = None,
-        country: str | None = None,
-        price_start: str | float | None = None,
-        price_end: str | float | None = None,
-        category_id: int | None = None,
-        extra_params: Mapping[str, ParamValue] | None = None,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
+        **search: Unpack[KeywordSearchOptions],
     ) -> AsyncGenerator[BulkResult[str, list[ProductItem]], None]:
-        """Run a keyword search for every keyword; each result holds that keyword's items.
+        """Run ``products.keyword_search(keyword, **search)`` for every keyword.
 
-        The search parameters apply to every keyword. ``max_items``/``max_pages`` cap each
-        keyword (None fetches every page).
+        Every search argument is forwarded unchanged and applies to every keyword;
+        ``max_items``/``max_pages`` cap each keyword (None fetches every page). Arguments are
+        checked before anything is sent.
+
+        ::
+
+            async for result in client.bulk.keyword_search(["连衣裙", "手机壳"], max_items=100):
+                print(result.query, result.error or len(result.items))
         """
-        check_paging(1, page_size, max_items, max_pages, prefetch)
-        search = self._client.products.keyword_search
-
-        def paginate(keyword: str) -> Paginator[Any, ProductItem]:
-            return search(
-                keyword,
-                filter=filter,
-                sort=sort,
-                country=country,
-                price_start=price_start,
-                price_end=price_end,
-                category_id=category_id,
-                extra_params=extra_params,
-                page_size=page_size,
-                max_items=max_items,
-                max_pages=max_pages,
-                prefetch=prefetch,
-                timeout=timeout,
-                max_retries=max_retries,
-            )
-
-        return run_bulk(keywords, _collect(paginate), concurrency=concurrency, ordered=ordered, progress=progress)
+        products = self._client.products
+        products.keyword_search("check", **search)  # validates every argument now, sends nothing
+        return self.walk(
+            lambda keyword: products.keyword_search(keyword, **search),
+            keywords,
+            concurrency=concurrency,
+            ordered=ordered,
+            progress=progress,
+        )
 
     def image_search(
         self,
@@ -333,54 +353,28 @@ class Bulk:
         concurrency: int = DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
-        max_items: int | None = None,
-        max_pages: int | None = None,
-        page_size: int = C.DEFAULT_PAGE_SIZE,
-        prefetch: int = 1,
-        filter: FilterArg = None,
-        sort: SortArg = None,
-        country: str | None = None,
-        price_start: str | float | None = None,
-        price_end: str | float | None = None,
-        category_id: int | None = None,
-        keyword: str | None = None,
-        extra_params: Mapping[str, ParamValue] | None = None,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
+        **search: Unpack[ImageSearchOptions],
     ) -> AsyncGenerator[BulkResult[str | int, list[ProductItem]], None]:
         """Run an image search for every image: an image URL (``http...``) or an image id.
+
+        Every other search argument is forwarded unchanged to ``products.image_search``.
 
         ::
 
             async for result in client.bulk.image_search(urls, max_items=40, concurrency=16):
                 ...
         """
-        check_paging(1, page_size, max_items, max_pages, prefetch)
-        search = self._client.products.image_search
+        products = self._client.products
+        products.image_search("https://cbu01.alicdn.com/check.jpg", **search)  # validates now, sends nothing
 
         def paginate(image: str | int) -> Paginator[Any, ProductItem]:
             text = str(image).strip()
-            is_url = text.startswith(("http://", "https://", "//"))
-            return search(
-                text if is_url else None,
-                image_id=None if is_url else text,
-                filter=filter,
-                sort=sort,
-                country=country,
-                price_start=price_start,
-                price_end=price_end,
-                category_id=category_id,
-                keyword=keyword,
-                extra_params=extra_params,
-                page_size=page_size,
-                max_items=max_items,
-                max_pages=max_pages,
-                prefetch=prefetch,
-                timeout=timeout,
-                max_retries=max_retries,
-            )
+            if text.startswith(("http://", "https://", "//")):
+                return products.image_search(text, **search)
+            by_id: ImageSearchOptions = {**search, "image_id": text}
+            return products.image_search(**by_id)
 
-        return run_bulk(images, _collect(paginate), concurrency=concurrency, ordered=ordered, progress=progress)
+        return self.walk(paginate, images, concurrency=concurrency, ordered=ordered, progress=progress)
 
     def detail(
         self,
@@ -393,12 +387,12 @@ class Bulk:
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncGenerator[BulkResult[int | str, ProductDetail], None]:
-        """Fetch the detail of every offer id; ``result.detail`` holds it.
+        """Fetch the detail of every offer id; ``result.value`` holds it.
 
         ::
 
             async for result in client.bulk.detail(offer_ids, concurrency=32, ordered=True):
-                print(result.query, result.detail and result.detail.subject_trans)
+                print(result.query, result.value and result.value.subject_trans)
         """
         detail = self._client.products.detail
 
@@ -407,23 +401,3 @@ class Bulk:
             result.value = await detail(offer_id, country=country, timeout=timeout, max_retries=max_retries)
 
         return run_bulk(offer_ids, call, concurrency=concurrency, ordered=ordered, progress=progress)
-
-
-def _collect(
-    paginate: Callable[[Q], Paginator[Any, ProductItem]],
-) -> Callable[[Q, BulkResult[Q, list[ProductItem]]], Awaitable[None]]:
-    """A bulk call that gathers every item of one search into its result."""
-
-    async def call(query: Q, result: BulkResult[Q, list[ProductItem]]) -> None:
-        paginator = paginate(query)
-        items: list[ProductItem] = []
-        try:
-            async with aclosing(paginator.pages()) as pages:
-                async for page in pages:
-                    items.extend(page.items)
-        finally:
-            result.pages = paginator.pages_fetched
-        result.items = items
-        result.value = items
-
-    return call

@@ -1,9 +1,10 @@
-"""DajiClient: configuration, the aiohttp session, and the one request pipeline.
+"""DajiClient: configuration, the transport, and the one request pipeline.
 
 Every call (a single detail, a page of a search, bulk work) goes through
 :meth:`DajiClient._execute`: the client-wide concurrency bound, then the rate limiter, then
-one attempt with its timeout, then msgspec decoding of the envelope, then error mapping, with
-retries around the whole for calls that are safe to repeat.
+one attempt through the transport (aiohttp by default, any object with an async ``send``
+otherwise), then msgspec decoding of the envelope, then error mapping, with retries around
+the whole for calls that are safe to repeat. The pipeline is the same over every transport.
 """
 
 from __future__ import annotations
@@ -12,22 +13,30 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import Any, TypeVar, Union
 
 import aiohttp
 import msgspec
 
 from . import _constants as C
+from ._bulk import Bulk
 from ._cache import ResponseCache
-from ._endpoints import ENDPOINTS, BodyKind, Endpoint
-from ._errors import APIConnectionError, APIError, APITimeoutError, ConfigError, ResponseDecodeError
+from ._endpoints import ENDPOINTS, BodyKind, Endpoint, PageToken
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ConfigError,
+    DajiError,
+    OutcomeUnknownError,
+    ResponseDecodeError,
+)
 from ._logs import logger, setup_from_env
 from ._protocol import (
     Envelope,
     PagedQuery,
-    Pairs,
     Params,
     RetryPolicy,
     authenticate,
@@ -43,47 +52,22 @@ from ._protocol import (
     retry_delay,
     sign,
     snippet_of,
+    trade_result,
 )
 from ._ratelimit import RateLimitArg, RateLimiter, describe_rate_limit, resolve_rate_limit
+from ._transport import AiohttpTransport, Request, Response, Transport
+from ._validate import integer, is_positive_number
 from ._version import __version__
-
-if TYPE_CHECKING:
-    from ._bulk import Bulk
-    from .resources.categories import Categories
-    from .resources.orders import Orders
-    from .resources.payments import Payments
-    from .resources.products import Products
+from .resources.categories import Categories
+from .resources.orders import Orders
+from .resources.payments import Payments
+from .resources.products import Products
 
 T = TypeVar("T")
 
 Timeout = Union[float, aiohttp.ClientTimeout]
 
 setup_from_env()
-
-
-class _Prepared:
-    """A signed request, built once per call and sent once per attempt."""
-
-    __slots__ = ("body", "content_type", "form", "method", "path", "redact", "url")
-
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        url: str,
-        *,
-        body: bytes | None = None,
-        content_type: str | None = None,
-        form: Pairs | None = None,
-        redact: tuple[str, ...] = (),
-    ) -> None:
-        self.method = method
-        self.path = path
-        self.url = url
-        self.body = body
-        self.content_type = content_type
-        self.form = form
-        self.redact = redact
 
 
 class DajiClient:
@@ -108,7 +92,13 @@ class DajiClient:
             also the size of the connection pool.
         timeout: seconds per request attempt, or an ``aiohttp.ClientTimeout``.
         max_retries: retries of safe (read-only) calls after the first attempt.
-        session: an ``aiohttp.ClientSession`` to use; it is never closed by the client.
+        session: an ``aiohttp.ClientSession`` for the default transport; it is never closed
+            by the client.
+        transport: any object with ``async def send(request) -> Response`` (see
+            :mod:`daji_async.testing` for :class:`~daji_async.testing.MockTransport`); the
+            default is an :class:`~daji_async.AiohttpTransport`. A transport passed in is never
+            closed by the client. Retries, rate limit, concurrency, decoding and error mapping
+            are the same over every transport.
         send_secret: debug mode: send ``appSecret`` in clear instead of ``sign``.
         retry_policy: backoff and which statuses are retried; see :class:`RetryPolicy`.
         endpoint_paths: ``{endpoint name: path}`` to point an endpoint at another path,
@@ -133,6 +123,7 @@ class DajiClient:
         retry_policy: RetryPolicy | None = None,
         endpoint_paths: Mapping[str, str] | None = None,
         cache: ResponseCache | None = None,
+        transport: Transport | None = None,
     ) -> None:
         setup_from_env()  # DAJI_LOG may have been set after import
         app_key = app_key if app_key is not None else os.environ.get(C.ENV_APP_KEY)
@@ -150,10 +141,15 @@ class DajiClient:
         base = base_url or os.environ.get(C.ENV_BASE_URL) or C.DEFAULT_BASE_URL
         if not base.startswith(("http://", "https://")):
             raise ConfigError(f"base_url must start with http:// or https://, got {base!r}")
-        if not isinstance(max_concurrency, int) or isinstance(max_concurrency, bool) or max_concurrency < 1:
-            raise ConfigError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
-        if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
-            raise ConfigError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        try:
+            integer("max_concurrency", max_concurrency, low=1)
+            integer("max_retries", max_retries, low=0)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        if transport is not None and session is not None:
+            raise ConfigError("pass session (for the default aiohttp transport) or transport, not both")
+        if transport is not None and not callable(getattr(transport, "send", None)):
+            raise ConfigError(f"transport must have an async send(request) method, got {type(transport).__name__}")
         if not country or not isinstance(country, str):
             raise ConfigError(f"country must be a language code such as 'en', got {country!r}")
         if endpoint_paths:
@@ -182,16 +178,13 @@ class DajiClient:
         self.cache: ResponseCache | None = cache
         """The response cache of safe calls (``client.cache.stats``), or None."""
         self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._session = session
-        self._owns_session = session is None
         self._closed = False
         self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{__version__}"}
-
-        from ._bulk import Bulk
-        from .resources.categories import Categories
-        from .resources.orders import Orders
-        from .resources.payments import Payments
-        from .resources.products import Products
+        self._owns_transport = transport is None
+        self._transport: Transport = transport or AiohttpTransport(
+            session, pool_size=max_concurrency, timeout=self._timeout, headers=self._headers
+        )
+        self._decoders: dict[Any, msgspec.json.Decoder[Envelope[Any]]] = {}
 
         self.products: Products = Products(self)
         """Product search, detail, image upload and freight."""
@@ -215,11 +208,19 @@ class DajiClient:
         await self.close()
 
     async def close(self) -> None:
-        """Close the client's own session (a session you passed in stays open). Idempotent."""
+        """Close the client's own transport and session (ones you passed in stay open). Idempotent."""
+        if self._closed:
+            return
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None and self._owns_session and not session.closed:
-            await session.close()
+        if self._owns_transport:
+            aclose = getattr(self._transport, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    @property
+    def transport(self) -> Transport:
+        """The transport every request goes through."""
+        return self._transport
 
     @property
     def closed(self) -> bool:
@@ -243,22 +244,9 @@ class DajiClient:
             f"rate_limit={limit}, max_concurrency={self.max_concurrency})"
         )
 
-    def _session_now(self) -> aiohttp.ClientSession:
-        if self._closed:
-            raise RuntimeError("this DajiClient is closed; create a new one")
-        session = self._session
-        if session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self.max_concurrency, limit_per_host=self.max_concurrency, ttl_dns_cache=300
-            )
-            session = self._session = aiohttp.ClientSession(
-                connector=connector, headers=self._headers, timeout=self._timeout
-            )
-        return session
-
     # ------------------------------------------------------------------ the pipeline
 
-    def _prepare(self, endpoint: Endpoint[Any], params: Params) -> _Prepared:
+    def _prepare(self, endpoint: Endpoint[Any], params: Params) -> Request:
         """Encode and sign a call once; every attempt sends the same bytes."""
         path = self.endpoint_path(endpoint)
         url = self.base_url + path
@@ -271,7 +259,7 @@ class DajiClient:
                 signature = ""
             else:
                 signature = body["sign"] = sign(canonical_pairs(body, repeat_lists=False), self._secret)
-            return _Prepared(
+            return Request(
                 endpoint.method,
                 path,
                 url,
@@ -283,25 +271,42 @@ class DajiClient:
         signature = "" if self.send_secret else pairs[-1][1]
         redact = (self._secret, signature)
         if kind == "form":
-            return _Prepared(endpoint.method, path, url, form=pairs, redact=redact)
-        return _Prepared(endpoint.method, path, url + "?" + encode_query(pairs), redact=redact)
+            return Request(endpoint.method, path, url, form=pairs, redact=redact)
+        return Request(endpoint.method, path, url + "?" + encode_query(pairs), redact=redact)
 
-    def _pages(self, endpoint: Endpoint[Any], params: Params) -> Callable[[int], _Prepared]:
-        """Requests for the pages of one search: everything but ``beginPage`` is encoded once."""
+    def _pages(self, endpoint: Endpoint[Any], params: Params) -> Callable[[PageToken | None], Request]:
+        """Requests for the pages of one walk: everything but the page (or cursor) is encoded once.
+
+        ``params`` already carry the page size; the page parameter comes from the endpoint's
+        paging spec. A None token (the first page of a cursor walk) leaves it out.
+        """
+        spec = endpoint.paging
+        assert spec is not None, f"{endpoint.name} does not page"
+        key = spec.page_param
         if endpoint.body != "query":
-            return lambda number: self._prepare(endpoint, {**params, "beginPage": number})
+            return lambda token: self._prepare(endpoint, params if token is None else {**params, key: token})
         path = self.endpoint_path(endpoint)
         url = self.base_url + path + "?"
-        query = PagedQuery(canonical_pairs(params), self.app_key, self._secret, send_secret=self.send_secret)
+        query = PagedQuery(
+            canonical_pairs(params), self.app_key, self._secret, send_secret=self.send_secret, page_key=key
+        )
         method, secret = endpoint.method, self._secret
 
-        def page(number: int) -> _Prepared:
-            text, signature = query.for_page(number)
-            return _Prepared(method, path, url + text, redact=(secret, signature))
+        def page(token: PageToken | None) -> Request:
+            if token is None:
+                return self._prepare(endpoint, params)
+            text, signature = query.for_page(token)
+            return Request(method, path, url + text, redact=(secret, signature))
 
         return page
 
-    async def _execute(
+    def _decoder(self, data_type: Any) -> msgspec.json.Decoder[Envelope[Any]]:
+        decoder = self._decoders.get(data_type)
+        if decoder is None:
+            decoder = self._decoders[data_type] = envelope_decoder(data_type)
+        return decoder
+
+    def _execute(
         self,
         endpoint: Endpoint[T],
         params: Params | None = None,
@@ -309,29 +314,72 @@ class DajiClient:
         timeout: Timeout | None = None,
         max_retries: int | None = None,
         safe: bool | None = None,
-        prepared: _Prepared | None = None,
-    ) -> Envelope[T]:
-        """Send one call through the pipeline and return its decoded, successful envelope.
+        request: Request | None = None,
+    ) -> Coroutine[Any, Any, Envelope[T]]:
+        """Send one call through the pipeline; awaiting it gives the decoded, successful envelope.
 
-        ``prepared`` is an already signed request (pages of a search); else ``params`` are
-        encoded and signed here.
+        ``request`` is an already signed request (pages of a walk); else ``params`` are
+        encoded and signed here. The row's trade semantics apply here, once for every call:
+        a ``success: false`` layer of a trade answer raises TradeError, and an unsafe call
+        that got no readable answer raises the row's OutcomeUnknownError. (A plain function
+        handing back the coroutine: most calls need no wrapper, so they pay no extra frame.)
         """
-        if prepared is None:
-            prepared = self._prepare(endpoint, params or {})
-        decoder = envelope_decoder(endpoint.response)
-        client_timeout = self._timeout if timeout is None else _client_timeout(timeout)
+        if endpoint.outcome_unknown is None:
+            return self._attempts(endpoint, params, timeout, max_retries, safe, request)
+        return self._committing(endpoint, params, timeout, max_retries, safe, request)
+
+    async def _committing(
+        self,
+        endpoint: Endpoint[T],
+        params: Params | None,
+        timeout: Timeout | None,
+        max_retries: int | None,
+        safe: bool | None,
+        request: Request | None,
+    ) -> Envelope[T]:
+        """:meth:`_attempts` for a row with ``outcome_unknown``: no readable answer raises it."""
+        try:
+            return await self._attempts(endpoint, params, timeout, max_retries, safe, request)
+        except (APIConnectionError, ResponseDecodeError) as exc:
+            raise self._outcome_unknown(endpoint, exc, params) from exc
+
+    def _outcome_unknown(
+        self, endpoint: Endpoint[Any], exc: APIConnectionError | ResponseDecodeError, params: Params | None
+    ) -> DajiError:
+        if isinstance(exc, OutcomeUnknownError) or endpoint.outcome_unknown is None:
+            return exc
+        path = self.endpoint_path(endpoint)
+        return endpoint.outcome_unknown.for_call(exc, method=endpoint.method, path=path, params=params or {})
+
+    async def _attempts(
+        self,
+        endpoint: Endpoint[T],
+        params: Params | None,
+        timeout: Timeout | None,
+        max_retries: int | None,
+        safe: bool | None,
+        request: Request | None,
+    ) -> Envelope[T]:
+        """The retry loop around single attempts (see :meth:`_execute`)."""
+        if request is None:
+            request = self._prepare(endpoint, params or {})
+        request.timeout = self._timeout if timeout is None else _client_timeout(timeout)
+        decoder = self._decoder(endpoint.response)
         is_safe = endpoint.safe if safe is None else safe
         retries = (self.max_retries if max_retries is None else max_retries) if is_safe else 0
         # cache hook (1 of 2): a safe call's answer may already be known; a hit sends nothing
         cache, cache_key = self.cache, None
         if cache is not None and is_safe:
-            cache_key = cache.key_for(endpoint.name, prepared.method, prepared.url, prepared.body)
+            cache_key = cache.key_for(endpoint.name, request.method, request.url, request.body)
             if cache_key is not None:
                 cached = await cache.load(cache_key)
                 if cached is not None:
-                    return decode_success(
-                        decoder, cached, status=200, method=prepared.method, path=prepared.path, redact=prepared.redact
+                    hit = decode_success(
+                        decoder, cached, status=200, method=request.method, path=request.path, redact=request.redact
                     )
+                    if endpoint.trade and hit.data is not None:  # trade rows are not cacheable today; if one is
+                        hit.data = trade_result(hit.data, method=request.method, path=request.path)
+                    return hit
         retry = 0
         while True:
             started = time.perf_counter()
@@ -339,23 +387,26 @@ class DajiClient:
             status = 0
             error: APIConnectionError | APIError
             try:
-                status, body, reason, retry_after = await self._attempt(prepared, client_timeout)
+                response = await self._send(request)
+                status, body = response.status, response.body
                 if 200 <= status < 300:
                     envelope = decode_success(
-                        decoder, body, status=status, method=prepared.method, path=prepared.path, redact=prepared.redact
+                        decoder, body, status=status, method=request.method, path=request.path, redact=request.redact
                     )
                     trace_id = envelope.trace_id
+                    if endpoint.trade and envelope.data is not None:
+                        envelope.data = trade_result(envelope.data, method=request.method, path=request.path)
                     if cache is not None and cache_key is not None and envelope.data is not None:  # cache hook (2 of 2)
                         await cache.store(cache_key, body)
                     return envelope
                 raise make_api_error(
                     status,
                     read_error_body(body),
-                    method=prepared.method,
-                    path=prepared.path,
-                    reason=reason,
-                    retry_after=parse_retry_after(retry_after),
-                    snippet=snippet_of(body, prepared.redact),
+                    method=request.method,
+                    path=request.path,
+                    reason=response.reason,
+                    retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                    snippet=snippet_of(body, request.redact),
                 )
             except APIError as exc:
                 trace_id = exc.trace_id
@@ -367,8 +418,8 @@ class DajiClient:
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug(
                         "%s %s -> %s in %.1f ms (attempt %d, traceId %s)",
-                        prepared.method,
-                        prepared.path,
+                        request.method,
+                        request.path,
                         status or "no answer",
                         (time.perf_counter() - started) * 1000,
                         retry + 1,
@@ -380,8 +431,8 @@ class DajiClient:
             retry += 1
             logger.debug(
                 "%s %s: retry %d of %d in %.0f ms after %s",
-                prepared.method,
-                prepared.path,
+                request.method,
+                request.path,
                 retry,
                 retries,
                 delay * 1000,
@@ -401,54 +452,47 @@ class DajiClient:
         envelope = await self._execute(endpoint, params, timeout=timeout, max_retries=max_retries)
         if envelope.data is None:
             path = self.endpoint_path(endpoint)
-            raise ResponseDecodeError(
+            error = ResponseDecodeError(
                 f"{endpoint.method} {path}: the success envelope carries no data",
                 status=200,
                 path=path,
                 method=endpoint.method,
             )
+            raise self._outcome_unknown(endpoint, error, params)
         return envelope.data
 
-    async def _attempt(self, prepared: _Prepared, timeout: aiohttp.ClientTimeout) -> tuple[int, bytes, str, str | None]:
-        """One attempt: a concurrency slot, the rate limiter, send, read the whole body.
+    async def _send(self, request: Request) -> Response:
+        """One attempt: a concurrency slot, the rate limiter, then the transport.
 
         The limiter is passed last, once a slot is held, so a request leaves the moment the
         limiter lets it go. Passed first, requests that then queued for a slot would leave in
         bursts whenever slots freed up, and a one-second window at the server could hold more
         than the rate (measured: 521 in one second at rate_limit=500 in a bulk run).
 
-        Returns the status, the body, the reason phrase and the ``Retry-After`` header.
+        Whatever the transport raises for a failure to get an answer becomes an
+        :class:`APIConnectionError` (:class:`APITimeoutError` for timeouts), secrets masked.
         """
+        if self._closed:
+            raise RuntimeError("this DajiClient is closed; create a new one")
         async with self._semaphore:
             if self._limiter is not None:
                 await self._limiter.acquire()
-            session = self._session_now()
             try:
-                data: Any = prepared.body
-                if prepared.form is not None:
-                    form = aiohttp.FormData()
-                    for key, value in prepared.form:
-                        form.add_field(key, value)
-                    data = form
-                headers = None if self._owns_session else self._headers
-                if prepared.content_type is not None:
-                    headers = {**(headers or {}), "Content-Type": prepared.content_type}
-                async with session.request(
-                    prepared.method, prepared.url, data=data, headers=headers, timeout=timeout
-                ) as response:
-                    body = await response.read()
-                    return response.status, body, response.reason or "", response.headers.get("Retry-After")
+                return await self._transport.send(request)
+            except (APIConnectionError, APIError):
+                raise
             except asyncio.TimeoutError:
+                timeout = request.timeout or self._timeout
                 raise APITimeoutError(
-                    f"{prepared.method} {prepared.path}: no complete answer within {_seconds(timeout)}",
-                    method=prepared.method,
-                    path=prepared.path,
+                    f"{request.method} {request.path}: no complete answer within {_seconds(timeout)}",
+                    method=request.method,
+                    path=request.path,
                 ) from None
-            except aiohttp.ClientError as exc:
+            except (aiohttp.ClientError, OSError) as exc:
                 text = f"{type(exc).__name__}: {exc}"
-                clean = redact_text(text, prepared.redact)
+                clean = redact_text(text, request.redact)
                 error = APIConnectionError(
-                    f"{prepared.method} {prepared.path}: {clean}", method=prepared.method, path=prepared.path
+                    f"{request.method} {request.path}: {clean}", method=request.method, path=request.path
                 )
                 if clean == text:
                     raise error from exc
@@ -495,7 +539,7 @@ class DajiClient:
 def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     if isinstance(timeout, aiohttp.ClientTimeout):
         return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+    if not is_positive_number(timeout):
         raise ConfigError(f"timeout must be a positive number of seconds or an aiohttp.ClientTimeout, got {timeout!r}")
     return aiohttp.ClientTimeout(total=float(timeout))
 
@@ -504,4 +548,4 @@ def _seconds(timeout: aiohttp.ClientTimeout) -> str:
     return f"{timeout.total:g} s" if timeout.total else "the configured timeout"
 
 
-__all__ = ["DajiClient", "RetryPolicy"]
+__all__ = ["DajiClient", "RetryPolicy", "Timeout"]

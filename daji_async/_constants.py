@@ -38,6 +38,12 @@ MIN_PAGE_SIZE = 1
 MAX_PAGE_SIZE = 50
 DEFAULT_PAGE_SIZE = 20
 
+#: The service's limit on an uploaded image.
+MAX_IMAGE_BYTES = 3 * 1024 * 1024
+
+#: Longest picture URL ``upload_image(url=...)`` sends (it travels in a query string).
+MAX_PICTURE_URL = 2048
+
 #: Envelope code of a successful call.
 SUCCESS_CODE = 200
 
@@ -46,6 +52,37 @@ NOT_ACTIVATED_MESSAGE = "请创建应用，再联系平台进行激活"
 
 #: Longest piece of an unexpected body quoted in an error message.
 BODY_SNIPPET_CHARS = 200
+
+#: Seconds the default transport caches a DNS answer.
+DNS_CACHE_SECONDS = 300
+
+#: Default number of bulk inputs in flight at once (``client.bulk``).
+DEFAULT_BULK_CONCURRENCY = 16
+
+#: StrictRateLimiter: lateness (seconds) that the even grid absorbs instead of losing it.
+RATE_GRID_TOLERANCE = 0.010
+#: StrictRateLimiter: extra room past one second before a send leaves the window, so that
+#: jitter between here and the server cannot make the server see R + 1 requests in one second.
+RATE_WINDOW_MARGIN = 0.005
+
+#: MessageReceiver: callbacks allowed to run at once, by default.
+MESSAGE_CONCURRENCY = 8
+#: MessageReceiver: accepted messages waiting for a callback before pushes get HTTP 503.
+MESSAGE_MAX_PENDING = 1000
+#: MessageReceiver: how many msgIds are remembered to drop redeliveries.
+MESSAGE_REMEMBER = 100_000
+#: MessageReceiver: seconds ``close`` waits for accepted messages before cancelling callbacks.
+MESSAGE_CLOSE_TIMEOUT = 10.0
+#: MessageReceiver: pushes older than this (seconds, by the message's own time) are refused.
+MESSAGE_MAX_AGE = 24 * 3600.0
+#: MessageReceiver: how far in the future a message's time may be (clock skew), in seconds.
+MESSAGE_MAX_SKEW = 300.0
+#: MessageReceiver.serve: seconds a client may take to send a request's headers.
+MESSAGE_HEADER_TIMEOUT = 10.0
+#: MessageReceiver: seconds a client may take to send a request's body.
+MESSAGE_BODY_TIMEOUT = 30.0
+#: MessageReceiver: largest push body read, in bytes.
+MESSAGE_MAX_PUSH_BYTES = 1024 * 1024
 
 #: User-Agent sent with every request.
 USER_AGENT_PREFIX = "daji-async"

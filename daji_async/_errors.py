@@ -30,6 +30,8 @@ raise the built-in :class:`ValueError` or :class:`TypeError`, like any Python AP
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -185,7 +187,7 @@ class PaginationError(DajiError):
     ``next_page`` is the page number the paginator would have asked for next.
     """
 
-    def __init__(self, message: str, *, next_page: int | None = None) -> None:
+    def __init__(self, message: str, *, next_page: int | str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.next_page = next_page
@@ -212,6 +214,21 @@ class OutcomeUnknownError(APIConnectionError):
     def __reduce__(self) -> tuple[object, ...]:
         # keyword-only constructors need help to pickle (multiprocessing, caches)
         return (_rebuild_outcome_unknown, (type(self), self.message, self.__dict__.copy()))
+
+    @classmethod
+    def for_call(cls, cause: DajiError, *, method: str, path: str, params: Mapping[str, object]) -> OutcomeUnknownError:
+        """The error the pipeline raises when an unsafe call of this kind got no readable answer."""
+        timed_out = isinstance(cause, APITimeoutError)
+        return cls(
+            f"{method} {path}: {_cause(cause)}; the outcome is unknown and the call may have taken effect",
+            method=method,
+            path=path,
+            timed_out=timed_out,
+        )
+
+
+def _cause(cause: DajiError) -> str:
+    return "timed out" if isinstance(cause, APITimeoutError) else f"got no readable answer ({cause})"
 
 
 def _rebuild_outcome_unknown(
@@ -244,6 +261,22 @@ class OrderOutcomeUnknownError(OutcomeUnknownError):
         super().__init__(message, method=method, path=path, attempts=attempts, timed_out=timed_out)
         self.out_order_id = out_order_id
 
+    @classmethod
+    def for_call(
+        cls, cause: DajiError, *, method: str, path: str, params: Mapping[str, object]
+    ) -> OrderOutcomeUnknownError:
+        """Create got no readable answer: name the ``outOrderId`` it carried."""
+        out_id = str(params.get("thirdOrderId") or params.get("outOrderId") or "")
+        return cls(
+            f"{method} {path}: create {_cause(cause)}; the outcome is unknown and the order may exist. "
+            f"Look it up with orders.get(out_order_id={out_id!r}) before creating it again, "
+            "and never create it again under a new out_order_id",
+            out_order_id=out_id,
+            method=method,
+            path=path,
+            timed_out=isinstance(cause, APITimeoutError),
+        )
+
 
 class PaymentOutcomeUnknownError(OutcomeUnknownError):
     """``payments.pay`` got no readable answer: the order may or may not have been paid.
@@ -267,6 +300,25 @@ class PaymentOutcomeUnknownError(OutcomeUnknownError):
         super().__init__(message, method=method, path=path, attempts=attempts, timed_out=timed_out)
         self.order_id = order_id
         self.op_request_id = op_request_id
+
+    @classmethod
+    def for_call(
+        cls, cause: DajiError, *, method: str, path: str, params: Mapping[str, object]
+    ) -> PaymentOutcomeUnknownError:
+        """Pay got no readable answer: name the order and the pay request it carried."""
+        order_id = params.get("orderId")
+        request_id = params.get("opRequestId")
+        oid = order_id if isinstance(order_id, (int, str)) else str(order_id)
+        return cls(
+            f"{method} {path}: pay of order {oid} {_cause(cause)}; the outcome is unknown and the order "
+            f"may have been paid. Check its status first (orders.get({oid!r}).status: waitbuyerpay means "
+            "unpaid); pay again only if unpaid, and at most 3 times in all, never in a loop",
+            order_id=oid,
+            op_request_id=request_id if isinstance(request_id, str) else None,
+            method=method,
+            path=path,
+            timed_out=isinstance(cause, APITimeoutError),
+        )
 
 
 class TradeError(APIError):

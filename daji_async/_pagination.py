@@ -1,55 +1,105 @@
-"""The paginator every search call returns.
+"""The one paginator every paged endpoint returns, driven by the endpoint's :class:`PagingSpec`.
 
 ``await`` it for the first requested page, ``async for`` it for items across pages, or walk
 :meth:`Paginator.pages`. Pages go through the client's pipeline one by one (rate limit,
 concurrency bound, retries and timeout apply to each); with ``prefetch=N`` up to N later
-pages are in flight at once, still yielded in page order, and at most N are held.
+pages are in flight at once (page-number paging, once the first page tells how many pages
+there are), still yielded in page order, and at most N are held. Cursor paging fetches one
+page after another: each page names the next.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Hashable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
-from . import _constants as C
+import msgspec
+
+from ._endpoints import PageToken, PagingSpec
 from ._errors import PaginationError
 from ._logs import logger
+from ._validate import integer, known_keys, optional_integer
 from .models.common import Page
 
 if TYPE_CHECKING:
-    from ._client import DajiClient, Timeout, _Prepared
+    from ._client import DajiClient, Timeout
     from ._endpoints import Endpoint
     from ._protocol import ParamValue
+    from ._transport import Request
 
 T = TypeVar("T")
-P = TypeVar("P", bound=Page[Any])
+P = TypeVar("P")
 
 
-def check_paging(page: int, page_size: int, max_items: int | None, max_pages: int | None, prefetch: int) -> None:
-    """Validate paging controls before any request, with a ValueError naming the bad one."""
-    for name, value, low in (("page", page, 1), ("page_size", page_size, C.MIN_PAGE_SIZE), ("prefetch", prefetch, 1)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    if page_size > C.MAX_PAGE_SIZE:
-        raise ValueError(f"page_size must be between {C.MIN_PAGE_SIZE} and {C.MAX_PAGE_SIZE}, got {page_size}")
-    for name, cap, low in (("max_items", max_items, 0), ("max_pages", max_pages, 1)):
-        if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < low):
-            raise ValueError(f"{name} must be None or an int >= {low}, got {cap!r}")
+class PagingOptions(TypedDict, total=False):
+    """The controls every paged call takes, declared once (resources take them as ``**paging``).
 
-
-def _fingerprint(items: list[Any]) -> Hashable:
-    """What identifies a page's content: its size and its first and last offers.
-
-    Two different pages of one search never share both ends; a repeated page always does.
+    Attributes:
+        page: the first page to fetch (the endpoint's first page by default: 1 on 1688), or
+            the cursor to start from on a cursor-paged endpoint.
+        page_size: items per page, within the endpoint's bounds (1..50 on 1688).
+        max_items: stop after this many items (None: no cap).
+        max_pages: stop after this many pages (None: no cap).
+        prefetch: pages in flight at once once the number of pages is known (1: one by one).
+        timeout: seconds per request attempt for every page.
+        max_retries: retries of each page.
     """
-    first, last = items[0], items[-1]
-    return (len(items), getattr(first, "offer_id", None) or id(first), getattr(last, "offer_id", None) or id(last))
+
+    page: PageToken | None
+    page_size: int | None
+    max_items: int | None
+    max_pages: int | None
+    prefetch: int
+    timeout: Timeout | None
+    max_retries: int | None
+
+
+#: The names of :class:`PagingOptions`, to split them from a call's own parameters.
+PAGING_OPTIONS = frozenset(PagingOptions.__annotations__)
+
+
+def check_paging(
+    spec: PagingSpec,
+    page: PageToken | None,
+    page_size: int,
+    max_items: int | None,
+    max_pages: int | None,
+    prefetch: int,
+) -> None:
+    """Validate paging controls before any request, with a ValueError naming the bad one."""
+    if spec.style == "page":
+        assert isinstance(spec.first_page, int)
+        integer("page", page, low=spec.first_page)
+    elif page is not None and (isinstance(page, bool) or not isinstance(page, (int, str))):
+        raise ValueError(f"page must be a cursor (str or int) or None, got {page!r}")
+    integer("page_size", page_size, low=spec.min_size, high=spec.max_size)
+    integer("prefetch", prefetch, low=1)
+    optional_integer("max_items", max_items, low=0)
+    optional_integer("max_pages", max_pages, low=1)
+
+
+def paginate(
+    client: DajiClient, endpoint: Endpoint[P], params: dict[str, ParamValue], paging: Mapping[str, Any]
+) -> Paginator[P, Any]:
+    """The walk a resource method returns: its row, its service parameters, the caller's ``**paging``.
+
+    ``paging`` is checked here (an unknown keyword is a TypeError, a bad value a ValueError),
+    before anything is sent.
+
+    ::
+
+        def list(self, keyword: str, **paging: Unpack[PagingOptions]) -> Paginator[Page[Thing], Thing]:
+            return paginate(self._client, THING_LIST, {"keyword": keyword}, paging)
+    """
+    known_keys(endpoint.name, paging, PAGING_OPTIONS)
+    return Paginator(client, endpoint, params, **paging)
 
 
 class Paginator(Generic[P, T]):
-    """A lazy, resumable walk over a paged search.
+    """A lazy, resumable walk over a paged endpoint.
 
     ::
 
@@ -60,8 +110,8 @@ class Paginator(Generic[P, T]):
             ...
 
     Each ``async for`` (or :meth:`pages` call) starts again from ``page``. After an
-    iteration ends, for any reason, :attr:`next_page` is the first page it did not yield
-    (None once the results are exhausted): pass it as ``page=`` to resume.
+    iteration ends, for any reason, :attr:`next_page` is the first page (or cursor) it did
+    not yield (None once the results are exhausted): pass it as ``page=`` to resume.
     """
 
     def __init__(
@@ -70,19 +120,27 @@ class Paginator(Generic[P, T]):
         endpoint: Endpoint[P],
         params: dict[str, ParamValue],
         *,
-        page: int = 1,
-        page_size: int = C.DEFAULT_PAGE_SIZE,
+        page: PageToken | None = None,
+        page_size: int | None = None,
         max_items: int | None = None,
         max_pages: int | None = None,
         prefetch: int = 1,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> None:
-        check_paging(page, page_size, max_items, max_pages, prefetch)
+        spec = endpoint.paging
+        if spec is None:
+            raise ValueError(f"{endpoint.name} is not a paged endpoint (its row has no paging spec)")
+        if page is None:
+            page = spec.first_page  # None only for a cursor walk whose first request names no cursor
+        if page_size is None:
+            page_size = spec.default_size
+        check_paging(spec, page, page_size, max_items, max_pages, prefetch)
         self._client = client
         self._endpoint = endpoint
+        self._spec = spec
         self._params = params
-        self.page = page
+        self.page: PageToken | None = page
         self.page_size = page_size
         self.max_items = max_items
         self.max_pages = max_pages
@@ -90,35 +148,47 @@ class Paginator(Generic[P, T]):
         self._timeout = timeout
         self._max_retries = max_retries
         #: The first page the last iteration did not yield; None once results are exhausted.
-        self.next_page: int | None = page
+        self.next_page: PageToken | None = page
         #: Pages fetched by the last iteration (including any page that was trimmed).
         self.pages_fetched = 0
-        self._requests: Callable[[int], _Prepared] | None = None  # signed page requests, built once
+        self._requests: Callable[[PageToken | None], Request] | None = None  # signed page requests, built once
+
+    @property
+    def endpoint(self) -> Endpoint[P]:
+        """The endpoint row this paginator walks."""
+        return self._endpoint
 
     def __repr__(self) -> str:
         return (
-            f"Paginator({self._endpoint.name}, page={self.page}, page_size={self.page_size}, "
+            f"Paginator({self._endpoint.name}, page={self.page!r}, page_size={self.page_size}, "
             f"max_items={self.max_items}, max_pages={self.max_pages}, prefetch={self.prefetch})"
         )
 
-    async def fetch_page(self, number: int) -> P:
-        """Fetch one page by number through the client's pipeline (no paging state changes)."""
+    async def fetch_page(self, number: PageToken | None) -> P:
+        """Fetch one page by number (or cursor) through the client's pipeline (no paging state changes)."""
         requests = self._requests
         if requests is None:
-            requests = self._requests = self._client._pages(
-                self._endpoint, {**self._params, "pageSize": self.page_size}
-            )
+            params = {**self._params, self._spec.size_param: self.page_size}
+            requests = self._requests = self._client._pages(self._endpoint, params)
         envelope = await self._client._execute(
-            self._endpoint, prepared=requests(number), timeout=self._timeout, max_retries=self._max_retries
+            self._endpoint, request=requests(number), timeout=self._timeout, max_retries=self._max_retries
         )
         data = envelope.data
         if data is None:
             data = self._endpoint.response()
-        if not data.current_page:
-            data.current_page = number
-        if not data.page_size:
-            data.page_size = self.page_size
-        data.trace_id = envelope.trace_id
+        spec = self._spec
+        # the service leaves these out at times: fill in what was asked for
+        if spec.current_page is not None and isinstance(number, int) and not getattr(data, spec.current_page):
+            setattr(data, spec.current_page, number)
+        if spec.page_size is not None and not getattr(data, spec.page_size):
+            setattr(data, spec.page_size, self.page_size)
+        if spec.trace_id is not None:
+            setattr(data, spec.trace_id, envelope.trace_id)
+        if spec.total_pages is not None and getattr(data, spec.total_pages) is None and isinstance(number, int):
+            # no page count from the service: count it from the item total, or a short page is the last
+            final = self._final_page(data, len(getattr(data, spec.items)), number)
+            if final is not None:
+                setattr(data, spec.total_pages, final - spec.first_page + 1)  # type: ignore[operator]
         return data
 
     def __await__(self) -> Generator[Any, None, P]:
@@ -129,58 +199,98 @@ class Paginator(Generic[P, T]):
 
     async def _items(self) -> AsyncGenerator[T, None]:
         pages = self.pages()
+        items_of = self._spec.items
         try:
             async for page in pages:
-                for item in page.items:
+                for item in getattr(page, items_of):
                     yield item
         finally:
             await pages.aclose()
 
     async def pages(self) -> AsyncGenerator[P, None]:
         """Yield pages in order from ``page``, honouring every stop rule and ``prefetch``."""
+        spec = self._spec
         start = self.page
         self.next_page = start
         self.pages_fetched = 0
         remaining = self.max_items
         if remaining == 0:
-            self.next_page = start
             return
-        seen_numbers: set[int] = set()
-        seen_content: set[Hashable] = set()
+        guard = _RepeatGuard(self._endpoint.name, spec)
         window: deque[tuple[int, asyncio.Future[P]]] = deque()
-        last: int | None = None  # the last page number worth asking for
-        number = start
+        last: int | None = None  # the last page number worth asking for, once known
+        token: PageToken | None = start
+        yielded = 0
         try:
             page = await self.fetch_page(start)
             while True:
                 self.pages_fetched += 1
-                self._check_cycle(page, number, seen_numbers, seen_content)
-                if not page.items:
+                items: list[Any] = getattr(page, spec.items)
+                guard.check(page, items, token)
+                if not items:
                     self.next_page = None
                     return
-                if remaining is not None and len(page.items) >= remaining:
-                    del page.items[remaining:]
+                count = len(items)  # before any trimming: a short page may be the last
+                if remaining is not None and len(items) >= remaining:
+                    del items[remaining:]
                     remaining = 0
                 elif remaining is not None:
-                    remaining -= len(page.items)
-                exhausted = page.total_pages <= page.current_page
-                limit = page.total_pages
+                    remaining -= len(items)
+                yielded += 1
+                if spec.style == "cursor":
+                    following = guard.next_cursor(page, items)
+                    self.next_page = following
+                    yield page
+                    if following is None or remaining == 0 or yielded == self.max_pages:
+                        return
+                    token = following
+                    page = await self.fetch_page(token)
+                    continue
+                assert isinstance(token, int) and isinstance(start, int)
+                current = guard.reported(page, token)
+                final = self._final_page(page, count, token)
+                exhausted = final is not None and current >= final
+                limit = final
                 if self.max_pages is not None:
-                    limit = min(limit, start + self.max_pages - 1)
-                last = limit if last is None else min(last, limit)
-                self.next_page = None if exhausted else number + 1
+                    cap = start + self.max_pages - 1
+                    limit = cap if limit is None else min(limit, cap)
+                if limit is not None:
+                    last = limit if last is None else min(last, limit)
+                self.next_page = None if exhausted else token + 1
                 yield page
-                if exhausted or remaining == 0 or number >= last:
+                if exhausted or remaining == 0 or (last is not None and token >= last):
                     return
-                if self.prefetch == 1:
-                    number += 1
-                    page = await self.fetch_page(number)
+                if self.prefetch == 1 or final is None or last is None:
+                    token += 1
+                    page = await self.fetch_page(token)
                 else:
-                    self._fill(window, number, last, remaining)
-                    number, future = window.popleft()
+                    self._fill(window, token, last, remaining)
+                    token, future = window.popleft()
                     page = await future
         finally:
             await _cancel_all(window)
+
+    def _final_page(self, page: P, count: int, asked: int) -> int | None:
+        """The number of the last page, or None while unknown.
+
+        From the answer's page count, else its item count; when the service gives neither, a
+        page shorter than ``page_size`` (``count`` items) is the last.
+        """
+        spec = self._spec
+        assert isinstance(spec.first_page, int)
+        pages: int | None = None
+        if spec.total_pages is not None:
+            pages = getattr(page, spec.total_pages)
+        if pages is None and spec.total_items is not None:
+            items = getattr(page, spec.total_items)
+            if items is not None:
+                pages = -(-items // self.page_size) if items > 0 else 0
+        if pages is not None:
+            return spec.first_page + pages - 1
+        if count < self.page_size:
+            number = getattr(page, spec.current_page) if spec.current_page is not None else None
+            return number if isinstance(number, int) and number else asked
+        return None
 
     def _fill(
         self, window: deque[tuple[int, asyncio.Future[P]]], number: int, last: int, remaining: int | None
@@ -195,26 +305,86 @@ class Paginator(Generic[P, T]):
             window.append((upcoming, asyncio.ensure_future(self.fetch_page(upcoming))))
             upcoming += 1
 
-    def _check_cycle(self, page: P, number: int, numbers: set[int], contents: set[Hashable]) -> None:
-        reported = page.current_page
-        if reported in numbers:
-            raise PaginationError(
-                f"{self._endpoint.name}: asked for page {number} and the service answered with page "
-                f"{reported} again; stopping instead of looping",
-                next_page=number,
-            )
-        if page.items:
-            fingerprint = _fingerprint(page.items)
-            if fingerprint in contents:
+
+class _RepeatGuard:
+    """Stops a walk whose service repeats itself, instead of looping forever.
+
+    A page-number walk fails when the service reports a page number it already returned; a
+    cursor walk when a cursor comes back. Either fails when a page's content equals an
+    earlier page's: content is identified by the items' ids (the spec's ``item_id``) or, for
+    items without one, by a digest of the items' encoded bytes. Never by ``id()``: freed
+    objects reuse ids, which made long walks of id-less items fail for no reason.
+    """
+
+    __slots__ = ("_contents", "_name", "_spec", "_tokens")
+
+    def __init__(self, name: str, spec: PagingSpec) -> None:
+        self._name = name
+        self._spec = spec
+        self._tokens: set[PageToken] = set()
+        self._contents: set[Hashable] = set()
+
+    def reported(self, page: Any, asked: int) -> int:
+        """The page number the service says this is (the asked number when it says nothing)."""
+        field = self._spec.current_page
+        number = getattr(page, field) if field is not None else None
+        return number if isinstance(number, int) else asked
+
+    def check(self, page: Any, items: Sequence[Any], asked: PageToken | None) -> None:
+        """Raise PaginationError if this page (or its content) was seen before in this walk."""
+        if self._spec.style == "page":
+            assert isinstance(asked, int)
+            reported = self.reported(page, asked)
+            if reported in self._tokens:
                 raise PaginationError(
-                    f"{self._endpoint.name}: page {number} repeats the items of an earlier page; "
-                    "stopping instead of looping",
-                    next_page=number,
+                    f"{self._name}: asked for page {asked} and the service answered with page "
+                    f"{reported} again; stopping instead of looping",
+                    next_page=asked,
                 )
-            contents.add(fingerprint)
-        if reported != number:
-            logger.debug("%s: asked for page %d, service reported %d", self._endpoint.name, number, reported)
-        numbers.add(reported)
+            if reported != asked:
+                logger.debug("%s: asked for page %d, service reported %d", self._name, asked, reported)
+            self._tokens.add(reported)
+        elif asked is not None:
+            self._tokens.add(asked)
+        if items:
+            fingerprint = self.fingerprint(items)
+            if fingerprint in self._contents:
+                raise PaginationError(
+                    f"{self._name}: page {asked} repeats the items of an earlier page; stopping instead of looping",
+                    next_page=asked,
+                )
+            self._contents.add(fingerprint)
+
+    def fingerprint(self, items: Sequence[Any]) -> Hashable:
+        """What identifies a page's content.
+
+        With item ids: the page's size and its first and last ids (two different pages of one
+        walk never share both ends; a repeated page always does). Without: a digest of the
+        encoded items, equal only for equal content.
+        """
+        key = self._spec.item_id
+        if key is not None:
+            first, last = getattr(items[0], key, None), getattr(items[-1], key, None)
+            if first is not None and last is not None:
+                return (len(items), first, last)
+        return hashlib.blake2b(msgspec.json.encode(items), digest_size=16).digest()
+
+    def next_cursor(self, page: Any, items: Sequence[Any]) -> PageToken | None:
+        """The cursor of the page after ``page`` (None at the end); a cursor seen before raises."""
+        spec = self._spec
+        if spec.next_cursor is not None:
+            cursor = getattr(page, spec.next_cursor)
+        else:
+            assert spec.cursor_item is not None
+            cursor = getattr(items[-1], spec.cursor_item) if items else None
+        if cursor is None or cursor == "":
+            return None
+        if cursor in self._tokens:
+            raise PaginationError(
+                f"{self._name}: the service handed out cursor {cursor!r} again; stopping instead of looping",
+                next_page=cursor,
+            )
+        return cursor  # type: ignore[no-any-return]
 
 
 async def _cancel_all(window: deque[tuple[int, asyncio.Future[Any]]]) -> None:
@@ -230,4 +400,4 @@ async def _cancel_all(window: deque[tuple[int, asyncio.Future[Any]]]) -> None:
                 future.exception()  # mark as retrieved: no "exception never retrieved" warning
 
 
-__all__ = ["Page", "Paginator", "check_paging"]
+__all__ = ["PAGING_OPTIONS", "Page", "Paginator", "PagingOptions", "check_paging", "paginate"]

@@ -119,11 +119,11 @@ def authenticate(pairs: Pairs, app_key: str, app_secret: str, *, send_secret: bo
 
 
 class PagedQuery:
-    """A signed query string whose only changing parameter is the page number.
+    """A signed query string whose only changing parameter is the page number (or cursor).
 
     Everything else is encoded, sorted and joined once; each page then costs one string join
     and one MD5. ``for_page(n)`` gives exactly what :func:`authenticate` and
-    :func:`encode_query` would give for the same parameters plus ``beginPage=n``.
+    :func:`encode_query` would give for the same parameters plus ``page_key=n``.
     """
 
     __slots__ = ("_head", "_key", "_query", "_secret_part", "_tail")
@@ -142,13 +142,16 @@ class PagedQuery:
         self._head = (head + "&" if head else "") + page_key + "="
         self._tail = ("&" + tail if tail else "") + "&secret=" + app_secret
 
-    def for_page(self, number: int) -> tuple[str, str]:
-        """The query string for page ``number`` and its signature ("" in debug mode)."""
-        page = str(number)
+    def for_page(self, number: int | str) -> tuple[str, str]:
+        """The query string for page (or cursor) ``number`` and its signature ("" in debug mode)."""
+        if isinstance(number, str):
+            page, quoted = number, _quote(number)
+        else:
+            page = quoted = str(number)  # digits need no quoting
         if self._secret_part is not None:
-            return self._query + page + self._secret_part, ""
+            return self._query + quoted + self._secret_part, ""
         signature = hashlib.md5((self._head + page + self._tail).encode()).hexdigest().upper()
-        return self._query + page + "&sign=" + signature, signature
+        return self._query + quoted + "&sign=" + signature, signature
 
 
 def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
@@ -156,20 +159,12 @@ def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
     return "&".join([_quote(k) + "=" + _quote(v) for k, v in pairs])
 
 
-_QUOTED: dict[str, str] = {}
-
-
 def _quote(text: str) -> str:
     # Most values are ASCII letters and digits (page numbers, signatures, ids) and need no
-    # escaping; the rest (keywords, sort JSON) repeat from page to page, so remember them.
+    # escaping; the rest (keywords, sort JSON) are quoted once per walk, in its PagedQuery.
     if text.isalnum() and text.isascii():
         return text
-    quoted = _QUOTED.get(text)
-    if quoted is None:
-        if len(_QUOTED) >= 4096:
-            _QUOTED.clear()
-        quoted = _QUOTED[text] = quote(text, safe="")
-    return quoted
+    return quote(text, safe="")
 
 
 def json_body(params: Params) -> dict[str, Any]:
@@ -190,15 +185,9 @@ class Envelope(msgspec.Struct, Generic[T], rename="camel"):
     trace_id: Union[str, None] = None
 
 
-_DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
-
-
 def envelope_decoder(data_type: Any) -> msgspec.json.Decoder[Envelope[Any]]:
-    """A cached typed decoder for ``Envelope[data_type]``."""
-    decoder = _DECODERS.get(data_type)
-    if decoder is None:
-        decoder = _DECODERS[data_type] = msgspec.json.Decoder(Envelope[data_type])
-    return cast("msgspec.json.Decoder[Envelope[Any]]", decoder)
+    """A typed decoder for ``Envelope[data_type]`` (the client keeps one per response type)."""
+    return cast("msgspec.json.Decoder[Envelope[Any]]", msgspec.json.Decoder(Envelope[data_type]))
 
 
 @dataclass(frozen=True)
@@ -493,3 +482,21 @@ def retry_delay(
 def total_pages(total_records: int, page_size: int) -> int:
     """How many pages ``total_records`` fill at ``page_size`` (the service's ``totalPage``)."""
     return -(-total_records // page_size) if total_records > 0 else 0
+
+
+def trade_result(data: Any, *, method: str, path: str) -> Any:
+    """Walk a 1688 trade answer's nested ``result`` layers; raise TradeError where ``success`` is false.
+
+    The service may hand 1688's answer over whole (``{success, result: {...}}``) or already
+    unwrapped; both come out as the innermost layer that carries data.
+    """
+    node = data
+    while True:
+        if getattr(node, "success", None) is False:
+            code = getattr(node, "error_code_any", None)
+            message = getattr(node, "error_text", None) or "1688 refused the call without saying why"
+            raise TradeError(message, status=200, code=code, path=path, method=method)
+        inner = getattr(node, "result", None)
+        if inner is None:
+            return node
+        node = inner

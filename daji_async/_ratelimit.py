@@ -26,13 +26,12 @@ from typing import Protocol, Union, cast, runtime_checkable
 
 from aiolimiter import AsyncLimiter
 
+from . import _constants as C
 from ._errors import ConfigError
 
-#: Lateness (seconds) that the even grid absorbs instead of losing it.
-_GRID_TOLERANCE = 0.010
-#: Extra room past one second before a send leaves the window, so that jitter between here
-#: and the server cannot make the server see R + 1 requests in one of its seconds.
-_WINDOW_MARGIN = 0.005
+#: See ``_constants``: lateness the even grid absorbs, and the window's extra room.
+_GRID_TOLERANCE = C.RATE_GRID_TOLERANCE
+_WINDOW_MARGIN = C.RATE_WINDOW_MARGIN
 
 
 class StrictRateLimiter(AsyncLimiter):

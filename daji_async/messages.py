@@ -70,6 +70,7 @@ from aiohttp import web
 
 from . import _constants as C
 from ._errors import ConfigError, InvalidMessageError, MessageSignatureError
+from ._validate import integer, positive_seconds
 from .enums import StrEnum
 from .models._lenient import IdText, LenientStruct, NullableList
 
@@ -108,24 +109,16 @@ SIGNATURE_FIELDS = (DJ_SIGNATURE_FIELD, SIGNATURE_FIELD)
 #: The form field that carries a pushed message's JSON.
 MESSAGE_FIELD = "message"
 
-#: Callbacks allowed to run at once, by default.
-DEFAULT_CONCURRENCY = 8
-#: Accepted messages waiting for a callback (or a consumer) before pushes get HTTP 503.
-DEFAULT_MAX_PENDING = 1000
-#: How many msgIds are remembered to drop redeliveries.
-DEFAULT_REMEMBER = 100_000
-#: Seconds ``close`` waits for accepted messages to be handled before cancelling callbacks.
-DEFAULT_CLOSE_TIMEOUT = 10.0
-#: Pushes older than this (seconds, by the message's own time) are refused.
-DEFAULT_MAX_AGE = 24 * 3600.0
-#: How far in the future a message's time may be (clock skew), in seconds.
-DEFAULT_MAX_SKEW = 300.0
-#: Seconds a client may take to send a request's headers (:meth:`MessageReceiver.serve`).
-DEFAULT_HEADER_TIMEOUT = 10.0
-#: Seconds a client may take to send a request's body.
-DEFAULT_BODY_TIMEOUT = 30.0
-#: Largest push body read, in bytes.
-MAX_PUSH_BYTES = 1024 * 1024
+#: Defaults of :class:`MessageReceiver` (see ``_constants``).
+DEFAULT_CONCURRENCY = C.MESSAGE_CONCURRENCY
+DEFAULT_MAX_PENDING = C.MESSAGE_MAX_PENDING
+DEFAULT_REMEMBER = C.MESSAGE_REMEMBER
+DEFAULT_CLOSE_TIMEOUT = C.MESSAGE_CLOSE_TIMEOUT
+DEFAULT_MAX_AGE = C.MESSAGE_MAX_AGE
+DEFAULT_MAX_SKEW = C.MESSAGE_MAX_SKEW
+DEFAULT_HEADER_TIMEOUT = C.MESSAGE_HEADER_TIMEOUT
+DEFAULT_BODY_TIMEOUT = C.MESSAGE_BODY_TIMEOUT
+MAX_PUSH_BYTES = C.MESSAGE_MAX_PUSH_BYTES
 
 
 class Topic(StrEnum):
@@ -581,13 +574,11 @@ class MessageReceiver:
             ("header_timeout", header_timeout),
             ("max_age", max_age if max_age is not None else 1.0),
         ):
-            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < float("inf"):
-                raise ValueError(f"{name} must be a finite number of seconds > 0, got {seconds!r}")
+            positive_seconds(name, seconds)
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be an async function, got {type(callback).__name__}")
         for name, value in (("concurrency", concurrency), ("max_pending", max_pending), ("remember", remember)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+            integer(name, value, low=1)
         self._verifier: Verifier = verifier if verifier is not None else default_verifier(secret or "")
         self._callback = callback
         self.max_age = max_age

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from aiolimiter import AsyncLimiter
 
-from daji_async import BadRequestError, ConfigError, DajiClient, NotFoundError, StrictRateLimiter
+from daji_async import AiohttpTransport, BadRequestError, ConfigError, DajiClient, NotFoundError, StrictRateLimiter
 from daji_async.sandbox import SandboxServer
 
 
@@ -79,8 +79,9 @@ def test_rate_limit_forms() -> None:
 async def test_async_with_closes_own_session(daji_sandbox: SandboxServer) -> None:
     async with daji_sandbox.client() as client:
         await client.categories.get(0)
-        session = client._session
-        assert session is not None
+        transport = client.transport
+        assert isinstance(transport, AiohttpTransport)
+        session = transport.session
         assert not session.closed
     assert session.closed
     assert client.closed
@@ -91,9 +92,11 @@ async def test_async_with_closes_own_session(daji_sandbox: SandboxServer) -> Non
 
 async def test_session_is_created_lazily(daji_sandbox: SandboxServer) -> None:
     client = daji_sandbox.client()
-    assert client._session is None
+    transport = client.transport
+    assert isinstance(transport, AiohttpTransport)
+    assert not transport.started
     await client.categories.get(0)
-    assert client._session is not None
+    assert transport.started
     await client.close()
 
 
@@ -101,7 +104,9 @@ async def test_user_session_is_used_and_never_closed(daji_sandbox: SandboxServer
     async with aiohttp.ClientSession() as session:
         async with daji_sandbox.client(session=session) as client:
             await client.categories.get(0)
-            assert client._session is session
+            transport = client.transport
+            assert isinstance(transport, AiohttpTransport)
+            assert transport.session is session
         assert not session.closed
         # still usable by its owner
         async with session.get(daji_sandbox.base_url + "/_sandbox/stats") as response:

@@ -38,10 +38,10 @@ from daji_async import (
     yuan_to_fen,
 )
 from daji_async._endpoints import ORDER_CREATE, PAYMENT_PAY
+from daji_async._protocol import trade_result
 from daji_async.messages import Message, MessageReceiver, Topic
-from daji_async.resources.orders import checked
 from daji_async.sandbox import SandboxServer
-from daji_async.sandbox._orders import orders_store
+from daji_async.sandbox._orders_store import orders_store
 
 CREATE = ENDPOINTS["orders.create"].path
 PAY = ENDPOINTS["payments.pay"].path
@@ -615,13 +615,13 @@ def test_answers_are_read_wrapped_or_unwrapped() -> None:
     )
     flat = msgspec.json.decode(b'{"orderId":31,"totalSuccessAmount":1250,"postFee":500}', type=CreatedOrder)
     for answer in (wrapped, flat):
-        inner = checked(answer, ORDER_CREATE, path)
+        inner = trade_result(answer, method=ORDER_CREATE.method, path=path)
         assert (str(inner.order_id), inner.total_success_amount) == ("31", 1250)
     refused = msgspec.json.decode(
         b'{"result":{"success":false,"code":"ORDER_STATUS_ERROR","message":"no"}}', type=CreatedOrder
     )
     with pytest.raises(TradeError) as caught:
-        checked(refused, ORDER_CREATE, path)
+        trade_result(refused, method=ORDER_CREATE.method, path=path)
     assert (caught.value.code, caught.value.message, caught.value.path) == ("ORDER_STATUS_ERROR", "no", path)
 
 

@@ -175,7 +175,7 @@ async def test_unsafe_calls_are_never_retried(
     daji_sandbox.add_fault({**fault, "times": 1})  # type: ignore[arg-type]
     async with daji_sandbox.client(retry_policy=FAST_RETRIES, max_retries=5, timeout=0.1) as client:
         with pytest.raises(cls):
-            await client._execute(CATEGORY_GET, {"categoryID": 0}, safe=False, max_retries=5)
+            await client.request("GET", CATEGORY_GET.path, params={"categoryID": 0}, safe=False, max_retries=5)
     await asyncio.sleep(0.3)
     assert requests_to(daji_sandbox) == 1
 

@@ -212,8 +212,17 @@ def test_decodes_typed_page() -> None:
     assert envelope.trace_id == "abc"
 
 
-def test_decoder_is_cached() -> None:
-    assert envelope_decoder(Page[ProductItem]) is envelope_decoder(Page[ProductItem])
+def test_protocol_layer_keeps_no_module_level_caches() -> None:
+    # a fresh decoder per call: caching is the client's business (one per client), not the module's
+    assert envelope_decoder(Page[ProductItem]) is not envelope_decoder(Page[ProductItem])
+    from daji_async import _protocol
+
+    mutable = [
+        name
+        for name, value in vars(_protocol).items()
+        if isinstance(value, (dict, list, set)) and not name.startswith("__") and not name.isupper()
+    ]
+    assert mutable == []
 
 
 @pytest.mark.parametrize(

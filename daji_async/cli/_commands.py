@@ -254,7 +254,8 @@ async def search(args: argparse.Namespace, fmt: Format, messages: Messages) -> i
 
 def expected_pages(first: Page[Any], paginator: Paginator[Any, Any]) -> int:
     """How many pages this search will fetch, as known from its first page."""
-    pages = max(first.total_pages - paginator.page + 1, 1)
+    start = paginator.page if isinstance(paginator.page, int) else 1
+    pages = max(first.total_pages - start + 1, 1)
     if paginator.max_pages is not None:
         pages = min(pages, paginator.max_pages)
     if paginator.max_items is not None:

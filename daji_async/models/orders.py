@@ -504,15 +504,40 @@ class OrderDetail(TradeAnswer):
 
 
 class OrderListData(LenientStruct, rename="camel"):
-    """The ``data`` of the order list: ``result`` holds orders shaped like the buyer view.
+    """One page of the order list: ``items`` (the service's ``result``) holds orders shaped like
+    the buyer view.
 
     The contract does not say whether a total comes back; ``total_record`` is read when it
-    does (1688's own list answers ``totalRecord``).
+    does (1688's own list answers ``totalRecord``). The paginator fills in ``current_page``,
+    ``page_size`` and ``trace_id``, and ``total_pages`` once it is known (from the total, or
+    from a short page, which is the last); a full page without a total leaves it None.
     """
 
-    result: NullableList[OrderDetail] = msgspec.field(default_factory=list)
+    items: NullableList[OrderDetail] = msgspec.field(name="result", default_factory=list)
     total_record: Union[int, None] = None
     total_records: Union[int, None] = None
+    total_pages: Union[int, None] = None
+    page_size: int = 0
+    current_page: int = 0
+    trace_id: Union[str, None] = None
+
+    @property
+    def result(self) -> list[OrderDetail]:
+        """The orders, by the service's name for them (the same list as :attr:`items`)."""
+        return self.items
+
+    @property
+    def total(self) -> int | None:
+        """The number of orders matching, when the service says (``totalRecord``), else None."""
+        return self.total_record if self.total_record is not None else self.total_records
+
+    @property
+    def has_next(self) -> bool:
+        """True when pages may follow this one (always, for a full page without a total)."""
+        return bool(self.items) and (self.total_pages is None or self.current_page < self.total_pages)
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 # --------------------------------------------------------------------------- payment

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._endpoints import CATEGORY_GET
+from .._validate import integer
 from ..models.products import Category
 
 if TYPE_CHECKING:
@@ -30,8 +31,7 @@ class Categories:
             for child in root.child_categorys:
                 print(child.id, child.name)
         """
-        if isinstance(category_id, bool) or not isinstance(category_id, int) or category_id < 0:
-            raise ValueError(f"category_id must be an int >= 0, got {category_id!r}")
+        integer("category_id", category_id, low=0)
         return await self._client._call(
             CATEGORY_GET, {"categoryID": category_id}, timeout=timeout, max_retries=max_retries
         )

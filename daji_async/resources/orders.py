@@ -30,16 +30,13 @@ from .._endpoints import (
     Endpoint,
 )
 from .._errors import (
-    APIConnectionError,
-    APITimeoutError,
     OrderOutcomeUnknownError,
-    ResponseDecodeError,
     TradeError,
 )
-from .._pagination import Paginator
+from .._pagination import Paginator, PagingOptions, paginate
 from .._protocol import ParamValue
+from .._validate import integer
 from ..enums import CancelReason, OrderFlow, OrderStatus
-from ..models.common import Page
 from ..models.orders import (
     Address,
     CargoLine,
@@ -51,6 +48,8 @@ from ..models.orders import (
 )
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .._client import DajiClient, Timeout
 
 A = TypeVar("A", bound=TradeAnswer)
@@ -61,9 +60,6 @@ MAX_CARGO_LINES = 100
 ISV_BIZ_TYPE = "cross"
 #: Largest id 1688 uses (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
-#: ``total_pages`` of an order-list page that came back full when the service gave no total:
-#: there may be more, and the paginator asks for the next page (an empty one ends the walk).
-UNKNOWN_TOTAL_PAGES = 2**31 - 1
 #: Longest ``out_order_id`` the SDK sends (1688 does not document one; 64 is conservative).
 MAX_OUT_ORDER_ID = 64
 #: The ``webSite`` value of 1688 trade calls.
@@ -98,29 +94,6 @@ def order_id_of(order_id: int | str, name: str = "order_id") -> str:
     if not 0 < value <= MAX_ID:
         raise ValueError(f"{name} must be between 1 and {MAX_ID}, got {order_id!r}")
     return str(value)
-
-
-def checked(answer: A, endpoint: Endpoint[Any], path: str) -> A:
-    """Walk 1688's nested ``result`` layers; raise TradeError where ``success`` is false.
-
-    The service may hand 1688's answer over whole (``{success, result: {...}}``) or already
-    unwrapped; both come out as the innermost layer that carries data.
-    """
-    node: Any = answer
-    while True:
-        if node.success is False:
-            raise trade_error(node, endpoint, path)
-        inner = getattr(node, "result", None)
-        if inner is None:
-            return node  # type: ignore[no-any-return]
-        node = inner
-
-
-def trade_error(answer: TradeAnswer, endpoint: Endpoint[Any], path: str) -> TradeError:
-    """The TradeError for an answer whose ``success`` is false."""
-    code = answer.error_code_any
-    message = answer.error_text or "1688 refused the call without saying why"
-    return TradeError(message, status=200, code=code, path=path, method=endpoint.method)
 
 
 def struct_params(value: msgspec.Struct) -> dict[str, Any]:
@@ -176,8 +149,7 @@ def _cargo(cargo: Sequence[CargoArg]) -> list[dict[str, Any]]:
         quantity = line.quantity
         if isinstance(quantity, float) and math.isfinite(quantity) and quantity.is_integer():
             quantity = int(quantity)
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-            raise ValueError(f"cargo[{i}].quantity must be a whole number > 0, got {line.quantity!r}")
+        integer(f"cargo[{i}].quantity", quantity, low=1)
         built = struct_params(line)
         built["quantity"] = quantity
         lines.append(built)
@@ -224,36 +196,6 @@ def _text(value: str | None, name: str, *, limit: int = 500) -> str | None:
     return value
 
 
-class OrderPaginator(Paginator[Page[OrderDetail], OrderDetail]):
-    """The order list's paginator: ``page``/``pageSize`` in the JSON body, orders in ``data.result``.
-
-    The service may answer without a total; then a full page means "maybe more" (its
-    ``total_pages`` is :data:`UNKNOWN_TOTAL_PAGES`), and a short or empty page ends the walk.
-    """
-
-    async def fetch_page(self, number: int) -> Page[OrderDetail]:
-        """Fetch one page of orders by number through the client's pipeline."""
-        params = {**self._params, "page": number, "pageSize": self.page_size}
-        envelope = await self._client._execute(ORDER_LIST, params, timeout=self._timeout, max_retries=self._max_retries)
-        data = envelope.data if isinstance(envelope.data, OrderListData) else OrderListData()
-        total = data.total_record if data.total_record is not None else data.total_records
-        items = data.result
-        if total is not None:
-            pages = -(-total // self.page_size)
-        elif len(items) < self.page_size:
-            pages = number
-        else:
-            pages = UNKNOWN_TOTAL_PAGES
-        return Page[OrderDetail](
-            items=items,
-            total_records=total or 0,
-            total_pages=pages,
-            page_size=self.page_size,
-            current_page=number,
-            trace_id=envelope.trace_id,
-        )
-
-
 class Orders:
     """Preview, create, cancel, list, view and confirm receipt of 1688 orders: ``client.orders``.
 
@@ -276,13 +218,11 @@ class Orders:
         max_retries: int | None,
         allow_empty: bool = False,
     ) -> A:
-        path = self._client.endpoint_path(endpoint)
+        # the pipeline applies the row's trade semantics (TradeError, outcome unknown), once
         if allow_empty:
             envelope = await self._client._execute(endpoint, params, timeout=timeout, max_retries=max_retries)
-            data = envelope.data if envelope.data is not None else endpoint.response(success=True)
-        else:
-            data = await self._client._call(endpoint, params, timeout=timeout, max_retries=max_retries)
-        return checked(data, endpoint, path)
+            return envelope.data if envelope.data is not None else endpoint.response(success=True)
+        return await self._client._call(endpoint, params, timeout=timeout, max_retries=max_retries)
 
     async def preview(
         self,
@@ -357,20 +297,8 @@ class Orders:
         if extra_params:
             params.update(extra_params)
         path = self._client.endpoint_path(ORDER_CREATE)
-        try:
-            created = await self._trade(ORDER_CREATE, params, timeout=timeout, max_retries=0)
-        except (APIConnectionError, ResponseDecodeError) as exc:
-            timed_out = isinstance(exc, APITimeoutError)
-            cause = "timed out" if timed_out else f"got no readable answer ({exc})"
-            raise OrderOutcomeUnknownError(
-                f"{ORDER_CREATE.method} {path}: create {cause}; the outcome is unknown and the order may exist. "
-                f"Look it up with orders.get(out_order_id={out_id!r}) before creating it again, "
-                "and never create it again under a new out_order_id",
-                out_order_id=out_id,
-                method=ORDER_CREATE.method,
-                path=path,
-                timed_out=timed_out,
-            ) from exc
+        # no readable answer: the pipeline raises OrderOutcomeUnknownError (the row says so)
+        created = await self._trade(ORDER_CREATE, params, timeout=timeout, max_retries=0)
         if created.out_order_id is None:
             created = msgspec.structs.replace(created, out_order_id=out_id)
         if not created.order_id and created.order_list:
@@ -473,26 +401,21 @@ class Orders:
         status: OrderStatus | str | None = None,
         out_order_id: str | None = None,
         product_name: str | None = None,
-        page: int = 1,
-        page_size: int = 20,
-        max_items: int | None = None,
-        max_pages: int | None = None,
-        prefetch: int = 1,
         extra_params: Mapping[str, ParamValue] | None = None,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
-    ) -> OrderPaginator:
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[OrderListData, OrderDetail]:
         """The buyer's orders (``POST /alibaba/trade/getBuyerOrderList``), as a paginator.
 
         Filters: the creation window (aware ``datetime``s, sent as 1688's
         ``yyyyMMddHHmmssSSS+0800`` in ``createStartTime``/``createEndTime``), ``status`` (an
         :class:`~daji_async.OrderStatus`, sent as ``orderStatus``), ``out_order_id`` (your
         ``thirdOrderId``, sent as ``outOrderId``) and ``product_name``. Paged by
-        ``page``/``pageSize``; read-only, retried like a search.
+        ``page``/``pageSize`` (the :class:`~daji_async.PagingOptions`); read-only, retried like a
+        search. Without a total from the service, a short page is the last.
 
         ::
 
-            first = await client.orders.list(status=OrderStatus.WAIT_BUYER_PAY)      # a Page
+            first = await client.orders.list(status=OrderStatus.WAIT_BUYER_PAY)      # a page
             async for order in client.orders.list(created_from=since, max_items=100):
                 print(order.order_id, order.status)
         """
@@ -509,18 +432,7 @@ class Orders:
         }
         if extra_params:
             params.update(extra_params)
-        return OrderPaginator(
-            self._client,
-            ORDER_LIST,  # type: ignore[arg-type]  # its data is OrderListData; fetch_page makes the pages
-            {k: v for k, v in params.items() if v is not None},
-            page=page,
-            page_size=page_size,
-            max_items=max_items,
-            max_pages=max_pages,
-            prefetch=prefetch,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return paginate(self._client, ORDER_LIST, {k: v for k, v in params.items() if v is not None}, paging)
 
     async def confirm_receipt(
         self,

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .._endpoints import PAYMENT_LINKS, PAYMENT_PAY
-from .._errors import APIConnectionError, APITimeoutError, DajiError, PaymentOutcomeUnknownError, ResponseDecodeError
+from .._errors import DajiError
 from .._protocol import ParamValue
+from .._validate import integer
 from ..models.orders import PayResult
-from .orders import checked, order_id_of
+from .orders import order_id_of
 
 if TYPE_CHECKING:
     from .._client import DajiClient, Timeout
@@ -114,8 +115,7 @@ class Payments:
             result = await client.payments.links([order_id_1, order_id_2])
             print(result.url_for(order_id_1), result.failed_order_ids)
         """
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_LINK_BATCH:
-            raise ValueError(f"batch_size must be an int in 1..{MAX_LINK_BATCH}, got {batch_size!r}")
+        integer("batch_size", batch_size, low=1, high=MAX_LINK_BATCH)
         if isinstance(order_ids, (str, bytes)):
             raise TypeError("order_ids must be an iterable of order ids, not a single string")
         ids = list(dict.fromkeys(order_id_of(o, "order_ids[]") for o in order_ids))
@@ -185,20 +185,6 @@ class Payments:
         params: dict[str, ParamValue] = {"orderId": oid}
         if extra_params:
             params.update(extra_params)
-        path = self._client.endpoint_path(PAYMENT_PAY)
-        try:
-            envelope = await self._client._execute(PAYMENT_PAY, params, timeout=timeout, max_retries=0)
-        except (APIConnectionError, ResponseDecodeError) as exc:
-            timed_out = isinstance(exc, APITimeoutError)
-            cause = "timed out" if timed_out else f"got no readable answer ({exc})"
-            raise PaymentOutcomeUnknownError(
-                f"{PAYMENT_PAY.method} {path}: pay of order {oid} {cause}; the outcome is unknown and the order "
-                f"may have been paid. Check its status first (orders.get({oid!r}).status: waitbuyerpay means "
-                "unpaid); pay again only if unpaid, and at most 3 times in all, never in a loop",
-                order_id=oid,
-                method=PAYMENT_PAY.method,
-                path=path,
-                timed_out=timed_out,
-            ) from exc
-        answer = envelope.data if envelope.data is not None else PayResult(success=True)
-        return checked(answer, PAYMENT_PAY, path)
+        # TradeError and PaymentOutcomeUnknownError come from the pipeline (the row says so)
+        envelope = await self._client._execute(PAYMENT_PAY, params, timeout=timeout, max_retries=0)
+        return envelope.data if envelope.data is not None else PayResult(success=True)

@@ -7,7 +7,7 @@ import base64
 import binascii
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Union
 from urllib.parse import urlsplit
 
 from .. import _constants as C
@@ -19,9 +19,11 @@ from .._endpoints import (
     SHOP_SEARCH,
     UPLOAD_IMAGE,
     UPLOAD_IMAGE_URL,
+    Endpoint,
 )
-from .._pagination import Paginator
+from .._pagination import PAGING_OPTIONS, Paginator, PagingOptions, paginate
 from .._protocol import ParamValue, wire_value
+from .._validate import integer, known_keys, positive_id, text
 from ..models.common import Page
 from ..models.products import (
     FreightEstimate,
@@ -33,10 +35,14 @@ from ..models.products import (
 )
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .._client import DajiClient, Timeout
 
-#: The service's limit on an uploaded image.
-MAX_IMAGE_BYTES = 3 * 1024 * 1024
+P = TypeVar("P")
+
+#: The service's limit on an uploaded image (see ``_constants``).
+MAX_IMAGE_BYTES = C.MAX_IMAGE_BYTES
 
 ImageData = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
 FilterArg = Union[Sequence[str], str, None]
@@ -142,16 +148,52 @@ def image_kind(raw: bytes) -> str | None:
     return None
 
 
-def _offer_id(offer_id: int | str) -> int:
-    if isinstance(offer_id, bool) or not isinstance(offer_id, (int, str)):
-        raise TypeError(f"offer_id must be an int, got {type(offer_id).__name__}")
-    try:
-        value = int(offer_id)
-    except ValueError:
-        raise ValueError(f"offer_id must be a number, got {offer_id!r}") from None
-    if value <= 0:
-        raise ValueError(f"offer_id must be positive, got {offer_id!r}")
-    return value
+class SearchFilters(TypedDict, total=False):
+    """The search parameters keyword, image and shop search share, declared once.
+
+    Attributes:
+        filter: :class:`~daji_async.Filter` values or strings, joined with ","; unknown
+            values are passed through.
+        sort: a mapping such as ``{"price": "asc"}``, sent as compact JSON.
+        out_member_id: your member id(s) (an array parameter).
+        price_start, price_end: a price range in CNY.
+        category_id: a 1688 category id.
+        country: language of translated fields (the client's ``country`` by default).
+        region_opp, product_collection_id, sn_id: the service's other search parameters.
+        extra_params: parameters the SDK does not know yet, sent as given (camelCase).
+    """
+
+    filter: FilterArg
+    sort: SortArg
+    out_member_id: Sequence[str] | str | None
+    price_start: str | float | None
+    price_end: str | float | None
+    category_id: int | None
+    country: str | None
+    region_opp: str | None
+    product_collection_id: str | None
+    sn_id: str | None
+    extra_params: Mapping[str, ParamValue] | None
+
+
+class KeywordSearchOptions(SearchFilters, PagingOptions, total=False):
+    """Keyword arguments of :meth:`Products.keyword_search` (and ``bulk.keyword_search``)."""
+
+
+class ImageSearchOptions(SearchFilters, PagingOptions, total=False):
+    """Keyword arguments of :meth:`Products.image_search` (and ``bulk.image_search``)."""
+
+    image_id: str | int | None
+    image_address: str | None
+    region: str | None
+    keyword: str | None
+    auxiliary_text: str | None
+
+
+class ShopSearchOptions(SearchFilters, PagingOptions, total=False):
+    """Keyword arguments of :meth:`Products.shop_search`."""
+
+    keyword: str | None
 
 
 class Products:
@@ -160,34 +202,23 @@ class Products:
     def __init__(self, client: DajiClient) -> None:
         self._client = client
 
+    def _search(
+        self, endpoint: Endpoint[P], schema: type[Any], options: Mapping[str, Any], **named: ParamValue
+    ) -> Paginator[P, ProductItem]:
+        """Check ``options`` against ``schema``, split off the paging controls, build the walk."""
+        known_keys(endpoint.name, options, schema.__annotations__)
+        paging = {k: v for k, v in options.items() if k in PAGING_OPTIONS}
+        given: dict[str, Any] = {k: v for k, v in options.items() if k not in PAGING_OPTIONS}
+        given.update(named, country=given.get("country") or self._client.country)
+        return paginate(self._client, endpoint, search_params(**given), paging)
+
     def keyword_search(
-        self,
-        keyword: str | None = None,
-        *,
-        filter: FilterArg = None,
-        sort: SortArg = None,
-        out_member_id: Sequence[str] | str | None = None,
-        price_start: str | float | None = None,
-        price_end: str | float | None = None,
-        category_id: int | None = None,
-        country: str | None = None,
-        region_opp: str | None = None,
-        product_collection_id: str | None = None,
-        sn_id: str | None = None,
-        extra_params: Mapping[str, ParamValue] | None = None,
-        page: int = 1,
-        page_size: int = C.DEFAULT_PAGE_SIZE,
-        max_items: int | None = None,
-        max_pages: int | None = None,
-        prefetch: int = 1,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
+        self, keyword: str | None = None, **options: Unpack[KeywordSearchOptions]
     ) -> Paginator[Page[ProductItem], ProductItem]:
         """Search offers by keyword (GET /alibaba/product/keywordQuery).
 
         The service matches **Chinese** keywords; translate others first. A ``category_id``
-        may stand in for the keyword. ``filter`` is a sequence of :class:`~daji_async.Filter`
-        values or strings, ``sort`` a mapping such as ``{"price": "asc"}``.
+        may stand in for the keyword. Takes :class:`SearchFilters` and :class:`PagingOptions`.
 
         ::
 
@@ -195,61 +226,13 @@ class Products:
             async for item in client.products.keyword_search("手机壳", max_items=1000, prefetch=4):
                 print(item.offer_id, item.price_info and item.price_info.price)
         """
-        if keyword is not None and not isinstance(keyword, str):
-            raise TypeError(f"keyword must be a str, got {type(keyword).__name__}")
-        if not (keyword and keyword.strip()) and category_id is None:
+        text("keyword", keyword, required=False)
+        if not (keyword and keyword.strip()) and options.get("category_id") is None:
             raise ValueError("keyword_search needs a non-empty keyword (or a category_id)")
-        params = search_params(
-            keyword=keyword,
-            filter=filter,
-            sort=sort,
-            out_member_id=out_member_id,
-            price_start=price_start,
-            price_end=price_end,
-            category_id=category_id,
-            country=country or self._client.country,
-            region_opp=region_opp,
-            product_collection_id=product_collection_id,
-            sn_id=sn_id,
-            extra_params=extra_params,
-        )
-        return Paginator(
-            self._client,
-            KEYWORD_SEARCH,
-            params,
-            page=page,
-            page_size=page_size,
-            max_items=max_items,
-            max_pages=max_pages,
-            prefetch=prefetch,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return self._search(KEYWORD_SEARCH, KeywordSearchOptions, options, keyword=keyword)
 
     def image_search(
-        self,
-        image_url: str | None = None,
-        *,
-        image_id: str | int | None = None,
-        image_address: str | None = None,
-        region: str | None = None,
-        filter: FilterArg = None,
-        sort: SortArg = None,
-        out_member_id: Sequence[str] | str | None = None,
-        price_start: str | float | None = None,
-        price_end: str | float | None = None,
-        category_id: int | None = None,
-        country: str | None = None,
-        keyword: str | None = None,
-        auxiliary_text: str | None = None,
-        extra_params: Mapping[str, ParamValue] | None = None,
-        page: int = 1,
-        page_size: int = C.DEFAULT_PAGE_SIZE,
-        max_items: int | None = None,
-        max_pages: int | None = None,
-        prefetch: int = 1,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
+        self, image_url: str | None = None, **options: Unpack[ImageSearchOptions]
     ) -> Paginator[ImageSearchPage[ProductItem], ProductItem]:
         """Search offers by image (GET /alibaba/product/imageQuery).
 
@@ -265,66 +248,19 @@ class Products:
             async for item in client.products.image_search(image_id=image_id, max_items=100):
                 ...
         """
-        given = [
-            n for n, v in (("image_url", image_url), ("image_id", image_id), ("image_address", image_address)) if v
-        ]
+        image_id = options.pop("image_id", None)
+        sources = {"image_url": image_url, "image_id": image_id, "image_address": options.get("image_address")}
+        given = [name for name, value in sources.items() if value]
         if len(given) != 1:
             raise ValueError(
                 "image_search needs exactly one of image_url, image_id or image_address"
                 + (f"; got {', '.join(given)}" if given else "")
             )
-        params = search_params(
-            image_url=image_url,
-            image_id=str(image_id) if image_id is not None else None,
-            image_address=image_address,
-            region=region,
-            filter=filter,
-            sort=sort,
-            out_member_id=out_member_id,
-            price_start=price_start,
-            price_end=price_end,
-            category_id=category_id,
-            country=country or self._client.country,
-            keyword=keyword,
-            auxiliary_text=auxiliary_text,
-            extra_params=extra_params,
-        )
-        return Paginator(
-            self._client,
-            IMAGE_SEARCH,
-            params,
-            page=page,
-            page_size=page_size,
-            max_items=max_items,
-            max_pages=max_pages,
-            prefetch=prefetch,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        image = str(image_id) if image_id is not None else None
+        return self._search(IMAGE_SEARCH, ImageSearchOptions, options, image_url=image_url, image_id=image)
 
     def shop_search(
-        self,
-        seller_open_id: str,
-        *,
-        keyword: str | None = None,
-        filter: FilterArg = None,
-        sort: SortArg = None,
-        out_member_id: Sequence[str] | str | None = None,
-        price_start: str | float | None = None,
-        price_end: str | float | None = None,
-        category_id: int | None = None,
-        country: str | None = None,
-        region_opp: str | None = None,
-        product_collection_id: str | None = None,
-        sn_id: str | None = None,
-        extra_params: Mapping[str, ParamValue] | None = None,
-        page: int = 1,
-        page_size: int = C.DEFAULT_PAGE_SIZE,
-        max_items: int | None = None,
-        max_pages: int | None = None,
-        prefetch: int = 1,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
+        self, seller_open_id: str, **options: Unpack[ShopSearchOptions]
     ) -> Paginator[ShopSearchPage[ProductItem], ProductItem]:
         """List (or search within) one seller's offers (GET /alibaba/product/shopQuery).
 
@@ -337,33 +273,7 @@ class Products:
         """
         if not seller_open_id or not isinstance(seller_open_id, str):
             raise ValueError("shop_search needs a seller_open_id (see ProductDetail.seller_open_id)")
-        params = search_params(
-            seller_open_id=seller_open_id,
-            keyword=keyword,
-            filter=filter,
-            sort=sort,
-            out_member_id=out_member_id,
-            price_start=price_start,
-            price_end=price_end,
-            category_id=category_id,
-            country=country or self._client.country,
-            region_opp=region_opp,
-            product_collection_id=product_collection_id,
-            sn_id=sn_id,
-            extra_params=extra_params,
-        )
-        return Paginator(
-            self._client,
-            SHOP_SEARCH,
-            params,
-            page=page,
-            page_size=page_size,
-            max_items=max_items,
-            max_pages=max_pages,
-            prefetch=prefetch,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        return self._search(SHOP_SEARCH, ShopSearchOptions, options, seller_open_id=seller_open_id)
 
     async def detail(
         self,
@@ -384,7 +294,7 @@ class Products:
                 print(sku.spec_id, sku.price)
         """
         params: dict[str, ParamValue] = {
-            "offerId": _offer_id(offer_id),
+            "offerId": positive_id("offer_id", offer_id),
             "country": country or self._client.country,
             "outMemberId": out_member_id,
         }
@@ -455,8 +365,7 @@ class Products:
                 727920485853, to_province_code="330000", to_city_code="330100",
                 to_country_code="330108", total_num=10, sku_numbers={5050367386839: 10})
         """
-        if isinstance(total_num, bool) or not isinstance(total_num, int) or total_num < 1:
-            raise ValueError(f"total_num must be an int >= 1, got {total_num!r}")
+        integer("total_num", total_num, low=1)
         models: list[dict[str, int]] | None = None
         if sku_numbers is not None:
             if isinstance(sku_numbers, Mapping):
@@ -464,7 +373,7 @@ class Products:
             else:
                 models = [{"skuId": s.sku_id, "number": s.number} for s in sku_numbers]
         params: dict[str, ParamValue] = {
-            "offerId": _offer_id(offer_id),
+            "offerId": positive_id("offer_id", offer_id),
             "toProvinceCode": to_province_code,
             "toCityCode": to_city_code,
             "toCountryCode": to_country_code,
@@ -477,7 +386,7 @@ class Products:
 
 
 #: Longest picture URL ``upload_image(url=...)`` sends (it travels in a query string).
-MAX_PICTURE_URL = 2048
+MAX_PICTURE_URL = C.MAX_PICTURE_URL
 
 
 def _picture_url(url: object) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..models.orders import fen_to_yuan
+
 LANGS = ("en", "ru", "ja", "ko", "vi", "fr", "pt", "es")
 
 # (zh, category id, translations in LANGS order)
@@ -239,16 +241,16 @@ class Offer:
 
     @property
     def price(self) -> str:
-        return fen_to_yuan(self.price_fen)
+        return yuan_text(self.price_fen)
 
     @property
     def seller_open_id(self) -> str:
         return seller_open_id(self.seller)
 
 
-def fen_to_yuan(fen: int) -> str:
-    """Fen (分) as a decimal yuan string: 3450 -> "34.50"."""
-    return f"{fen // 100}.{fen % 100:02d}"
+def yuan_text(fen: int) -> str:
+    """Fen (分) as the decimal yuan string the service sends: 3450 -> "34.50" (the SDK's conversion)."""
+    return str(fen_to_yuan(fen))
 
 
 def seller_open_id(index: int) -> str:

@@ -1,4 +1,4 @@
-"""The sandbox's orders: preview, create, cancel, list, view, confirm receipt, payment links, pay.
+"""The sandbox's order endpoints: preview, create, cancel, list, view, confirm receipt, payment links, pay.
 
 Every call is served at the path, with the body keys and answer shape, that DAJI's wiki
 documents (``daji-wiki.md`` §2.8-§2.15), misspellings included (``orderPreviewResuslt``,
@@ -14,9 +14,10 @@ an answer can safely repeat it). Statuses move as on 1688:
 
 Every change is pushed as a signed message the way DAJI delivers (form fields ``message`` and
 ``_dj_signature``, HMAC-SHA1 as in 1688's push) to ``SandboxConfig.webhook_url``, in order,
-retried a few times when the webhook does not answer 2xx.
+retried a few times when the webhook does not answer 2xx (the store and the pusher live in
+``_orders_store``; this module holds the handlers, registered from the endpoint table).
 
-Controls (no auth, under ``/_sandbox/orders``):
+Controls (served by ``_control``, no auth, under ``/_sandbox/orders``):
 
 - ``GET /_sandbox/orders``: orders, payments, pushed messages and delivery attempts.
 - ``POST /_sandbox/orders/{orderId}/send``: the seller ships (``waitsellersend`` only).
@@ -37,15 +38,11 @@ Business errors come back as 1688 does: HTTP 200, envelope code 200, and ``data`
 
 from __future__ import annotations
 
-import asyncio
-import datetime as _dt
-import itertools
 import re
 import time
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
-import aiohttp
 import msgspec
 from aiohttp import web
 
@@ -59,330 +56,38 @@ from .._endpoints import (
     PAYMENT_LINKS,
     PAYMENT_PAY,
 )
-from ..messages import DJ_SIGNATURE_FIELD, MESSAGE_FIELD, Topic, message_signature
-from ._app import CONTROL_PREFIX, STATE_KEY, BadParams, Params, _Dropped, detail_json, ok, params_of
+from ..enums import OrderStatus
+from ..messages import Topic
+from ..models.orders import yuan_to_fen
 from ._catalogue import Offer
+from ._orders_store import (
+    BUYER_LOGIN_ID,
+    BUYER_MEMBER_ID,
+    CANCEL_REASONS,
+    CONFIRM_FAILED_CODE,
+    FLOWS,
+    MAX_CARGO_LINES,
+    MAX_LINK_BATCH,
+    ORDER_NOT_EXIST,
+    ORDER_STATUS_ERROR,
+    PAY_CHANNELS,
+    TRADE_MODES,
+    Entry,
+    OrderStore,
+    SandboxOrder,
+    emit,
+    next_entry_id,
+    now_1688,
+    orders_store,
+    respond,
+    seller_member_id,
+    yuan_number,
+)
+from ._products import detail_json
 from ._state import SandboxState
+from ._wire import STATE_KEY, BadParams, Handler, Params, encode, ok, params_of, trace_id
 
-__all__ = ["MAX_CARGO_LINES", "OrderStore", "SandboxOrder", "add_order_routes", "orders_store"]
-
-_encode = msgspec.json.Encoder().encode
-_decode = msgspec.json.Decoder().decode
-
-#: ``state.extensions`` key of the order store.
-EXTENSION = "orders"
-#: 1688's limits.
-MAX_CARGO_LINES = 100
-MAX_LINK_BATCH = 30
-#: What confirm receipt answers for an unknown order (documented on the page).
-CONFIRM_FAILED_CODE = 1009
-#: The sandbox buyer (the app's 1688 account).
-BUYER_MEMBER_ID = "b2b-2210000000000sandbox"
-BUYER_LOGIN_ID = "sandbox-buyer"
-#: Webhook delivery: attempts per message, first backoff (doubles), timeout per attempt.
-PUSH_ATTEMPTS = 4
-PUSH_BACKOFF = 0.05
-PUSH_TIMEOUT = 5.0
-#: Orders pay with these; preview lists them with their limits (fen).
-PAY_CHANNELS = {"chengE": 100_000_00, "alipay": 500_000_00}
-TRADE_MODES = ["assureTrade", "alipay"]
-CANCEL_REASONS = ("buyerCancel", "sellerGoodsLack", "other")
-ORDER_STATUS_ERROR = "ORDER_STATUS_ERROR"
-ORDER_NOT_EXIST = "ORDER_NOT_EXIST"
-
-_CHINA = _dt.timezone(_dt.timedelta(hours=8))
-# message ids stay unique across resets and sandboxes of one process (receivers dedupe on them)
-_MSG_IDS = itertools.count(int(time.time() * 1000) * 1000)
-_ENTRY_IDS = itertools.count(5_012_000_000_000)
-
-
-def _now_1688() -> str:
-    now = _dt.datetime.now(_CHINA)
-    return now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}+0800"
-
-
-def _yuan(fen: int) -> float:
-    """Fen as the JSON number of yuan 1688 sends (a double)."""
-    return round(fen / 100, 2)
-
-
-def _fen(price: str) -> int:
-    whole, _, cents = price.partition(".")
-    return int(whole) * 100 + int((cents + "00")[:2])
-
-
-# --------------------------------------------------------------------------- state
-
-
-@dataclass
-class Entry:
-    """One order line (an order entry, 1688's ``subItemId``)."""
-
-    entry_id: int
-    offer: Offer
-    spec_id: str
-    sku_id: int
-    quantity: int
-    unit_fen: int
-    attributes: list[tuple[str, str]]
-    status: str = "waitbuyerpay"
-    confirmed: bool = False
-
-    @property
-    def amount_fen(self) -> int:
-        """What the line costs, in fen."""
-        return self.unit_fen * self.quantity
-
-
-@dataclass
-class SandboxOrder:
-    """One order of the sandbox."""
-
-    order_id: int
-    out_order_id: str | None
-    seller: int
-    seller_open_id: str
-    address: dict[str, Any]
-    entries: list[Entry]
-    carriage_fen: int
-    flow: str
-    trade_type: str | None
-    remark: str | None
-    created: float
-    create_time: str
-    status: str = "waitbuyerpay"
-    pay_time: str | None = None
-    pay_channel: str | None = None
-    delivered_time: str | None = None
-    receiving_time: str | None = None
-    complete_time: str | None = None
-    modify_time: str | None = None
-    close_reason: str | None = None
-    close_remark: str | None = None
-    logistics_bill_no: str | None = None
-    create_answer: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def goods_fen(self) -> int:
-        """What the goods cost, without freight, in fen."""
-        return sum(e.amount_fen for e in self.entries)
-
-    @property
-    def total_fen(self) -> int:
-        """What the order costs, freight included, in fen."""
-        return self.goods_fen + self.carriage_fen
-
-    def set_status(self, status: str) -> None:
-        """Move the order and every entry to ``status``."""
-        self.status = status
-        self.modify_time = _now_1688()
-        for entry in self.entries:
-            entry.status = status
-
-
-@dataclass
-class SentMessage:
-    """A message the sandbox produced (and pushes to the webhook)."""
-
-    msg_id: int
-    topic: str
-    order_id: int
-    status: str
-    text: str
-
-
-@dataclass
-class LostAnswer:
-    """Lose the answers of ``times`` calls to ``path`` after acting on them.
-
-    ``reset`` closes the connection instead of answering; ``latency`` answers after
-    ``seconds`` (a client with a shorter timeout gives up first).
-    """
-
-    path: str
-    kind: Literal["reset", "latency"] = "reset"
-    seconds: float = 1.0
-    times: int | None = 1
-    hits: int = 0
-
-
-@dataclass
-class OrderStore:
-    """Every order, payment and message of one sandbox (until reset).
-
-    ``cancel_min_age``: seconds after creation before cancel is allowed (1688: 10, answering
-    ``CLOSE_ORDER_TOO_FAST`` before); 0 by default so tests run fast.
-    """
-
-    orders: dict[int, SandboxOrder] = field(default_factory=dict)
-    by_out_id: dict[str, int] = field(default_factory=dict)
-    payments: list[dict[str, Any]] = field(default_factory=list)
-    pay_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    messages: list[SentMessage] = field(default_factory=list)
-    deliveries: list[dict[str, Any]] = field(default_factory=list)
-    cancel_min_age: float = 0.0
-    lost_answers: list[LostAnswer] = field(default_factory=list)
-    next_order: int = 1
-
-    def lose_answer(
-        self, path: str, kind: Literal["reset", "latency"] = "reset", *, seconds: float = 1.0, times: int | None = 1
-    ) -> LostAnswer:
-        """Act on the next call(s) to ``path`` (create, pay...), then lose the answer.
-
-        ``store.lose_answer("/alibaba/trade/pay/protocolPay/preparePay", "latency", seconds=0.5)``: the
-        order is paid, and a client with a shorter timeout never hears of it.
-        """
-        if kind not in ("reset", "latency"):
-            raise ValueError(f"kind must be 'reset' or 'latency', got {kind!r}")
-        lost = LostAnswer(path, kind, seconds, times)
-        self.lost_answers.append(lost)
-        return lost
-
-    def new_order_id(self) -> int:
-        """A fresh 19-digit order id, like 1688's."""
-        order_id = 3_180_000_000_000_000_000 + self.next_order * 7919
-        self.next_order += 1
-        return order_id
-
-    def payments_of(self, order_id: int | str) -> list[dict[str, Any]]:
-        """The successful payments of one order (a paid order has exactly one)."""
-        return [p for p in self.payments if p["orderId"] == int(order_id)]
-
-    def snapshot(self) -> dict[str, Any]:
-        """Orders, payments, messages and deliveries as JSON-ready values (``GET /_sandbox/orders``)."""
-        return {
-            "orders": [
-                {
-                    "orderId": str(o.order_id),
-                    "outOrderId": o.out_order_id,
-                    "status": o.status,
-                    "totalFen": o.total_fen,
-                    "entryIds": [str(e.entry_id) for e in o.entries],
-                    "payments": len(self.payments_of(o.order_id)),
-                }
-                for o in self.orders.values()
-            ],
-            "payments": [{**p, "orderId": str(p["orderId"])} for p in self.payments],
-            "messages": [
-                {"msgId": m.msg_id, "type": m.topic, "orderId": str(m.order_id), "currentStatus": m.status}
-                for m in self.messages
-            ],
-            "deliveries": list(self.deliveries),
-        }
-
-
-def orders_store(state: SandboxState) -> OrderStore:
-    """The order store of a sandbox state (created on first use, dropped by ``reset``)."""
-    store = state.extensions.get(EXTENSION)
-    if not isinstance(store, OrderStore):
-        store = state.extensions[EXTENSION] = OrderStore()
-    return store
-
-
-# --------------------------------------------------------------------------- pushes
-
-
-class Pusher:
-    """Delivers messages to the webhook one at a time, in order, with a few retries."""
-
-    def __init__(self, state: SandboxState) -> None:
-        self.state = state
-        self._queue: asyncio.Queue[tuple[OrderStore, SentMessage]] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
-        self._session: aiohttp.ClientSession | None = None
-
-    def push(self, store: OrderStore, message: SentMessage) -> None:
-        """Queue ``message`` for the webhook (call from the sandbox's event loop)."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="daji-sandbox-pusher")
-        self._queue.put_nowait((store, message))
-
-    async def _run(self) -> None:
-        while True:
-            store, message = await self._queue.get()
-            url = self.state.config.webhook_url
-            if not url:
-                continue
-            try:
-                await self._deliver(store, url, message)
-            except Exception as exc:  # a bad URL must not stop later pushes
-                store.deliveries.append({"msgId": message.msg_id, "url": url, "error": repr(exc)})
-
-    async def _deliver(self, store: OrderStore, url: str, message: SentMessage) -> None:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=PUSH_TIMEOUT))
-        form = {
-            MESSAGE_FIELD: message.text,
-            DJ_SIGNATURE_FIELD: message_signature(message.text, self.state.config.app_secret),
-        }
-        for attempt in range(PUSH_ATTEMPTS):
-            record: dict[str, Any] = {"msgId": message.msg_id, "attempt": attempt + 1, "url": url}
-            try:
-                async with self._session.post(url, data=form) as response:
-                    await response.read()
-                    record["status"] = response.status
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                record["error"] = f"{type(exc).__name__}: {exc}"
-            store.deliveries.append(record)
-            if 200 <= record.get("status", 0) < 300:
-                return
-            await asyncio.sleep(PUSH_BACKOFF * 2**attempt)
-
-    async def close(self) -> None:
-        """Stop delivering and close the HTTP session (the application's cleanup)."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
-
-
-PUSHER_KEY: web.AppKey[Pusher] = web.AppKey("daji_sandbox_pusher", Pusher)
-
-
-def _emit(request: web.Request, store: OrderStore, order: SandboxOrder, topic: Topic) -> None:
-    """Record a state change as a 1688 message and push it."""
-    msg_id = next(_MSG_IDS)
-    body = {
-        "msgId": msg_id,
-        "gmtBorn": int(time.time() * 1000),
-        "type": topic.value,
-        "userInfo": BUYER_MEMBER_ID,
-        "bizKey": str(order.order_id),
-        "data": {
-            "orderId": order.order_id,
-            "currentStatus": order.status,
-            "buyerMemberId": BUYER_MEMBER_ID,
-            "sellerMemberId": _seller_member_id(order.seller),
-            "msgSendTime": _dt.datetime.now(_CHINA).strftime("%Y-%m-%d %H:%M:%S"),
-        },
-        "extraInfo": None,
-    }
-    message = SentMessage(msg_id, topic.value, order.order_id, order.status, _encode(body).decode())
-    store.messages.append(message)
-    request.app[PUSHER_KEY].push(store, message)
-
-
-def _seller_member_id(seller: int) -> str:
-    return f"b2b-{2200000000000 + seller}"
-
-
-async def _answer(request: web.Request, store: OrderStore, body: dict[str, Any]) -> web.Response:
-    """Answer an order call, unless a lost answer was asked for (after acting on the call)."""
-    for lost in store.lost_answers:
-        if lost.path != request.path or (lost.times is not None and lost.hits >= lost.times):
-            continue
-        lost.hits += 1
-        if lost.kind == "latency":
-            await asyncio.sleep(lost.seconds)
-            break
-        if request.transport is not None:
-            request.transport.close()
-        raise _Dropped
-    return ok(_encode(body))
-
+__all__ = ["HANDLERS", "order_view"]
 
 # --------------------------------------------------------------------------- parameters
 
@@ -392,7 +97,7 @@ def _json(params: Params, name: str) -> Any:
     value = params.values.get(name)
     if isinstance(value, str):
         try:
-            return _decode(value)
+            return msgspec.json.decode(value)
         except msgspec.DecodeError:
             raise BadParams(f"{name}格式不正确 (parameter {name} must be JSON)") from None
     return value
@@ -475,7 +180,7 @@ def _cargo(state: SandboxState, params: Params) -> list[_Line]:
         if int(quantity) > sku["amountOnSale"]:
             raise BadParams(f"库存不足 (cargoParamList[{i}]: only {sku['amountOnSale']} on sale)")
         attributes = [(a["attributeName"], a["value"]) for a in sku["skuAttributes"]]
-        lines.append(_Line(offer, spec_id, sku["skuId"], int(quantity), _fen(sku["price"]), attributes))
+        lines.append(_Line(offer, spec_id, sku["skuId"], int(quantity), yuan_to_fen(sku["price"]), attributes))
         per_offer[offer_id] = per_offer.get(offer_id, 0) + int(quantity)
     for offer_id, total in per_offer.items():
         minimum = minimums[offer_id]
@@ -502,9 +207,8 @@ def _by_seller(lines: list[_Line]) -> dict[int, list[_Line]]:
 
 def _flow(params: Params) -> str | None:
     flow = params.text("flow")
-    allowed = ("general", "fenxiao", "paired", "repurchase", "boutiquefenxiao", "boutiquepifa", "saleproxy")
-    if flow is not None and flow not in allowed:
-        raise BadParams(f"flow格式不正确 (flow must be one of {', '.join(allowed)}, got {flow!r})")
+    if flow is not None and flow not in FLOWS:
+        raise BadParams(f"flow格式不正确 (flow must be one of {', '.join(FLOWS)}, got {flow!r})")
     return flow
 
 
@@ -549,8 +253,8 @@ async def preview(request: web.Request) -> web.Response:
                         "specId": line.spec_id,
                         "skuId": line.sku_id,
                         "quantity": line.quantity,
-                        "amount": _yuan(line.unit_fen * line.quantity),
-                        "finalUnitPrice": _yuan(line.unit_fen),
+                        "amount": yuan_number(line.unit_fen * line.quantity),
+                        "finalUnitPrice": yuan_number(line.unit_fen),
                     }
                     for line in group
                 ],
@@ -558,7 +262,7 @@ async def preview(request: web.Request) -> web.Response:
                 "shopPromotionList": [],
             }
         )
-    return await _answer(request, store, {"success": True, "orderPreviewResuslt": results})
+    return await respond(request, store, {"success": True, "orderPreviewResuslt": results})
 
 
 async def create(request: web.Request) -> web.Response:
@@ -569,7 +273,7 @@ async def create(request: web.Request) -> web.Response:
     assert out_id is not None
     if out_id in store.by_out_id:
         # the same thirdOrderId is the same order: answer as the first time, create nothing
-        return await _answer(request, store, store.orders[store.by_out_id[out_id]].create_answer)
+        return await respond(request, store, store.orders[store.by_out_id[out_id]].create_answer)
     if params.values.get("message") is None:
         raise BadParams("message不能为空 (parameter message is required)")
     params.text("isvBizType", required=True)
@@ -591,7 +295,7 @@ async def create(request: web.Request) -> web.Response:
         seller_open_id=group[0].offer.seller_open_id,
         address=address,
         entries=[
-            Entry(next(_ENTRY_IDS), ln.offer, ln.spec_id, ln.sku_id, ln.quantity, ln.unit_fen, ln.attributes)
+            Entry(next_entry_id(), ln.offer, ln.spec_id, ln.sku_id, ln.quantity, ln.unit_fen, ln.attributes)
             for ln in group
         ],
         carriage_fen=_carriage(seller, group),
@@ -599,7 +303,7 @@ async def create(request: web.Request) -> web.Response:
         trade_type=trade_type,
         remark=params.text("message"),
         created=time.monotonic(),
-        create_time=_now_1688(),
+        create_time=now_1688(),
     )
     order.modify_time = order.create_time
     # the documented answer: flat, orderId a string, accountPeriod and failedOfferList null
@@ -614,8 +318,8 @@ async def create(request: web.Request) -> web.Response:
     }
     store.orders[order.order_id] = order
     store.by_out_id[out_id] = order.order_id
-    _emit(request, store, order, Topic.ORDER_BUYER_VIEW_BUYER_MAKE)
-    return await _answer(request, store, order.create_answer)
+    emit(request, store, order, Topic.ORDER_BUYER_VIEW_BUYER_MAKE)
+    return await respond(request, store, order.create_answer)
 
 
 async def cancel(request: web.Request) -> web.Response:
@@ -629,10 +333,10 @@ async def cancel(request: web.Request) -> web.Response:
         raise BadParams(f"cancelReason格式不正确 (cancelReason must be one of {', '.join(CANCEL_REASONS)})")
     order = _find(store, params)
     if order is None:
-        return await _answer(request, store, _failure(ORDER_NOT_EXIST, "订单不存在 (no such order)"))
-    if order.status != "waitbuyerpay":
+        return await respond(request, store, _failure(ORDER_NOT_EXIST, "订单不存在 (no such order)"))
+    if order.status != OrderStatus.WAIT_BUYER_PAY:
         return ok(
-            _encode(
+            encode(
                 _failure(
                     ORDER_STATUS_ERROR,
                     f"订单状态不允许取消 (only unpaid orders can be cancelled; this one is {order.status})",
@@ -640,14 +344,14 @@ async def cancel(request: web.Request) -> web.Response:
             )
         )
     if time.monotonic() - order.created < store.cancel_min_age:
-        return await _answer(
+        return await respond(
             request, store, _failure("CLOSE_ORDER_TOO_FAST", "关闭订单太快 (cancel within 10 s of creation)")
         )
-    order.set_status("cancel")
+    order.set_status(OrderStatus.CANCEL)
     order.close_reason = reason
     order.close_remark = params.text("remark")
-    _emit(request, store, order, Topic.ORDER_BUYER_VIEW_ORDER_BUYER_CLOSE)
-    return await _answer(request, store, {"success": True})
+    emit(request, store, order, Topic.ORDER_BUYER_VIEW_ORDER_BUYER_CLOSE)
+    return await respond(request, store, {"success": True})
 
 
 def order_view(order: SandboxOrder) -> dict[str, Any]:
@@ -657,9 +361,9 @@ def order_view(order: SandboxOrder) -> dict[str, Any]:
         "id": order.order_id,
         "idOfStr": str(order.order_id),
         "status": order.status,
-        "totalAmount": _yuan(order.total_fen),
-        "shippingFee": _yuan(order.carriage_fen),
-        "sumProductPayment": _yuan(order.goods_fen),
+        "totalAmount": yuan_number(order.total_fen),
+        "shippingFee": yuan_number(order.carriage_fen),
+        "sumProductPayment": yuan_number(order.goods_fen),
         "discount": 0,
         "refund": 0,
         "createTime": order.create_time,
@@ -669,7 +373,7 @@ def order_view(order: SandboxOrder) -> dict[str, Any]:
         "receivingTime": order.receiving_time,
         "completeTime": order.complete_time,
         "buyerID": BUYER_MEMBER_ID,
-        "sellerID": _seller_member_id(order.seller),
+        "sellerID": seller_member_id(order.seller),
         "buyerLoginId": BUYER_LOGIN_ID,
         "sellerLoginId": f"sandbox-seller-{order.seller}",
         "buyerContact": {"name": address.get("fullName"), "mobile": address.get("mobile")},
@@ -692,8 +396,8 @@ def order_view(order: SandboxOrder) -> dict[str, Any]:
             "specId": e.spec_id,
             "quantity": e.quantity,
             "unit": "件",
-            "price": _yuan(e.unit_fen),
-            "itemAmount": _yuan(e.amount_fen),
+            "price": yuan_number(e.unit_fen),
+            "itemAmount": yuan_number(e.amount_fen),
             "refund": 0,
             "subItemID": e.entry_id,
             "subItemIDString": str(e.entry_id),
@@ -737,11 +441,11 @@ def order_view(order: SandboxOrder) -> dict[str, Any]:
         },
         "tradeTerms": [
             {
-                "payStatus": "2" if order.pay_time else ("8" if order.status == "cancel" else "1"),
+                "payStatus": "2" if order.pay_time else ("8" if order.status == OrderStatus.CANCEL else "1"),
                 "payTime": order.pay_time,
                 "payWay": "1",
                 "payWayDesc": "支付宝",
-                "phasAmount": _yuan(order.total_fen),
+                "phasAmount": yuan_number(order.total_fen),
             }
         ],
     }
@@ -755,8 +459,8 @@ async def get(request: web.Request) -> web.Response:
     store = orders_store(state)
     order = _find(store, params)
     if order is None:
-        return await _answer(request, store, _failure(ORDER_NOT_EXIST, "订单不存在 (no such order)"))
-    return await _answer(request, store, order_view(order))
+        return await respond(request, store, _failure(ORDER_NOT_EXIST, "订单不存在 (no such order)"))
+    return await respond(request, store, order_view(order))
 
 
 _TIME_1688 = re.compile(r"[0-9]{17}\+0800")
@@ -791,7 +495,7 @@ async def order_list(request: web.Request) -> web.Response:
         and (name is None or any(name in e.offer.subject for e in o.entries))
     ]
     window = chosen[(page - 1) * size : page * size]
-    return await _answer(request, store, {"result": [order_view(o) for o in window]})
+    return await respond(request, store, {"result": [order_view(o) for o in window]})
 
 
 def _id_list(params: Params, name: str) -> list[int]:
@@ -827,27 +531,27 @@ async def confirm_receipt(request: web.Request) -> web.Response:
             "message": "买家确认收货失败",
             "data": {"result": {"success": False, "errorInfo": "订单信息不存在,请核对后重试", "errorCode": "4003"}},
             "timestamp": int(time.time() * 1000),
-            "traceId": f"{next(_MSG_IDS):x}"[-12:],
+            "traceId": trace_id(),
         }
-        return web.Response(body=_encode(body), content_type="application/json")
+        return web.Response(body=encode(body), content_type="application/json")
     entry_ids = _id_list(params, "orderEntryIds")
     entries: dict[int, Entry] = {e.entry_id: e for e in order.entries}
     unknown = [e for e in entry_ids if e not in entries]
     if unknown:
         raise BadParams(f"orderEntryIds不正确 (order {order.order_id} has no entries {unknown})")
-    if order.status != "waitbuyerreceive":
+    if order.status != OrderStatus.WAIT_BUYER_RECEIVE:
         message = f"订单状态不允许确认收货 (only shipped orders can be confirmed; this one is {order.status})"
-        return await _answer(request, store, {"result": _failure(ORDER_STATUS_ERROR, message, key="errorInfo")})
+        return await respond(request, store, {"result": _failure(ORDER_STATUS_ERROR, message, key="errorInfo")})
     for entry_id in entry_ids:
         entries[entry_id].confirmed = True
     if all(e.confirmed for e in order.entries):
-        order.receiving_time = _now_1688()
-        order.set_status("confirm_goods")
-        _emit(request, store, order, Topic.ORDER_BUYER_VIEW_ORDER_COMFIRM_RECEIVEGOODS)
-        order.complete_time = _now_1688()
-        order.set_status("success")
-        _emit(request, store, order, Topic.ORDER_BUYER_VIEW_ORDER_SUCCESS)
-    return await _answer(request, store, {"result": {"success": True}})
+        order.receiving_time = now_1688()
+        order.set_status(OrderStatus.CONFIRM_GOODS)
+        emit(request, store, order, Topic.ORDER_BUYER_VIEW_ORDER_COMFIRM_RECEIVEGOODS)
+        order.complete_time = now_1688()
+        order.set_status(OrderStatus.SUCCESS)
+        emit(request, store, order, Topic.ORDER_BUYER_VIEW_ORDER_SUCCESS)
+    return await respond(request, store, {"result": {"success": True}})
 
 
 async def payment_links(request: web.Request) -> web.Response:
@@ -857,7 +561,7 @@ async def payment_links(request: web.Request) -> web.Response:
     order_ids = list(dict.fromkeys(_id_list(params, "orderIdList")))
     if len(order_ids) > MAX_LINK_BATCH:
         raise BadParams(f"orderIdList最多{MAX_LINK_BATCH}个 (at most {MAX_LINK_BATCH} orders per request)")
-    payable = [o for o in order_ids if o in store.orders and store.orders[o].status == "waitbuyerpay"]
+    payable = [o for o in order_ids if o in store.orders and store.orders[o].status == OrderStatus.WAIT_BUYER_PAY]
     refused = [o for o in order_ids if o not in payable]
     if not payable:
         answer = {
@@ -866,12 +570,12 @@ async def payment_links(request: web.Request) -> web.Response:
             "erroMsg": "没有可支付的订单 (no order in the list can be paid)",
             "payFailureOrderList": refused,
         }
-        return await _answer(request, store, answer)
+        return await respond(request, store, answer)
     if len(payable) == 1:
         url = f"https://trade.sandbox.invalid/order/cashier.htm?orderId={payable[0]}"
     else:
         url = "https://cashier.alipay.sandbox.invalid/batch?orderIds=" + ",".join(map(str, payable))
-    return await _answer(request, store, {"success": True, "payUrl": url, "payFailureOrderList": refused})
+    return await respond(request, store, {"success": True, "payUrl": url, "payFailureOrderList": refused})
 
 
 async def pay(request: web.Request) -> web.Response:
@@ -881,18 +585,18 @@ async def pay(request: web.Request) -> web.Response:
     order = _find(store, params)
 
     async def refuse(code: str, message: str) -> web.Response:
-        return await _answer(request, store, {"result": {"success": False, "code": code, "message": message}})
+        return await respond(request, store, {"result": {"success": False, "code": code, "message": message}})
 
     if order is None:
         return await refuse(ORDER_NOT_EXIST, "订单不存在 (no such order)")
-    if order.status != "waitbuyerpay":
+    if order.status != OrderStatus.WAIT_BUYER_PAY:
         return await refuse(ORDER_STATUS_ERROR, f"订单状态不是待付款 (the order is {order.status}, not waitbuyerpay)")
     channel = next((c for c, limit in PAY_CHANNELS.items() if order.total_fen <= limit), None)
     if channel is None:
         return await refuse("PAY_AMOUNT_LIMIT", "超过支付渠道限额 (no password-free channel covers this amount)")
-    order.pay_time = _now_1688()
+    order.pay_time = now_1688()
     order.pay_channel = channel
-    order.set_status("waitsellersend")
+    order.set_status(OrderStatus.WAIT_SELLER_SEND)
     store.payments.append({"orderId": order.order_id, "amountFen": order.total_fen, "payChannel": channel})
     answer = {
         "result": {
@@ -902,102 +606,18 @@ async def pay(request: web.Request) -> web.Response:
             "result": {"payChannel": channel, "paySuccess": True},
         }
     }
-    _emit(request, store, order, Topic.ORDER_BUYER_VIEW_ORDER_PAY)
-    return await _answer(request, store, answer)
+    emit(request, store, order, Topic.ORDER_BUYER_VIEW_ORDER_PAY)
+    return await respond(request, store, answer)
 
 
-# --------------------------------------------------------------------------- controls
-
-
-async def control_orders(request: web.Request) -> web.Response:
-    """``GET /_sandbox/orders``: the store's snapshot."""
-    return web.json_response(orders_store(request.app[STATE_KEY]).snapshot())
-
-
-async def control_send(request: web.Request) -> web.Response:
-    """``POST /_sandbox/orders/{orderId}/send``: the seller ships a paid order."""
-    store = orders_store(request.app[STATE_KEY])
-    try:
-        order = store.orders.get(int(request.match_info["order_id"]))
-    except ValueError:
-        order = None
-    if order is None:
-        return web.json_response({"error": "no such order"}, status=404)
-    if order.status != "waitsellersend":
-        return web.json_response(
-            {"error": f"only paid orders (waitsellersend) ship; this is {order.status}"}, status=409
-        )
-    order.delivered_time = _now_1688()
-    order.logistics_bill_no = f"ZT{order.order_id % 10**12:012d}"
-    order.set_status("waitbuyerreceive")
-    _emit(request, store, order, Topic.ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS)
-    return web.json_response({"orderId": order.order_id, "status": order.status})
-
-
-async def control_webhook(request: web.Request) -> web.Response:
-    """``POST /_sandbox/orders/webhook``: set (or clear) where messages are pushed."""
-    state = request.app[STATE_KEY]
-    body = await request.json()
-    url = body.get("url") if isinstance(body, dict) else None
-    if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
-        return web.json_response({"error": "url must be an http(s) URL or null"}, status=400)
-    state.config.webhook_url = url
-    return web.json_response({"url": url})
-
-
-async def control_redeliver(request: web.Request) -> web.Response:
-    """``POST /_sandbox/orders/redeliver``: push one message (or all) again."""
-    store = orders_store(request.app[STATE_KEY])
-    body = await request.json() if request.can_read_body else {}
-    msg_id = body.get("msgId") if isinstance(body, dict) else None
-    chosen = [m for m in store.messages if msg_id is None or m.msg_id == msg_id]
-    if msg_id is not None and not chosen:
-        return web.json_response({"error": f"no message {msg_id}"}, status=404)
-    pusher = request.app[PUSHER_KEY]
-    for message in chosen:
-        pusher.push(store, message)
-    return web.json_response({"redelivered": [m.msg_id for m in chosen]})
-
-
-async def control_lose_answer(request: web.Request) -> web.Response:
-    """``POST /_sandbox/orders/lose-answer``: see :meth:`OrderStore.lose_answer`."""
-    store = orders_store(request.app[STATE_KEY])
-    body = await request.json()
-    try:
-        lost = store.lose_answer(
-            str(body["path"]),
-            body.get("kind", "reset"),
-            seconds=float(body.get("seconds", 1.0)),
-            times=body.get("times", 1),
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        return web.json_response({"error": f"expected {{path, kind, seconds, times}}: {exc}"}, status=400)
-    return web.json_response({"path": lost.path, "kind": lost.kind, "seconds": lost.seconds, "times": lost.times})
-
-
-def add_order_routes(app: web.Application) -> None:
-    """Serve the order endpoints (at the SDK's default paths) and their controls on ``app``."""
-    pusher = Pusher(app[STATE_KEY])
-    app[PUSHER_KEY] = pusher
-    for endpoint, handler in (
-        (ORDER_PREVIEW, preview),
-        (ORDER_CREATE, create),
-        (ORDER_CANCEL, cancel),
-        (ORDER_GET, get),
-        (ORDER_LIST, order_list),
-        (ORDER_CONFIRM_RECEIPT, confirm_receipt),
-        (PAYMENT_LINKS, payment_links),
-        (PAYMENT_PAY, pay),
-    ):
-        app.router.add_route(endpoint.method, endpoint.path, handler)
-    base = CONTROL_PREFIX + "/orders"
-    app.router.add_get(base, control_orders)
-    app.router.add_post(base + "/webhook", control_webhook)
-    app.router.add_post(base + "/redeliver", control_redeliver)
-    app.router.add_post(base + "/lose-answer", control_lose_answer)
-    app.router.add_post(base + "/{order_id}/send", control_send)
-
-    async def close_pusher(_: web.Application) -> None:
-        await pusher.close()
-
-    app.on_cleanup.append(close_pusher)
+#: Endpoint name -> handler: the routes come from the endpoint table (see ``create_app``).
+HANDLERS: dict[str, Handler] = {
+    ORDER_PREVIEW.name: preview,
+    ORDER_CREATE.name: create,
+    ORDER_CANCEL.name: cancel,
+    ORDER_GET.name: get,
+    ORDER_LIST.name: order_list,
+    ORDER_CONFIRM_RECEIPT.name: confirm_receipt,
+    PAYMENT_LINKS.name: payment_links,
+    PAYMENT_PAY.name: pay,
+}

@@ -1,0 +1,245 @@
+"""The transport seam: how one signed request reaches the service and its answer comes back.
+
+The client's pipeline (concurrency slot, rate limiter, retries, decoding, error mapping) is
+the same whatever carries the bytes; a transport only sends one :class:`Request` and returns
+one :class:`Response`. :class:`AiohttpTransport` is the default;
+:class:`daji_async.testing.MockTransport` answers from a function, in memory.
+
+A transport is any object with::
+
+    async def send(self, request: Request) -> Response: ...
+
+and, optionally, ``async def aclose(self) -> None`` (called by ``DajiClient.close()`` for a
+transport the client created itself). A transport that cannot get an answer raises
+:class:`~daji_async.APIConnectionError` (or :class:`~daji_async.APITimeoutError`); the
+pipeline also maps ``asyncio.TimeoutError``, ``OSError`` and ``aiohttp.ClientError`` raised
+by any transport to those, with the app secret and signature masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from urllib.parse import parse_qsl
+
+import aiohttp
+import msgspec
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from . import _constants as C
+from ._validate import integer
+
+if TYPE_CHECKING:
+    from ._protocol import Pairs
+
+
+class Request:
+    """One signed request, built once per call and sent once per attempt.
+
+    Attributes:
+        method: ``"GET"`` or ``"POST"``.
+        url: the full URL (the query string, signed, included for query calls).
+        path: the service path, e.g. ``"/alibaba/product/keywordQuery"``.
+        body: the encoded JSON body, or None.
+        form: ``(name, value)`` fields of a multipart form, or None.
+        content_type: the body's content type, or None.
+        timeout: the ``aiohttp.ClientTimeout`` for this attempt (a transport may read ``.total``).
+    """
+
+    __slots__ = ("_params", "body", "content_type", "form", "method", "path", "redact", "timeout", "url")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        url: str,
+        *,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        form: Pairs | None = None,
+        redact: tuple[str, ...] = (),
+        timeout: aiohttp.ClientTimeout | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.url = url
+        self.body = body
+        self.content_type = content_type
+        self.form = form
+        self.redact = redact
+        self.timeout = timeout
+        self._params: dict[str, Any] | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Every parameter sent, as the service reads it: query string, JSON body or form fields.
+
+        Includes ``appKey`` and ``sign`` (or ``appSecret`` in debug mode). Query and form values
+        are strings; a repeated key gives a list of strings. JSON values are as decoded.
+        Computed on first access: the default transport never pays for it.
+        """
+        params = self._params
+        if params is None:
+            if self.body is not None:
+                decoded = msgspec.json.decode(self.body)
+                params = dict(decoded) if isinstance(decoded, dict) else {}
+            else:
+                pairs = self.form if self.form is not None else parse_qsl(self.url.partition("?")[2], True)
+                params = {}
+                for key, value in pairs:
+                    if key in params:
+                        known = params[key]
+                        params[key] = [*known, value] if isinstance(known, list) else [known, value]
+                    else:
+                        params[key] = value
+            self._params = params
+        return params
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers this request needs beyond the transport's own (its content type)."""
+        return {"Content-Type": self.content_type} if self.content_type else {}
+
+    def __repr__(self) -> str:
+        # never the URL: its query string carries the signature
+        return f"Request({self.method} {self.path})"
+
+
+class Response:
+    """An answer from the service (or from a fake of it).
+
+    ::
+
+        Response(200, json={"code": 200, "data": {...}})
+        Response(503, body=b"<html>busy</html>", headers={"Retry-After": "1"})
+
+    Args:
+        status: the HTTP status.
+        json: a value to encode as the JSON body (instead of ``body``).
+        body: the raw body bytes (or text, encoded as UTF-8).
+        headers: response headers (case-insensitive, e.g. ``Retry-After``).
+        reason: the HTTP reason phrase, used in error messages when the body says nothing.
+    """
+
+    __slots__ = ("body", "headers", "reason", "status")
+
+    def __init__(
+        self,
+        status: int,
+        *,
+        json: Any = None,
+        body: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        reason: str = "",
+    ) -> None:
+        integer("status", status, low=100, high=599)
+        if json is not None and body is not None:
+            raise ValueError("pass json or body, not both")
+        self.status = status
+        if json is not None:
+            self.body = msgspec.json.encode(json)
+        elif isinstance(body, str):
+            self.body = body.encode()
+        else:
+            self.body = body or b""
+        self.headers: Mapping[str, str] = (
+            headers if isinstance(headers, (CIMultiDict, CIMultiDictProxy)) else CIMultiDict(headers or {})
+        )
+        self.reason = reason
+
+    @classmethod
+    def received(cls, status: int, body: bytes, headers: Mapping[str, str], reason: str) -> Response:
+        """A response exactly as a transport read it (no checks, no copies: the hot path)."""
+        response = cls.__new__(cls)
+        response.status = status
+        response.body = body
+        response.headers = headers
+        response.reason = reason
+        return response
+
+    def __repr__(self) -> str:
+        return f"Response({self.status}, {len(self.body)} bytes)"
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """What ``DajiClient(transport=...)`` accepts: one async ``send``."""
+
+    async def send(self, request: Request) -> Response:
+        """Send ``request`` once and return the whole answer (any status)."""
+        ...
+
+
+class AiohttpTransport:
+    """The default transport: an ``aiohttp.ClientSession``, created lazily.
+
+    Args:
+        session: a session to use; it is never closed by the transport. Without one, the
+            transport creates its own on first use (a connection pool of ``pool_size``) and
+            closes it in :meth:`aclose`.
+        pool_size: connections kept per host (the client passes its ``max_concurrency``).
+        timeout: the session's default timeout (each request also carries its own).
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession | None = None,
+        *,
+        pool_size: int = C.DEFAULT_MAX_CONCURRENCY,
+        timeout: aiohttp.ClientTimeout | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self._session = session
+        self._owns_session = session is None
+        self._pool_size = pool_size
+        self._timeout = timeout
+        self._headers = dict(headers or {})
+        self._closed = False
+
+    @property
+    def started(self) -> bool:
+        """True once the session exists (it is created by the first request)."""
+        return self._session is not None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The session requests go through (created on first use)."""
+        if self._closed:
+            raise RuntimeError("this transport is closed; create a new client")
+        session = self._session
+        if session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self._pool_size, limit_per_host=self._pool_size, ttl_dns_cache=C.DNS_CACHE_SECONDS
+            )
+            session = self._session = aiohttp.ClientSession(
+                connector=connector, headers=self._headers, timeout=self._timeout or aiohttp.ClientTimeout()
+            )
+        return session
+
+    async def send(self, request: Request) -> Response:
+        """Send one request and read its whole body."""
+        session = self.session
+        data: Any = request.body
+        if request.form is not None:
+            form = aiohttp.FormData()
+            for key, value in request.form:
+                form.add_field(key, value)
+            data = form
+        # an owned session carries the User-Agent already; a borrowed one gets it per request
+        headers = None if self._owns_session else self._headers
+        if request.content_type is not None:
+            headers = {**(headers or {}), "Content-Type": request.content_type}
+        timeout = request.timeout if request.timeout is not None else self._timeout
+        async with session.request(request.method, request.url, data=data, headers=headers, timeout=timeout) as answer:
+            body = await answer.read()
+            return Response.received(answer.status, body, answer.headers, answer.reason or "")
+
+    async def aclose(self) -> None:
+        """Close the session if this transport created it (a borrowed session stays open)."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owns_session and not session.closed:
+            await session.close()
+
+
+__all__ = ["AiohttpTransport", "Request", "Response", "Transport"]

@@ -1,0 +1,145 @@
+"""The sandbox's control endpoints under ``/_sandbox``: reset, faults, scenarios, stats, info, orders.
+
+Orders (no auth, under ``/_sandbox/orders``): ``GET`` the store's snapshot; ``POST
+{orderId}/send`` (the seller ships); ``POST webhook`` ``{"url": ...}``; ``POST redeliver``
+``{"msgId": ...}``; ``POST lose-answer`` ``{"path", "kind", "seconds", "times"}`` (see
+:meth:`~daji_async.sandbox._orders_store.OrderStore.lose_answer`).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..enums import OrderStatus
+from ..messages import Topic
+from ._catalogue import NOUNS
+from ._orders_store import PUSHER_KEY, emit, now_1688, orders_store
+from ._wire import CONTROL_PREFIX, STATE_KEY
+
+
+async def control_reset(request: web.Request) -> web.Response:
+    request.app[STATE_KEY].reset()
+    return web.json_response({"ok": True})
+
+
+async def control_faults(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    if request.method == "POST":
+        body = await request.json()
+        specs = body if isinstance(body, list) else [body]
+        try:
+            for spec in specs:
+                state.add_fault(spec)
+        except (TypeError, ValueError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+    elif request.method == "DELETE":
+        state.clear_faults()
+    return web.json_response([f.to_dict() for f in state.faults])
+
+
+async def control_scenarios(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    if request.method == "POST":
+        body = await request.json()
+        try:
+            state.set_scenario(str(body["keyword"]), int(body["total"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            return web.json_response({"error": f"expected {{keyword, total}}: {exc}"}, status=400)
+    return web.json_response(state.scenarios)
+
+
+async def control_stats(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STATE_KEY].stats.snapshot())
+
+
+async def control_info(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    return web.json_response(
+        {
+            "app_key": state.config.app_key,
+            "offers": len(state.catalogue.offers),
+            "keywords": [zh for zh, _, _ in NOUNS],
+            "sellers": sorted(state.catalogue.by_seller)[:10],
+        }
+    )
+
+
+async def control_orders(request: web.Request) -> web.Response:
+    """``GET /_sandbox/orders``: the store's snapshot."""
+    return web.json_response(orders_store(request.app[STATE_KEY]).snapshot())
+
+
+async def control_send(request: web.Request) -> web.Response:
+    """``POST /_sandbox/orders/{orderId}/send``: the seller ships a paid order."""
+    store = orders_store(request.app[STATE_KEY])
+    try:
+        order = store.orders.get(int(request.match_info["order_id"]))
+    except ValueError:
+        order = None
+    if order is None:
+        return web.json_response({"error": "no such order"}, status=404)
+    if order.status != OrderStatus.WAIT_SELLER_SEND:
+        return web.json_response(
+            {"error": f"only paid orders (waitsellersend) ship; this is {order.status}"}, status=409
+        )
+    order.delivered_time = now_1688()
+    order.logistics_bill_no = f"ZT{order.order_id % 10**12:012d}"
+    order.set_status(OrderStatus.WAIT_BUYER_RECEIVE)
+    emit(request, store, order, Topic.ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS)
+    return web.json_response({"orderId": order.order_id, "status": order.status})
+
+
+async def control_webhook(request: web.Request) -> web.Response:
+    """``POST /_sandbox/orders/webhook``: set (or clear) where messages are pushed."""
+    state = request.app[STATE_KEY]
+    body = await request.json()
+    url = body.get("url") if isinstance(body, dict) else None
+    if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+        return web.json_response({"error": "url must be an http(s) URL or null"}, status=400)
+    state.config.webhook_url = url
+    return web.json_response({"url": url})
+
+
+async def control_redeliver(request: web.Request) -> web.Response:
+    """``POST /_sandbox/orders/redeliver``: push one message (or all) again."""
+    store = orders_store(request.app[STATE_KEY])
+    body = await request.json() if request.can_read_body else {}
+    msg_id = body.get("msgId") if isinstance(body, dict) else None
+    chosen = [m for m in store.messages if msg_id is None or m.msg_id == msg_id]
+    if msg_id is not None and not chosen:
+        return web.json_response({"error": f"no message {msg_id}"}, status=404)
+    pusher = request.app[PUSHER_KEY]
+    for message in chosen:
+        pusher.push(store, message)
+    return web.json_response({"redelivered": [m.msg_id for m in chosen]})
+
+
+async def control_lose_answer(request: web.Request) -> web.Response:
+    """``POST /_sandbox/orders/lose-answer``: see :meth:`OrderStore.lose_answer`."""
+    store = orders_store(request.app[STATE_KEY])
+    body = await request.json()
+    try:
+        lost = store.lose_answer(
+            str(body["path"]),
+            body.get("kind", "reset"),
+            seconds=float(body.get("seconds", 1.0)),
+            times=body.get("times", 1),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return web.json_response({"error": f"expected {{path, kind, seconds, times}}: {exc}"}, status=400)
+    return web.json_response({"path": lost.path, "kind": lost.kind, "seconds": lost.seconds, "times": lost.times})
+
+
+def add_control_routes(app: web.Application) -> None:
+    """Register the control endpoints (the orders' ones under ``/_sandbox/orders``)."""
+    app.router.add_post(CONTROL_PREFIX + "/reset", control_reset)
+    app.router.add_route("*", CONTROL_PREFIX + "/faults", control_faults)
+    app.router.add_get(CONTROL_PREFIX + "/stats", control_stats)
+    app.router.add_route("*", CONTROL_PREFIX + "/scenarios", control_scenarios)
+    app.router.add_get(CONTROL_PREFIX + "/info", control_info)
+    base = CONTROL_PREFIX + "/orders"
+    app.router.add_get(base, control_orders)
+    app.router.add_post(base + "/webhook", control_webhook)
+    app.router.add_post(base + "/redeliver", control_redeliver)
+    app.router.add_post(base + "/lose-answer", control_lose_answer)
+    app.router.add_post(base + "/{order_id}/send", control_send)
