@@ -14,7 +14,7 @@
 """
 
 from ._bulk import Bulk, BulkProgress, BulkResult
-from ._client import DajiClient
+from ._client import DajiClient, DajiClientWithRawResponse
 from ._endpoints import ENDPOINTS, Endpoint, PagingSpec
 from ._errors import (
     APIConnectionError,
@@ -24,6 +24,7 @@ from ._errors import (
     BadRequestError,
     ConfigError,
     DajiError,
+    EventLoopError,
     InvalidMessageError,
     MessageSignatureError,
     NotFoundError,
@@ -37,8 +38,9 @@ from ._errors import (
     TradeError,
 )
 from ._pagination import Paginator, PagingOptions
-from ._protocol import RetryPolicy
+from ._protocol import Envelope, RetryPolicy
 from ._ratelimit import StrictRateLimiter
+from ._raw import RawResponse, ResponseMeta
 from ._transport import AiohttpTransport, Transport
 from ._version import __version__
 from .enums import (
@@ -108,8 +110,11 @@ __all__ = [
     "Country",
     "CreatedOrder",
     "DajiClient",
+    "DajiClientWithRawResponse",
     "DajiError",
     "Endpoint",
+    "Envelope",
+    "EventLoopError",
     "Filter",
     "FreightEstimate",
     "ImageSearchPage",
@@ -145,7 +150,9 @@ __all__ = [
     "ProductDetail",
     "ProductItem",
     "RateLimitError",
+    "RawResponse",
     "ResponseDecodeError",
+    "ResponseMeta",
     "RetryPolicy",
     "SellerIdentity",
     "ServerError",

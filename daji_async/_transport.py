@@ -27,6 +27,7 @@ import msgspec
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import _constants as C
+from ._proxy import check_proxy, mask_proxy
 from ._validate import integer
 
 if TYPE_CHECKING:
@@ -179,6 +180,10 @@ class AiohttpTransport:
             closes it in :meth:`aclose`.
         pool_size: connections kept per host (the client passes its ``max_concurrency``).
         timeout: the session's default timeout (each request also carries its own).
+        headers: headers sent with every request (the client passes its User-Agent).
+        proxy: an HTTP proxy URL every request goes through (``http://user:password@host:port``;
+            credentials become ``Proxy-Authorization``), or None to connect directly. The
+            client resolves it from ``DajiClient(proxy=...)`` or the environment.
     """
 
     def __init__(
@@ -188,13 +193,20 @@ class AiohttpTransport:
         pool_size: int = C.DEFAULT_MAX_CONCURRENCY,
         timeout: aiohttp.ClientTimeout | None = None,
         headers: Mapping[str, str] | None = None,
+        proxy: str | None = None,
     ) -> None:
         self._session = session
+        self._proxy = check_proxy(proxy) if proxy is not None else None
         self._owns_session = session is None
         self._pool_size = pool_size
         self._timeout = timeout
         self._headers = dict(headers or {})
         self._closed = False
+
+    @property
+    def proxy(self) -> str | None:
+        """The proxy requests go through (its password masked), or None when direct."""
+        return mask_proxy(self._proxy) if self._proxy is not None else None
 
     @property
     def started(self) -> bool:
@@ -230,7 +242,9 @@ class AiohttpTransport:
         if request.content_type is not None:
             headers = {**(headers or {}), "Content-Type": request.content_type}
         timeout = request.timeout if request.timeout is not None else self._timeout
-        async with session.request(request.method, request.url, data=data, headers=headers, timeout=timeout) as answer:
+        async with session.request(
+            request.method, request.url, data=data, headers=headers, timeout=timeout, proxy=self._proxy
+        ) as answer:
             body = await answer.read()
             return Response.received(answer.status, body, answer.headers, answer.reason or "")
 

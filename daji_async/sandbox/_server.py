@@ -70,10 +70,15 @@ class SandboxServer:
         return self.state.config.app_secret
 
     def client(self, **options: Any) -> DajiClient:
-        """A DajiClient pointed at this sandbox with its credentials (options pass through)."""
+        """A DajiClient pointed at this sandbox with its credentials (options pass through).
+
+        It ignores the environment's proxy variables (``trust_env=False``): the sandbox is on
+        loopback, which an ``HTTP_PROXY`` without ``NO_PROXY`` would otherwise capture.
+        """
         from .._client import DajiClient
 
         options.setdefault("base_url", self.base_url)
+        options.setdefault("trust_env", False)
         return DajiClient(self.app_key, self.app_secret, **options)
 
     def add_fault(self, kind: FaultKind | Fault, **options: Any) -> Fault:
