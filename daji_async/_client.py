@@ -101,7 +101,7 @@ class _Shared:
         if first is None:
             self.loop = running
             return
-        state = "has ended" if first.is_closed() else "is another loop"
+        state = "has ended" if first.is_closed() else "is still open"
         raise EventLoopError(
             "this DajiClient was first used in another event loop, which "
             + state
