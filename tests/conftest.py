@@ -1,5 +1,5 @@
 """Shared helpers. The ``daji_sandbox`` and ``daji_client`` fixtures come from the SDK's own
-pytest plugin (``daji_async.sandbox.pytest_plugin``), the same ones users get."""
+pytest plugin (``_daji_async_pytestplugin``, the pytest11 entry point), the same ones users get."""
 
 from __future__ import annotations
 

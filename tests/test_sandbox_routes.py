@@ -43,6 +43,12 @@ async def test_requests_record_faults_and_unknown_paths(daji_client: DajiClient,
         await daji_client.request("GET", "/alibaba/nothing/here")
     assert [r.status for r in daji_sandbox.requests] == [0, 503, 200, 404]
     assert daji_sandbox.requests[-1].path == "/alibaba/nothing/here"
+    daji_sandbox.add_fault("status", status=500, path="/alibaba/product/freightEstimate")
+    with pytest.raises(ServerError):  # a faulted POST: its JSON body is still recorded
+        await daji_client.products.estimate_freight(
+            1, to_province_code="330000", to_city_code="330100", to_country_code="330108", total_num=3
+        )
+    assert daji_sandbox.requests[-1].params["totalNum"] == 3
     daji_sandbox.reset()
     assert daji_sandbox.requests == []
 

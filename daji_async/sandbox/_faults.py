@@ -84,10 +84,10 @@ def make_middleware(state: SandboxState) -> Any:
         status = 0
         recorded: SandboxRequest | None = None
         try:
+            recorded = SandboxRequest(request.method, request.path, list(request.query.items()))
+            state.requests.append(recorded)
             unmatched = request.match_info.http_exception
             if isinstance(unmatched, web.HTTPException):
-                recorded = SandboxRequest(request.method, request.path, Params(list(request.query.items()), {}))
-                state.requests.append(recorded)
                 # unknown path or method: Spring Boot's default error body, before any auth
                 body = {
                     "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000+00:00", time.gmtime()),
@@ -98,28 +98,19 @@ def make_middleware(state: SandboxState) -> Any:
                 }
                 status = unmatched.status
                 return web.Response(status=status, body=encode(body), content_type="application/json")
-            params: Params | None = None
-            unreadable: BadParams | None = None
-            try:
-                params = await read_params(request)
-            except BadParams as exc:
-                unreadable = exc
-            recorded = SandboxRequest(
-                request.method, request.path, params, json=request.content_type == "application/json"
-            )
-            state.requests.append(recorded)
             delay, fault = state.take_faults(request.path, request.query)
             if delay > 0:
                 await asyncio.sleep(delay)
             if fault is not None:
+                if request.method != "GET" and fault.kind != "repeat_page":
+                    await record_body(request, recorded)
                 answered = await apply_fault(request, fault)
                 if answered is not None:
                     status = answered.status
                     return answered
             try:
-                if unreadable is not None:
-                    raise unreadable
-                assert params is not None
+                params = await read_params(request)
+                recorded.fill(params, json=request.content_type == "application/json")
                 request_params.set(params)
                 denied = check_auth(state, params)
                 if denied is not None:
@@ -142,6 +133,15 @@ def make_middleware(state: SandboxState) -> Any:
                 recorded.status = status
 
     return middleware
+
+
+async def record_body(request: web.Request, recorded: SandboxRequest) -> None:
+    """Read a faulted request's body for ``sandbox.requests`` only (after any latency, as before)."""
+    try:
+        params = await read_params(request)
+    except (BadParams, OSError, web.HTTPException, ValueError):
+        return  # unreadable: the record keeps the query parameters
+    recorded.fill(params, json=request.content_type == "application/json")
 
 
 async def answer_from_routes(

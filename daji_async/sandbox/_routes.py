@@ -42,13 +42,19 @@ class SandboxRequest:
 
     __slots__ = ("_json", "_pairs", "_params", "method", "path", "status")
 
-    def __init__(self, method: str, path: str, params: Params | None, *, json: bool = False) -> None:
+    def __init__(self, method: str, path: str, query: list[tuple[str, str]] | None = None) -> None:
         self.method = method
         self.path = path
         self.status: int | None = None
-        self._pairs = params.pairs if params is not None else []
-        self._json: Mapping[str, Any] | None = params.values if (json and params is not None) else None
+        self._pairs: list[tuple[str, str]] = query or []
+        self._json: Mapping[str, Any] | None = None
         self._params: dict[str, Any] | None = None
+
+    def fill(self, params: Params, *, json: bool = False) -> None:
+        """Record the parameters once they are read (the body is read after faults strike)."""
+        self._pairs = params.pairs
+        self._json = params.values if json else None
+        self._params = None
 
     @property
     def params(self) -> dict[str, Any]:
