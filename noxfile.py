@@ -22,7 +22,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package and its pytest plugin; mypy --strict and pyright on examples/ and the README's and docs' code."""
+    """mypy --strict on the package and its pytest plugin, and with pyright on examples/ and the doc blocks."""
     session.install("-e", ".[test]", "mypy>=1.11", "pyright>=1.1.380")
     session.run("mypy", "--strict", "daji_async", "_daji_async_pytestplugin.py")
     with tempfile.TemporaryDirectory() as blocks:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,14 +72,6 @@ def test_unmarked_async_tests_need_auto_mode_in_strict_mode(pytester: pytest.Pyt
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-o", "asyncio_mode=strict")
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*async def functions are not natively supported*"])
-
-
-def test_the_readme_fixture_example_passes_in_strict_mode(pytester: pytest.Pytester) -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    [block] = [b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "def test_my_repricer" in b]
-    pytester.makepyfile(test_readme_block=block)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-o", "asyncio_mode=strict")
-    result.assert_outcomes(passed=1)
 
 
 def test_loading_the_plugin_imports_nothing_of_the_sdk() -> None:
