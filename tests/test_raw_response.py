@@ -136,6 +136,13 @@ def test_every_public_method_has_a_raw_counterpart(resource: type, raw_name: str
     assert public == {name for name in vars(raw_group) if not name.startswith("_")}
 
 
+def test_every_resource_group_of_the_client_has_a_raw_view() -> None:
+    """A resource group added to the client later (another platform...) needs its raw view too."""
+    client = DajiClient("key", "secret", transport=MockTransport(lambda r: Response(500)))
+    groups = {name for name, value in vars(client).items() if hasattr(value, "_client") and name != "bulk"}
+    assert groups <= set(vars(client.with_raw_response)), sorted(groups - set(vars(client.with_raw_response)))
+
+
 def test_a_raw_response_needs_an_answer() -> None:
     with pytest.raises(ValueError, match="at least one answer"):
         RawResponse(1, ())
