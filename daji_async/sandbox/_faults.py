@@ -84,7 +84,7 @@ def make_middleware(state: SandboxState) -> Any:
         status = 0
         recorded: SandboxRequest | None = None
         try:
-            recorded = SandboxRequest(request.method, request.path, list(request.query.items()))
+            recorded = SandboxRequest(request.method, request.path, request.query)
             state.requests.append(recorded)
             unmatched = request.match_info.http_exception
             if isinstance(unmatched, web.HTTPException):

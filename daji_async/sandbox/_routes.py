@@ -20,10 +20,11 @@ still refused; injected faults (:class:`~daji_async.sandbox.Fault`) strike befor
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
+from multidict import MultiMapping
 
 from .._protocol import wire_value
 from ._state import Fault, FaultKind
@@ -42,11 +43,12 @@ class SandboxRequest:
 
     __slots__ = ("_json", "_pairs", "_params", "method", "path", "status")
 
-    def __init__(self, method: str, path: str, query: list[tuple[str, str]] | None = None) -> None:
+    def __init__(self, method: str, path: str, query: MultiMapping[str] | None = None) -> None:
         self.method = method
         self.path = path
         self.status: int | None = None
-        self._pairs: list[tuple[str, str]] = query or []
+        # the request's parsed query, kept as it is (no copy on the sandbox's hot path)
+        self._pairs: Iterable[tuple[str, str]] | MultiMapping[str] = query if query is not None else ()
         self._json: Mapping[str, Any] | None = None
         self._params: dict[str, Any] | None = None
 
@@ -69,7 +71,8 @@ class SandboxRequest:
                 params = dict(self._json)
             else:
                 params = {}
-                for key, value in self._pairs:
+                pairs = self._pairs
+                for key, value in pairs.items() if isinstance(pairs, MultiMapping) else pairs:
                     if key in params:
                         known = params[key]
                         params[key] = [*known, value] if isinstance(known, list) else [known, value]
