@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
-from types import EllipsisType, TracebackType
+from types import EllipsisType, MappingProxyType, TracebackType
 from typing import Any, Literal, TypeVar, Union, overload
 
 import aiohttp
@@ -671,6 +671,9 @@ class DajiClient:
         return answer if envelope else answer.data
 
 
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
 class _RecordingClient(DajiClient):
     """The client behind ``with_raw_response``: notes each successful answer for the wrapper.
 
@@ -701,19 +704,20 @@ class _RecordingClient(DajiClient):
         finally:
             SLOT.reset(token)
         response: Response | None = slot.response
-        if response is not None:
-            path = self.endpoint_path(endpoint)
-            capture.answers.append(
-                ResponseMeta(
-                    endpoint.method,
-                    path,
-                    response.status,
-                    response.headers,
-                    reason=response.reason,
-                    trace_id=answer.trace_id,
-                    attempts=slot.attempts,
-                )
+        path = self.endpoint_path(endpoint)
+        if response is None:  # answered without a request (a response cache): no HTTP answer to show
+            meta = ResponseMeta(endpoint.method, path, 200, _NO_HEADERS, trace_id=answer.trace_id, attempts=0)
+        else:
+            meta = ResponseMeta(
+                endpoint.method,
+                path,
+                response.status,
+                response.headers,
+                reason=response.reason,
+                trace_id=answer.trace_id,
+                attempts=slot.attempts,
             )
+        capture.answers.append(meta)
         return answer
 
     async def _send(self, request: Request) -> Response:

@@ -42,7 +42,8 @@ class ResponseMeta:
         headers: the response headers (case-insensitive).
         reason: the HTTP reason phrase.
         trace_id: the envelope's ``traceId`` (quote it to DAJI support), or None.
-        attempts: attempts the call took (1 when it was not retried).
+        attempts: attempts the call took (1 when it was not retried; 0 when the value came
+            without a request, from a response cache: status 200, no headers).
     """
 
     __slots__ = ("attempts", "headers", "method", "path", "reason", "status", "trace_id")

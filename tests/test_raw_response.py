@@ -9,6 +9,7 @@ import pytest
 
 from daji_async import (
     DajiClient,
+    DajiClientWithRawResponse,
     Envelope,
     NotFoundError,
     Page,
@@ -148,3 +149,18 @@ def test_a_raw_response_needs_an_answer() -> None:
         RawResponse(1, ())
     meta = ResponseMeta("GET", "/x", 200, {}, trace_id="t")
     assert RawResponse("v", (meta,)).parse() == "v"
+
+
+async def test_a_value_served_without_a_request_has_zero_attempts() -> None:
+    """A value the pipeline produced without sending anything (a response cache) still gets its answer."""
+    from daji_async._client import _RecordingClient
+    from daji_async._endpoints import Endpoint
+    from daji_async._protocol import Envelope as Answer
+
+    class Cached(_RecordingClient):
+        async def _attempts(self, endpoint: Endpoint[object], *args: object) -> Answer[object]:
+            return Answer(code=200, data=[], trace_id="from-cache")
+
+    client = DajiClient("key", "secret", transport=MockTransport(lambda r: Response(500)))
+    raw = await DajiClientWithRawResponse(client._view(Cached)).categories.get(0)
+    assert (raw.status, raw.attempts, raw.trace_id, dict(raw.headers)) == (200, 0, "from-cache", {})
