@@ -9,6 +9,17 @@ import pytest
 
 from daji_async.sandbox.pytest_plugin import FAST_RETRIES
 
+#: Proxy variables a developer's or CI's environment may set. Clients built with DajiClient(...)
+#: honour them, and no proxy reaches the sandbox on 127.0.0.1; tests that need them set them.
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
 
 @pytest.fixture
 def fast_retries():  # type: ignore[no-untyped-def]

@@ -2,8 +2,9 @@
 
 Tested against a forward proxy written here: an asyncio server on 127.0.0.1 that records
 each request (its absolute-form target and Proxy-Authorization) and relays it to the
-sandbox. The sandbox is on 127.0.0.1 too, so every test clears ``NO_PROXY``: neither the
-SDK nor aiohttp bypasses loopback on their own, only ``NO_PROXY`` does.
+sandbox. The sandbox is on 127.0.0.1 too, and ``tests/conftest.py`` clears the environment's proxy variables
+(``NO_PROXY`` included) before every test: neither the SDK nor aiohttp bypasses loopback on
+their own, only ``NO_PROXY`` does.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ import pytest
 
 from daji_async import APIConnectionError, ConfigError, DajiClient
 from daji_async.sandbox import SandboxServer
-
-PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
 @dataclass
@@ -89,13 +88,6 @@ async def forward_proxy() -> AsyncIterator[ForwardProxy]:
 async def sandbox() -> AsyncIterator[SandboxServer]:
     async with SandboxServer() as server:
         yield server
-
-
-@pytest.fixture(autouse=True)
-def clean_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
 
 
 def default_client(sandbox: SandboxServer, **options: object) -> DajiClient:
