@@ -14,6 +14,7 @@
 """
 
 from ._bulk import Bulk, BulkProgress, BulkResult
+from ._cache import CacheStats, MemoryCache, RedisCache, ResponseCache
 from ._client import DajiClient, DajiClientWithRawResponse
 from ._endpoints import ENDPOINTS, Endpoint, PagingSpec
 from ._errors import (
@@ -33,14 +34,16 @@ from ._errors import (
     PaginationError,
     PaymentOutcomeUnknownError,
     RateLimitError,
+    RedisUnavailableError,
     ResponseDecodeError,
     ServerError,
     TradeError,
 )
 from ._pagination import Paginator, PagingOptions
 from ._protocol import Envelope, RetryPolicy
-from ._ratelimit import StrictRateLimiter
+from ._ratelimit import RateLimiter, StrictRateLimiter
 from ._raw import RawResponse, ResponseMeta
+from ._redis_limiter import RedisRateLimiter
 from ._transport import AiohttpTransport, Transport
 from ._version import __version__
 from .enums import (
@@ -102,6 +105,7 @@ __all__ = [
     "Bulk",
     "BulkProgress",
     "BulkResult",
+    "CacheStats",
     "CancelReason",
     "CargoLine",
     "Category",
@@ -121,6 +125,7 @@ __all__ = [
     "InvalidMessageError",
     "Invoice",
     "LogisticsSkuNum",
+    "MemoryCache",
     "MessageSignatureError",
     "NotFoundError",
     "OfferIdentity",
@@ -150,7 +155,12 @@ __all__ = [
     "ProductDetail",
     "ProductItem",
     "RateLimitError",
+    "RateLimiter",
     "RawResponse",
+    "RedisCache",
+    "RedisRateLimiter",
+    "RedisUnavailableError",
+    "ResponseCache",
     "ResponseDecodeError",
     "ResponseMeta",
     "RetryPolicy",

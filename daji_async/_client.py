@@ -20,10 +20,10 @@ from typing import Any, Literal, TypeVar, Union, overload
 
 import aiohttp
 import msgspec
-from aiolimiter import AsyncLimiter
 
 from . import _constants as C
 from ._bulk import Bulk
+from ._cache import ResponseCache
 from ._endpoints import ENDPOINTS, BodyKind, Endpoint, PageToken
 from ._errors import (
     APIConnectionError,
@@ -57,7 +57,7 @@ from ._protocol import (
     trade_result,
 )
 from ._proxy import mask_proxy, resolve_proxy
-from ._ratelimit import StrictRateLimiter
+from ._ratelimit import RateLimitArg, RateLimiter, describe_rate_limit, resolve_rate_limit
 from ._raw import (
     CAPTURE,
     SLOT,
@@ -126,7 +126,9 @@ class DajiClient:
         base_url: defaults to env ``DAJI_BASE_URL``, else ``https://openapi.dajisaas.com``.
         country: language of translated fields for every call that takes ``country``.
         rate_limit: requests per second (a float: at most that many in any one-second
-            window), an ``aiolimiter.AsyncLimiter`` used as given, or None for no limit.
+            window), any object with an async ``acquire()`` used as given (an
+            ``aiolimiter.AsyncLimiter``, a :class:`~daji_async.RedisRateLimiter` shared by many
+            processes...), or None for no limit.
         max_concurrency: requests in flight at once across everything this client does;
             also the size of the connection pool.
         timeout: seconds per request attempt, or an ``aiohttp.ClientTimeout``.
@@ -142,6 +144,8 @@ class DajiClient:
         retry_policy: backoff and which statuses are retried; see :class:`RetryPolicy`.
         endpoint_paths: ``{endpoint name: path}`` to point an endpoint at another path,
             e.g. ``{"orders.create": "/alibaba/trade/order/create"}``.
+        cache: a :class:`~daji_async.MemoryCache` or :class:`~daji_async.RedisCache` for the
+            answers of safe calls (details, categories, search pages); a hit sends nothing.
         proxy: an HTTP proxy for the default transport, ``http://[user:password@]host:port``
             (credentials are sent as ``Proxy-Authorization``). Without it, the environment's
             ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` for ``base_url`` apply, unless
@@ -160,7 +164,7 @@ class DajiClient:
         *,
         base_url: str | None = None,
         country: str = C.DEFAULT_COUNTRY,
-        rate_limit: float | AsyncLimiter | None = None,
+        rate_limit: RateLimitArg = None,
         max_concurrency: int = C.DEFAULT_MAX_CONCURRENCY,
         timeout: Timeout = C.DEFAULT_TIMEOUT,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
@@ -168,6 +172,7 @@ class DajiClient:
         send_secret: bool = False,
         retry_policy: RetryPolicy | None = None,
         endpoint_paths: Mapping[str, str] | None = None,
+        cache: ResponseCache | None = None,
         transport: Transport | None = None,
         proxy: str | None = None,
         trust_env: bool = True,
@@ -219,7 +224,13 @@ class DajiClient:
         self.retry_policy = retry_policy or RetryPolicy()
         self._timeout = _client_timeout(timeout)
         self._paths: dict[str, str] = dict(endpoint_paths or {})
-        self._limiter = _make_limiter(rate_limit)
+        self._limiter = resolve_rate_limit(rate_limit, app_key=app_key)
+        if cache is not None and not isinstance(cache, ResponseCache):
+            raise ConfigError(
+                f"cache must be a daji_async.MemoryCache or RedisCache (or None), got {type(cache).__name__}"
+            )
+        self.cache: ResponseCache | None = cache
+        """The response cache of safe calls (``client.cache.stats``), or None."""
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._shared = _Shared()
         self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{__version__}"}
@@ -291,15 +302,16 @@ class DajiClient:
         *,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
-        rate_limit: float | AsyncLimiter | EllipsisType | None = ...,
+        rate_limit: RateLimitArg | EllipsisType = ...,
     ) -> DajiClient:
         """A view of this client with other defaults, sharing its session and concurrency bound.
 
         Cheap (no new session, no new connection pool): make one per task if you like.
         ``timeout`` and ``max_retries`` replace the client's defaults for every call made
         through the view (per-call ``timeout=`` / ``max_retries=`` still win). The view
-        shares the client's rate limiter unless ``rate_limit`` is given: a number (or an
-        ``AsyncLimiter``) gives the view a limiter of its own, None no limit at all.
+        shares the client's rate limiter unless ``rate_limit`` is given: a number (or any
+        limiter, such as an ``AsyncLimiter``) gives the view a limiter of its own, None no
+        limit at all.
         ``max_concurrency`` stays the client's: the view's requests count against it. Closing
         a view does nothing; close the client.
 
@@ -318,7 +330,7 @@ class DajiClient:
                 raise ConfigError(str(exc)) from None
             view.max_retries = max_retries
         if rate_limit is not ...:
-            view._limiter = _make_limiter(rate_limit)
+            view._limiter = resolve_rate_limit(rate_limit, app_key=self.app_key)
         return view
 
     def _view(self, cls: type[DajiClient]) -> DajiClient:
@@ -350,7 +362,7 @@ class DajiClient:
         return DajiClientWithRawResponse(self._view(_RecordingClient))
 
     @property
-    def rate_limiter(self) -> AsyncLimiter | None:
+    def rate_limiter(self) -> RateLimiter | None:
         """The limiter every request passes, or None when unlimited."""
         return self._limiter
 
@@ -360,7 +372,7 @@ class DajiClient:
 
     def __repr__(self) -> str:
         key = self.app_key[:4] + "…" if len(self.app_key) > 4 else "…"
-        limit = self._limiter and f"{self._limiter.max_rate / self._limiter.time_period:g}/s"
+        limit = describe_rate_limit(self._limiter)
         return (
             f"DajiClient(app_key={key!r}, base_url={self.base_url!r}, country={self.country!r}, "
             f"rate_limit={limit}, max_concurrency={self.max_concurrency})"
@@ -491,6 +503,19 @@ class DajiClient:
         decoder = self._decoder(endpoint.response)
         is_safe = endpoint.safe if safe is None else safe
         retries = (self.max_retries if max_retries is None else max_retries) if is_safe else 0
+        # cache hook (1 of 2): a safe call's answer may already be known; a hit sends nothing
+        cache, cache_key = self.cache, None
+        if cache is not None and is_safe:
+            cache_key = cache.key_for(endpoint.name, request.method, request.url, request.body)
+            if cache_key is not None:
+                cached = await cache.load(cache_key)
+                if cached is not None:
+                    hit = decode_success(
+                        decoder, cached, status=200, method=request.method, path=request.path, redact=request.redact
+                    )
+                    if endpoint.trade and hit.data is not None:
+                        hit.data = trade_result(hit.data, method=request.method, path=request.path)
+                    return hit
         retry = 0
         while True:
             started = time.perf_counter()
@@ -507,6 +532,8 @@ class DajiClient:
                     trace_id = envelope.trace_id
                     if endpoint.trade and envelope.data is not None:
                         envelope.data = trade_result(envelope.data, method=request.method, path=request.path)
+                    if cache is not None and cache_key is not None and envelope.data is not None:  # cache hook (2 of 2)
+                        await cache.store(cache_key, body)
                     return envelope
                 raise make_api_error(
                     status,
@@ -779,18 +806,6 @@ def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
 
 def _seconds(timeout: aiohttp.ClientTimeout) -> str:
     return f"{timeout.total:g} s" if timeout.total else "the configured timeout"
-
-
-def _make_limiter(rate_limit: float | AsyncLimiter | None) -> AsyncLimiter | None:
-    """A float R becomes a :class:`StrictRateLimiter`: at most R requests in any second.
-
-    (aiolimiter's plain ``AsyncLimiter(R, 1)`` would let 2R through in the first second.)
-    """
-    if rate_limit is None or isinstance(rate_limit, AsyncLimiter):
-        return rate_limit
-    if not is_positive_number(rate_limit):
-        raise ConfigError(f"rate_limit must be a positive number of requests per second, got {rate_limit!r}")
-    return StrictRateLimiter(float(rate_limit))
 
 
 __all__ = ["DajiClient", "DajiClientWithRawResponse", "RawResponse", "ResponseMeta", "RetryPolicy", "Timeout"]

@@ -9,8 +9,8 @@ import pytest
 
 from daji_async import (
     DajiClient,
-    DajiClientWithRawResponse,
     Envelope,
+    MemoryCache,
     NotFoundError,
     Page,
     ProductDetail,
@@ -151,16 +151,13 @@ def test_a_raw_response_needs_an_answer() -> None:
     assert RawResponse("v", (meta,)).parse() == "v"
 
 
-async def test_a_value_served_without_a_request_has_zero_attempts() -> None:
-    """A value the pipeline produced without sending anything (a response cache) still gets its answer."""
-    from daji_async._client import _RecordingClient
-    from daji_async._endpoints import Endpoint
-    from daji_async._protocol import Envelope as Answer
-
-    class Cached(_RecordingClient):
-        async def _attempts(self, endpoint: Endpoint[object], *args: object) -> Answer[object]:
-            return Answer(code=200, data=[], trace_id="from-cache")
-
-    client = DajiClient("key", "secret", transport=MockTransport(lambda r: Response(500)))
-    raw = await DajiClientWithRawResponse(client._view(Cached)).categories.get(0)
-    assert (raw.status, raw.attempts, raw.trace_id, dict(raw.headers)) == (200, 0, "from-cache", {})
+async def test_a_value_from_the_response_cache_has_zero_attempts(daji_sandbox: SandboxServer) -> None:
+    """A cache hit sends nothing: its answer says so (attempts 0, status 200, no headers)."""
+    async with daji_sandbox.client(cache=MemoryCache()) as client:
+        sent = await client.with_raw_response.categories.get(0)
+        cached = await client.with_raw_response.categories.get(0)
+    assert (sent.attempts, sent.status) == (1, 200) and sent.headers
+    assert (cached.status, cached.attempts, dict(cached.headers)) == (200, 0, {})
+    assert cached.trace_id == sent.trace_id  # the stored envelope's
+    assert cached.parse() == sent.parse()
+    assert daji_sandbox.stats["requests"] == 1
