@@ -114,7 +114,7 @@ class RawResponse(Generic[T]):
 
     @property
     def attempts(self) -> int:
-        """Attempts the call took (retries included)."""
+        """Attempts the call took (retries included); 0 for a value from the response cache."""
         return self.answers[-1].attempts
 
     def parse(self) -> T:
