@@ -3,7 +3,7 @@
 Everything the SDK raises on purpose derives from :class:`DajiError`::
 
     DajiError
-    ├── ConfigError                 missing/invalid configuration
+    ├── ConfigError                 missing/invalid configuration (also a ValueError)
     ├── EventLoopError              a client used from another event loop than its first (also a RuntimeError)
     ├── APIConnectionError          network failure, connection reset, DNS
     │   ├── APITimeoutError
@@ -61,8 +61,8 @@ class DajiError(Exception):
     """Base class of every exception daji_async raises on purpose."""
 
 
-class ConfigError(DajiError):
-    """The client's configuration is missing or invalid (credentials, base URL, limits)."""
+class ConfigError(DajiError, ValueError):
+    """The client's configuration is missing or invalid (credentials, base URL, limits); also a ValueError."""
 
 
 class EventLoopError(DajiError, RuntimeError):

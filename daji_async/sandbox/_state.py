@@ -99,6 +99,8 @@ class SandboxConfig:
         faults: faults active from the start.
         webhook_url: where order messages are pushed (orders sandbox).
         record_requests: how many received requests ``sandbox.requests`` keeps (the latest).
+        control_hosts: host names (besides IP addresses and ``localhost``) that the control
+            endpoints answer to, e.g. ``("sandbox",)`` for a container reached by that name.
     """
 
     app_key: str = SANDBOX_APP_KEY
@@ -111,6 +113,7 @@ class SandboxConfig:
     faults: list[Fault] = field(default_factory=list)
     webhook_url: str | None = None
     record_requests: int = 10_000
+    control_hosts: tuple[str, ...] = ()
 
 
 class LRU(OrderedDict[K, V]):
