@@ -68,6 +68,22 @@ async def test_rate_limit_shared_unless_given() -> None:
     assert len(transport.requests) == 6
 
 
+def test_every_resource_of_a_view_calls_through_the_view() -> None:
+    """Resources (and platform groups of resources) are made again for a view in _attach_resources:
+    one created elsewhere would call through the parent client, with the parent's options."""
+    client = DajiClient("key", "secret", transport=MockTransport(category_answer))
+    view = client.with_options(timeout=3)
+    found = 0
+    for name, value in vars(view).items():
+        if name.startswith("_"):
+            continue  # _view_of is the parent client itself
+        for obj in (value, *getattr(value, "__dict__", {}).values()):
+            if hasattr(obj, "_client"):
+                found += 1
+                assert obj._client is view, obj
+    assert found >= 5
+
+
 def test_view_options_are_checked() -> None:
     client = DajiClient("key", "secret", transport=MockTransport(category_answer))
     with pytest.raises(ConfigError, match="max_retries"):
