@@ -9,26 +9,38 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import os
 import re
+import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypedDict, Union
+from typing import IO, TYPE_CHECKING, Any, TypedDict, Union
 
+from .. import (
+    BulkProgress,
+    BulkResult,
+    DajiClient,
+    ImageSearchPage,
+    Page,
+    Paginator,
+    ProductItem,
+)
 from .. import _constants as C
 from .. import _errors as E
-from .._bulk import BulkProgress, BulkResult
-from .._client import DajiClient
-from .._pagination import Paginator
-from ..models.common import Page
-from ..models.products import ImageSearchPage, ProductItem
-from ._inputs import InputLines
+from ._inputs import InputLines, PipeReader
 from ._output import Format, ItemsOutput, choose_format, write_categories, write_detail, write_upload
 from ._parser import UsageError, filter_list, sort_mapping
 from ._progress import Messages, ProgressBar
+
+if TYPE_CHECKING:
+    from ..resources.products import Products
+
+#: Most bytes read from standard input for ``daji upload -`` (the service takes 3 MB).
+STDIN_IMAGE_LIMIT = 8 * 1024 * 1024
 
 Command = Callable[[argparse.Namespace, Format, Messages], Awaitable[int]]
 
@@ -49,8 +61,41 @@ class SearchOptions(TypedDict):
 
 async def run(args: argparse.Namespace, messages: Messages) -> int:
     """Run the subcommand ``args`` names; returns the exit status."""
-    command = COMMANDS[args.command]
+    command = COMMANDS[args.handler]
     return await command(args, choose_format(args.format), messages)
+
+
+def products_of(client: DajiClient, platform: str) -> Products:
+    """The product calls of ``platform`` (``1688`` today; ``taobao`` and ``poizon`` go here)."""
+    if platform == "1688":
+        return client.products
+    raise UsageError(f"no product calls for platform {platform!r}")
+
+
+@contextlib.contextmanager
+def arguments_checked_by_the_sdk() -> Iterator[None]:
+    """Turn the SDK's refusal of an argument (before anything is sent) into a usage error.
+
+    The SDK refuses bad arguments with the built-in ValueError or TypeError, and only those
+    (a malformed answer raises a DajiError, or at worst a subclass such as UnicodeDecodeError,
+    which is left to ``main``: exit 1). The type is what decides, never the message.
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as exc:
+        if type(exc) not in (ValueError, TypeError):
+            raise
+        raise UsageError(str(exc)) from None
+
+
+def finish_early(out: ItemsOutput, messages: Messages, exc: BaseException) -> None:
+    """Show (table) or keep (Parquet) what arrived before a failure or an interrupt."""
+    if isinstance(exc, BrokenPipeError):
+        return
+    if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)) and out.count:
+        messages.note(f"interrupted after {out.count:,} items")
+    with contextlib.suppress(Exception):  # the failure that stopped the work is the one to report
+        out.finish()
 
 
 # ------------------------------------------------------------------ the client
@@ -119,12 +164,43 @@ def require_file(name: str) -> None:
         raise UsageError(f"{name} is not a file" if Path(name).exists() else f"no such file: {name}")
 
 
-async def upload(client: DajiClient, file: str) -> str:
+async def upload(client: DajiClient, file: str, platform: str = "1688") -> str:
     """Upload a local image; a bad file (not an image, too large, unreadable) is a usage error."""
+    image: Path | bytes = await read_stdin_image() if file == "-" else Path(file)
     try:
-        return await client.products.upload_image(Path(file))
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"{file}: {getattr(exc, 'strerror', None) or exc}") from None
+        with arguments_checked_by_the_sdk():
+            return await products_of(client, platform).upload_image(image)
+    except OSError as exc:
+        raise UsageError(f"{file}: {exc.strerror or exc}") from None
+    except UsageError as exc:
+        raise UsageError(f"{'standard input' if file == '-' else file}: {exc}") from None
+
+
+def is_url(text: str) -> bool:
+    """True for an http(s) URL (what ``daji upload`` hands the service to fetch)."""
+    return text.lower().startswith(("http://", "https://"))
+
+
+async def upload_url(client: DajiClient, url: str, platform: str = "1688") -> str:
+    """Have the service fetch and store the picture at ``url`` (its GET mode); returns the image id.
+
+    A URL the SDK refuses (not http(s), spaces, too long) is a usage error.
+    """
+    with arguments_checked_by_the_sdk():
+        return await products_of(client, platform).upload_image(url=url)
+
+
+async def read_stdin_image() -> bytes:
+    """The bytes of standard input (``daji upload -``), read so that Ctrl-C never waits on it."""
+    reader = PipeReader(sys.stdin.buffer.fileno())
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await reader.read():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > STDIN_IMAGE_LIMIT:
+            raise UsageError(f"standard input is larger than an image can be ({STDIN_IMAGE_LIMIT:,} bytes read)")
+    return b"".join(chunks)
 
 
 async def search(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
@@ -135,18 +211,21 @@ async def search(args: argparse.Namespace, fmt: Format, messages: Messages) -> i
         raise UsageError("the keyword is empty")
     source = image_source(args.image) if by_image else ("keyword", args.text)
     label = source[1]
+    out = ItemsOutput(fmt, query_column=False, parquet=args.parquet)
     async with open_client(args) as client:
+        products = products_of(client, args.platform)
         paginator: Paginator[Any, ProductItem]
         if by_image:
             kind, value = source
             if kind == "file":
-                value = await upload(client, value)
+                value = await upload(client, value, args.platform)
                 messages.note(f"uploaded {label}: image id {value}")
             image_url, image_id = (value, None) if kind == "url" else (None, value)
-            paginator = client.products.image_search(image_url, image_id=image_id, region=args.region, **options)
+            with arguments_checked_by_the_sdk():
+                paginator = products.image_search(image_url, image_id=image_id, region=args.region, **options)
         else:
-            paginator = client.products.keyword_search(args.text, **options)
-        out = ItemsOutput(fmt, query_column=False)
+            with arguments_checked_by_the_sdk():
+                paginator = products.keyword_search(args.text, **options)
         started = time.perf_counter()
         first: Page[Any] | None = None
         try:
@@ -163,11 +242,13 @@ async def search(args: argparse.Namespace, fmt: Format, messages: Messages) -> i
                         bar.advance(items=len(page.items))
                 finally:
                     await pages.aclose()  # cancels pages still in flight at once
-        except E.DajiError:
-            out.finish()  # show what arrived before the failure
+        except BaseException as exc:  # a failure or Ctrl-C: show what arrived before it
+            finish_early(out, messages, exc)
             raise
         out.finish()
     _note_summary(messages, out.count, first, paginator, label, time.perf_counter() - started)
+    if args.parquet is not None:
+        messages.note(f"wrote {out.count:,} items to {args.parquet}")
     return 0
 
 
@@ -216,16 +297,21 @@ def _note_summary(
 async def product(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
     """``daji product OFFER_ID``."""
     async with open_client(args) as client:
-        detail = await client.products.detail(args.offer_id)
+        detail = await products_of(client, args.platform).detail(args.offer_id)
     write_detail(fmt, detail)
     return 0
 
 
 async def upload_command(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji upload FILE``: prints the image id."""
-    require_file(args.file)
+    """``daji upload FILE_OR_URL``: prints the image id."""
+    by_url = is_url(args.file)
+    if not by_url and args.file != "-":
+        require_file(args.file)
     async with open_client(args) as client:
-        image_id = await upload(client, args.file)
+        if by_url:
+            image_id = await upload_url(client, args.file, args.platform)
+        else:
+            image_id = await upload(client, args.file, args.platform)
     write_upload(fmt, args.file, image_id)
     messages.note(f"search it with: daji search image {image_id}")
     return 0
@@ -245,12 +331,12 @@ async def categories(args: argparse.Namespace, fmt: Format, messages: Messages) 
 async def bulk(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
     """``daji bulk keywords FILE`` / ``daji bulk images FILE``: one search per input line."""
     options = search_options(args)
-    with InputLines(args.file) as lines:
+    with InputLines(args.file) as lines, failed_inputs(args.failed) as failed:
         bar = ProgressBar(messages, "stdin" if args.file == "-" else Path(args.file).name, unit="inputs")
         if bar.enabled:
             bar.total(lines.count())
         started = time.perf_counter()
-        out = ItemsOutput(fmt, query_column=True)
+        out = ItemsOutput(fmt, query_column=True, parquet=args.parquet)
         state = BulkProgress(0, 0, None)
 
         def progress(update: BulkProgress) -> None:
@@ -273,6 +359,9 @@ async def bulk(args: argparse.Namespace, fmt: Format, messages: Messages) -> int
                     try:
                         async for result in results:
                             if result.error is not None:
+                                if failed is not None:
+                                    failed.write(f"{result.query}\n")
+                                    failed.flush()
                                 if credentials_rejected(result.error):
                                     raise result.error  # every other input would fail the same way
                                 messages.warn(f"daji: {result.query}: {describe(result.error)}")
@@ -281,16 +370,33 @@ async def bulk(args: argparse.Namespace, fmt: Format, messages: Messages) -> int
                                 bar.advance(done=0, items=len(result.items))
                     finally:
                         await results.aclose()  # cancels the workers still in flight now
-            except E.DajiError:
-                out.finish()
+            except BaseException as exc:  # a failure or Ctrl-C: show what arrived before it
+                finish_early(out, messages, exc)
                 raise
             out.finish()
     elapsed = time.perf_counter() - started
     messages.note(f"{state.done:,} inputs, {out.count:,} items in {elapsed:.2f} s")
+    if args.parquet is not None:
+        messages.note(f"wrote {out.count:,} items to {args.parquet}")
     if state.failed:
-        messages.error(f"daji: {state.failed:,} of {state.done:,} inputs failed (see above)")
+        saved = f"; written to {args.failed}" if args.failed is not None else "; --failed FILE keeps them for a retry"
+        messages.error(f"daji: {state.failed:,} of {state.done:,} inputs failed (see above){saved}")
         return 1
     return 0
+
+
+@contextlib.contextmanager
+def failed_inputs(name: str | None) -> Iterator[IO[str] | None]:
+    """The ``--failed`` file, created (emptied) before the work starts; None without the option."""
+    if name is None:
+        yield None
+        return
+    try:
+        file = open(name, "w", encoding="utf-8")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise UsageError(f"cannot write {name}: {exc.strerror or exc}") from None
+    with file:
+        yield file
 
 
 # ------------------------------------------------------------------ sandbox
@@ -365,6 +471,7 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+#: What each leaf parser's ``handler`` runs.
 COMMANDS: dict[str, Command] = {
     "search": search,
     "product": product,

@@ -1,20 +1,76 @@
 """Bulk inputs: one per line from a file or standard input, read as the work goes.
 
-Lines are read lazily, so a file of a million keywords never sits in memory. A pipe or a
-terminal is read in a worker thread, so a slow producer never blocks the requests already
-in flight; a regular file is read directly (a disk read does not stall the event loop).
+Lines are read lazily, so a file of a million keywords never sits in memory. A regular file
+is read directly (a disk read does not stall the event loop). A pipe or a terminal is read
+with ``os.read`` in a daemon thread, one chunk each time the bulk work asks for more: an idle
+producer never blocks the requests in flight, and Ctrl-C never waits for it. (A thread of the
+event loop's executor would: ``asyncio.run`` joins those threads on the way out, so the
+command would hang until stdin closed.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import stat
 import sys
+import threading
 from collections.abc import AsyncIterator
 from typing import BinaryIO
 
 from ._parser import UsageError
+
+#: Bytes asked of a pipe at a time.
+CHUNK = 65536
+
+
+class PipeReader:
+    """Chunks of a file descriptor read in a daemon thread, on demand: ``await reader.read()``.
+
+    The thread reads only when asked, so nothing is read ahead of the work. A read that
+    waits on an idle pipe holds no lock the interpreter needs on exit, so cancelling
+    :meth:`read` (Ctrl-C) leaves the thread blocked harmlessly until the process ends.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._requests: queue.SimpleQueue[tuple[asyncio.AbstractEventLoop, asyncio.Future[bytes]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    async def read(self) -> bytes:
+        """The next chunk (at most :data:`CHUNK` bytes); ``b""`` at the end of input."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._serve, name="daji-stdin", daemon=True)
+            self._thread.start()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bytes] = loop.create_future()
+        self._requests.put((loop, future))
+        return await future
+
+    def _serve(self) -> None:
+        while True:
+            loop, future = self._requests.get()
+            try:
+                data = os.read(self.fd, CHUNK)
+            except OSError as exc:
+                error: BaseException | None = exc
+                data = b""
+            else:
+                error = None
+            try:
+                loop.call_soon_threadsafe(_settle, future, data, error)
+            except RuntimeError:  # the loop is closed: the command is ending
+                return
+
+
+def _settle(future: asyncio.Future[bytes], data: bytes, error: BaseException | None) -> None:
+    if future.done():  # cancelled while the thread was reading
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(data)
 
 
 class InputLines:
@@ -44,9 +100,12 @@ class InputLines:
                 raise UsageError(f"cannot read {self.name}: {exc.strerror or exc}") from None
             self._owned = True
         try:
-            self.regular = stat.S_ISREG(os.fstat(self._stream.fileno()).st_mode)
+            mode = os.fstat(self._stream.fileno()).st_mode
         except (OSError, ValueError):
-            self.regular = False
+            raise UsageError(f"cannot read {self.label}") from None
+        if stat.S_ISDIR(mode):
+            raise UsageError(f"{self.name} is a directory")
+        self.regular = stat.S_ISREG(mode)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -68,15 +127,29 @@ class InputLines:
     def __aiter__(self) -> AsyncIterator[str]:
         return self._lines()
 
-    async def _lines(self) -> AsyncIterator[str]:
+    async def _raw_lines(self) -> AsyncIterator[bytes]:
         stream = self._stream
         if stream is None:
             raise RuntimeError("InputLines must be entered (with ...) before iterating")
-        number = 0
+        if self.regular:
+            for raw in stream:
+                yield raw
+            return
+        reader = PipeReader(stream.fileno())
+        pending = b""
         while True:
-            raw = stream.readline() if self.regular else await asyncio.to_thread(stream.readline)
-            if not raw:
+            chunk = await reader.read()
+            if not chunk:
+                if pending:
+                    yield pending
                 return
+            *lines, pending = (pending + chunk).split(b"\n")
+            for raw in lines:
+                yield raw
+
+    async def _lines(self) -> AsyncIterator[str]:
+        number = 0
+        async for raw in self._raw_lines():
             number += 1
             try:
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8")

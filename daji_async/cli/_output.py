@@ -6,7 +6,13 @@
 - ``csv``: a header row, then one row per item. Nested objects become dotted columns
   (``priceInfo.price``), lists are joined with ``;``, booleans are ``true``/``false``. The
   columns come from the models, so the header is the same whatever the data.
-- ``table``: a rich table for people, printed when the work is done.
+- ``table``: a rich table for people, printed when the work is done (or interrupted).
+- ``parquet``: a Parquet file (``--parquet FILE``, see :class:`ParquetWriter`).
+
+Text from the service is untrusted: in tables (and every message on stderr) control
+characters are shown escaped (:func:`printable`), so a title cannot retitle the terminal or
+clear the screen. JSON escapes them anyway. In CSV, a cell that a spreadsheet would read as a
+formula is neutralised (:func:`csv_safe`).
 
 Data goes to stdout and nothing else does: notes and progress use stderr.
 """
@@ -14,7 +20,10 @@ Data goes to stdout and nothing else does: notes and progress use stderr.
 from __future__ import annotations
 
 import csv
+import decimal
+import importlib
 import io
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO, Literal
@@ -27,6 +36,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..models.products import Category, ProductDetail, ProductItem, SkuInfo
+from ._parser import UsageError
 
 Format = Literal["table", "json", "csv"]
 
@@ -59,6 +69,55 @@ class Sink:
             self._stream.flush()
 
 
+# ------------------------------------------------------------------ untrusted text
+
+#: C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional overrides and
+#: isolates (which can make text read differently from what it is).
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as escapes (``\\x1b``, ``\\n``, ``\\u202e``).
+
+    ::
+
+        printable("a\x1b[2Jb") == "a\\x1b[2Jb"
+    """
+    return _CONTROLS.sub(_escape, text)
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP's list: = + - @ tab CR).
+_FORMULA_START = frozenset("=+-@\t\r")
+#: A plain number (a spreadsheet reads it as that number, never as a formula).
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def csv_safe(value: str) -> str:
+    """A CSV cell that no spreadsheet runs as a formula: ``'`` before ``=``, ``+``, ``-``, ``@``, tab, CR.
+
+    Plain numbers are left alone (``-5`` and ``+3.5`` stay numbers): a spreadsheet reads them
+    as numbers, and no formula can hide in one.
+    """
+    if value and value[0] in _FORMULA_START and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def safe_text(text: str, **options: Any) -> Text:
+    """A rich ``Text`` of untrusted text, its control characters escaped (:func:`printable`)."""
+    return Text(printable(text), **options)
+
+
 def stdout_console() -> Console:
     """The console that tables are printed to (stdout; plain text when not a terminal)."""
     return Console(file=sys.stdout, highlight=False, emoji=False)
@@ -69,18 +128,23 @@ def stdout_console() -> Console:
 
 def struct_columns(cls: type[msgspec.Struct]) -> list[tuple[str, ...]]:
     """Every leaf field of a Struct as a path of wire names; nested Structs are walked."""
+    return [path for path, _ in struct_leaves(cls)]
+
+
+def struct_leaves(cls: type[msgspec.Struct]) -> list[tuple[tuple[str, ...], mi.Type]]:
+    """Every leaf field of a Struct: its path of wire names and its type."""
     info = mi.type_info(cls)
     assert isinstance(info, mi.StructType)
-    return _paths(info, ())
+    return _leaves(info, ())
 
 
-def _paths(info: mi.StructType, prefix: tuple[str, ...]) -> list[tuple[str, ...]]:
-    paths: list[tuple[str, ...]] = []
+def _leaves(info: mi.StructType, prefix: tuple[str, ...]) -> list[tuple[tuple[str, ...], mi.Type]]:
+    leaves: list[tuple[tuple[str, ...], mi.Type]] = []
     for field in info.fields:
         path = (*prefix, field.encode_name)
         inner = _struct_of(field.type)
-        paths.extend(_paths(inner, path) if inner is not None else [path])
-    return paths
+        leaves.extend(_leaves(inner, path) if inner is not None else [(path, field.type)])
+    return leaves
 
 
 def _struct_of(kind: mi.Type) -> mi.StructType | None:
@@ -108,28 +172,172 @@ def cell(value: Any) -> str:
     return _encoder.encode(value).decode()
 
 
-def flat_row(obj: msgspec.Struct, paths: Sequence[tuple[str, ...]]) -> list[str]:
-    """The cells of ``obj`` for the columns ``paths`` (see :func:`struct_columns`)."""
+def flat_values(obj: msgspec.Struct, paths: Sequence[tuple[str, ...]]) -> list[Any]:
+    """The values of ``obj`` at ``paths`` (see :func:`struct_columns`), None where absent."""
     data = msgspec.to_builtins(obj)
     row = []
     for path in paths:
         value: Any = data
         for key in path:
             value = value.get(key) if isinstance(value, dict) else None
-        row.append(cell(value))
+        row.append(value)
     return row
 
 
+def flat_row(obj: msgspec.Struct, paths: Sequence[tuple[str, ...]]) -> list[str]:
+    """The CSV cells of ``obj`` for the columns ``paths`` (see :func:`struct_columns`)."""
+    return [cell(value) for value in flat_values(obj, paths)]
+
+
 def csv_text(rows: Iterable[Sequence[str]]) -> bytes:
-    """Rows as CSV (``\\n`` line ends), UTF-8 encoded."""
+    """Rows as CSV (``\\n`` line ends), UTF-8 encoded, every cell made safe (:func:`csv_safe`)."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv.writer(buffer, lineterminator="\n").writerows([csv_safe(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
+
+
+# ------------------------------------------------------------------ Parquet
+
+#: Prices in Parquet: exact decimals, CNY to a hundredth of a fen (a value with more places
+#: is rounded half to even; one that is not a number is null).
+PRICE_PRECISION, PRICE_SCALE = 18, 4
+_PRICE_QUANTUM = decimal.Decimal(1).scaleb(-PRICE_SCALE)
+_PRICE_LIMIT = decimal.Decimal(10) ** (PRICE_PRECISION - PRICE_SCALE)
+
+#: Rows gathered before they are written as one row group (bounds memory on long runs).
+PARQUET_ROW_GROUP = 10_000
+
+
+def _unwrap(kind: mi.Type) -> mi.Type:
+    """``T`` of ``T | None``."""
+    if isinstance(kind, mi.UnionType):
+        others = [t for t in kind.types if not isinstance(t, mi.NoneType)]
+        if len(others) == 1:
+            return others[0]
+    return kind
+
+
+def column_kind(path: tuple[str, ...], kind: mi.Type) -> str:
+    """How a leaf is stored in Parquet: ``id``, ``price``, ``int``, ``float``, ``bool``, ``str``, ``strs`` or ``json``.
+
+    Ids (``...Id``) are strings, whatever the service sends: they are labels, and 19-digit
+    ones do not survive a float. Prices (decimal strings) are decimals, never floats.
+    """
+    name, kind = path[-1], _unwrap(kind)
+    if name.endswith(("Id", "ID")) and isinstance(kind, (mi.IntType, mi.StrType)):
+        return "id"
+    if "price" in name.lower() and isinstance(kind, mi.StrType):
+        return "price"
+    simple = {mi.IntType: "int", mi.FloatType: "float", mi.BoolType: "bool", mi.StrType: "str"}
+    for type_, label in simple.items():
+        if isinstance(kind, type_):
+            return label
+    if isinstance(kind, mi.ListType) and isinstance(_unwrap(kind.item_type), mi.StrType):
+        return "strs"
+    return "json"
+
+
+def _price(value: Any) -> decimal.Decimal | None:
+    try:
+        number = decimal.Decimal(str(value).strip())
+    except (decimal.InvalidOperation, ValueError):
+        return None
+    if not number.is_finite():
+        return None
+    number = number.quantize(_PRICE_QUANTUM, rounding=decimal.ROUND_HALF_EVEN)
+    return number if abs(number) < _PRICE_LIMIT else None
+
+
+def _convert(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == "id":
+        return str(value)
+    if kind == "price":
+        return _price(value)
+    if kind == "json":
+        return _encoder.encode(value).decode()
+    return value
+
+
+def load_pyarrow() -> tuple[Any, Any]:
+    """``pyarrow`` and ``pyarrow.parquet``; a usage error naming the extra when pyarrow is missing."""
+    try:
+        return importlib.import_module("pyarrow"), importlib.import_module("pyarrow.parquet")
+    except ImportError:
+        raise UsageError("--parquet needs pyarrow: pip install 'daji-async[parquet]'") from None
+
+
+class ParquetWriter:
+    """Items into a Parquet file, one row group per :data:`PARQUET_ROW_GROUP` rows.
+
+    The columns are the CSV's (dotted names such as ``priceInfo.price``), typed: ids are
+    strings, prices ``decimal(18, 4)``, counts int64, flags bool, lists of names lists of
+    strings, anything else JSON text. :meth:`close` writes what is buffered and the footer,
+    so a run that stops early (an error, Ctrl-C) still leaves a readable file.
+    """
+
+    def __init__(self, path: str, *, query_column: bool) -> None:
+        pa, pq = load_pyarrow()
+        self._pa = pa
+        self.path = path
+        self._kinds = [column_kind(p, t) for p, t in ITEM_LEAVES]
+        types = {
+            "id": pa.string(),
+            "price": pa.decimal128(PRICE_PRECISION, PRICE_SCALE),
+            "int": pa.int64(),
+            "float": pa.float64(),
+            "bool": pa.bool_(),
+            "str": pa.string(),
+            "strs": pa.list_(pa.string()),
+            "json": pa.string(),
+        }
+        fields = [pa.field(".".join(p), types[k]) for (p, _), k in zip(ITEM_LEAVES, self._kinds, strict=True)]
+        if query_column:
+            fields.insert(0, pa.field("query", pa.string()))
+        self.query_column = query_column
+        self.schema = pa.schema(fields)
+        self._columns: list[list[Any]] = [[] for _ in fields]
+        self._buffered = 0
+        try:
+            self._writer: Any = pq.ParquetWriter(path, self.schema)
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+    def write(self, items: Sequence[ProductItem], query: str | None = None) -> None:
+        """Buffer ``items``; a full row group goes to the file."""
+        lead = 1 if self.query_column else 0
+        for item in items:
+            if lead:
+                self._columns[0].append(query)
+            values = flat_values(item, ITEM_COLUMNS)
+            for column, kind, value in zip(self._columns[lead:], self._kinds, values, strict=True):
+                column.append(_convert(kind, value))
+        self._buffered += len(items)
+        if self._buffered >= PARQUET_ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffered:
+            pa = self._pa
+            pairs = zip(self._columns, self.schema, strict=True)
+            arrays = [pa.array(column, type=field.type) for column, field in pairs]
+            self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+            self._columns = [[] for _ in self._columns]
+            self._buffered = 0
+
+    def close(self) -> None:
+        """Write the rows still buffered and the footer."""
+        try:
+            self._flush()
+        finally:
+            self._writer.close()
 
 
 # ------------------------------------------------------------------ search and bulk items
 
-ITEM_COLUMNS = struct_columns(ProductItem)
+ITEM_LEAVES = struct_leaves(ProductItem)
+ITEM_COLUMNS = [path for path, _ in ITEM_LEAVES]
 
 
 class ItemsOutput:
@@ -143,13 +351,17 @@ class ItemsOutput:
         out.finish()
     """
 
-    def __init__(self, fmt: Format, *, query_column: bool, sink: Sink | None = None) -> None:
+    def __init__(
+        self, fmt: Format, *, query_column: bool, sink: Sink | None = None, parquet: str | None = None
+    ) -> None:
         self.fmt = fmt
         self.query_column = query_column
         self.sink = sink or Sink()
         self.count = 0
         self._rows: list[tuple[str | None, ProductItem]] = []
-        if fmt == "csv":
+        #: with ``parquet``, the items go to that file and nothing to stdout
+        self.parquet = ParquetWriter(parquet, query_column=query_column) if parquet is not None else None
+        if fmt == "csv" and self.parquet is None:
             header = [".".join(path) for path in ITEM_COLUMNS]
             self.sink.write(csv_text([["query", *header] if query_column else header]))
 
@@ -158,7 +370,9 @@ class ItemsOutput:
         self.count += len(items)
         if not items:
             return
-        if self.fmt == "json":
+        if self.parquet is not None:
+            self.parquet.write(items, query)
+        elif self.fmt == "json":
             if self.query_column:
                 prefix = b'{"query":' + _encoder.encode(query) + b","
                 self.sink.write(b"".join(prefix + _encoder.encode(item)[1:] + b"\n" for item in items))
@@ -171,10 +385,19 @@ class ItemsOutput:
             self._rows.extend((query, item) for item in items)
 
     def finish(self, console: Console | None = None) -> None:
-        """Print the table (table format only, and only when there is a row)."""
+        """Close the Parquet file, or print the table (table format only, when there is a row).
+
+        Called once the work ends, and also when it stops early (a failure, Ctrl-C), so that
+        what was fetched is shown or kept.
+        """
+        if self.parquet is not None:
+            parquet, self.parquet = self.parquet, None
+            parquet.close()
+            return
         if self.fmt == "table" and self._rows:
+            rows, self._rows = self._rows, []
             console = console or stdout_console()
-            console.print(items_table(self._rows, query_column=self.query_column, width=console.width))
+            console.print(items_table(rows, query_column=self.query_column, width=console.width))
 
 
 def items_table(rows: Sequence[tuple[str | None, ProductItem]], *, query_column: bool, width: int) -> Table:
@@ -194,19 +417,19 @@ def items_table(rows: Sequence[tuple[str | None, ProductItem]], *, query_column:
     if wider:
         table.add_column("Tags", style="yellow", no_wrap=True)
     for number, (query, item) in enumerate(rows, 1):
-        cells = [Text(str(number))]
+        cells = [safe_text(str(number))]
         if query_column:
-            cells.append(Text(query or ""))
+            cells.append(safe_text(query or ""))
         cells += [
-            Text(str(item.offer_id)),
-            Text(item.subject_trans or item.subject or "", no_wrap=True, overflow="ellipsis"),
-            Text(item.price_info.price or "" if item.price_info else ""),
-            Text("" if item.month_sold is None else f"{item.month_sold:,}"),
+            safe_text(str(item.offer_id)),
+            safe_text(item.subject_trans or item.subject or "", no_wrap=True, overflow="ellipsis"),
+            safe_text(item.price_info.price or "" if item.price_info else ""),
+            safe_text("" if item.month_sold is None else f"{item.month_sold:,}"),
         ]
         if wide:
-            cells.append(Text(item.repurchase_rate or ""))
+            cells.append(safe_text(item.repurchase_rate or ""))
         if wider:
-            cells.append(Text(" ".join(_tags(item))))
+            cells.append(safe_text(" ".join(_tags(item))))
         table.add_row(*cells)
     return table
 
@@ -281,7 +504,7 @@ def detail_view(detail: ProductDetail) -> Group:
 
     def row(name: str, value: object) -> None:
         if value not in (None, "", []):
-            sheet.add_row(name, Text(str(value)))
+            sheet.add_row(name, safe_text(str(value)))
 
     row("Offer", detail.offer_id)
     row("Title", detail.subject_trans)
@@ -313,7 +536,8 @@ def detail_view(detail: ProductDetail) -> Group:
         skus.add_column("Stock", justify="right", no_wrap=True)
         for sku in detail.product_sku_infos:
             stock = "" if sku.amount_on_sale is None else f"{sku.amount_on_sale:,}"
-            skus.add_row(Text(cell(sku.sku_id)), Text(sku_attributes(sku)), Text(sku.price or ""), Text(stock))
+            attributes = safe_text(sku_attributes(sku))
+            skus.add_row(safe_text(cell(sku.sku_id)), attributes, safe_text(sku.price or ""), safe_text(stock))
         parts += [Text(""), skus]
     return Group(*parts)
 
@@ -332,8 +556,8 @@ def write_upload(fmt: Format, file: str, image_id: str, sink: Sink | None = None
         sheet = Table.grid(padding=(0, 2))
         sheet.add_column(style="bold")
         sheet.add_column(style="cyan")
-        sheet.add_row("File", Text(file))
-        sheet.add_row("Image ID", Text(image_id))
+        sheet.add_row("File", safe_text(file))
+        sheet.add_row("Image ID", safe_text(image_id))
         stdout_console().print(sheet)
 
 
@@ -363,10 +587,10 @@ def write_categories(fmt: Format, categories: Sequence[Category], sink: Sink | N
         return
     console = stdout_console()
     for category in categories:
-        heading = Text.assemble((str(category.category_id), "cyan"), " ", (category.name or "", "bold"))
+        heading = Text.assemble((str(category.category_id), "cyan"), " ", (printable(category.name or ""), "bold"))
         parents = [str(p) for p in category.parent_ids if p]
         if parents:
-            heading.append(f"   parents {' › '.join(parents)}", style="dim")
+            heading.append(printable(f"   parents {' › '.join(parents)}"), style="dim")
         console.print(heading)
         if not category.child_categorys:
             console.print(Text("no children: a leaf category", style="dim"))
@@ -376,5 +600,5 @@ def write_categories(fmt: Format, categories: Sequence[Category], sink: Sink | N
         table.add_column("Name")
         table.add_column("Leaf", justify="center")
         for child in category.child_categorys:
-            table.add_row(Text(str(child.id)), Text(child.name or ""), "yes" if child.is_leaf else "")
+            table.add_row(safe_text(str(child.id)), safe_text(child.name or ""), "yes" if child.is_leaf else "")
         console.print(table)

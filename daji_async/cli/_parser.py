@@ -1,22 +1,32 @@
 """The ``daji`` command line: argparse parsers and the types of their options.
 
-Options that set up the connection and the output (``--sandbox``, ``--json``...) are
-accepted before or after the subcommand; search options (``--max-items``, ``--sort``...)
-belong to the subcommands that search. Every parse error is one line on stderr and exit 2.
+Each subcommand takes only the options that mean something to it, so its ``--help`` lists
+just those. Options that set up the connection and the output (``--sandbox``, ``--json``...)
+may also be given before the subcommand, as in ``daji --sandbox search keyword 连衣裙``; one
+given there that the subcommand does not take is a usage error. Every parse error is one
+line on stderr and exit 2.
+
+Commands are grouped by platform: the 1688 commands sit at the top level (``daji search``,
+``daji product``...). A platform added later gets a group of its own (``daji taobao search
+keyword ...``) built by a function like :func:`add_1688_commands`: each leaf parser records
+its handler and its platform with ``set_defaults(handler=..., platform=...)``, and
+``_commands.COMMANDS`` maps the handler to the coroutine that runs it.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import NoReturn
 
 from .. import _constants as C
 from .._bulk import DEFAULT_BULK_CONCURRENCY
 from .._version import __version__
-from ..enums import Country, Filter, Sort
+from ..enums import Country, Filter, Sort, StrEnum
 
 #: Exit status of a usage error (argparse's own convention).
 EXIT_USAGE = 2
@@ -35,7 +45,14 @@ SORT_ALIASES = {
     "repurchaserate": Sort.REPURCHASE_RATE.value,
 }
 
+#: Prefix that sends a --sort, --filter or --country value the command does not know, as given.
+RAW_PREFIX = "raw:"
+
+#: Largest id the service takes (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
 _OFFER_URL = re.compile(r"offer/(\d+)")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 class UsageError(Exception):
@@ -96,48 +113,96 @@ def price(text: str) -> str:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a price such as 12.50, got {text!r}") from None
-    if value < 0:
+    if not 0 <= value < float("inf"):
         raise argparse.ArgumentTypeError(f"expected a price >= 0, got {text}")
     return text.strip()
+
+
+def _id(text: str, what: str, *, minimum: int) -> int:
+    """Plain ASCII digits (not ``1_000`` nor other scripts' digits) within the service's range."""
+    if not _ASCII_DIGITS.fullmatch(text) or not minimum <= int(text) <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return int(text)
 
 
 def offer_id(text: str) -> int:
     """An offer id, or a 1688 offer link (``https://detail.1688.com/offer/<id>.html``)."""
     match = _OFFER_URL.search(text)
-    digits = match.group(1) if match else text.strip()
-    if not digits.isdigit() or int(digits) < 1:
-        raise argparse.ArgumentTypeError(f"expected an offer id (a number) or a 1688 offer link, got {text!r}")
-    return int(digits)
+    return _id(match.group(1) if match else text.strip(), "an offer id (a number) or a 1688 offer link", minimum=1)
 
 
 def category_id(text: str) -> int:
     """A category id, >= 0 (0 is the root)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a category id (a number), got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a category id >= 0, got {value}")
-    return value
+    return _id(text.strip(), "a category id (a number >= 0)", minimum=0)
+
+
+def _choose(kind: str, text: str, known: dict[str, str], shown: Sequence[str]) -> str:
+    """The service value of ``text`` among ``known`` (keys lower-case), or a did-you-mean error.
+
+    ``raw:VALUE`` passes VALUE through unchecked: the SDK sends values it does not know as they
+    are, so a value the service added after this release can still be used on purpose.
+    """
+    if text.lower().startswith(RAW_PREFIX):
+        value = text[len(RAW_PREFIX) :].strip()
+        if not value:
+            raise argparse.ArgumentTypeError(f"expected a {kind} after {RAW_PREFIX!r}, got {text!r}")
+        return value
+    found = known.get(text.lower())
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(text.lower(), list(known), n=1, cutoff=0.6)
+    hint = f"did you mean {known[close[0]]}?" if close else f"choose from {', '.join(shown)}"
+    raise argparse.ArgumentTypeError(f"unknown {kind} {text!r}; {hint} (or {RAW_PREFIX}{text} to send it unchecked)")
+
+
+def _vocabulary(members: Iterable[StrEnum], aliases: dict[str, str] | None = None) -> dict[str, str]:
+    """Lower-cased values, member names (``ship_in_48_hours``) and aliases -> service values."""
+    known: dict[str, str] = {}
+    for member in members:
+        known[member.value.lower()] = member.value
+        known[member.name.lower()] = member.value
+    for alias, value in (aliases or {}).items():
+        known[alias.lower()] = value
+    return known
+
+
+_SORT_FIELDS = _vocabulary(Sort, SORT_ALIASES)
+_FILTERS = _vocabulary(Filter)
+_COUNTRIES = _vocabulary(Country)
+
+
+def country(text: str) -> str:
+    """``--country``: a language the service translates into (``raw:xx`` for another)."""
+    return _choose("language", text.strip(), _COUNTRIES, [c.value for c in Country])
 
 
 def sort_spec(text: str) -> tuple[str, str]:
-    """``FIELD[:asc|desc]`` → ``(service field, order)``; unknown fields pass through."""
-    field, _, order = text.partition(":")
+    """``FIELD[:asc|desc]`` -> ``(service field, order)``; ``raw:FIELD[:order]`` for another field."""
+    text = text.strip()
+    raw = text.lower().startswith(RAW_PREFIX)
+    field, _, order = (text[len(RAW_PREFIX) :] if raw else text).partition(":")
     field, order = field.strip(), (order.strip().lower() or "asc")
     if not field:
         raise argparse.ArgumentTypeError(f"expected FIELD[:asc|desc] such as price:asc, got {text!r}")
     if order not in ("asc", "desc"):
         raise argparse.ArgumentTypeError(f"sort order must be asc or desc, got {order!r} in {text!r}")
-    return SORT_ALIASES.get(field.lower(), field), order
+    if raw:
+        return field, order
+    return _choose("sort field", field, _SORT_FIELDS, ["price", "sold", "repurchase"]), order
 
 
-def filter_list(values: Sequence[str] | None) -> list[str] | None:
-    """Repeated ``--filter`` values, each maybe a comma list, as one list (None when absent)."""
-    if not values:
-        return None
-    names = [name.strip() for value in values for name in value.split(",")]
-    return [name for name in names if name] or None
+def filter_names(text: str) -> list[str]:
+    """One ``--filter`` value: names, comma-separated, each checked (``raw:NAME`` for another)."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected a filter name, got {text!r}")
+    return [_choose("filter", name, _FILTERS, [f.value for f in Filter]) for name in names]
+
+
+def filter_list(values: Sequence[Sequence[str]] | None) -> list[str] | None:
+    """Repeated ``--filter`` values (each a list of names) as one list without repeats, or None."""
+    names = list(dict.fromkeys(name for value in values or () for name in value))
+    return names or None
 
 
 def sort_mapping(values: Sequence[tuple[str, str]] | None) -> dict[str, str] | None:
@@ -145,75 +210,115 @@ def sort_mapping(values: Sequence[tuple[str, str]] | None) -> dict[str, str] | N
     return dict(values) if values else None
 
 
-# ------------------------------------------------------------------ parsers
-
-EXAMPLES = """\
-examples:
-  daji --sandbox search keyword 连衣裙 --max-items 200    try it: no credentials, no network
-  daji search keyword 手机壳 --sort price:asc --filter certifiedFactory --csv > cases.csv
-  daji search image shoe.jpg --max-items 40             a local file is uploaded first
-  daji product 727920485853
-  daji bulk keywords keywords.txt --max-items 50 > items.jsonl
-  daji categories 1031910
-  daji sandbox --port 8080                              serve the sandbox to other programs
-
-credentials come from DAJI_APP_KEY and DAJI_APP_SECRET (and DAJI_BASE_URL, if set).
-output: a table on a terminal, JSON lines when piped; --json, --csv or --table to choose.
-exit status: 0 done, 1 the service or network failed, 2 usage or configuration error, 130 interrupted.
-"""
+def output_file(text: str) -> str:
+    """A file to write (``--parquet``, ``--failed``): a name, never ``-`` (stdout is for the data)."""
+    if text.strip() in ("", "-"):
+        raise argparse.ArgumentTypeError("expected a file name (stdout is not an option here)")
+    return text
 
 
-def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
-    """Options valid before and after the subcommand.
+# ------------------------------------------------------------------ option families
 
-    Below the top level their default is SUPPRESS, so that a value given before the
-    subcommand is not overwritten by the subcommand's default.
+
+@dataclass(frozen=True)
+class Family:
+    """A set of options that go together; a subcommand takes the families that apply to it."""
+
+    name: str
+    #: argparse dests of its options, with the flag that names each in an error message.
+    dests: tuple[tuple[str, str], ...]
+
+
+CONNECTION = Family("connection", (("sandbox", "--sandbox"), ("timeout", "--timeout"), ("rate_limit", "--rate-limit")))
+COUNTRY = Family("country", (("country", "--country"),))
+QUIET = Family("quiet", (("quiet", "--quiet"),))
+FORMAT = Family("format", (("format", "--json/--csv/--table"),))
+#: Item lists only (searches and bulk): --parquet FILE beside the stdout formats.
+ITEMS = Family("items", (("parquet", "--parquet"),))
+
+#: Families that may be given before the subcommand, as well as after it.
+GLOBAL = (CONNECTION, COUNTRY, QUIET, FORMAT)
+
+#: Every option value the commands read, and its value when not given.
+DEFAULTS: dict[str, object] = {
+    "sandbox": False,
+    "timeout": C.DEFAULT_TIMEOUT,
+    "rate_limit": None,
+    "country": C.DEFAULT_COUNTRY,
+    "quiet": False,
+    "format": None,
+    "parquet": None,
+    "failed": None,
+}
+
+_FORMATS = (
+    ("--json", "json", "JSON lines: one item per line, streamed as pages arrive (the default when piped)"),
+    ("--csv", "csv", "CSV with a header row"),
+    ("--table", "table", "a readable table (the default on a terminal)"),
+)
+
+
+def add_families(parser: argparse.ArgumentParser, families: Sequence[Family]) -> None:
+    """Add the options of ``families``; defaults are SUPPRESS (filled in by :func:`parse_args`).
+
+    SUPPRESS keeps a value given before the subcommand from being overwritten by the
+    subcommand's default, and tells an option given from one never given.
     """
-
-    def default(value: object) -> object:
-        return value if top else argparse.SUPPRESS
-
-    group = parser.add_argument_group("connection and output")
-    group.add_argument(
-        "--sandbox",
-        action="store_true",
-        default=default(False),
-        help="run against the embedded sandbox, started in-process: no credentials, no network",
-    )
-    group.add_argument(
-        "--country",
-        default=default(C.DEFAULT_COUNTRY),
-        metavar="LANG",
-        help=f"language of translated fields: {', '.join(c.value for c in Country)} (default: {C.DEFAULT_COUNTRY})",
-    )
-    group.add_argument(
-        "--timeout",
-        type=positive_float,
-        default=default(C.DEFAULT_TIMEOUT),
-        metavar="SECONDS",
-        help=f"seconds per request attempt (default: {C.DEFAULT_TIMEOUT:g})",
-    )
-    group.add_argument(
-        "--rate-limit",
-        type=positive_float,
-        default=default(None),
-        metavar="N",
-        help="at most N requests per second (default: no limit)",
-    )
-    group.add_argument(
-        "-q",
-        "--quiet",
-        action="store_true",
-        default=default(False),
-        help="no progress bar and no notes on stderr (errors are still shown)",
-    )
-    formats = group.add_mutually_exclusive_group()
-    for flag, name, text in (
-        ("--json", "json", "JSON lines: one item per line, streamed as pages arrive (the default when piped)"),
-        ("--csv", "csv", "CSV with a header row"),
-        ("--table", "table", "a readable table (the default on a terminal)"),
-    ):
-        formats.add_argument(flag, dest="format", action="store_const", const=name, default=default(None), help=text)
+    S = argparse.SUPPRESS
+    if CONNECTION in families:
+        group = parser.add_argument_group("connection")
+        group.add_argument(
+            "--sandbox",
+            action="store_true",
+            default=S,
+            help="run against the embedded sandbox, started in-process: no credentials, no network",
+        )
+        group.add_argument(
+            "--timeout",
+            type=positive_float,
+            default=S,
+            metavar="SECONDS",
+            help=f"seconds per request attempt (default: {C.DEFAULT_TIMEOUT:g})",
+        )
+        group.add_argument(
+            "--rate-limit",
+            type=positive_float,
+            default=S,
+            metavar="N",
+            help="at most N requests per second (default: no limit)",
+        )
+    if COUNTRY in families or QUIET in families or FORMAT in families:
+        group = parser.add_argument_group("output")
+        if COUNTRY in families:
+            group.add_argument(
+                "--country",
+                type=country,
+                default=S,
+                metavar="LANG",
+                help=f"language of translated fields: {', '.join(c.value for c in Country)} "
+                f"(default: {C.DEFAULT_COUNTRY}; {RAW_PREFIX}LANG for another)",
+            )
+        if QUIET in families:
+            group.add_argument(
+                "-q",
+                "--quiet",
+                action="store_true",
+                default=S,
+                help="no progress bar and no notes on stderr (errors are still shown)",
+            )
+        if FORMAT in families:
+            formats = group.add_mutually_exclusive_group()
+            for flag, name, text in _FORMATS:
+                formats.add_argument(flag, dest="format", action="store_const", const=name, default=S, help=text)
+            if ITEMS in families:
+                formats.add_argument(
+                    "--parquet",
+                    type=output_file,
+                    default=S,
+                    metavar="FILE",
+                    help="write the items to a Parquet file (ids as strings, prices as decimals); "
+                    "needs pyarrow: pip install 'daji-async[parquet]'",
+                )
 
 
 def _add_search(parser: argparse.ArgumentParser) -> None:
@@ -243,9 +348,11 @@ def _add_search(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--filter",
         action="append",
+        type=filter_names,
         metavar="NAME[,NAME...]",
         help="service filters, repeatable or comma-separated, e.g. "
-        f"{Filter.CERTIFIED_FACTORY.value},{Filter.SHIP_IN_48_HOURS.value},{Filter.IS_ONE_PSALE.value}",
+        f"{Filter.CERTIFIED_FACTORY.value},{Filter.SHIP_IN_48_HOURS.value},{Filter.IS_ONE_PSALE.value} "
+        f"({RAW_PREFIX}NAME sends a name this command does not know)",
     )
     group.add_argument(
         "--sort",
@@ -270,10 +377,144 @@ def _add_bulk(parser: argparse.ArgumentParser) -> None:
         help="inputs searched at once (default: %(default)s)",
     )
     group.add_argument("--ordered", action="store_true", help="print results in input order (default: as they finish)")
+    group.add_argument(
+        "--failed",
+        type=output_file,
+        default=argparse.SUPPRESS,
+        metavar="FILE",
+        help="write the inputs that failed to FILE, one per line: the input of a retry",
+    )
+
+
+# ------------------------------------------------------------------ parsers
+
+EXAMPLES = """\
+examples:
+  daji --sandbox search keyword 连衣裙 --max-items 200    try it: no credentials, no network
+  daji search keyword 手机壳 --sort price:asc --filter certifiedFactory --csv > cases.csv
+  daji search image shoe.jpg --max-items 40             a local file is uploaded first
+  daji product 727920485853
+  daji bulk keywords keywords.txt --max-items 50 --failed retry.txt > items.jsonl
+  daji categories 1031910
+  daji sandbox --port 8080                              serve the sandbox to other programs
+
+each command's --help lists the options it takes; the connection and output options may
+also be given before the command.
+credentials come from DAJI_APP_KEY and DAJI_APP_SECRET (and DAJI_BASE_URL, if set).
+output: a table on a terminal, JSON lines when piped; --json, --csv or --table to choose.
+exit status: 0 done, 1 the service or network failed, 2 usage or configuration error, 130 interrupted.
+"""
+
+Subcommands = argparse._SubParsersAction  # the type argparse gives no public name
+
+
+def leaf(
+    group: Subcommands[Parser],
+    name: str,
+    help: str,
+    *,
+    handler: str,
+    families: Sequence[Family],
+    description: str | None = None,
+    platform: str = "1688",
+) -> Parser:
+    """A subcommand that runs ``handler``, with the options of ``families``."""
+    child = group.add_parser(
+        name, help=help, description=description or help, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_families(child, families)
+    child.set_defaults(handler=handler, platform=platform, families=tuple(families), prog=child.prog)
+    return child
+
+
+def node(group: Subcommands[Parser], name: str, help: str, dest: str, title: str) -> Subcommands[Parser]:
+    """A subcommand that only groups others (``search``, ``bulk``, later ``taobao``).
+
+    Given without one of its subcommands, it is a usage error that names them.
+    """
+    child = group.add_parser(name, help=help, description=help)
+    children = child.add_subparsers(title=title, dest=dest, metavar=title.upper(), parser_class=Parser)
+    child.set_defaults(prog=child.prog, children=children)
+    return children
+
+
+def add_1688_commands(commands: Subcommands[Parser]) -> None:
+    """The 1688 commands: search, product, upload, bulk, categories."""
+    searching = (CONNECTION, COUNTRY, QUIET, FORMAT, ITEMS)
+    searches = node(commands, "search", "search offers by keyword or by image", "search_by", "by")
+    keyword = leaf(
+        searches,
+        "keyword",
+        "search offers by keyword",
+        handler="search",
+        families=searching,
+        description="Search offers by keyword. The service matches Chinese keywords (连衣裙, 手机壳...).",
+    )
+    keyword.add_argument("text", metavar="TEXT", help="the keyword, in Chinese")
+    _add_search(keyword)
+    image = leaf(
+        searches,
+        "image",
+        "search offers by image",
+        handler="search",
+        families=searching,
+        description="Search offers by image: a 1688 image URL, a local JPG/PNG/WEBP file (uploaded first), "
+        "or an image id from 'daji upload'.",
+    )
+    image.add_argument("image", metavar="URL_OR_FILE", help="image URL, local image file, or image id")
+    image.add_argument("--region", metavar="X1,X2,Y1,Y2", help="search this part of the image (see the notes)")
+    _add_search(image)
+
+    product = leaf(
+        commands,
+        "product",
+        "show one offer: prices, SKUs, shipping, seller",
+        handler="product",
+        families=(CONNECTION, COUNTRY, FORMAT),
+    )
+    product.add_argument("offer_id", type=offer_id, metavar="OFFER_ID", help="offer id, or a 1688 offer link")
+
+    upload = leaf(
+        commands,
+        "upload",
+        "upload an image; prints its image id for 'daji search image'",
+        handler="upload",
+        families=(CONNECTION, QUIET, FORMAT),
+        description="Upload an image: a local JPG, PNG or WEBP file of at most 3 MB ('-' reads standard "
+        "input), or the http(s) URL of a picture, which the service fetches itself. Prints the image id "
+        "for 'daji search image'.",
+    )
+    upload.add_argument("file", metavar="FILE_OR_URL", help="an image file, '-' for standard input, or an image URL")
+
+    bulks = node(commands, "bulk", "search many keywords or images at once", "bulk_of", "of")
+    for name, what in (("keywords", "one keyword per line"), ("images", "one image URL or image id per line")):
+        child = leaf(
+            bulks,
+            name,
+            f"search every input of FILE ({what})",
+            handler="bulk",
+            families=searching,
+            description=f"Search every input of FILE ({what}; blank lines are skipped). '-' reads standard "
+            "input. Inputs are read as the work goes, so FILE may be of any length. Every output row names "
+            "the input it answers ('query'). A failed input is reported on stderr (and written to --failed "
+            "FILE) and the others go on; the exit status is then 1.",
+        )
+        child.add_argument("file", metavar="FILE", help="input file, or '-' for standard input")
+        _add_search(child)
+        _add_bulk(child)
+
+    categories = leaf(
+        commands,
+        "categories",
+        "show a category and its children (the root when no ID)",
+        handler="categories",
+        families=(CONNECTION, FORMAT),
+    )
+    categories.add_argument("category_id", type=category_id, nargs="?", default=0, metavar="ID", help="category id")
 
 
 def build_parser() -> Parser:
-    """The whole ``daji`` parser; ``args.command`` names the subcommand to run."""
+    """The whole ``daji`` parser; ``args.handler`` names the coroutine to run."""
     parser = Parser(
         prog="daji",
         description="Search 1688.com through the DAJI open API from the terminal.",
@@ -281,68 +522,19 @@ def build_parser() -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"daji {__version__}")
-    _add_common(parser, top=True)
+    add_families(parser, GLOBAL)
     commands = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND", parser_class=Parser)
+    add_1688_commands(commands)
 
-    def sub(group: argparse._SubParsersAction[Parser], name: str, help: str, description: str | None = None) -> Parser:
-        child = group.add_parser(
-            name, help=help, description=description or help, formatter_class=argparse.RawDescriptionHelpFormatter
-        )
-        _add_common(child, top=False)
-        return child
-
-    search = sub(commands, "search", "search offers by keyword or by image")
-    searches = search.add_subparsers(title="searches", dest="search_by", metavar="BY", parser_class=Parser)
-    keyword = sub(
-        searches,
-        "keyword",
-        "search offers by keyword",
-        "Search offers by keyword. The service matches Chinese keywords (连衣裙, 手机壳...).",
-    )
-    keyword.add_argument("text", metavar="TEXT", help="the keyword, in Chinese")
-    _add_search(keyword)
-    image = sub(
-        searches,
-        "image",
-        "search offers by image",
-        "Search offers by image: a 1688 image URL, a local JPG/PNG/WEBP file (uploaded first), "
-        "or an image id from 'daji upload'.",
-    )
-    image.add_argument("image", metavar="URL_OR_FILE", help="image URL, local image file, or image id")
-    image.add_argument("--region", metavar="X1,X2,Y1,Y2", help="search this part of the image (see the notes)")
-    _add_search(image)
-
-    product = sub(commands, "product", "show one offer: prices, SKUs, shipping, seller")
-    product.add_argument("offer_id", type=offer_id, metavar="OFFER_ID", help="offer id, or a 1688 offer link")
-
-    upload = sub(commands, "upload", "upload an image; prints its image id for 'daji search image'")
-    upload.add_argument("file", metavar="FILE", help="a JPG, PNG or WEBP file of at most 3 MB")
-
-    bulk = sub(commands, "bulk", "search many keywords or images at once")
-    bulks = bulk.add_subparsers(title="bulk searches", dest="bulk_of", metavar="OF", parser_class=Parser)
-    for name, what in (("keywords", "one keyword per line"), ("images", "one image URL or image id per line")):
-        child = sub(
-            bulks,
-            name,
-            f"search every input of FILE ({what})",
-            f"Search every input of FILE ({what}; blank lines are skipped). '-' reads standard input. "
-            "Inputs are read as the work goes, so FILE may be of any length. Every output row names "
-            "the input it answers ('query'). A failed input is reported on stderr and the others go on; "
-            "the exit status is then 1.",
-        )
-        child.add_argument("file", metavar="FILE", help="input file, or '-' for standard input")
-        _add_search(child)
-        _add_bulk(child)
-
-    categories = sub(commands, "categories", "show a category and its children (the root when no ID)")
-    categories.add_argument("category_id", type=category_id, nargs="?", default=0, metavar="ID", help="category id")
-
-    sandbox = sub(
+    sandbox = leaf(
         commands,
         "sandbox",
         "serve the sandbox (a fake DAJI service) until interrupted",
-        "Serve the sandbox, a faithful fake of the DAJI service, for other programs: point them at it "
-        "with DAJI_BASE_URL and the sandbox's app key and secret (printed on start).",
+        handler="sandbox",
+        families=(),
+        platform="",
+        description="Serve the sandbox, a faithful fake of the DAJI service, for other programs: point them at "
+        "it with DAJI_BASE_URL and the sandbox's app key and secret (printed on start).",
     )
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     sandbox.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one")
@@ -354,15 +546,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse ``argv`` (default: ``sys.argv[1:]``); exits 2 with one line on a usage error."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    nested = {"search": ("search_by", "keyword or image"), "bulk": ("bulk_of", "keywords or images")}
     if args.command is None:
         parser.error("choose a command: search, product, upload, bulk, categories or sandbox")
-    if args.command in nested:
-        dest, choices = nested[args.command]
-        if getattr(args, dest) is None:
-            print(
-                f"daji {args.command}: error: say what to search by: {choices}; see 'daji {args.command} --help'",
-                file=sys.stderr,
-            )
-            raise SystemExit(EXIT_USAGE)
+    prog = args.prog
+    if not hasattr(args, "handler"):  # a group (``daji search``) without one of its commands
+        _fail(prog, f"choose one of {' or '.join(args.children.choices)}")
+    # an option given before the subcommand that the subcommand does not take
+    for family in GLOBAL:
+        if family not in args.families:
+            for dest, flag in family.dests:
+                if hasattr(args, dest):
+                    _fail(prog, f"{flag} does not apply to this command")
+    if getattr(args, "parquet", None) is not None and getattr(args, "format", None) is not None:
+        _fail(prog, "--parquet writes a file instead of the output on stdout: drop --json, --csv or --table")
+    for dest, value in DEFAULTS.items():
+        if not hasattr(args, dest):
+            setattr(args, dest, value)
     return args
+
+
+def _fail(prog: str, message: str) -> NoReturn:
+    print(f"{prog}: error: {message}; see '{prog} --help'", file=sys.stderr)
+    raise SystemExit(EXIT_USAGE)

@@ -7,8 +7,11 @@ Messages printed while the bar runs appear above it.
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Sequence
 from types import TracebackType
+from urllib.parse import quote, quote_plus
 
 from rich.console import Console
 from rich.progress import (
@@ -24,17 +27,35 @@ from rich.progress import (
 from rich.text import Text
 
 from .._bulk import BulkProgress
+from ._output import printable
+
+#: A signature in echoed request text (``sign=3F2A...``, ``"sign": "..."``): the value is hidden.
+_SIGNATURE = re.compile(
+    r"""(\b_?(?:aop_|dj_)?sign(?:ature)?["']?\s*[=:]\s*["']?)[0-9A-Za-z+/%=_-]{8,}""", re.IGNORECASE
+)
 
 
 class Messages:
     """Notes, warnings and errors on stderr; notes are silenced by ``--quiet``.
 
-    Each message is one line: rich never wraps it, whatever the terminal width.
+    Each message is one line: rich never wraps it, whatever the terminal width. A message
+    often carries the service's own text, so it is cleaned before it is shown: control
+    characters escaped (:func:`~daji_async.cli._output.printable`), request signatures and
+    the app secret (``secrets``, raw or URL-encoded) replaced by ``***``. The SDK keeps both
+    out of its messages already; this is the last line of defence of the terminal.
     """
 
-    def __init__(self, *, quiet: bool = False, console: Console | None = None) -> None:
+    def __init__(self, *, quiet: bool = False, console: Console | None = None, secrets: Sequence[str] = ()) -> None:
         self.console = console or Console(file=sys.stderr, highlight=False, soft_wrap=True)
         self.quiet = quiet
+        forms = {form for secret in secrets if secret for form in (secret, quote(secret, safe=""), quote_plus(secret))}
+        self._secrets = sorted(forms, key=len, reverse=True)
+
+    def clean(self, text: str) -> str:
+        """``text`` with secrets and signatures hidden and control characters escaped."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return printable(_SIGNATURE.sub(r"\1***", text))
 
     @property
     def interactive(self) -> bool:
@@ -44,15 +65,15 @@ class Messages:
     def note(self, text: str) -> None:
         """An informative line (counts, hints); hidden with ``--quiet``."""
         if not self.quiet:
-            self.console.print(Text(text, style="dim"), soft_wrap=True)
+            self.console.print(Text(self.clean(text), style="dim"), soft_wrap=True)
 
     def warn(self, text: str) -> None:
         """A problem that does not stop the command (a failed bulk input)."""
-        self.console.print(Text(text, style="yellow"), soft_wrap=True)
+        self.console.print(Text(self.clean(text), style="yellow"), soft_wrap=True)
 
     def error(self, text: str) -> None:
         """The line that explains why the command stops."""
-        self.console.print(Text(text, style="bold red"), soft_wrap=True)
+        self.console.print(Text(self.clean(text), style="bold red"), soft_wrap=True)
 
 
 class _Rate(ProgressColumn):
@@ -107,7 +128,7 @@ class ProgressBar:
                 transient=True,
                 refresh_per_second=8,
             )
-            self._task = self._progress.add_task(_short(description), total=total, items=0, failed=0)
+            self._task = self._progress.add_task(_short(printable(description)), total=total, items=0, failed=0)
 
     def __enter__(self) -> ProgressBar:
         if self._progress is not None:
