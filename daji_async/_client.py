@@ -61,7 +61,9 @@ from ._version import __version__
 from .resources.categories import Categories
 from .resources.orders import Orders
 from .resources.payments import Payments
+from .resources.poizon import Poizon
 from .resources.products import Products
+from .resources.taobao import Taobao
 
 T = TypeVar("T")
 
@@ -71,7 +73,7 @@ setup_from_env()
 
 
 class DajiClient:
-    """An asyncio client of the DAJI open API (1688 product search, detail, orders).
+    """An asyncio client of the DAJI open API: 1688, Taobao/Tmall and Poizon.
 
     ::
 
@@ -185,6 +187,12 @@ class DajiClient:
         """Cashier links in batches, and password-free payment (never retried)."""
         self.bulk: Bulk = Bulk(self)
         """Thousands of searches or details at once, with bounded concurrency."""
+        self.alibaba: Alibaba = Alibaba(self)
+        """The 1688 calls under a platform name: ``client.alibaba.products is client.products``."""
+        self.taobao: Taobao = Taobao(self)
+        """Taobao/Tmall: products (search, image search, detail, upload, freight), orders, payments."""
+        self.poizon: Poizon = Poizon(self)
+        """Poizon (得物): product search (startId cursor), detail and categories."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -497,6 +505,24 @@ class DajiClient:
         return envelope.data
 
 
+class Alibaba:
+    """The 1688 calls under their platform's name, beside ``client.taobao`` and ``client.poizon``.
+
+    The same objects as the client's top-level attributes: ``client.alibaba.products is
+    client.products``, so every 1688 example keeps working either way.
+    """
+
+    def __init__(self, client: DajiClient) -> None:
+        self.products: Products = client.products
+        """1688 product search, detail, image upload and freight (``client.products``)."""
+        self.categories: Categories = client.categories
+        """The 1688 category tree (``client.categories``)."""
+        self.orders: Orders = client.orders
+        """1688 orders (``client.orders``)."""
+        self.payments: Payments = client.payments
+        """1688 payment links and password-free payment (``client.payments``)."""
+
+
 def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     if isinstance(timeout, aiohttp.ClientTimeout):
         return timeout
@@ -521,4 +547,4 @@ def _make_limiter(rate_limit: float | AsyncLimiter | None) -> AsyncLimiter | Non
     return StrictRateLimiter(float(rate_limit))
 
 
-__all__ = ["DajiClient", "RetryPolicy", "Timeout"]
+__all__ = ["Alibaba", "DajiClient", "RetryPolicy", "Timeout"]
