@@ -249,3 +249,37 @@ async def test_client_products_stays_1688_and_alibaba_is_an_alias(daji_client: D
     assert daji_client.alibaba.products is daji_client.products
     page = await daji_client.alibaba.products.keyword_search("连衣裙", page_size=5)
     assert page.items and page.items[0].offer_id
+
+
+# --------------------------------------------------------------------------- bulk
+
+
+async def test_bulk_sugar_for_taobao_and_poizon(daji_client: DajiClient) -> None:
+    bulk = daji_client.bulk
+    keywords = ["手机壳", "数据线", "背包"]
+    found = {r.query: r async for r in bulk.taobao.keyword_search(keywords, max_items=25, concurrency=2)}
+    assert set(found) == set(keywords) and all(r.error is None and len(r.items) == 25 for r in found.values())
+    image_id = await daji_client.taobao.products.upload_image(PNG)
+    images = [r async for r in bulk.taobao.image_search([image_id, "https://img.alicdn.com/x.jpg"], max_items=5)]
+    assert sorted(len(r.items) for r in images) == [5, 5]
+    ids = [i.item_id for i in found["背包"].items[:4]] + [1]  # 1 does not exist: one failure, the others go on
+    details = [r async for r in bulk.taobao.detail(ids, ordered=True)]
+    assert [r.query for r in details] == ids
+    assert [r.error is None for r in details] == [True] * 4 + [False]
+    assert isinstance(details[-1].error, NotFoundError)
+    brands = [r async for r in bulk.poizon.search(["Nike", "adidas"], max_items=15, ordered=True)]
+    assert [r.query for r in brands] == ["Nike", "adidas"]
+    assert [{s.brand_name for s in r.items} for r in brands] == [{"Nike"}, {"adidas"}]
+    spus = [s.dw_spu_id for s in brands[0].items[:3]]
+    assert [r.value.dw_spu_id async for r in bulk.poizon.detail(spus, ordered=True) if r.value] == spus
+    with pytest.raises(ValueError, match="page_size"):
+        bulk.taobao.keyword_search(keywords, page_size=50)  # checked before any input is read
+
+
+async def test_bulk_map_works_for_any_platform_call(daji_client: DajiClient) -> None:
+    async def cheapest(brand: str) -> int:
+        page = await daji_client.poizon.products.search(brand=brand, page_size=50)
+        return min(s.min_price or 0 for s in page.items)
+
+    results = [r async for r in daji_client.bulk.map(cheapest, ["Nike", "PUMA"], ordered=True)]
+    assert all(isinstance(r.value, int) and r.value > 0 for r in results)
