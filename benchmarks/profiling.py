@@ -129,7 +129,7 @@ def steps(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: float,
         ),
         (
             "per page",
-            "`envelope_decoder(Page[ProductItem])` cache lookup",
+            "`envelope_decoder(Page[ProductItem])`: a new typed decoder (the client builds one per type, not per page)",
             lambda: envelope_decoder(KEYWORD_SEARCH.response),
         ),
         (
@@ -202,13 +202,15 @@ def pipeline(base_url: str, keyword: str, bodies: dict[int, bytes], seconds: flo
     async def main() -> dict[str, Any]:
         import aiohttp
 
+        NO_HEADERS: dict[str, str] = {}
+
         def answer(request: Request) -> Response:
             body = by_url.get(request.url)
             if body is None:  # the SDK may order the query otherwise: remember its URL for this page
                 match = re.search(r"[?&]beginPage=(\d+)", request.url)
                 assert match is not None, request.url
                 body = by_url[request.url] = bodies[int(match.group(1))]
-            return Response(200, body=body)
+            return Response.received(200, body, NO_HEADERS, "OK")
 
         client = DajiClient(APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=32, transport=MockTransport(answer))
         paginator = client.products.keyword_search(keyword, page_size=PAGE_SIZE)

@@ -144,8 +144,10 @@ class PagedQuery:
 
     def for_page(self, number: int | str) -> tuple[str, str]:
         """The query string for page (or cursor) ``number`` and its signature ("" in debug mode)."""
-        page = number if isinstance(number, str) else str(number)
-        quoted = _quote(page)
+        if isinstance(number, str):
+            page, quoted = number, _quote(number)
+        else:
+            page = quoted = str(number)  # digits need no quoting
         if self._secret_part is not None:
             return self._query + quoted + self._secret_part, ""
         signature = hashlib.md5((self._head + page + self._tail).encode()).hexdigest().upper()
