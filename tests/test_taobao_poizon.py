@@ -3,6 +3,7 @@ purchase flow with batched pay, money rules under lost answers, faults, and bulk
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -283,3 +284,56 @@ async def test_bulk_map_works_for_any_platform_call(daji_client: DajiClient) -> 
 
     results = [r async for r in daji_client.bulk.map(cheapest, ["Nike", "PUMA"], ordered=True)]
     assert all(isinstance(r.value, int) and r.value > 0 for r in results)
+
+
+# --------------------------------------------------------------------------- pushes and limits
+
+
+async def test_sandbox_pushes_taobao_status_messages_to_the_same_receiver(
+    daji_sandbox: SandboxServer, daji_client: DajiClient
+) -> None:
+    from aiohttp import web
+
+    from daji_async.messages import Message, MessageReceiver, TaobaoOrderStatusData, Topic
+
+    received: list[Message] = []
+    arrived = asyncio.Event()
+
+    async def callback(message: Message) -> None:
+        received.append(message)
+        if len(received) == 2:
+            arrived.set()
+
+    receiver = MessageReceiver(callback, app_secret=daji_sandbox.app_secret)
+    runner = web.AppRunner(receiver.app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    daji_sandbox.state.config.webhook_url = f"http://127.0.0.1:{port}/"
+    try:
+        item_id, sku_id = await _buyable_line(daji_client)
+        line = TaobaoOrderLine(item_id=item_id, sku_id=sku_id, quantity=1, price=100_000)
+        order = await daji_client.taobao.orders.create(
+            [line], receiver=WAREHOUSE, warehouse_address=WAREHOUSE, purchase_amount=100_000, third_order_id="FY-7"
+        )
+        await daji_client.taobao.payments.pay([order.purchase_id])
+        await asyncio.wait_for(arrived.wait(), 30)
+    finally:
+        await receiver.close()
+        await runner.cleanup()
+    assert [m.topic for m in received] == [Topic.TAOBAO_ORDER_STATUS] * 2
+    statuses = []
+    for message in received:
+        assert isinstance(message.data, TaobaoOrderStatusData)
+        assert message.data.outer_purchase_id == "FY-7" and str(message.data.purchase_id) == order.purchase_id
+        statuses.append(message.data.status)
+    assert statuses == ["WAIT_BUYER_PAY", "WAIT_SELLER_SEND_GOODS"]
+
+
+async def test_image_search_v2_never_asks_beyond_page_499(daji_client: DajiClient) -> None:
+    url = "https://img.alicdn.com/imgextra/shoe.jpg"
+    walk = daji_client.taobao.products.image_search(image_url=url, page=498, page_size=1)
+    assert walk.max_pages == 2
+    with pytest.raises(ValueError, match="page"):
+        daji_client.taobao.products.image_search(image_url=url, page=500)

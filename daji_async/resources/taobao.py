@@ -285,7 +285,7 @@ class TaobaoProducts:
         - ``image_url``: image search V2.0, ``GET /taobao/image-search/url`` (``picUrl``,
           optional ``categoryId`` such as 4 Shoes and ``crop``), pages of
           :class:`~daji_async.models.taobao.TaobaoImageSearchPage` by ``pageNo``
-          (**0-based**, up to 499) and ``pageSize`` up to 20.
+          (**0-based**; the walk never asks beyond 499) and ``pageSize`` up to 20.
 
         ::
 
@@ -305,6 +305,13 @@ class TaobaoProducts:
             return paginate(self._client, TAOBAO_IMAGE_SEARCH, params, paging)
         if crop is not None and not isinstance(crop, bool):
             raise TypeError(f"crop must be a bool, got {type(crop).__name__}")
+        # pageNo stops at 499: never ask beyond it, however many results the service counts
+        first = paging.get("page")
+        start = 0 if first is None else integer("page", first, low=0, high=C.TAOBAO_IMAGE_MAX_PAGE_NO)
+        room = C.TAOBAO_IMAGE_MAX_PAGE_NO + 1 - start
+        asked = paging.get("max_pages")
+        if asked is None or (isinstance(asked, int) and not isinstance(asked, bool) and asked > room):
+            paging = {**paging, "max_pages": room}
         params = {
             "picUrl": _picture_url(image_url),
             "categoryId": integer("category_id", category_id, low=0) if category_id is not None else None,

@@ -5,7 +5,9 @@ Items are the catalogue's offers seen through Taobao: the same Chinese titles, 1
 rows' own paging specs (``page_no`` 1-based and ``page_size`` <= 20; image search V2.0's
 ``pageNo`` 0-based). Purchase orders live in ``state.extensions["taobao"]`` (forgotten on
 reset) with 12-digit purchase ids; create is idempotent on ``thirdOrderId``; pay takes at most
-10 ids, as integers; Taobao's inner result ``code`` is a string, ``"0"`` on success. Lost
+10 ids, as integers; Taobao's inner result ``code`` is a string, ``"0"`` on success. Every
+status change (create, pay, cancel) is pushed as a Taobao ``message_type`` 3 to the sandbox's
+webhook, signed and delivered like the 1688 messages. Lost
 answers (``orders_store(state).lose_answer(path)``) work on create and pay as on 1688's.
 
 :data:`HANDLERS` maps endpoint names to handlers; the app registers each at its row's path.
@@ -42,8 +44,9 @@ from .._endpoints import (
     TAOBAO_UPLOAD_IMAGE_URL,
     PagingSpec,
 )
+from ..messages import Topic
 from ._catalogue import COLORS, SIZES, Offer
-from ._orders_store import orders_store, respond
+from ._orders_store import PUSHER_KEY, SentMessage, orders_store, respond
 from ._products import upload_image
 from ._state import SandboxState
 from ._wire import STATE_KEY, BadParams, Handler, Params, encode, ok, params_of, repeat_page, trace_id
@@ -64,6 +67,12 @@ WAIT_SELLER_SEND_GOODS = "WAIT_SELLER_SEND_GOODS"
 TRADE_CLOSED = "TRADE_CLOSED"
 
 _REQUEST_IDS = itertools.count(int(time.time()))
+# ids the sandbox records its Taobao pushes under (Taobao messages carry none of their own)
+_PUSH_IDS = itertools.count(int(time.time() * 1000) * 1000 + 500_000)
+#: The seller (distributor) id of the sandbox's Taobao messages, as the message page shows one.
+SELLER_ID = 2100000927014
+#: The ``site`` of the sandbox's Taobao messages (the page's example).
+SITE = "taobao_hk"
 
 
 # --------------------------------------------------------------------------- items
@@ -432,6 +441,7 @@ async def create(request: web.Request) -> web.Response:
     order = TaobaoPurchase(store.new_id(), third, amount, lines)
     store.orders[order.purchase_id] = order
     store.by_third[third] = order.purchase_id
+    emit_status(request, order)
     body = {
         **verdict(),
         "purchaseId": order.purchase_id,
@@ -440,6 +450,39 @@ async def create(request: web.Request) -> web.Response:
         "subPurchaseOrderIds": [line.sub_id for line in lines],
     }
     return await respond(request, orders_store(state), body)
+
+
+def emit_status(request: web.Request, order: TaobaoPurchase) -> None:
+    """Push a Taobao ``message_type`` 3 (order status) about ``order``, shaped as DAJI's page shows it."""
+    body = {
+        "seller_id": str(SELLER_ID),
+        "message_type": 3,
+        "data": {
+            "business_time": int(time.time() * 1000),
+            "outer_purchase_id": order.third_order_id,
+            "purchase_id": order.purchase_id,
+            "seller_id": SELLER_ID,
+            "sku_list": [
+                {
+                    "item_id": line.item_id,
+                    "logistic_company_name": None,
+                    "logistic_number": None,
+                    "order_line_no": str(number),
+                    "sku_id": line.sku_id,
+                    "status": line.status,
+                }
+                for number, line in enumerate(order.lines, 1)
+            ],
+            "status": order.status,
+        },
+        "timestamp": int(time.time()),
+        "site": SITE,
+    }
+    store = orders_store(request.app[STATE_KEY])
+    text = encode(body).decode()
+    message = SentMessage(next(_PUSH_IDS), Topic.TAOBAO_ORDER_STATUS.value, order.purchase_id, order.status, text)
+    store.messages.append(message)
+    request.app[PUSHER_KEY].push(store, message)
 
 
 def _purchase(store: TaobaoStore, params: Params) -> TaobaoPurchase | None:
@@ -468,6 +511,7 @@ async def cancel(request: web.Request) -> web.Response:
     order.cancel_requested = True
     if all(line.status == TRADE_CLOSED for line in order.lines):
         order.status = TRADE_CLOSED
+    emit_status(request, order)
     return ok(encode(verdict()))
 
 
@@ -502,6 +546,7 @@ async def pay(request: web.Request) -> web.Response:
             if line.status == WAIT_BUYER_PAY:
                 line.status = WAIT_SELLER_SEND_GOODS
         paid.append(purchase_id)
+        emit_status(request, order)
     return await respond(request, orders_store(state), {**verdict(), "paidOrderIds": paid, "failedOrderIds": failed})
 
 
