@@ -516,3 +516,64 @@ def test_pickled_pay_outcome_keeps_its_order_ids() -> None:
     )
     clone = pickle.loads(pickle.dumps(error))
     assert clone.order_ids == ("1", "2") and clone.order_id == "1,2"
+
+
+async def test_bad_arguments_are_refused_naming_the_argument_before_anything_is_sent() -> None:
+    oracle = Oracle()
+    line = TaobaoOrderLine(item_id=1, sku_id=2, quantity=1, price=100)
+    async with client_for(oracle) as client:
+        taobao, poizon = client.taobao, client.poizon
+        with pytest.raises(TypeError, match="keyword"):
+            taobao.products.keyword_search(None)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="keyword"):
+            taobao.products.keyword_search("  ")
+        with pytest.raises(TypeError, match="unexpected keyword"):
+            taobao.products.keyword_search("x", pagesize=10)  # type: ignore[call-arg]
+        with pytest.raises(ValueError, match="category_id and crop"):
+            taobao.products.image_search(1, crop=True)
+        with pytest.raises(TypeError, match="crop"):
+            taobao.products.image_search(image_url="https://img.alicdn.com/a.jpg", crop="yes")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="url"):
+            taobao.products.image_search(image_url="ftp://x/a.jpg")
+        with pytest.raises(ValueError, match="quantity"):
+            await taobao.products.logistics_price(1, quantity=0)
+        with pytest.raises(TypeError, match="purchase_id"):
+            await taobao.orders.get(2.0)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="reason"):
+            await taobao.orders.cancel(1, reason="")
+        with pytest.raises(TypeError, match="sub_purchase_order_ids"):
+            await taobao.orders.cancel(1, sub_purchase_order_ids="12", reason="x")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match=r"order_ids\[\]"):
+            await taobao.payments.pay(["12", "abc"])
+        with pytest.raises(TypeError, match="order_ids"):
+            await taobao.payments.pay("200049919063")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="empty"):
+            await taobao.payments.pay([])
+        with pytest.raises(ValueError, match="third_order_id"):
+            await taobao.orders.create(
+                [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100, third_order_id="a b"
+            )
+        with pytest.raises(TypeError, match="support_partial_success"):
+            await taobao.orders.create(
+                [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100,
+                support_partial_success="no",  # type: ignore[arg-type]
+            )  # fmt: skip
+        with pytest.raises(TypeError, match="lines"):
+            await taobao.orders.preview(TaobaoRenderLine(1, 2, 1), receiver_address=ADDRESS)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="page_size"):
+            poizon.products.search(brand="Nike", page_size=51)
+        with pytest.raises(ValueError, match="page"):
+            poizon.products.search(brand="Nike", page=1.5)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="spu_id"):
+            await poizon.products.detail(None)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="category_id"):
+            await poizon.categories.get(-1)
+    assert oracle.calls == []
+
+
+async def test_a_refusal_without_a_message_names_taobaos_code() -> None:
+    oracle = Oracle(lambda request: ok({"code": "7", "success": False}))
+    async with client_for(oracle) as client:
+        with pytest.raises(TradeError, match="inner code '7'") as info:
+            await client.taobao.orders.get(200049919063)
+    assert info.value.code == "7" and "secret" not in str(info.value)

@@ -246,8 +246,10 @@ class TaobaoTradeAnswer(LenientStruct, rename="camel"):
 
     @property
     def error_text(self) -> str | None:
-        """Taobao's explanation (``errorMsg``)."""
-        return self.error_msg
+        """Taobao's explanation (``errorMsg``); for a refusal without one, a line naming the inner code."""
+        if self.error_msg or self.success:
+            return self.error_msg
+        return f"Taobao refused the call (inner code {self.code!r}, success {self.success_flag!r})"
 
 
 class TaobaoPreviewLine(msgspec.Struct, rename="camel", gc=False):
