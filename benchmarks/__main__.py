@@ -6,6 +6,9 @@
     python -m benchmarks --smoke              # every scenario at tiny sizes; prints the report
     python -m benchmarks -s paging -s decode  # some scenarios (repeat -s)
     python -m benchmarks --rounds 3 --loop asyncio --output /tmp/results.md
+
+A run that writes ``benchmarks/RESULTS.md`` also redraws the charts of the docs
+(``docs/img/bench-*.png``, :mod:`benchmarks.charts`) when matplotlib is installed.
 """
 
 from __future__ import annotations
@@ -99,6 +102,19 @@ def _properties(value: Any) -> dict[str, Any]:
     return {n: getattr(value, n) for n in names}
 
 
+def _draw_charts(results: Path) -> None:
+    """Redraw docs/img/bench-*.png from the report just written (needs matplotlib: the bench extra)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("[benchmarks] matplotlib is not installed: charts not redrawn", file=sys.stderr)
+        return
+    from .charts import draw
+
+    for path in draw(results):
+        print(f"[benchmarks] wrote {path}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks that everything runs, in seconds")
@@ -134,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         output.write_text(report, encoding="utf-8")
         print(f"[benchmarks] wrote {output}", file=sys.stderr)
+        if output == DEFAULT_OUTPUT:
+            _draw_charts(output)
     if args.json is not None:
         payload = {"machine": facts, "command": command, "sections": _jsonable(sections)}
         args.json.write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")

@@ -1,0 +1,94 @@
+"""Every script in examples/ runs, as a user runs it, against the embedded sandbox.
+
+Each example is started as a subprocess with ``--sandbox`` (and the arguments it needs), with no
+DAJI credentials in its environment and no network beyond loopback; ``examples/testing`` is
+copied into an empty directory and run by pytest there, as in a fresh project, under
+pytest-asyncio's strict mode and its auto mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAJI_")}
+    env["PYTHONIOENCODING"] = "utf-8"
+    return subprocess.run(
+        [sys.executable, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=90, check=False
+    )
+
+
+def test_every_example_is_tested() -> None:
+    """A new script in examples/ needs a test here named after it."""
+    tests = [name for name in globals() if name.startswith("test_")]
+    untested = [s for s in SCRIPTS if not any(t.startswith(f"test_{s.removesuffix('.py')}") for t in tests)]
+    assert SCRIPTS and not untested
+
+
+def test_search_and_stream(tmp_path: Path) -> None:
+    done = run(EXAMPLES / "search_and_stream.py", "--sandbox", "--max-items", "60", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "60 items streamed" in done.stdout
+    assert len([line for line in done.stdout.splitlines() if line.count("\t") == 2]) == 60
+
+
+def test_bulk_from_file(tmp_path: Path) -> None:
+    output = tmp_path / "items.jsonl"
+    done = run(EXAMPLES / "bulk_from_file.py", EXAMPLES / "keywords.txt", output, "--sandbox", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    keywords = EXAMPLES.joinpath("keywords.txt").read_text(encoding="utf-8").split()
+    assert {row["query"] for row in rows} == set(keywords)
+    assert all(row["item"]["offerId"] for row in rows)
+    assert not (tmp_path / "items.jsonl.failed").exists()
+
+
+def test_image_search_file(tmp_path: Path) -> None:
+    done = run(EXAMPLES / "image_search_file.py", EXAMPLES / "data" / "red-square.png", "--sandbox", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "uploaded red-square.png: image id" in done.stdout
+    assert "similar offers" in done.stdout
+
+
+def test_image_search_refuses_a_file_that_is_not_an_image(tmp_path: Path) -> None:
+    text = tmp_path / "notes.png"
+    text.write_text("not a picture", encoding="utf-8")
+    done = run(EXAMPLES / "image_search_file.py", text, "--sandbox", cwd=tmp_path)
+    assert done.returncode != 0
+    assert "ValueError" in done.stderr
+
+
+def test_buy_flow_recovers_without_buying_twice(tmp_path: Path) -> None:
+    done = run(EXAMPLES / "buy_flow.py", "--sandbox", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "create: outcome unknown" in out and "the order exists, not creating another" in out
+    assert "pay: outcome unknown" in out and "not paying again" in out
+    assert out.rstrip().splitlines()[-1].split(": ")[1].startswith("waitsellersend")
+
+
+def test_webhook_receiver(tmp_path: Path) -> None:
+    done = run(EXAMPLES / "webhook_receiver.py", "--sandbox", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "ORDER_BUYER_VIEW_BUYER_MAKE" in done.stdout
+    assert "ORDER_BUYER_VIEW_ORDER_PAY" in done.stdout
+
+
+@pytest.mark.parametrize("mode", ["strict", "auto"])
+def test_testing_your_app_with_the_sandbox(tmp_path: Path, mode: str) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(EXAMPLES / "testing", project, ignore=shutil.ignore_patterns("__pycache__"))
+    done = run("-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", f"asyncio_mode={mode}", project, cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "4 passed" in done.stdout
