@@ -14,6 +14,7 @@ import http.server
 import io
 import json
 import os
+import platform
 import pty
 import re
 import select
@@ -530,6 +531,36 @@ def _interruptible(*args: str) -> subprocess.Popen[bytes]:
     return process
 
 
+#: The number of the read(2) system call, as /proc/PID/task/TID/syscall shows it.
+_READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}.get(platform.machine())
+
+
+def _wait_reading_stdin(process: subprocess.Popen[bytes], limit: float = 60.0) -> None:
+    """Return once a thread of ``process`` is blocked in read(2) on its stdin (fd 0).
+
+    A fixed sleep is not enough on a loaded machine: a SIGINT that arrives while the
+    interpreter is still importing ends the process with Python's own traceback, before the
+    command has installed anything. Where /proc cannot tell, wait a generous fixed time.
+    """
+    tasks = f"/proc/{process.pid}/task"
+    if _READ_SYSCALL is None or not os.path.isdir(tasks):
+        time.sleep(5)
+        return
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        for tid in os.listdir(tasks):
+            try:
+                with open(f"{tasks}/{tid}/syscall") as f:
+                    fields = f.read().split()
+            except OSError:
+                continue
+            if fields[:2] == [_READ_SYSCALL, "0x0"]:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"{process.args} never read its standard input")
+
+
 def test_ctrl_c_exits_130_promptly_on_idle_stdin_and_keeps_the_table() -> None:
     # bulk reading an open pipe that never sends anything; it announces itself on stderr first
     idle = _interruptible("--sandbox", "bulk", "keywords", "-", "--json", "--concurrency", "1")
@@ -539,8 +570,9 @@ def test_ctrl_c_exits_130_promptly_on_idle_stdin_and_keeps_the_table() -> None:
         "--sandbox", "search", "keyword", "连衣裙", "--table", "--page-size", "3", "--max-items", "all",
         "--rate-limit", "2",
     )  # fmt: skip
-    # idle: give it time to reach the read (it writes nothing until then), then interrupt
-    time.sleep(3)
+    # idle: wait until each is blocked reading its stdin (it writes nothing until then), then interrupt
+    for process in (idle, idle_upload):
+        _wait_reading_stdin(process)
     for process in (idle, idle_upload):
         process.send_signal(signal.SIGINT)
         sent = time.monotonic()
