@@ -577,3 +577,9 @@ async def test_a_refusal_without_a_message_names_taobaos_code() -> None:
         with pytest.raises(TradeError, match="inner code '7'") as info:
             await client.taobao.orders.get(200049919063)
     assert info.value.code == "7" and "secret" not in str(info.value)
+
+
+def test_image_search_v2_refuses_a_language_instead_of_dropping_it() -> None:
+    client = DajiClient("key", "secret", transport=MockTransport(Oracle()))
+    with pytest.raises(ValueError, match="language"):
+        client.taobao.products.image_search(image_url="https://img.alicdn.com/a.jpg", language="en")

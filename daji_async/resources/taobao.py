@@ -305,6 +305,8 @@ class TaobaoProducts:
             return paginate(self._client, TAOBAO_IMAGE_SEARCH, params, paging)
         if crop is not None and not isinstance(crop, bool):
             raise TypeError(f"crop must be a bool, got {type(crop).__name__}")
+        if language is not None:  # V2.0 documents no language: refuse it rather than drop it
+            raise ValueError("language belongs to image search V1.0 (image_id), not image_url")
         # pageNo stops at 499: never ask beyond it, however many results the service counts
         first = paging.get("page")
         start = 0 if first is None else integer("page", first, low=0, high=C.TAOBAO_IMAGE_MAX_PAGE_NO)
@@ -708,6 +710,7 @@ class TaobaoPayments:
         consecutive batches of ``batch_size`` (1..10), one after another. A failing batch
         does not stop the others: every batch is in the result with its answer or its error
         (:class:`TaobaoPayResult`), so no order is silently dropped. Duplicate ids are paid once.
+        A success envelope without ``data`` counts its batch as accepted, no order reported failed.
 
         ::
 
