@@ -116,6 +116,7 @@ def _catalogue(request: web.Request) -> PoizonCatalogue:
 
 
 async def query_list(request: web.Request) -> web.Response:
+    """GET /poizon/product/queryList: SPUs after the startId cursor, filtered by brand and title."""
     params = params_of(request)
     spec = PAGING_POIZON
     size = params.integer(spec.size_param, required=True, low=spec.min_size, high=spec.max_size)
@@ -129,6 +130,7 @@ async def query_list(request: web.Request) -> web.Response:
 
 
 async def query_detail(request: web.Request) -> web.Response:
+    """GET /poizon/product/queryDetail: one SPU with its SKUs (fen)."""
     params = params_of(request)
     spu_id = params.integer("dwSpuId", required=True, low=1)
     spu = _catalogue(request).by_id.get(spu_id or 0)
@@ -150,6 +152,7 @@ async def query_detail(request: web.Request) -> web.Response:
 
 
 async def category_get(request: web.Request) -> web.Response:
+    """GET /poizon/category/get: the top categories, or one category's children."""
     params = params_of(request)
     parent = params.integer("categoryId", low=0) or 0
     if parent and parent not in CATEGORIES:

@@ -120,6 +120,7 @@ def _sort(offers: list[Offer], sort: str | None) -> list[Offer]:
 
 
 async def keyword_search(request: web.Request) -> web.Response:
+    """GET /taobao/traffic/item/search: the offers a keyword names, paged by page_no/page_size."""
     state, params = request.app[STATE_KEY], params_of(request)
     keyword = params.text("keyword", required=True)
     assert keyword is not None
@@ -136,6 +137,7 @@ def _image_offers(state: SandboxState, source: str) -> list[Offer]:
 
 
 async def image_search(request: web.Request) -> web.Response:
+    """GET /taobao/traffic/item/imgsearch (V1.0): a stable selection for an uploaded image id."""
     state, params = request.app[STATE_KEY], params_of(request)
     image_id = params.text("image_id", required=True)
     assert image_id is not None
@@ -145,6 +147,7 @@ async def image_search(request: web.Request) -> web.Response:
 
 
 async def image_search_url(request: web.Request) -> web.Response:
+    """GET /taobao/image-search/url (V2.0): a stable selection for a picture URL, pageNo from 0."""
     state, params = request.app[STATE_KEY], params_of(request)
     url = params.text("picUrl", required=True)
     assert url is not None
@@ -165,6 +168,7 @@ async def image_search_url(request: web.Request) -> web.Response:
 
 
 async def shop_search(request: web.Request) -> web.Response:
+    """GET /taobao/traffic/item/shop/search: one shop's items (the catalogue's seller)."""
     state, params = request.app[STATE_KEY], params_of(request)
     shop_id = params.integer("shop_id", required=True, low=1)
     assert shop_id is not None
@@ -201,6 +205,7 @@ def skus_of(state: SandboxState, offer: Offer) -> list[dict[str, Any]]:
 
 
 async def detail(request: web.Request) -> web.Response:
+    """GET /taobao/traffic/item/get: an item with its SKUs (fen)."""
     state, params = request.app[STATE_KEY], params_of(request)
     offer = item_of(state, params)
     skus = skus_of(state, offer)
@@ -215,6 +220,7 @@ async def detail(request: web.Request) -> web.Response:
 
 
 async def bunker(request: web.Request) -> web.Response:
+    """GET /taobao/product/get: the item's distribution ids (mpId, mpSkuid), as the wiki's bunker answers."""
     state, params = request.app[STATE_KEY], params_of(request)
     offer = item_of(state, params)
     skus = skus_of(state, offer)
@@ -230,6 +236,7 @@ async def bunker(request: web.Request) -> web.Response:
 
 
 async def logistics_price(request: web.Request) -> web.Response:
+    """GET /taobao/traffic/item/logisticPrice/get: domestic freight in fen (free from 99 yuan, remote x3)."""
     state, params = request.app[STATE_KEY], params_of(request)
     offer = item_of(state, params)
     quantity = params.integer("quantity", low=1) or 1
@@ -366,6 +373,7 @@ def _sku_price(state: SandboxState, item_id: int, sku_id: int) -> int | None:
 
 
 async def render(request: web.Request) -> web.Response:
+    """POST /taobao/purchase/order/render: price the lines of render_item_List (a JSON string)."""
     state, params = request.app[STATE_KEY], params_of(request)
     _address(params, "receiver_address")
     _address(params, "warehouse_address", required=False)
@@ -412,6 +420,7 @@ def order_json(order: TaobaoPurchase) -> dict[str, Any]:
 
 
 async def create(request: web.Request) -> web.Response:
+    """POST /taobao/purchase/order/create: a purchase order, idempotent on thirdOrderId."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = taobao_store(state)
     third = params.text("thirdOrderId", required=True)
@@ -491,6 +500,7 @@ def _purchase(store: TaobaoStore, params: Params) -> TaobaoPurchase | None:
 
 
 async def cancel(request: web.Request) -> web.Response:
+    """POST /taobao/purchase/order/asyn/cancel: accept a cancel of an unpaid order (or some sub-orders)."""
     state, params = request.app[STATE_KEY], params_of(request)
     subs = params.values.get("sub_purchase_orderId_list")
     if subs is not None and (not isinstance(subs, list) or not all(isinstance(s, str) for s in subs)):
@@ -516,6 +526,7 @@ async def cancel(request: web.Request) -> web.Response:
 
 
 async def query(request: web.Request) -> web.Response:
+    """POST /taobao/purchase/order/query: a purchase order's state."""
     state, params = request.app[STATE_KEY], params_of(request)
     order = _purchase(taobao_store(state), params)
     if order is None:
@@ -524,6 +535,7 @@ async def query(request: web.Request) -> web.Response:
 
 
 async def pay(request: web.Request) -> web.Response:
+    """POST /taobao/purchase/order/batch/pay: pay up to 10 purchase orders given as integers."""
     state, params = request.app[STATE_KEY], params_of(request)
     ids = params.values.get("purchaseOrderIdList")
     if not isinstance(ids, list) or not ids:
