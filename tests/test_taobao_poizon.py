@@ -337,3 +337,20 @@ async def test_image_search_v2_never_asks_beyond_page_499(daji_client: DajiClien
     assert walk.max_pages == 2
     with pytest.raises(ValueError, match="page"):
         daji_client.taobao.products.image_search(image_url=url, page=500)
+
+
+async def test_sandbox_holds_taobao_wire_types_and_limits(daji_client: DajiClient) -> None:
+    pay = "/taobao/purchase/order/batch/pay"
+    with pytest.raises(BadRequestError, match="integers"):
+        await daji_client.request("POST", pay, json={"purchaseOrderIdList": ["200049919063"]})
+    with pytest.raises(BadRequestError, match="at most 10"):
+        await daji_client.request("POST", pay, json={"purchaseOrderIdList": list(range(1, 12))})
+    render = "/taobao/purchase/order/render"
+    address = {"name": "x", "state": "浙江省", "district": "余杭区"}
+    lines = [{"itemId": 1, "quantity": "1", "skuId": 2}]
+    with pytest.raises(BadRequestError, match="encoded as a string"):
+        await daji_client.request("POST", render, json={"receiver_address": address, "render_item_List": lines})
+    with pytest.raises(BadRequestError, match="render_item_List"):  # the capital L is the documented name
+        await daji_client.request("POST", render, json={"receiver_address": address, "render_item_list": "[]"})
+    with pytest.raises(BadRequestError, match="startId"):
+        await daji_client.request("GET", POIZON_LIST, params={"startId": "x", "pageSize": 10})
