@@ -22,6 +22,7 @@ from aiohttp import web
 from daji_async import (
     ENDPOINTS,
     APIConnectionError,
+    APIError,
     DajiClient,
     TaobaoOrderOutcomeUnknownError,
     TaobaoPaymentOutcomeUnknownError,
@@ -583,3 +584,20 @@ def test_image_search_v2_refuses_a_language_instead_of_dropping_it() -> None:
     client = DajiClient("key", "secret", transport=MockTransport(Oracle()))
     with pytest.raises(ValueError, match="language"):
         client.taobao.products.image_search(image_url="https://img.alicdn.com/a.jpg", language="en")
+
+
+async def test_max_retries_does_not_make_money_calls_retry() -> None:
+    def answer(request: Request) -> Response:
+        return Response(503, json={"code": 503, "message": "busy"})
+
+    oracle = Oracle(answer)
+    line = TaobaoOrderLine(item_id=1, sku_id=2, quantity=1, price=100)
+    async with client_for(oracle) as client:
+        with pytest.raises(APIError):
+            await client.taobao.orders.create(
+                [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100, max_retries=5
+            )
+        with pytest.raises(APIError):
+            await client.taobao.orders.cancel(1, reason="x", max_retries=5)
+        result = await client.taobao.payments.pay([1, 2], max_retries=5)
+    assert len(oracle.calls) == 3 and isinstance(result.errors[0], APIError)

@@ -516,6 +516,7 @@ class TaobaoOrders:
         need_sys_retry: bool = False,
         extra_params: Mapping[str, ParamValue] | None = None,
         timeout: Timeout | None = None,
+        max_retries: int | None = None,
     ) -> TaobaoCreatedOrder:
         """Create a purchase order (POST /taobao/purchase/order/create). **Never retried.**
 
@@ -523,6 +524,7 @@ class TaobaoOrders:
         **fen**), sent as the JSON text ``order_line_list``. ``purchase_amount`` is the
         planned total in **fen** (an int; at least the lines' total). ``third_order_id`` is
         your purchase number: one is generated when you give none, and the answer carries it.
+        ``max_retries`` is ignored: create is sent once.
 
         A timeout, a lost connection or an unreadable answer raises
         :class:`~daji_async.TaobaoOrderOutcomeUnknownError` with that ``third_order_id``: the
@@ -579,12 +581,14 @@ class TaobaoOrders:
         reason: str,
         remark: str = "",
         timeout: Timeout | None = None,
+        max_retries: int | None = None,
     ) -> TaobaoTradeAnswer:
         """Ask to cancel a purchase order (POST /taobao/purchase/order/asyn/cancel). **Never retried.**
 
         The cancel is **asynchronous**: a success (inner ``code`` ``"0"``) means the request
         was accepted; the order's status (``orders.get``, or a type-3 message) says when it is
         closed. ``sub_purchase_order_ids`` cancels only those sub-orders (empty: the whole order).
+        ``max_retries`` is ignored: cancel is sent once.
 
         ::
 
@@ -702,6 +706,7 @@ class TaobaoPayments:
         *,
         batch_size: int = PAY_BATCH,
         timeout: Timeout | None = None,
+        max_retries: int | None = None,
     ) -> TaobaoPayResult:
         """Pay purchase orders (POST /taobao/purchase/order/batch/pay). **Never retried.**
 
@@ -711,6 +716,7 @@ class TaobaoPayments:
         does not stop the others: every batch is in the result with its answer or its error
         (:class:`TaobaoPayResult`), so no order is silently dropped. Duplicate ids are paid once.
         A success envelope without ``data`` counts its batch as accepted, no order reported failed.
+        ``max_retries`` is ignored: every pay call is sent once.
 
         ::
 
