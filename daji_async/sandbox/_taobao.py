@@ -95,19 +95,23 @@ def item_json(offer: Offer) -> dict[str, Any]:
 
 
 def _paging(params: Params, spec: PagingSpec) -> tuple[int, int]:
+    """The page and size asked for, checked against the row's spec (the first page under ``repeat_page``)."""
     page, size = params.paging(spec)
-    return (spec.first_page if repeat_page.get() else page), size  # type: ignore[return-value]
+    assert isinstance(spec.first_page, int)
+    return (spec.first_page if repeat_page.get() else page), size
 
 
-def _slice(state: SandboxState, offers: list[Offer], page: int, size: int, first: int) -> tuple[list[Any], int]:
+def _slice(state: SandboxState, offers: list[Offer], page: int, size: int, spec: PagingSpec) -> tuple[list[Any], int]:
+    """Page ``page`` (numbered as ``spec`` numbers them) of ``offers`` as Taobao items, and the capped total."""
+    assert isinstance(spec.first_page, int)
     total = min(len(offers), state.config.result_cap)
-    start = (page - first) * size
+    start = (page - spec.first_page) * size
     return [item_json(o) for o in offers[start : min(start + size, total)]], total
 
 
 def _search_answer(state: SandboxState, offers: list[Offer], params: Params) -> web.Response:
     page, size = _paging(params, PAGING_TAOBAO)
-    items, total = _slice(state, offers, page, size, 1)
+    items, total = _slice(state, offers, page, size, PAGING_TAOBAO)
     return ok(encode({"page_no": page, "page_size": size, "total_count": total, "data": items}))
 
 
@@ -163,7 +167,7 @@ async def image_search_url(request: web.Request) -> web.Response:
     if page > C.TAOBAO_IMAGE_MAX_PAGE_NO:
         raise BadParams(f"pageNo超出范围 (pageNo must be 0..{C.TAOBAO_IMAGE_MAX_PAGE_NO})")
     offers = _image_offers(state, f"tb-url:{url}|{category}|{crop}")
-    items, total = _slice(state, offers, page, size, 0)
+    items, total = _slice(state, offers, page, size, PAGING_TAOBAO_IMAGE)
     return ok(encode({"pageNo": page, "pageSize": size, "total": total, "data": items}))
 
 
