@@ -14,6 +14,7 @@
 """
 
 from ._bulk import Bulk, BulkProgress, BulkResult
+from ._cache import CacheStats, MemoryCache, RedisCache, ResponseCache
 from ._client import DajiClient
 from ._endpoints import ENDPOINTS, Endpoint, PagingSpec
 from ._errors import (
@@ -32,6 +33,7 @@ from ._errors import (
     PaginationError,
     PaymentOutcomeUnknownError,
     RateLimitError,
+    RedisUnavailableError,
     ResponseDecodeError,
     ServerError,
     TaobaoOrderOutcomeUnknownError,
@@ -40,7 +42,8 @@ from ._errors import (
 )
 from ._pagination import Paginator, PagingOptions
 from ._protocol import RetryPolicy
-from ._ratelimit import StrictRateLimiter
+from ._ratelimit import RateLimiter, StrictRateLimiter
+from ._redis_limiter import RedisRateLimiter
 from ._transport import AiohttpTransport, Transport
 from ._version import __version__
 from .enums import (
@@ -116,6 +119,7 @@ __all__ = [
     "Bulk",
     "BulkProgress",
     "BulkResult",
+    "CacheStats",
     "CancelReason",
     "CargoLine",
     "Category",
@@ -132,6 +136,7 @@ __all__ = [
     "InvalidMessageError",
     "Invoice",
     "LogisticsSkuNum",
+    "MemoryCache",
     "MessageSignatureError",
     "NotFoundError",
     "OfferIdentity",
@@ -166,6 +171,11 @@ __all__ = [
     "ProductDetail",
     "ProductItem",
     "RateLimitError",
+    "RateLimiter",
+    "RedisCache",
+    "RedisRateLimiter",
+    "RedisUnavailableError",
+    "ResponseCache",
     "ResponseDecodeError",
     "RetryPolicy",
     "SellerIdentity",

@@ -19,10 +19,10 @@ from typing import Any, TypeVar, Union
 
 import aiohttp
 import msgspec
-from aiolimiter import AsyncLimiter
 
 from . import _constants as C
 from ._bulk import Bulk
+from ._cache import ResponseCache
 from ._endpoints import ENDPOINTS, BodyKind, Endpoint, PageToken
 from ._errors import (
     APIConnectionError,
@@ -54,7 +54,7 @@ from ._protocol import (
     snippet_of,
     trade_result,
 )
-from ._ratelimit import StrictRateLimiter
+from ._ratelimit import RateLimitArg, RateLimiter, describe_rate_limit, resolve_rate_limit
 from ._transport import AiohttpTransport, Request, Response, Transport
 from ._validate import integer, is_positive_number
 from ._version import __version__
@@ -87,7 +87,9 @@ class DajiClient:
         base_url: defaults to env ``DAJI_BASE_URL``, else ``https://openapi.dajisaas.com``.
         country: language of translated fields for every call that takes ``country``.
         rate_limit: requests per second (a float: at most that many in any one-second
-            window), an ``aiolimiter.AsyncLimiter`` used as given, or None for no limit.
+            window), any object with an async ``acquire()`` used as given (an
+            ``aiolimiter.AsyncLimiter``, a :class:`~daji_async.RedisRateLimiter` shared by many
+            processes...), or None for no limit.
         max_concurrency: requests in flight at once across everything this client does;
             also the size of the connection pool.
         timeout: seconds per request attempt, or an ``aiohttp.ClientTimeout``.
@@ -103,6 +105,8 @@ class DajiClient:
         retry_policy: backoff and which statuses are retried; see :class:`RetryPolicy`.
         endpoint_paths: ``{endpoint name: path}`` to point an endpoint at another path,
             e.g. ``{"orders.create": "/alibaba/trade/order/create"}``.
+        cache: a :class:`~daji_async.MemoryCache` or :class:`~daji_async.RedisCache` for the
+            answers of safe calls (details, categories, search pages); a hit sends nothing.
     """
 
     def __init__(
@@ -112,7 +116,7 @@ class DajiClient:
         *,
         base_url: str | None = None,
         country: str = C.DEFAULT_COUNTRY,
-        rate_limit: float | AsyncLimiter | None = None,
+        rate_limit: RateLimitArg = None,
         max_concurrency: int = C.DEFAULT_MAX_CONCURRENCY,
         timeout: Timeout = C.DEFAULT_TIMEOUT,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
@@ -121,6 +125,7 @@ class DajiClient:
         retry_policy: RetryPolicy | None = None,
         endpoint_paths: Mapping[str, str] | None = None,
         transport: Transport | None = None,
+        cache: ResponseCache | None = None,
     ) -> None:
         setup_from_env()  # DAJI_LOG may have been set after import
         app_key = app_key if app_key is not None else os.environ.get(C.ENV_APP_KEY)
@@ -167,7 +172,13 @@ class DajiClient:
         self.retry_policy = retry_policy or RetryPolicy()
         self._timeout = _client_timeout(timeout)
         self._paths: dict[str, str] = dict(endpoint_paths or {})
-        self._limiter = _make_limiter(rate_limit)
+        self._limiter = resolve_rate_limit(rate_limit, app_key=app_key)
+        if cache is not None and not isinstance(cache, ResponseCache):
+            raise ConfigError(
+                f"cache must be a daji_async.MemoryCache or RedisCache (or None), got {type(cache).__name__}"
+            )
+        self.cache: ResponseCache | None = cache
+        """The response cache of safe calls (``client.cache.stats``), or None."""
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._closed = False
         self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{__version__}"}
@@ -225,7 +236,7 @@ class DajiClient:
         return self._closed
 
     @property
-    def rate_limiter(self) -> AsyncLimiter | None:
+    def rate_limiter(self) -> RateLimiter | None:
         """The limiter every request passes, or None when unlimited."""
         return self._limiter
 
@@ -235,7 +246,7 @@ class DajiClient:
 
     def __repr__(self) -> str:
         key = self.app_key[:4] + "…" if len(self.app_key) > 4 else "…"
-        limit = self._limiter and f"{self._limiter.max_rate / self._limiter.time_period:g}/s"
+        limit = describe_rate_limit(self._limiter)
         return (
             f"DajiClient(app_key={key!r}, base_url={self.base_url!r}, country={self.country!r}, "
             f"rate_limit={limit}, max_concurrency={self.max_concurrency})"
@@ -351,6 +362,19 @@ class DajiClient:
         decoder = self._decoder(endpoint.response)
         is_safe = endpoint.safe if safe is None else safe
         retries = (self.max_retries if max_retries is None else max_retries) if is_safe else 0
+        # cache hook (1 of 2): a safe call's answer may already be known; a hit sends nothing
+        cache, cache_key = self.cache, None
+        if cache is not None and is_safe:
+            cache_key = cache.key_for(endpoint.name, request.method, request.url, request.body)
+            if cache_key is not None:
+                cached = await cache.load(cache_key)
+                if cached is not None:
+                    envelope = decode_success(
+                        decoder, cached, status=200, method=request.method, path=request.path, redact=request.redact
+                    )
+                    if endpoint.trade and envelope.data is not None:  # as fresh answers are read
+                        envelope.data = trade_result(envelope.data, method=request.method, path=request.path)
+                    return envelope
         retry = 0
         while True:
             started = time.perf_counter()
@@ -367,6 +391,8 @@ class DajiClient:
                     trace_id = envelope.trace_id
                     if endpoint.trade and envelope.data is not None:
                         envelope.data = trade_result(envelope.data, method=request.method, path=request.path)
+                    if cache is not None and cache_key is not None and envelope.data is not None:  # cache hook (2 of 2)
+                        await cache.store(cache_key, body)
                     return envelope
                 raise make_api_error(
                     status,
@@ -533,18 +559,6 @@ def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
 
 def _seconds(timeout: aiohttp.ClientTimeout) -> str:
     return f"{timeout.total:g} s" if timeout.total else "the configured timeout"
-
-
-def _make_limiter(rate_limit: float | AsyncLimiter | None) -> AsyncLimiter | None:
-    """A float R becomes a :class:`StrictRateLimiter`: at most R requests in any second.
-
-    (aiolimiter's plain ``AsyncLimiter(R, 1)`` would let 2R through in the first second.)
-    """
-    if rate_limit is None or isinstance(rate_limit, AsyncLimiter):
-        return rate_limit
-    if not is_positive_number(rate_limit):
-        raise ConfigError(f"rate_limit must be a positive number of requests per second, got {rate_limit!r}")
-    return StrictRateLimiter(float(rate_limit))
 
 
 __all__ = ["Alibaba", "DajiClient", "RetryPolicy", "Timeout"]

@@ -94,3 +94,44 @@ MESSAGE_MAX_PUSH_BYTES = 1024 * 1024
 
 #: User-Agent sent with every request.
 USER_AGENT_PREFIX = "daji-async"
+
+# --------------------------------------------------------------------------- shared pieces (Redis)
+
+#: Seconds to wait for a connection to Redis, and for one Redis command, before giving up.
+REDIS_CONNECT_TIMEOUT = 2.0
+REDIS_SOCKET_TIMEOUT = 2.0
+#: Seconds a pooled Redis connection may sit idle before it is checked before use.
+REDIS_HEALTH_CHECK_INTERVAL = 30
+
+#: Prefix of every key the SDK writes to Redis.
+REDIS_KEY_PREFIX = "daji:"
+
+#: Seconds of every one-second window that a shared limiter leaves unused, so that the jitter
+#: between the moment a process is allowed to send and the moment the request reaches the
+#: service cannot put ``rate + 1`` requests in one of the service's seconds. Costs 3% of the rate.
+SHARED_LIMIT_MARGIN = 0.03
+#: A process that wakes up later than this after its turn asks for a new turn instead of
+#: sending late (a late request would crowd the one-second window of the requests after it).
+SHARED_LIMIT_LATE = 0.010
+#: Seconds between attempts to get back to Redis while a shared limiter runs on its fallback.
+SHARED_LIMIT_RECONNECT = 5.0
+
+#: Seconds a cached answer stays fresh, per endpoint. Only these (safe, read-only) endpoints can
+#: be cached; orders, payments and uploads never are.
+CACHE_TTLS: dict[str, float] = {
+    "products.detail": 3600.0,
+    "products.keyword_search": 900.0,
+    "products.image_search": 900.0,
+    "products.shop_search": 900.0,
+    "categories.get": 86400.0,
+    "taobao.products.detail": 3600.0,
+    "taobao.products.keyword_search": 900.0,
+    "taobao.products.image_search": 900.0,
+    "taobao.products.image_search_url": 900.0,
+    "taobao.products.shop_search": 900.0,
+    "poizon.products.detail": 3600.0,
+    "poizon.products.search": 900.0,
+    "poizon.categories.get": 86400.0,
+}
+#: Answers an in-memory cache holds before it drops the least recently used.
+CACHE_MAX_ENTRIES = 10_000

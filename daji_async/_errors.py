@@ -18,8 +18,9 @@ Everything the SDK raises on purpose derives from :class:`DajiError`::
     │   └── TradeError              1688 refused a trade call: .code such as "ORDER_STATUS_ERROR"
     ├── ResponseDecodeError         a body that is not the documented JSON (truncated, HTML, wrong shape)
     ├── PaginationError             the service's paging contradicts itself
-    └── InvalidMessageError         a pushed order message that is malformed (also a ValueError)
-        └── MessageSignatureError   ... or unsigned, or signed with another secret
+    ├── InvalidMessageError         a pushed order message that is malformed (also a ValueError)
+    │   └── MessageSignatureError   ... or unsigned, or signed with another secret
+    └── RedisUnavailableError       the shared rate limiter or cache cannot reach its Redis
 
 Messages and ``repr`` never contain the app secret or a request signature: requests are
 identified by method and path (the query string, which carries ``sign``, is never shown).
@@ -47,6 +48,7 @@ __all__ = [
     "PaginationError",
     "PaymentOutcomeUnknownError",
     "RateLimitError",
+    "RedisUnavailableError",
     "ResponseDecodeError",
     "ServerError",
     "TradeError",
@@ -399,3 +401,14 @@ class InvalidMessageError(DajiError, ValueError):
 
 class MessageSignatureError(InvalidMessageError):
     """A pushed message without ``_dj_signature`` (or ``_aop_signature``), or that does not verify."""
+
+
+class RedisUnavailableError(DajiError):
+    """A :class:`~daji_async.RedisRateLimiter` or :class:`~daji_async.RedisCache` cannot reach Redis.
+
+    Raised instead of sending a request that the shared quota could not account for (the
+    limiter), or instead of spending quota behind the shared cache's back (the cache). Both
+    can degrade instead: ``RedisRateLimiter(..., fallback=share)`` switches to a local limiter
+    at that share of the rate, ``RedisCache(..., ignore_errors=True)`` treats errors as misses.
+    The message names the Redis host, never its password.
+    """

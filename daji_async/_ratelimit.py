@@ -10,6 +10,11 @@ it achieved 96 requests/s at R=100 and 836 at R=1000.
 ``1/R`` seconds measured from when each *should* have gone, so a late wake-up does not
 slow the ones after it, while a log of the last ``floor(R)`` send times guarantees that
 no one-second window ever holds more than R requests, the first second included.
+
+``DajiClient(rate_limit=...)`` takes more than a float: any :class:`RateLimiter` (an object
+with an async ``acquire()``), such as an ``AsyncLimiter`` or a
+:class:`~daji_async.RedisRateLimiter` shared by many processes. :func:`resolve_rate_limit` is
+the one place that turns the argument into the limiter every request passes.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import deque
+from typing import Protocol, Union, cast, runtime_checkable
 
 from aiolimiter import AsyncLimiter
 
 from . import _constants as C
+from ._errors import ConfigError
 
 #: See ``_constants``: lateness the even grid absorbs, and the window's extra room.
 _GRID_TOLERANCE = C.RATE_GRID_TOLERANCE
@@ -80,3 +87,66 @@ class StrictRateLimiter(AsyncLimiter):
 
     def __repr__(self) -> str:
         return f"StrictRateLimiter(rate={self.rate:g})"
+
+
+@runtime_checkable
+class RateLimiter(Protocol):
+    """What ``DajiClient(rate_limit=...)`` accepts besides a number: an async ``acquire()``.
+
+    The client awaits ``acquire()`` once before every request it sends (retries included,
+    answers from a cache excluded), and sends when it returns. ``aiolimiter.AsyncLimiter``,
+    :class:`StrictRateLimiter` and :class:`~daji_async.RedisRateLimiter` all qualify::
+
+        class EveryTenthSecond:
+            async def acquire(self) -> None:
+                await asyncio.sleep(0.1)
+
+        DajiClient(rate_limit=EveryTenthSecond())
+
+    A limiter whose budget belongs to an app key may also define ``bind_app_key(app_key)``:
+    the client calls it once, at construction, with its own app key.
+    """
+
+    async def acquire(self) -> None:
+        """Wait until one more request may be sent."""
+
+
+#: What ``rate_limit=`` takes: requests per second, a limiter, or None for no limit.
+RateLimitArg = Union[float, RateLimiter, None]
+
+
+def resolve_rate_limit(rate_limit: RateLimitArg, *, app_key: str) -> RateLimiter | None:
+    """The limiter a client's ``rate_limit=`` argument stands for (None: no limit).
+
+    A number R becomes a :class:`StrictRateLimiter` (at most R requests in any second; a
+    plain ``AsyncLimiter(R, 1)`` would let 2R through in the first second). An object with an
+    async ``acquire()`` is used as given, after ``bind_app_key(app_key)`` if it has one.
+    Anything else raises :class:`ConfigError`.
+    """
+    if rate_limit is None:
+        return None
+    if isinstance(rate_limit, (int, float)) and not isinstance(rate_limit, bool):
+        if not rate_limit > 0 or not math.isfinite(rate_limit):
+            raise ConfigError(f"rate_limit must be a positive number of requests per second, got {rate_limit!r}")
+        return StrictRateLimiter(float(rate_limit))
+    if not callable(getattr(rate_limit, "acquire", None)):
+        raise ConfigError(
+            "rate_limit must be a positive number of requests per second, an object with an async "
+            f"acquire() (aiolimiter.AsyncLimiter, daji_async.RedisRateLimiter...), or None; got {rate_limit!r}"
+        )
+    bind = getattr(rate_limit, "bind_app_key", None)
+    if callable(bind):
+        bind(app_key)
+    return cast(RateLimiter, rate_limit)
+
+
+def describe_rate_limit(limiter: RateLimiter | None) -> str | None:
+    """``"5/s"`` for a limiter with a known rate, its class name otherwise, None for no limit."""
+    if limiter is None:
+        return None
+    rate = getattr(limiter, "rate", None)
+    if isinstance(rate, (int, float)) and not isinstance(rate, bool):
+        return f"{rate:g}/s"
+    if isinstance(limiter, AsyncLimiter):
+        return f"{limiter.max_rate / limiter.time_period:g}/s"
+    return type(limiter).__name__

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
+SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))  # packages: crawl_arq/, testing/
 
 
 def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -354,3 +354,25 @@ async def test_sandbox_holds_taobao_wire_types_and_limits(daji_client: DajiClien
         await daji_client.request("POST", render, json={"receiver_address": address, "render_item_list": "[]"})
     with pytest.raises(BadRequestError, match="startId"):
         await daji_client.request("GET", POIZON_LIST, params={"startId": "x", "pageSize": 10})
+
+
+async def test_platform_reads_share_the_response_cache_and_money_calls_never_do(daji_sandbox: SandboxServer) -> None:
+    from daji_async import MemoryCache
+
+    cache = MemoryCache()
+    async with daji_sandbox.client(cache=cache) as client:
+        page = await client.taobao.products.keyword_search("手机壳", page_size=3)
+        again = await client.taobao.products.keyword_search("手机壳", page_size=3)
+        assert [i.item_id for i in again.items] == [i.item_id for i in page.items]
+        spus = [s.dw_spu_id async for s in client.poizon.products.search(brand="PUMA")]
+        assert [s.dw_spu_id async for s in client.poizon.products.search(brand="PUMA")] == spus
+        item_id, sku_id = await _buyable_line(client)
+        line = TaobaoOrderLine(item_id=item_id, sku_id=sku_id, quantity=1, price=100_000)
+        args: dict[str, Any] = {"receiver": WAREHOUSE, "warehouse_address": WAREHOUSE, "purchase_amount": 100_000}
+        first = await client.taobao.orders.create([line], **args)
+        second = await client.taobao.orders.create([line], **args)
+    assert first.purchase_id != second.purchase_id  # never answered from the cache
+    assert requests_to(daji_sandbox, SEARCH) == 2  # the repeated page and _buyable_line's own page
+    stats = cache.stats_by_endpoint()
+    assert stats["taobao.products.keyword_search"].hits == 1
+    assert stats["poizon.products.search"].hits >= 2 and "taobao.orders.create" not in stats

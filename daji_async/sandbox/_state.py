@@ -159,6 +159,17 @@ class Stats:
             best = max(best, end - start + 1)
         return best
 
+    def per_second(self) -> list[int]:
+        """Requests that arrived in each whole second since the first arrival (the last one may be partial)."""
+        times = list(self.arrivals)
+        if not times:
+            return []
+        first = times[0]
+        counts = [0] * (int(times[-1] - first) + 1)
+        for t in times:
+            counts[int(t - first)] += 1
+        return counts
+
     def snapshot(self) -> dict[str, Any]:
         return {
             "requests": self.requests,
@@ -167,6 +178,7 @@ class Stats:
             "in_flight": self.in_flight,
             "max_in_flight": self.max_in_flight,
             "max_per_second": self.max_in_window(1.0),
+            "per_second": self.per_second(),
         }
 
 

@@ -1,0 +1,1 @@
+"""Runnable examples of daji_async (see each folder's module docstrings)."""
