@@ -13,7 +13,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import Any, TypeVar, Union
 
@@ -314,7 +314,7 @@ class DajiClient:
             decoder = self._decoders[data_type] = envelope_decoder(data_type)
         return decoder
 
-    async def _execute(
+    def _execute(
         self,
         endpoint: Endpoint[T],
         params: Params | None = None,
@@ -323,16 +323,29 @@ class DajiClient:
         max_retries: int | None = None,
         safe: bool | None = None,
         request: Request | None = None,
-    ) -> Envelope[T]:
-        """Send one call through the pipeline and return its decoded, successful envelope.
+    ) -> Coroutine[Any, Any, Envelope[T]]:
+        """Send one call through the pipeline; awaiting it gives the decoded, successful envelope.
 
         ``request`` is an already signed request (pages of a walk); else ``params`` are
         encoded and signed here. The row's trade semantics apply here, once for every call:
         a ``success: false`` layer of a trade answer raises TradeError, and an unsafe call
-        that got no readable answer raises the row's OutcomeUnknownError.
+        that got no readable answer raises the row's OutcomeUnknownError. (A plain function
+        handing back the coroutine: most calls need no wrapper, so they pay no extra frame.)
         """
         if endpoint.outcome_unknown is None:
-            return await self._attempts(endpoint, params, timeout, max_retries, safe, request)
+            return self._attempts(endpoint, params, timeout, max_retries, safe, request)
+        return self._committing(endpoint, params, timeout, max_retries, safe, request)
+
+    async def _committing(
+        self,
+        endpoint: Endpoint[T],
+        params: Params | None,
+        timeout: Timeout | None,
+        max_retries: int | None,
+        safe: bool | None,
+        request: Request | None,
+    ) -> Envelope[T]:
+        """:meth:`_attempts` for a row with ``outcome_unknown``: no readable answer raises it."""
         try:
             return await self._attempts(endpoint, params, timeout, max_retries, safe, request)
         except (APIConnectionError, ResponseDecodeError) as exc:
