@@ -124,8 +124,8 @@ class DajiClient:
         send_secret: bool = False,
         retry_policy: RetryPolicy | None = None,
         endpoint_paths: Mapping[str, str] | None = None,
-        transport: Transport | None = None,
         cache: ResponseCache | None = None,
+        transport: Transport | None = None,
     ) -> None:
         setup_from_env()  # DAJI_LOG may have been set after import
         app_key = app_key if app_key is not None else os.environ.get(C.ENV_APP_KEY)
@@ -382,12 +382,12 @@ class DajiClient:
             if cache_key is not None:
                 cached = await cache.load(cache_key)
                 if cached is not None:
-                    envelope = decode_success(
+                    hit = decode_success(
                         decoder, cached, status=200, method=request.method, path=request.path, redact=request.redact
                     )
-                    if endpoint.trade and envelope.data is not None:  # as fresh answers are read
-                        envelope.data = trade_result(envelope.data, method=request.method, path=request.path)
-                    return envelope
+                    if endpoint.trade and hit.data is not None:
+                        hit.data = trade_result(hit.data, method=request.method, path=request.path)
+                    return hit
         retry = 0
         while True:
             started = time.perf_counter()
