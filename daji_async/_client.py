@@ -385,7 +385,7 @@ class DajiClient:
                     hit = decode_success(
                         decoder, cached, status=200, method=request.method, path=request.path, redact=request.redact
                     )
-                    if endpoint.trade and hit.data is not None:
+                    if endpoint.trade and hit.data is not None:  # trade rows are not cacheable today; if one is
                         hit.data = trade_result(hit.data, method=request.method, path=request.path)
                     return hit
         retry = 0
