@@ -1,1 +1,0 @@
-"""Runnable examples of daji_async (see each folder's module docstrings)."""
