@@ -153,7 +153,9 @@ def control_get(base_url: str, name: str, timeout: float = 10.0) -> Any:
 
 
 def control_post(base_url: str, name: str, timeout: float = 10.0) -> Any:
-    request = urllib.request.Request(f"{base_url}/_sandbox/{name}", data=b"{}", method="POST")
+    request = urllib.request.Request(
+        f"{base_url}/_sandbox/{name}", data=b"{}", method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())
 

@@ -180,6 +180,10 @@ async def run_bulk(
     cancellation) cancels the workers and waits for them.
     """
     integer("concurrency", concurrency, low=1)
+    if not isinstance(ordered, bool):
+        raise TypeError(f"ordered must be True or False, got {type(ordered).__name__}")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a function of BulkProgress, got {type(progress).__name__}")
     total = len(inputs) if isinstance(inputs, Sequence) or hasattr(inputs, "__len__") else None  # type: ignore[arg-type]
     source: _Source[Q] = _Source(inputs)
     credits = asyncio.Semaphore(2 * concurrency)  # inputs taken but not yet yielded
@@ -362,7 +366,9 @@ class Bulk:
     ) -> AsyncGenerator[BulkResult[str | int, list[ProductItem]], None]:
         """Run an image search for every image: an image URL (``http...``) or an image id.
 
-        Every other search argument is forwarded unchanged to ``products.image_search``.
+        Every other search argument is forwarded unchanged to ``products.image_search``. An
+        input that is neither (None, bytes, a bool, a float, a blank string) gets its own
+        result with a TypeError or ValueError in ``error``; nothing is sent for it.
 
         ::
 
@@ -373,10 +379,17 @@ class Bulk:
         products.image_search("https://cbu01.alicdn.com/check.jpg", **search)  # validates now, sends nothing
 
         def paginate(image: str | int) -> Paginator[Any, ProductItem]:
-            text = str(image).strip()
-            if text.startswith(("http://", "https://", "//")):
-                return products.image_search(text, **search)
-            by_id: ImageSearchOptions = {**search, "image_id": text}
+            # a bad input is that input's error (every input gets exactly one result), never a request
+            if isinstance(image, str):
+                text = image.strip()
+                if text.startswith(("http://", "https://", "//")):
+                    return products.image_search(text, **search)
+            elif isinstance(image, bool) or not isinstance(image, int):
+                raise TypeError(
+                    f"bulk image inputs must be an image URL (str) or an image id (str or int), "
+                    f"got {type(image).__name__}"
+                )
+            by_id: ImageSearchOptions = {**search, "image_id": image if isinstance(image, int) else image.strip()}
             return products.image_search(**by_id)
 
         return self.walk(paginate, images, concurrency=concurrency, ordered=ordered, progress=progress)

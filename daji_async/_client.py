@@ -49,6 +49,7 @@ from ._protocol import (
     parse_retry_after,
     read_error_body,
     redact_text,
+    redirect_error,
     retry_delay,
     sign,
     snippet_of,
@@ -56,7 +57,15 @@ from ._protocol import (
 )
 from ._ratelimit import RateLimitArg, RateLimiter, describe_rate_limit, resolve_rate_limit
 from ._transport import AiohttpTransport, Request, Response, Transport
-from ._validate import integer, is_positive_number
+from ._validate import (
+    extra_params,
+    integer,
+    language,
+    name_text,
+    origin,
+    retry_count,
+)
+from ._validate import timeout as check_timeout
 from ._version import __version__
 from .resources.categories import Categories
 from .resources.orders import Orders
@@ -107,6 +116,13 @@ class DajiClient:
             e.g. ``{"orders.create": "/alibaba/trade/order/create"}``.
         cache: a :class:`~daji_async.MemoryCache` or :class:`~daji_async.RedisCache` for the
             answers of safe calls (details, categories, search pages); a hit sends nothing.
+        max_response_bytes: the largest answer read, counted after decompression (16 MiB by
+            default): a longer one raises :class:`ResponseDecodeError` naming the cap, and
+            nothing past the cap is buffered.
+
+    Every argument is checked here (a :class:`ConfigError`, which is also a ValueError,
+    names the bad one). Signed requests never follow a redirect: a 3xx is an
+    :class:`APIError` naming the status and the ``Location`` host.
     """
 
     def __init__(
@@ -126,10 +142,14 @@ class DajiClient:
         endpoint_paths: Mapping[str, str] | None = None,
         cache: ResponseCache | None = None,
         transport: Transport | None = None,
+        max_response_bytes: int = C.MAX_RESPONSE_BYTES,
     ) -> None:
         setup_from_env()  # DAJI_LOG may have been set after import
         app_key = app_key if app_key is not None else os.environ.get(C.ENV_APP_KEY)
         app_secret = app_secret if app_secret is not None else os.environ.get(C.ENV_APP_SECRET)
+        for name, value in (("app_key", app_key), ("app_secret", app_secret)):
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"{name} must be a str, got {type(value).__name__}")
         missing = []
         if not app_key:
             missing.append(f"app_key (or env {C.ENV_APP_KEY})")
@@ -140,27 +160,45 @@ class DajiClient:
                 "missing DAJI credentials: " + " and ".join(missing) + f"; set {C.ENV_APP_KEY} and {C.ENV_APP_SECRET}"
             )
         assert app_key is not None and app_secret is not None
-        base = base_url or os.environ.get(C.ENV_BASE_URL) or C.DEFAULT_BASE_URL
-        if not base.startswith(("http://", "https://")):
-            raise ConfigError(f"base_url must start with http:// or https://, got {base!r}")
+        base = base_url if base_url is not None else (os.environ.get(C.ENV_BASE_URL) or C.DEFAULT_BASE_URL)
         try:
+            name_text("app_key", app_key)
+            if len(app_secret) > C.MAX_NAME_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in app_secret):
+                # never echo the secret, even in part
+                raise ValueError(
+                    f"app_secret must be at most {C.MAX_NAME_LENGTH} characters, without control characters"
+                )
+            origin("base_url", base)
             integer("max_concurrency", max_concurrency, low=1)
-            integer("max_retries", max_retries, low=0)
-        except ValueError as exc:
+            integer("max_retries", max_retries, low=0, high=C.MAX_RETRIES_LIMIT)
+            integer("max_response_bytes", max_response_bytes, low=1)
+            if not isinstance(send_secret, bool):
+                raise TypeError(f"send_secret must be True or False, got {type(send_secret).__name__}")
+        except (TypeError, ValueError) as exc:
             raise ConfigError(str(exc)) from None
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise ConfigError(f"session must be an aiohttp.ClientSession, got {type(session).__name__}")
+        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+            raise ConfigError(f"retry_policy must be a daji_async.RetryPolicy, got {type(retry_policy).__name__}")
         if transport is not None and session is not None:
             raise ConfigError("pass session (for the default aiohttp transport) or transport, not both")
         if transport is not None and not callable(getattr(transport, "send", None)):
             raise ConfigError(f"transport must have an async send(request) method, got {type(transport).__name__}")
-        if not country or not isinstance(country, str):
-            raise ConfigError(f"country must be a language code such as 'en', got {country!r}")
+        try:
+            language("country", country)
+        except (TypeError, ValueError):
+            raise ConfigError(f"country must be a language code such as 'en', got {country!r}") from None
         if endpoint_paths:
             unknown = sorted(set(endpoint_paths) - set(ENDPOINTS))
             if unknown:
                 raise ConfigError(f"endpoint_paths names unknown endpoints {unknown}; known: {sorted(ENDPOINTS)}")
             for name, path in endpoint_paths.items():
-                if not path.startswith("/"):
-                    raise ConfigError(f"endpoint_paths[{name!r}] must start with '/', got {path!r}")
+                try:
+                    name_text(f"endpoint_paths[{name!r}]", path)
+                except (TypeError, ValueError) as exc:
+                    raise ConfigError(str(exc)) from None
+                if not path.startswith("/") or any(c in path for c in "?# "):
+                    raise ConfigError(f"endpoint_paths[{name!r}] must be a path (it must start with '/'), got {path!r}")
 
         self.app_key = app_key
         self._secret = app_secret
@@ -170,7 +208,11 @@ class DajiClient:
         self.max_retries = max_retries
         self.send_secret = send_secret
         self.retry_policy = retry_policy or RetryPolicy()
-        self._timeout = _client_timeout(timeout)
+        self.max_response_bytes = max_response_bytes
+        try:
+            self._timeout = _client_timeout(timeout)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(str(exc)) from None
         self._paths: dict[str, str] = dict(endpoint_paths or {})
         self._limiter = resolve_rate_limit(rate_limit, app_key=app_key)
         if cache is not None and not isinstance(cache, ResponseCache):
@@ -184,7 +226,11 @@ class DajiClient:
         self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{__version__}"}
         self._owns_transport = transport is None
         self._transport: Transport = transport or AiohttpTransport(
-            session, pool_size=max_concurrency, timeout=self._timeout, headers=self._headers
+            session,
+            pool_size=max_concurrency,
+            timeout=self._timeout,
+            headers=self._headers,
+            max_response_bytes=max_response_bytes,
         )
         self._decoders: dict[Any, msgspec.json.Decoder[Envelope[Any]]] = {}
 
@@ -369,9 +415,11 @@ class DajiClient:
         request: Request | None,
     ) -> Envelope[T]:
         """The retry loop around single attempts (see :meth:`_execute`)."""
+        retry_count("max_retries", max_retries)
+        call_timeout = self._timeout if timeout is None else _client_timeout(timeout)
         if request is None:
             request = self._prepare(endpoint, params or {})
-        request.timeout = self._timeout if timeout is None else _client_timeout(timeout)
+        request.timeout = call_timeout
         decoder = self._decoder(endpoint.response)
         is_safe = endpoint.safe if safe is None else safe
         retries = (self.max_retries if max_retries is None else max_retries) if is_safe else 0
@@ -386,7 +434,9 @@ class DajiClient:
                         decoder, cached, status=200, method=request.method, path=request.path, redact=request.redact
                     )
                     if endpoint.trade and hit.data is not None:  # trade rows are not cacheable today; if one is
-                        hit.data = trade_result(hit.data, method=request.method, path=request.path)
+                        hit.data = trade_result(
+                            hit.data, method=request.method, path=request.path, redact=request.redact
+                        )
                     return hit
         retry = 0
         while True:
@@ -397,16 +447,28 @@ class DajiClient:
             try:
                 response = await self._send(request)
                 status, body = response.status, response.body
+                if len(body) > self.max_response_bytes:  # any transport: the default one never reads past the cap
+                    raise self._too_large(request, status)
                 if 200 <= status < 300:
                     envelope = decode_success(
                         decoder, body, status=status, method=request.method, path=request.path, redact=request.redact
                     )
                     trace_id = envelope.trace_id
                     if endpoint.trade and envelope.data is not None:
-                        envelope.data = trade_result(envelope.data, method=request.method, path=request.path)
+                        envelope.data = trade_result(
+                            envelope.data, method=request.method, path=request.path, redact=request.redact
+                        )
                     if cache is not None and cache_key is not None and envelope.data is not None:  # cache hook (2 of 2)
                         await cache.store(cache_key, body)
                     return envelope
+                if 300 <= status < 400:
+                    raise redirect_error(
+                        status,
+                        response.headers.get("Location"),
+                        method=request.method,
+                        path=request.path,
+                        base_url=self.base_url,
+                    )
                 raise make_api_error(
                     status,
                     read_error_body(body),
@@ -415,6 +477,7 @@ class DajiClient:
                     reason=response.reason,
                     retry_after=parse_retry_after(response.headers.get("Retry-After")),
                     snippet=snippet_of(body, request.redact),
+                    redact=request.redact,
                 )
             except APIError as exc:
                 trace_id = exc.trace_id
@@ -431,7 +494,7 @@ class DajiClient:
                         status or "no answer",
                         (time.perf_counter() - started) * 1000,
                         retry + 1,
-                        trace_id,
+                        trace_id and redact_text(trace_id, request.redact),
                     )
             delay = retry_delay(self.retry_policy, error, retry) if retry < retries else None
             if delay is None:
@@ -447,6 +510,15 @@ class DajiClient:
                 type(error).__name__,
             )
             await asyncio.sleep(delay)
+
+    def _too_large(self, request: Request, status: int) -> ResponseDecodeError:
+        return ResponseDecodeError(
+            f"{request.method} {request.path}: HTTP {status} body is over the {self.max_response_bytes:,}-byte "
+            "response size cap (max_response_bytes)",
+            status=status,
+            path=request.path,
+            method=request.method,
+        )
 
     async def _call(
         self,
@@ -529,9 +601,17 @@ class DajiClient:
 
             data = await client.request("GET", "/alibaba/upload/imageByUrl", params={"imageUrl": url})
         """
-        if not path.startswith("/"):
-            raise ValueError(f"path must start with '/', got {path!r}")
+        name_text("method", method)
+        name_text("path", path)
+        if not path.startswith("/") or path.startswith("//") or "?" in path or "#" in path or " " in path:
+            raise ValueError(f"path must start with '/' (a path such as '/alibaba/category/get'), got {path!r}")
         method = method.upper()
+        if method not in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+            raise ValueError(f"method must be GET or POST (or PUT, DELETE, PATCH), got {method!r}")
+        extra_params("params", params)
+        extra_params("json", json)
+        if safe is not None and not isinstance(safe, bool):
+            raise TypeError(f"safe must be True, False or None, got {type(safe).__name__}")
         if params is not None and json is not None and method != "GET":
             raise ValueError("pass params or json, not both")
         body: BodyKind = "json" if json is not None else "query"
@@ -563,11 +643,9 @@ class Alibaba:
 
 
 def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
-    if isinstance(timeout, aiohttp.ClientTimeout):
-        return timeout
-    if not is_positive_number(timeout):
-        raise ConfigError(f"timeout must be a positive number of seconds or an aiohttp.ClientTimeout, got {timeout!r}")
-    return aiohttp.ClientTimeout(total=float(timeout))
+    """A finite, positive number of seconds (or a ClientTimeout whose limits are) as a ClientTimeout."""
+    checked = check_timeout("timeout", timeout)
+    return checked if isinstance(checked, aiohttp.ClientTimeout) else aiohttp.ClientTimeout(total=checked)
 
 
 def _seconds(timeout: aiohttp.ClientTimeout) -> str:

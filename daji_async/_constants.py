@@ -58,6 +58,27 @@ SUCCESS_CODE = 200
 #: The service's answer for an app that DAJI has not activated yet.
 NOT_ACTIVATED_MESSAGE = "请创建应用，再联系平台进行激活"
 
+#: Largest response body read, in bytes, counted after decompression (``DajiClient(max_response_bytes=...)``).
+#: A longer answer is a ResponseDecodeError naming the cap; nothing past it is buffered.
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+#: Largest numeric id the service takes (offer, order, category ids: a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+#: Most digits of an id the service issues as text (image ids: 19 digits today).
+MAX_ID_DIGITS = 32
+#: Longest search keyword sent (the service matches short phrases; a longer one is a mistake).
+MAX_KEYWORD_LENGTH = 200
+#: Longest free text sent (auxiliary text, remarks, messages to the seller).
+MAX_TEXT_LENGTH = 500
+#: Longest short text sent: codes, seller and member ids, credentials, language codes.
+MAX_NAME_LENGTH = 128
+#: Largest quantity sent (the service's Java int).
+MAX_QUANTITY = 2**31 - 1
+#: Most retries one call may ask for.
+MAX_RETRIES_LIMIT = 100
+#: Parameters only the SDK sets: ``extra_params`` (and raw calls) may not name them.
+RESERVED_PARAMS = frozenset({"appKey", "appSecret", "sign"})
+
 #: Longest piece of an unexpected body quoted in an error message.
 BODY_SNIPPET_CHARS = 200
 

@@ -3,7 +3,7 @@
 Everything the SDK raises on purpose derives from :class:`DajiError`::
 
     DajiError
-    ├── ConfigError                 missing/invalid configuration
+    ├── ConfigError                 missing/invalid configuration (also a ValueError)
     ├── APIConnectionError          network failure, connection reset, DNS
     │   ├── APITimeoutError
     │   └── OutcomeUnknownError     create or pay got no readable answer: it may have taken effect
@@ -59,8 +59,8 @@ class DajiError(Exception):
     """Base class of every exception daji_async raises on purpose."""
 
 
-class ConfigError(DajiError):
-    """The client's configuration is missing or invalid (credentials, base URL, limits)."""
+class ConfigError(DajiError, ValueError):
+    """The client's configuration is missing or invalid (credentials, base URL, limits); also a ValueError."""
 
 
 class APIConnectionError(DajiError):

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 import msgspec
 
+from . import _constants as C
 from ._endpoints import PageToken, PagingSpec
 from ._errors import PaginationError
 from ._logs import logger
-from ._validate import integer, known_keys, optional_integer
+from ._validate import integer, known_keys, optional_integer, optional_timeout, retry_count, text
 from .models.common import Page
 
 if TYPE_CHECKING:
@@ -72,9 +73,11 @@ def check_paging(
     """Validate paging controls before any request, with a ValueError naming the bad one."""
     if spec.style == "page":
         assert isinstance(spec.first_page, int)
-        integer("page", page, low=spec.first_page)
+        integer("page", page, low=spec.first_page, high=C.MAX_QUANTITY)
     elif page is not None and (isinstance(page, bool) or not isinstance(page, (int, str))):
         raise ValueError(f"page must be a cursor (str or int) or None, got {page!r}")
+    elif isinstance(page, str):
+        text("page", page, max_length=C.MAX_PICTURE_URL, one_line=True)
     integer("page_size", page_size, low=spec.min_size, high=spec.max_size)
     integer("prefetch", prefetch, low=1)
     optional_integer("max_items", max_items, low=0)
@@ -136,6 +139,8 @@ class Paginator(Generic[P, T]):
         if page_size is None:
             page_size = spec.default_size
         check_paging(spec, page, page_size, max_items, max_pages, prefetch)
+        optional_timeout("timeout", timeout)
+        retry_count("max_retries", max_retries)
         self._client = client
         self._endpoint = endpoint
         self._spec = spec

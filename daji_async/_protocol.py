@@ -10,11 +10,12 @@ import email.utils
 import hashlib
 import math
 import random
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Generic, TypeVar, Union, cast
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus, urlsplit
 
 import msgspec
 
@@ -29,6 +30,7 @@ from ._errors import (
     ServerError,
     TradeError,
 )
+from ._validate import finite_number
 
 T = TypeVar("T")
 
@@ -204,16 +206,25 @@ _CODE_KEYS = ("code", "error_code", "errorCode")
 _TRACE_KEYS = ("traceId", "trace_id", "requestId", "request_id")
 
 
+#: What decoding a hostile body can raise besides msgspec's own errors: bad UTF-8, nesting too deep.
+UNREADABLE = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
+
+
+def lenient_json(body: bytes) -> Any:
+    """The JSON value of ``body``, or None when it is not valid JSON (bad UTF-8, too deep...)."""
+    try:
+        return msgspec.json.decode(body)
+    except UNREADABLE:
+        return None
+
+
 def read_error_body(body: bytes) -> ErrorInfo | None:
     """Read code, message and trace id from a JSON error body, or None if it is not a JSON object.
 
     Covers the DAJI envelope, Spring Boot's default error body (``status``, ``error``,
     ``message``, ``path``) and the 1688 gateway's ``error_code``/``error_message``.
     """
-    try:
-        obj = msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        return None
+    obj = lenient_json(body)
     if not isinstance(obj, dict):
         return None
     code: int | str | None = None
@@ -303,8 +314,13 @@ def make_api_error(
     reason: str = "",
     retry_after: float | None = None,
     snippet: str = "",
+    redact: Sequence[str] = (),
 ) -> APIError:
-    """Build the APIError for a failed answer from its status and what its body said."""
+    """Build the APIError for a failed answer from its status and what its body said.
+
+    Whatever the service wrote (message, code, trace id) is shown with ``redact`` (the app
+    secret and the request's signature) masked, and any ``sign=``/``appSecret=`` it echoes.
+    """
     code = info.code if info else None
     message = info.message if info and info.message else None
     if message is None:
@@ -312,7 +328,10 @@ def make_api_error(
         if snippet:
             message = f"{message} (body: {snippet!r})"
     cls = error_class(status, code, message)
-    trace_id = info.trace_id if info else None
+    message = redact_text(message, redact)
+    if isinstance(code, str):
+        code = redact_text(code, redact)
+    trace_id = redact_text(info.trace_id, redact) if info and info.trace_id else None
     if cls is RateLimitError:
         return RateLimitError(
             message, status=status, code=code, trace_id=trace_id, path=path, method=method, retry_after=retry_after
@@ -321,17 +340,68 @@ def make_api_error(
 
 
 def snippet_of(body: bytes, redact: Sequence[str] = ()) -> str:
-    """The start of a body as text, for error messages, with the given secrets masked."""
-    text = body[: C.BODY_SNIPPET_CHARS].decode("utf-8", "replace")
-    return redact_text(text, redact)
+    """The start of a body as text, for error messages, with the given secrets masked.
+
+    Masked before it is cut: a secret straddling the cut is not left half shown.
+    """
+    text = body[: C.BODY_SNIPPET_CHARS * 4 + 1024].decode("utf-8", "replace")
+    return redact_text(text, redact)[: C.BODY_SNIPPET_CHARS]
 
 
 def redact_text(text: str, secrets: Sequence[str]) -> str:
-    """Replace every occurrence of each (non-empty) secret with ``***``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    """Mask each (non-empty) secret in ``text``, and every ``sign``/``appSecret`` value it shows.
+
+    A secret is masked as written, URL-encoded (``my/secret%2B1``, ``my%2Fsecret%2B1``, with
+    ``+`` for spaces too, hex digits in either case) and JSON-escaped; a signature in either
+    case. Then any ``sign=...``, ``appSecret=...`` or ``"sign": "..."`` left (an echo of
+    another request) loses its value. Error paths only: never on the hot path.
+    """
+    forms = {form for secret in secrets if secret for form in _written_forms(secret)}
+    if forms:
+        pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+        text = re.sub(pattern, "***", text, flags=re.IGNORECASE)
+    return _SECRET_PARAMS.sub(r"\1\2***", text)
+
+
+def _written_forms(secret: str) -> set[str]:
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret, safe=""), quote_plus(secret)}
+    forms.add(_JSON_ENCODER.encode(secret).decode()[1:-1])
+    forms.add(secret.replace("/", "\\/"))
+    return {form for form in forms if form}
+
+
+_SECRET_PARAMS = re.compile(
+    r"""(?i)\b(sign|appSecret|app_secret|secret)((?:%22|["'])?\s*(?:=|%3D|:)\s*(?:%22|["'])?)[^&\s"',;)}\]]+"""
+)
+
+
+def redirect_error(status: int, location: str | None, *, method: str, path: str, base_url: str = "") -> APIError:
+    """The APIError for a 3xx answer: signed requests never follow a redirect.
+
+    The message names the status and the host of ``Location`` (only its host: a redirect
+    target may carry anything in its query).
+    """
+    host = ""
+    if location:
+        try:
+            parts = urlsplit(location.strip())
+            host = parts.hostname or ""
+            if host and parts.port:
+                host = f"{host}:{parts.port}"
+        except ValueError:
+            host = ""
+    if not host:
+        host = (urlsplit(base_url).netloc if base_url else "") or "the same host"
+        where = f"to {host} ({'a relative Location' if location else 'no Location header'})"
+    else:
+        where = f"to {host}"
+    return APIError(
+        f"HTTP {status} redirect {where} refused: signed requests never follow a redirect "
+        "(check base_url; the request was sent to that host only)",
+        status=status,
+        path=path,
+        method=method,
+    )
 
 
 def decode_success(
@@ -353,29 +423,31 @@ def decode_success(
     except msgspec.ValidationError as exc:
         info = read_error_body(body)
         if info is not None and info.code is not None and info.code != C.SUCCESS_CODE:
-            raise make_api_error(status, info, method=method, path=path) from None
+            raise make_api_error(status, info, method=method, path=path, redact=redact) from None
         raise ResponseDecodeError(
-            f"{method} {path}: HTTP {status} body does not have the documented shape: {exc}",
+            redact_text(f"{method} {path}: HTTP {status} body does not have the documented shape: {exc}", redact),
             status=status,
             path=path,
             method=method,
             snippet=snippet_of(body, redact),
         ) from None
-    except msgspec.DecodeError as exc:
+    except UNREADABLE as exc:
         raise undecodable(body, exc, status=status, method=method, path=path, redact=redact) from None
     if envelope.code != C.SUCCESS_CODE:
-        nested = nested_trade_error(body, status=status, method=method, path=path)
+        nested = nested_trade_error(body, status=status, method=method, path=path, redact=redact)
         if nested is not None:
             raise nested
         info = ErrorInfo(code=envelope.code, message=envelope.message, trace_id=envelope.trace_id)
-        raise make_api_error(status, info, method=method, path=path)
+        raise make_api_error(status, info, method=method, path=path, redact=redact)
     return envelope
 
 
 _NESTED_TEXT_KEYS = ("errorInfo", "errorMessage", "errorMsg", "erroMsg", "message")
 
 
-def nested_trade_error(body: bytes, *, status: int, method: str, path: str) -> TradeError | None:
+def nested_trade_error(
+    body: bytes, *, status: int, method: str, path: str, redact: Sequence[str] = ()
+) -> TradeError | None:
     """The :class:`TradeError` for an error envelope that carries 1688's own verdict, else None.
 
     DAJI documents such answers on confirm receipt: ``{"code": 1009, "message": "买家确认收货失败",
@@ -383,10 +455,7 @@ def nested_trade_error(body: bytes, *, status: int, method: str, path: str) -> T
     error keeps 1688's code (``"4003"``) and text; DAJI's own code and message are kept in
     ``envelope_code`` / the message's prefix.
     """
-    try:
-        obj = msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        return None
+    obj = lenient_json(body)
     if not isinstance(obj, dict):
         return None
     node: Any = obj.get("data")
@@ -397,16 +466,18 @@ def nested_trade_error(body: bytes, *, status: int, method: str, path: str) -> T
             outer = obj.get("message")
             message = "; ".join(t for t in (outer if isinstance(outer, str) else None, text) if t) or "1688 refused"
             trace = obj.get("traceId")
+            if isinstance(code, str):
+                code = redact_text(code, redact)
             error = TradeError(
-                message,
+                redact_text(message, redact),
                 status=status,
                 code=code if isinstance(code, (str, int)) and not isinstance(code, bool) else None,
-                trace_id=trace if isinstance(trace, str) else None,
+                trace_id=redact_text(trace, redact) if isinstance(trace, str) else None,
                 path=path,
                 method=method,
             )
             error.envelope_code = obj.get("code")
-            error.error_info = text
+            error.error_info = redact_text(text, redact) if text else text
             return error
         node = node.get("result")
     return None
@@ -421,12 +492,16 @@ def undecodable(
         what = "an empty body"
     elif stripped[:1] == b"<":
         what = "HTML, not JSON"
+    elif isinstance(exc, UnicodeDecodeError):
+        what = f"text that is not valid UTF-8 (byte {exc.start})"
+    elif isinstance(exc, RecursionError):
+        what = "JSON nested too deep to read"
     elif stripped[:1] in (b"{", b"["):
         what = f"truncated or malformed JSON ({exc})"
     else:
         what = f"not JSON ({exc})"
     return ResponseDecodeError(
-        f"{method} {path}: HTTP {status} answered with {what}",
+        redact_text(f"{method} {path}: HTTP {status} answered with {what}", redact),
         status=status,
         path=path,
         method=method,
@@ -450,6 +525,14 @@ class RetryPolicy:
     max_delay: float = C.RETRY_MAX_DELAY
     retry_after_cap: float = C.RETRY_AFTER_CAP
     statuses: frozenset[int] = C.RETRY_STATUSES
+
+    def __post_init__(self) -> None:
+        for name in ("base_delay", "max_delay", "retry_after_cap"):
+            finite_number(name, getattr(self, name))
+        if not isinstance(self.statuses, frozenset) or not all(
+            isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in self.statuses
+        ):
+            raise ValueError(f"statuses must be a frozenset of HTTP statuses (ints 100..599), got {self.statuses!r}")
 
     def backoff(self, retry: int, rng: random.Random | None = None) -> float:
         """Seconds to sleep before retry number ``retry`` (0-based)."""
@@ -484,7 +567,7 @@ def total_pages(total_records: int, page_size: int) -> int:
     return -(-total_records // page_size) if total_records > 0 else 0
 
 
-def trade_result(data: Any, *, method: str, path: str) -> Any:
+def trade_result(data: Any, *, method: str, path: str, redact: Sequence[str] = ()) -> Any:
     """Walk a 1688 trade answer's nested ``result`` layers; raise TradeError where ``success`` is false.
 
     The service may hand 1688's answer over whole (``{success, result: {...}}``) or already
@@ -495,7 +578,9 @@ def trade_result(data: Any, *, method: str, path: str) -> Any:
         if getattr(node, "success", None) is False:
             code = getattr(node, "error_code_any", None)
             message = getattr(node, "error_text", None) or "1688 refused the call without saying why"
-            raise TradeError(message, status=200, code=code, path=path, method=method)
+            if isinstance(code, str):
+                code = redact_text(code, redact)
+            raise TradeError(redact_text(message, redact), status=200, code=code, path=path, method=method)
         inner = getattr(node, "result", None)
         if inner is None:
             return node

@@ -19,7 +19,7 @@ by any transport to those, with the app secret and signature masked.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, runtime_checkable
 from urllib.parse import parse_qsl
 
 import aiohttp
@@ -27,6 +27,7 @@ import msgspec
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import _constants as C
+from ._errors import ResponseDecodeError
 from ._validate import integer
 
 if TYPE_CHECKING:
@@ -179,6 +180,12 @@ class AiohttpTransport:
             closes it in :meth:`aclose`.
         pool_size: connections kept per host (the client passes its ``max_concurrency``).
         timeout: the session's default timeout (each request also carries its own).
+        max_response_bytes: the largest body read, counted after decompression: a longer one
+            is a :class:`~daji_async.ResponseDecodeError` naming the cap, and nothing past the
+            cap is buffered.
+
+    Redirects are never followed (a signed request goes to one host only): a 3xx comes back
+    as it is, and the client turns it into an :class:`~daji_async.APIError`.
     """
 
     def __init__(
@@ -188,7 +195,9 @@ class AiohttpTransport:
         pool_size: int = C.DEFAULT_MAX_CONCURRENCY,
         timeout: aiohttp.ClientTimeout | None = None,
         headers: Mapping[str, str] | None = None,
+        max_response_bytes: int = C.MAX_RESPONSE_BYTES,
     ) -> None:
+        self.max_response_bytes = integer("max_response_bytes", max_response_bytes, low=1)
         self._session = session
         self._owns_session = session is None
         self._pool_size = pool_size
@@ -230,8 +239,10 @@ class AiohttpTransport:
         if request.content_type is not None:
             headers = {**(headers or {}), "Content-Type": request.content_type}
         timeout = request.timeout if request.timeout is not None else self._timeout
-        async with session.request(request.method, request.url, data=data, headers=headers, timeout=timeout) as answer:
-            body = await answer.read()
+        async with session.request(
+            request.method, request.url, data=data, headers=headers, timeout=timeout, allow_redirects=False
+        ) as answer:
+            body = await read_capped(answer, request, self.max_response_bytes)
             return Response.received(answer.status, body, answer.headers, answer.reason or "")
 
     async def aclose(self) -> None:
@@ -240,6 +251,43 @@ class AiohttpTransport:
         session, self._session = self._session, None
         if session is not None and self._owns_session and not session.closed:
             await session.close()
+
+
+async def read_capped(answer: aiohttp.ClientResponse, request: Request, cap: int) -> bytes:
+    """The whole body of ``answer``, or ResponseDecodeError once more than ``cap`` bytes arrive.
+
+    aiohttp hands over the body decompressed, in chunks of bounded size, so what is counted is
+    the decompressed size, and at most one chunk past the cap is ever held. A declared
+    ``Content-Length`` over the cap (of a body that is not compressed) is refused before
+    reading. The chunks are joined once, as ``ClientResponse.read()`` does: no extra copy.
+    """
+    declared = answer.content_length
+    if declared is not None and declared > cap and not answer.headers.get("Content-Encoding"):
+        too_large(answer, request, cap, f"Content-Length {declared:,}")
+    content = answer.content
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await content.readany()
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > cap:
+            too_large(answer, request, cap, "counted after decompression")
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def too_large(answer: aiohttp.ClientResponse, request: Request, cap: int, what: str) -> NoReturn:
+    """Drop the connection (the rest of the body is never read) and raise ResponseDecodeError naming the cap."""
+    answer.close()
+    raise ResponseDecodeError(
+        f"{request.method} {request.path}: HTTP {answer.status} body is over the {cap:,}-byte "
+        f"response size cap (max_response_bytes; {what}); nothing past the cap was read",
+        status=answer.status,
+        path=request.path,
+        method=request.method,
+    )
 
 
 __all__ = ["AiohttpTransport", "Request", "Response", "Transport"]

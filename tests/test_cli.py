@@ -257,7 +257,8 @@ def test_bulk_keywords_from_a_file_and_images_from_stdin(tmp_path: Path) -> None
     rows_csv = csv_rows(result.stdout)  # stdout is still clean CSV with the good inputs' rows
     assert list(rows_csv[0])[:2] == ["query", "offerId"] and len(rows_csv) == 4
     assert {r["query"] for r in rows_csv} == {"https://cbu01.alicdn.com/img/ibank/a.jpg", "1048608196202797156"}
-    assert "not-an-image-id: bad request" in result.stderr and "1 of 3 inputs failed" in result.stderr
+    # (refused before sending: an image id is digits)
+    assert "not-an-image-id: ValueError: image_id" in result.stderr and "1 of 3 inputs failed" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -776,6 +777,7 @@ def test_untrusted_text_helpers() -> None:
     messages = Messages(secrets=["my/secret+1"])
     cleaned = messages.clean('\x1b]0;t\x07 sign=0123456789ABCDEF "sign": "abcdef0123" my%2Fsecret%2B1 my/secret+1')
     assert cleaned == '\\x1b]0;t\\x07 sign=*** "sign": "***" *** ***'
+    assert messages.clean("my%2fsecret%2b1 my\\/secret+1 appSecret=x") == "*** *** appSecret=***"  # any form
     # Parquet column types, from the model's own types
     kinds = {".".join(path): column_kind(path, kind) for path, kind in ITEM_LEAVES}
     assert kinds["offerId"] == kinds["topCategoryId"] == "id" and kinds["priceInfo.jxhyPrice"] == "price"

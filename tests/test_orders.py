@@ -76,6 +76,8 @@ async def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
 
 
 async def control(sandbox: SandboxServer, method: str, path: str, json: Any = None) -> tuple[int, Any]:
+    if json is None and method != "GET":
+        json = {}  # control writes must be JSON (the sandbox refuses cross-site form posts)
     async with (
         aiohttp.ClientSession() as session,
         session.request(method, f"{sandbox.base_url}/_sandbox/orders{path}", json=json) as response,

@@ -217,7 +217,7 @@ async def test_estimate_freight(daji_client: DajiClient) -> None:
         await daji_client.products.estimate_freight(
             item.offer_id, to_province_code="1", to_city_code="1", to_country_code="1", total_num=0
         )
-    with pytest.raises(BadRequestError, match="toCityCode"):
+    with pytest.raises(ValueError, match="to_city_code"):  # refused before anything is sent
         await daji_client.products.estimate_freight(
             item.offer_id, to_province_code="1", to_city_code="", to_country_code="1", total_num=1
         )

@@ -123,7 +123,7 @@ async def test_control_endpoints(daji_sandbox: SandboxServer) -> None:
         assert stats["by_status"] == {"503": 1, "200": 1}
         async with session.delete(base + "/faults") as r:
             assert await r.json() == []
-        async with session.post(base + "/reset") as r:
+        async with session.post(base + "/reset", json={}) as r:  # control writes are JSON
             assert r.status == 200
         async with session.get(base + "/stats") as r:
             assert (await r.json())["requests"] == 0

@@ -601,3 +601,24 @@ async def test_max_retries_does_not_make_money_calls_retry() -> None:
             await client.taobao.orders.cancel(1, reason="x", max_retries=5)
         result = await client.taobao.payments.pay([1, 2], max_retries=5)
     assert len(oracle.calls) == 3 and isinstance(result.errors[0], APIError)
+
+
+async def test_the_project_validators_guard_the_platform_calls_too() -> None:
+    oracle = Oracle()
+    async with client_for(oracle) as client:
+        with pytest.raises(ValueError, match="appKey, appSecret and sign"):
+            client.taobao.products.keyword_search("x", extra_params={"sign": "forged"})
+        with pytest.raises(ValueError, match="language"):
+            client.taobao.products.keyword_search("x", language="english please")
+        with pytest.raises(ValueError, match="control characters"):
+            client.taobao.products.keyword_search("x", sort="price\r\nX-Injected: 1")
+        with pytest.raises(ValueError, match="image_id"):
+            client.taobao.products.image_search("１２３")  # full-width digits are not ASCII digits
+        with pytest.raises(ValueError, match="appKey, appSecret and sign"):
+            client.poizon.products.search(brand="Nike", extra_params={"appSecret": "x"})
+        with pytest.raises(ValueError, match="order_remark"):
+            await client.taobao.orders.create(
+                [TaobaoOrderLine(item_id=1, sku_id=2, quantity=1, price=1)],
+                receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=1, order_remark="   ",
+            )  # fmt: skip
+    assert oracle.calls == []

@@ -455,7 +455,7 @@ async def test_buy_flow_against_the_sandbox_sends_only_documented_requests(
         assert paid.pay_success is True
         async with aiohttp.ClientSession() as http:
             url = f"{daji_sandbox.base_url}/_sandbox/orders/{order.order_id}/send"
-            async with http.post(url) as shipped:
+            async with http.post(url, json={}) as shipped:  # control writes are JSON
                 assert shipped.status == 200
         confirmed = await client.orders.confirm_receipt(order.order_id)
         assert confirmed.success is not False

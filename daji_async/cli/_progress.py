@@ -11,7 +11,6 @@ import re
 import sys
 from collections.abc import Sequence
 from types import TracebackType
-from urllib.parse import quote, quote_plus
 
 from rich.console import Console
 from rich.progress import (
@@ -27,6 +26,7 @@ from rich.progress import (
 from rich.text import Text
 
 from .._bulk import BulkProgress
+from .._protocol import redact_text
 from ._output import printable
 
 #: A signature in echoed request text (``sign=3F2A...``, ``"sign": "..."``): the value is hidden.
@@ -48,14 +48,15 @@ class Messages:
     def __init__(self, *, quiet: bool = False, console: Console | None = None, secrets: Sequence[str] = ()) -> None:
         self.console = console or Console(file=sys.stderr, highlight=False, soft_wrap=True)
         self.quiet = quiet
-        forms = {form for secret in secrets if secret for form in (secret, quote(secret, safe=""), quote_plus(secret))}
-        self._secrets = sorted(forms, key=len, reverse=True)
+        self._secrets = tuple(secret for secret in secrets if secret)
 
     def clean(self, text: str) -> str:
-        """``text`` with secrets and signatures hidden and control characters escaped."""
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return printable(_SIGNATURE.sub(r"\1***", text))
+        """``text`` with secrets and signatures hidden and control characters escaped.
+
+        The secret in every form the SDK knows (:func:`daji_async._protocol.redact_text`: raw,
+        URL-encoded in either case, JSON-escaped), then any signature-like value.
+        """
+        return printable(_SIGNATURE.sub(r"\1***", redact_text(text, self._secrets)))
 
     @property
     def interactive(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._endpoints import CATEGORY_GET
-from .._validate import integer
+from .._validate import positive_id
 from ..models.products import Category
 
 if TYPE_CHECKING:
@@ -31,7 +31,9 @@ class Categories:
             for child in root.child_categorys:
                 print(child.id, child.name)
         """
-        integer("category_id", category_id, low=0)
+        if category_id != 0 or isinstance(category_id, bool):
+            positive_id("category_id", category_id)
+        category_id = int(category_id)
         return await self._client._call(
             CATEGORY_GET, {"categoryID": category_id}, timeout=timeout, max_retries=max_retries
         )

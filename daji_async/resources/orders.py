@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 import msgspec
 
+from .. import _constants as C
 from .._endpoints import (
     ORDER_CANCEL,
     ORDER_CONFIRM_RECEIPT,
@@ -35,7 +36,8 @@ from .._errors import (
 )
 from .._pagination import Paginator, PagingOptions, paginate
 from .._protocol import ParamValue
-from .._validate import integer
+from .._validate import extra_params as check_extra_params
+from .._validate import integer, positive_id, retry_count, text
 from ..enums import CancelReason, OrderFlow, OrderStatus
 from ..models.orders import (
     Address,
@@ -85,15 +87,7 @@ def order_id_of(order_id: int | str, name: str = "order_id") -> str:
     """
     if isinstance(order_id, float):
         raise TypeError(f"{name} must be a str or an int, not a float (19-digit ids lose digits in a float)")
-    if isinstance(order_id, bool) or not isinstance(order_id, (int, str)):
-        raise TypeError(f"{name} must be a str or an int, got {type(order_id).__name__}")
-    text = order_id if isinstance(order_id, str) else str(order_id)
-    if not _DIGITS.fullmatch(text):
-        raise ValueError(f"{name} must be the decimal digits of an id, got {order_id!r}")
-    value = int(text)
-    if not 0 < value <= MAX_ID:
-        raise ValueError(f"{name} must be between 1 and {MAX_ID}, got {order_id!r}")
-    return str(value)
+    return str(positive_id(name, order_id, high=MAX_ID))
 
 
 def struct_params(value: msgspec.Struct) -> dict[str, Any]:
@@ -111,6 +105,13 @@ def _address(address: AddressArg) -> dict[str, Any]:
         address = Address(**address)
     if not isinstance(address, Address):
         raise TypeError(f"address must be an Address, got {type(address).__name__}")
+    try:  # a Struct's constructor does not check types: convert does
+        address = msgspec.convert(msgspec.to_builtins(address), Address)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"address: {exc}") from None
+    for field, value in msgspec.structs.asdict(address).items():
+        if isinstance(value, str) and len(value) > C.MAX_TEXT_LENGTH:
+            raise ValueError(f"address.{field} is {len(value):,} characters long; at most {C.MAX_TEXT_LENGTH}")
     if address.address_id is None:
         missing = [
             name
@@ -149,7 +150,7 @@ def _cargo(cargo: Sequence[CargoArg]) -> list[dict[str, Any]]:
         quantity = line.quantity
         if isinstance(quantity, float) and math.isfinite(quantity) and quantity.is_integer():
             quantity = int(quantity)
-        integer(f"cargo[{i}].quantity", quantity, low=1)
+        integer(f"cargo[{i}].quantity", quantity, low=1, high=C.MAX_QUANTITY)
         built = struct_params(line)
         built["quantity"] = quantity
         lines.append(built)
@@ -186,14 +187,17 @@ def time_1688(value: _dt.datetime, name: str) -> str:
 _CHINA = _dt.timezone(_dt.timedelta(hours=8))
 
 
-def _text(value: str | None, name: str, *, limit: int = 500) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    if len(value) > limit:
-        raise ValueError(f"{name} is {len(value)} characters long; at most {limit}")
-    return value
+def _text(value: str | None, name: str, *, limit: int = C.MAX_TEXT_LENGTH) -> str | None:
+    """Optional text: None and "" pass (the service takes an empty remark), anything else is checked."""
+    if value is None or value == "":
+        return value
+    return text(name, value, max_length=limit)
+
+
+def _extra(params: dict[str, ParamValue], extra_params: Mapping[str, ParamValue] | None) -> None:
+    if check_extra_params("extra_params", extra_params):
+        assert extra_params is not None
+        params.update(extra_params)
 
 
 class Orders:
@@ -250,8 +254,7 @@ class Orders:
             "addressParam": _address(address),
             "cargoParamList": _cargo(cargo),
         }
-        if extra_params:
-            params.update(extra_params)
+        _extra(params, extra_params)
         return await self._trade(ORDER_PREVIEW, params, timeout=timeout, max_retries=max_retries)
 
     async def create(
@@ -285,6 +288,7 @@ class Orders:
             order = await client.orders.create(address, cargo, out_order_id="T20240708002")
             print(order.order_id, order.out_order_id, order.total_success_amount)  # fen
         """
+        retry_count("max_retries", max_retries)  # ignored (create is sent once), but checked
         out_id = _out_order_id(out_order_id)
         params: dict[str, ParamValue] = {
             "thirdOrderId": out_id,
@@ -294,8 +298,7 @@ class Orders:
             "addressParam": _address(address),
             "cargoParamList": _cargo(cargo),
         }
-        if extra_params:
-            params.update(extra_params)
+        _extra(params, extra_params)
         path = self._client.endpoint_path(ORDER_CREATE)
         # no readable answer: the pipeline raises OrderOutcomeUnknownError (the row says so)
         created = await self._trade(ORDER_CREATE, params, timeout=timeout, max_retries=0)
@@ -336,6 +339,7 @@ class Orders:
 
             await client.orders.cancel(order.order_id, CancelReason.BUYER_CANCEL, remark="wrong size")
         """
+        retry_count("max_retries", max_retries)  # ignored (cancel is sent once), but checked
         if not isinstance(reason, str) or not reason.strip():
             raise ValueError("reason must be a CancelReason: buyerCancel, sellerGoodsLack or other")
         params: dict[str, ParamValue] = {
@@ -344,8 +348,7 @@ class Orders:
             "cancelReason": _text(reason, "reason", limit=64),
             "remark": _text(remark, "remark") or "",
         }
-        if extra_params:
-            params.update(extra_params)
+        _extra(params, extra_params)
         return await self._trade(ORDER_CANCEL, params, timeout=timeout, max_retries=0, allow_empty=True)
 
     async def get(
@@ -389,8 +392,7 @@ class Orders:
             )
         assert order_id is not None  # exactly one of the two was given
         params: dict[str, ParamValue] = {"webSite": WEBSITE, "orderId": order_id_of(order_id)}
-        if extra_params:
-            params.update(extra_params)
+        _extra(params, extra_params)
         return await self._trade(ORDER_GET, params, timeout=timeout, max_retries=max_retries)
 
     def list(
@@ -430,8 +432,7 @@ class Orders:
             "outOrderId": _out_order_id(out_order_id) if out_order_id is not None else None,
             "productName": _text(product_name, "product_name", limit=200),
         }
-        if extra_params:
-            params.update(extra_params)
+        _extra(params, extra_params)
         return paginate(self._client, ORDER_LIST, {k: v for k, v in params.items() if v is not None}, paging)
 
     async def confirm_receipt(
@@ -455,6 +456,7 @@ class Orders:
             await client.orders.confirm_receipt(order_id)                          # every entry
             await client.orders.confirm_receipt(order_id, ["5012345678901"])       # some entries
         """
+        retry_count("max_retries", max_retries)
         oid = order_id_of(order_id)
         entry_ids: builtins.list[str]
         if order_entry_ids is None:
@@ -469,6 +471,5 @@ class Orders:
                 raise ValueError("order_entry_ids is empty; pass None to confirm every entry")
             entry_ids = [order_id_of(e, "order_entry_ids[]") for e in order_entry_ids]
         params: dict[str, ParamValue] = {"orderId": oid, "orderEntryIds": entry_ids}
-        if extra_params:
-            params.update(extra_params)
+        _extra(params, extra_params)
         return await self._trade(ORDER_CONFIRM_RECEIPT, params, timeout=timeout, max_retries=0, allow_empty=True)

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from .._endpoints import PAYMENT_LINKS, PAYMENT_PAY
 from .._errors import DajiError
 from .._protocol import ParamValue
-from .._validate import integer
+from .._validate import extra_params as check_extra_params
+from .._validate import integer, retry_count
 from ..models.orders import PayResult
 from .orders import order_id_of
 
@@ -181,9 +182,11 @@ class Payments:
 
             result = await client.payments.pay(order.order_id)
         """
+        retry_count("max_retries", max_retries)  # ignored (pay is sent once), but checked
         oid = order_id_of(order_id)
         params: dict[str, ParamValue] = {"orderId": oid}
-        if extra_params:
+        if check_extra_params("extra_params", extra_params):
+            assert extra_params is not None
             params.update(extra_params)
         # TradeError and PaymentOutcomeUnknownError come from the pipeline (the row says so)
         envelope = await self._client._execute(PAYMENT_PAY, params, timeout=timeout, max_retries=0)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from .._endpoints import POIZON_CATEGORY, POIZON_DETAIL, POIZON_SEARCH
 from .._pagination import Paginator, PagingOptions, paginate
 from .._protocol import ParamValue
-from .._validate import integer, positive_id, text
+from .._validate import extra_params as check_extra_params
+from .._validate import integer, name_text, positive_id, text
 from ..models.poizon import PoizonCategory, PoizonSearchPage, PoizonSpu, PoizonSpuDetail
 
 if TYPE_CHECKING:
@@ -54,10 +55,11 @@ class PoizonProducts:
                 print(spu.dw_spu_id, spu.title, spu.min_price)  # fen
         """
         params: dict[str, ParamValue] = {
-            "distBrandName": text("brand", brand, required=False),
-            "title": text("title", title, required=False),
+            "distBrandName": name_text("brand", brand, required=False),
+            "title": text("title", title, required=False, one_line=True),
         }
-        if extra_params:
+        if check_extra_params("extra_params", extra_params):
+            assert extra_params is not None
             params.update(extra_params)
         return paginate(self._client, POIZON_SEARCH, params, paging)
 

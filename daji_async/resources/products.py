@@ -23,7 +23,22 @@ from .._endpoints import (
 )
 from .._pagination import PAGING_OPTIONS, Paginator, PagingOptions, paginate
 from .._protocol import ParamValue, wire_value
-from .._validate import integer, known_keys, positive_id, text
+from .._validate import (
+    digits,
+    integer,
+    known_keys,
+    language,
+    name_text,
+    positive_id,
+    price,
+    text,
+    text_list,
+    text_mapping,
+    web_url,
+)
+from .._validate import (
+    extra_params as check_extra_params,
+)
 from ..models.common import Page
 from ..models.products import (
     FreightEstimate,
@@ -66,33 +81,44 @@ def search_params(
     ``filter`` (a sequence) is joined with ","; ``sort`` (a mapping) becomes compact JSON;
     ``out_member_id`` is an array parameter (the key repeats per element). Values the SDK does
     not know (new filters, new sort fields) pass through unchanged. ``named`` takes other
-    snake_case parameters (``keyword``, ``image_id``...), converted to camelCase.
+    snake_case parameters (``keyword``, ``image_id``...), converted to camelCase. Every value
+    is checked (TypeError or ValueError naming it) before anything is sent.
     """
     params: dict[str, ParamValue] = {}
     for key, value in named.items():
         if value is not None:
+            if key in _SHORT_SEARCH_TEXT:
+                name_text(key, value)
             params[_camel(key)] = value
     if filter is not None:
         if isinstance(filter, str):
-            params["filter"] = filter
+            params["filter"] = text("filter", filter, max_length=C.MAX_TEXT_LENGTH, one_line=True)
         else:
-            params["filter"] = ",".join(wire_value(f) for f in filter)
+            params["filter"] = ",".join(wire_value(f) for f in text_list("filter", filter) or ())
     if sort is not None:
-        params["sort"] = (
-            sort if isinstance(sort, str) else wire_value({wire_value(k): wire_value(v) for k, v in sort.items()})
-        )
+        if isinstance(sort, str):
+            params["sort"] = text("sort", sort, max_length=C.MAX_NAME_LENGTH, one_line=True)
+        else:
+            params["sort"] = wire_value(
+                {wire_value(k): wire_value(v) for k, v in (text_mapping("sort", sort) or {}).items()}
+            )
     if out_member_id is not None:
-        params["outMemberId"] = [out_member_id] if isinstance(out_member_id, str) else list(out_member_id)
+        params["outMemberId"] = text_list("out_member_id", out_member_id)
     if price_start is not None:
-        params["priceStart"] = wire_value(price_start)
+        params["priceStart"] = price("price_start", price_start)
     if price_end is not None:
-        params["priceEnd"] = wire_value(price_end)
+        params["priceEnd"] = price("price_end", price_end)
     if category_id is not None:
-        params["categoryId"] = category_id
-    params["country"] = country
-    if extra_params:
+        params["categoryId"] = positive_id("category_id", category_id)
+    params["country"] = language("country", country)
+    if check_extra_params("extra_params", extra_params):
+        assert extra_params is not None
         params.update(extra_params)
     return params
+
+
+#: Search parameters that are short one-line texts (ids, codes, regions).
+_SHORT_SEARCH_TEXT = frozenset({"region", "region_opp", "product_collection_id", "sn_id", "seller_open_id"})
 
 
 def _camel(name: str) -> str:
@@ -226,9 +252,14 @@ class Products:
             async for item in client.products.keyword_search("手机壳", max_items=1000, prefetch=4):
                 print(item.offer_id, item.price_info and item.price_info.price)
         """
-        text("keyword", keyword, required=False)
-        if not (keyword and keyword.strip()) and options.get("category_id") is None:
-            raise ValueError("keyword_search needs a non-empty keyword (or a category_id)")
+        if keyword is not None and not isinstance(keyword, str):
+            raise TypeError(f"keyword must be a str, got {type(keyword).__name__}")
+        if keyword is not None and keyword.strip():
+            text("keyword", keyword, max_length=C.MAX_KEYWORD_LENGTH, one_line=True)
+        else:
+            keyword = None
+            if options.get("category_id") is None:
+                raise ValueError("keyword_search needs a non-empty keyword (or a category_id)")
         return self._search(KEYWORD_SEARCH, KeywordSearchOptions, options, keyword=keyword)
 
     def image_search(
@@ -256,7 +287,13 @@ class Products:
                 "image_search needs exactly one of image_url, image_id or image_address"
                 + (f"; got {', '.join(given)}" if given else "")
             )
-        image = str(image_id) if image_id is not None else None
+        image = digits("image_id", image_id) if image_id is not None else None
+        if image_url is not None:
+            web_url("image_url", image_url)
+        if options.get("image_address") is not None:
+            web_url("image_address", options.get("image_address"))
+        for name, limit in (("keyword", C.MAX_KEYWORD_LENGTH), ("auxiliary_text", C.MAX_TEXT_LENGTH)):
+            text(name, options.get(name), required=False, max_length=limit, one_line=True)
         return self._search(IMAGE_SEARCH, ImageSearchOptions, options, image_url=image_url, image_id=image)
 
     def shop_search(
@@ -271,8 +308,10 @@ class Products:
             async for item in client.products.shop_search(detail.seller_open_id, max_items=100):
                 ...
         """
-        if not seller_open_id or not isinstance(seller_open_id, str):
+        if seller_open_id is None or seller_open_id == "":
             raise ValueError("shop_search needs a seller_open_id (see ProductDetail.seller_open_id)")
+        name_text("seller_open_id", seller_open_id)
+        text("keyword", options.get("keyword"), required=False, max_length=C.MAX_KEYWORD_LENGTH, one_line=True)
         return self._search(SHOP_SEARCH, ShopSearchOptions, options, seller_open_id=seller_open_id)
 
     async def detail(
@@ -295,10 +334,11 @@ class Products:
         """
         params: dict[str, ParamValue] = {
             "offerId": positive_id("offer_id", offer_id),
-            "country": country or self._client.country,
-            "outMemberId": out_member_id,
+            "country": language("country", country) if country is not None else self._client.country,
+            "outMemberId": name_text("out_member_id", out_member_id, required=False),
         }
-        if extra_params:
+        if check_extra_params("extra_params", extra_params):
+            assert extra_params is not None
             params.update(extra_params)
         return await self._client._call(PRODUCT_DETAIL, params, timeout=timeout, max_retries=max_retries)
 
@@ -326,6 +366,7 @@ class Products:
         """
         if (image is None) == (url is None):
             raise ValueError("upload_image needs exactly one of image or url=")
+        name_text("out_member_id", out_member_id, required=False)
         if url is not None:
             picture = _picture_url(url)
             answer = await self._client._call(
@@ -365,22 +406,37 @@ class Products:
                 727920485853, to_province_code="330000", to_city_code="330100",
                 to_country_code="330108", total_num=10, sku_numbers={5050367386839: 10})
         """
-        integer("total_num", total_num, low=1)
+        integer("total_num", total_num, low=1, high=C.MAX_QUANTITY)
         models: list[dict[str, int]] | None = None
         if sku_numbers is not None:
             if isinstance(sku_numbers, Mapping):
-                models = [{"skuId": int(k), "number": int(v)} for k, v in sku_numbers.items()]
+                pairs = list(sku_numbers.items())
+            elif isinstance(sku_numbers, Sequence) and not isinstance(sku_numbers, (str, bytes)):
+                for i, line in enumerate(sku_numbers):
+                    if not isinstance(line, LogisticsSkuNum):
+                        raise TypeError(f"sku_numbers[{i}] must be a LogisticsSkuNum, got {type(line).__name__}")
+                pairs = [(line.sku_id, line.number) for line in sku_numbers]
             else:
-                models = [{"skuId": s.sku_id, "number": s.number} for s in sku_numbers]
+                raise TypeError(
+                    f"sku_numbers must be a mapping of sku_id to quantity, got {type(sku_numbers).__name__}"
+                )
+            models = [
+                {
+                    "skuId": positive_id(f"sku_numbers[{i}] sku_id", sku),
+                    "number": integer(f"sku_numbers[{sku!r}] quantity", number, low=1, high=C.MAX_QUANTITY),
+                }
+                for i, (sku, number) in enumerate(pairs)
+            ]
         params: dict[str, ParamValue] = {
             "offerId": positive_id("offer_id", offer_id),
-            "toProvinceCode": to_province_code,
-            "toCityCode": to_city_code,
-            "toCountryCode": to_country_code,
+            "toProvinceCode": name_text("to_province_code", to_province_code),
+            "toCityCode": name_text("to_city_code", to_city_code),
+            "toCountryCode": name_text("to_country_code", to_country_code),
             "totalNum": total_num,
             "logisticsSkuNumModels": models,
         }
-        if extra_params:
+        if check_extra_params("extra_params", extra_params):
+            assert extra_params is not None
             params.update(extra_params)
         return await self._client._call(FREIGHT_ESTIMATE, params, timeout=timeout, max_retries=max_retries)
 

@@ -48,8 +48,19 @@ from .._endpoints import (
 )
 from .._errors import DajiError, OutcomeUnknownError
 from .._pagination import Paginator, PagingOptions, paginate
-from .._protocol import ParamValue, wire_value
-from .._validate import integer, positive_id, text
+from .._protocol import ParamValue
+from .._validate import (
+    digits,
+    integer,
+    language,
+    name_text,
+    positive_id,
+    text,
+    text_list,
+)
+from .._validate import (
+    extra_params as check_extra_params,
+)
 from ..models.taobao import (
     TaobaoAddress,
     TaobaoCreatedOrder,
@@ -151,11 +162,11 @@ def encode_order_lines(lines: Sequence[OrderLineArg]) -> tuple[str, int]:
         quantity = integer(f"lines[{i}].quantity", line.quantity, low=1)
         price = integer(f"lines[{i}].price", line.price, low=0)
         number = line.order_line_no if line.order_line_no is not None else str(i + 1)
-        text(f"lines[{i}].order_line_no", number)
+        name_text(f"lines[{i}].order_line_no", number)
         if number in numbers:
             raise ValueError(f"lines[{i}].order_line_no {number!r} repeats an earlier line's")
         numbers.add(number)
-        text(f"lines[{i}].currency", line.currency)
+        name_text(f"lines[{i}].currency", line.currency)
         encoded.append(
             {
                 "itemId": positive_id(f"lines[{i}].item_id", line.item_id),
@@ -195,7 +206,7 @@ def address_json(name: str, address: AddressArg, *, tax_id: bool = False) -> dic
 def _third_order_id(value: str | None) -> str:
     if value is None:
         return new_out_order_id()
-    text("third_order_id", value)
+    name_text("third_order_id", value)
     assert value is not None
     if len(value) > MAX_THIRD_ORDER_ID or any(c.isspace() for c in value):
         raise ValueError(f"third_order_id must be 1..{MAX_THIRD_ORDER_ID} characters without spaces, got {value!r}")
@@ -210,11 +221,9 @@ def purchase_id_of(value: int | str, name: str = "purchase_id") -> int:
 
 
 def _texts(name: str, values: TextList) -> str | None:
-    if values is None:
-        return None
-    if isinstance(values, str):
-        return values
-    return ",".join(wire_value(text(f"{name}[]", v)) for v in values)
+    """A str or a sequence of str (filters) as the service's comma-joined text; None passes."""
+    checked = text_list(name, values)
+    return None if checked is None else ",".join(checked)
 
 
 # --------------------------------------------------------------------------- products
@@ -226,11 +235,8 @@ class TaobaoProducts:
     def __init__(self, client: DajiClient) -> None:
         self._client = client
 
-    def _language(self, language: str | None) -> str:
-        if language is None:
-            return self._client.country
-        text("language", language)
-        return language
+    def _language(self, given: str | None) -> str:
+        return self._client.country if given is None else language("language", given)
 
     def keyword_search(
         self,
@@ -256,11 +262,12 @@ class TaobaoProducts:
         text("keyword", keyword)
         params: dict[str, ParamValue] = {
             "keyword": keyword,
-            "sort": text("sort", sort, required=False),
+            "sort": name_text("sort", sort, required=False),
             "filter": _texts("filter", filter),
             "language": self._language(language),
         }
-        if extra_params:
+        if check_extra_params("extra_params", extra_params):
+            assert extra_params is not None
             params.update(extra_params)
         return paginate(self._client, TAOBAO_KEYWORD_SEARCH, params, paging)
 
@@ -299,8 +306,9 @@ class TaobaoProducts:
         if image_id is not None:
             if category_id is not None or crop is not None:
                 raise ValueError("category_id and crop belong to image search V2.0 (image_url=), not image_id")
-            params = {"image_id": str(positive_id("image_id", image_id)), "language": self._language(language)}
-            if extra_params:
+            params = {"image_id": digits("image_id", image_id), "language": self._language(language)}
+            if check_extra_params("extra_params", extra_params):
+                assert extra_params is not None
                 params.update(extra_params)
             return paginate(self._client, TAOBAO_IMAGE_SEARCH, params, paging)
         if crop is not None and not isinstance(crop, bool):
@@ -319,7 +327,8 @@ class TaobaoProducts:
             "categoryId": integer("category_id", category_id, low=0) if category_id is not None else None,
             "crop": crop,
         }
-        if extra_params:
+        if check_extra_params("extra_params", extra_params):
+            assert extra_params is not None
             params.update(extra_params)
         return paginate(self._client, TAOBAO_IMAGE_SEARCH_URL, params, paging)
 
@@ -342,10 +351,11 @@ class TaobaoProducts:
         """
         params: dict[str, ParamValue] = {
             "shop_id": positive_id("shop_id", shop_id),
-            "keyword": text("keyword", keyword, required=False),
+            "keyword": text("keyword", keyword, required=False, one_line=True),
             "language": self._language(language),
         }
-        if extra_params:
+        if check_extra_params("extra_params", extra_params):
+            assert extra_params is not None
             params.update(extra_params)
         return paginate(self._client, TAOBAO_SHOP_SEARCH, params, paging)
 
@@ -446,11 +456,12 @@ class TaobaoProducts:
             "item_id": positive_id("item_id", item_id),
             "sku_id": positive_id("sku_id", sku_id) if sku_id is not None else None,
             "quantity": integer("quantity", quantity, low=1),
-            "state": text("state", state, required=False),
-            "city": text("city", city, required=False),
-            "district": text("district", district, required=False),
+            "state": name_text("state", state, required=False),
+            "city": name_text("city", city, required=False),
+            "district": name_text("district", district, required=False),
         }
-        if extra_params:
+        if check_extra_params("extra_params", extra_params):
+            assert extra_params is not None
             params.update(extra_params)
         return await self._client._call(TAOBAO_LOGISTICS_PRICE, params, timeout=timeout, max_retries=max_retries)
 
@@ -496,7 +507,8 @@ class TaobaoOrders:
             ),
             "render_item_List": encode_render_lines(lines),
         }
-        if extra_params:
+        if check_extra_params("extra_params", extra_params):
+            assert extra_params is not None
             params.update(extra_params)
         return await self._client._call(TAOBAO_ORDER_PREVIEW, params, timeout=timeout, max_retries=max_retries)
 
@@ -547,6 +559,8 @@ class TaobaoOrders:
         for name, value in (("seller_order_number", seller_order_number), ("order_remark", order_remark)):
             if not isinstance(value, str):
                 raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+            if value:  # empty is documented ("may be empty"); anything else is checked
+                text(name, value)
         for name, flag in (("support_partial_success", support_partial_success), ("need_sys_retry", need_sys_retry)):
             if not isinstance(flag, bool):
                 raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
@@ -555,17 +569,18 @@ class TaobaoOrders:
             "thirdOrderId": third,
             "purchase_amount": amount,
             "seller_order_number": seller_order_number,
-            "order_source": text("order_source", order_source, required=False),
+            "order_source": name_text("order_source", order_source, required=False),
             "order_line_list": encoded,
             "receiver": address_json("receiver", receiver, tax_id=True),
             "warehouse_address_info": address_json("warehouse_address", warehouse_address),
-            "channel_order_type": text("channel_order_type", channel_order_type, required=False),
+            "channel_order_type": name_text("channel_order_type", channel_order_type, required=False),
             "support_partial_success": support_partial_success,
             "order_remark": order_remark,
             "need_supply_chain_service": False,
             "need_sys_retry": need_sys_retry,
         }
-        if extra_params:
+        if check_extra_params("extra_params", extra_params):
+            assert extra_params is not None
             params.update(extra_params)
         # outcome-unknown (with thirdOrderId) and TradeError come from the pipeline: the row says so
         created = await self._client._call(TAOBAO_ORDER_CREATE, params, timeout=timeout, max_retries=0)
@@ -602,7 +617,7 @@ class TaobaoOrders:
             "purchase_id": purchase_id_of(purchase_id),
             "sub_purchase_orderId_list": subs,
             "cancel_reason": text("reason", reason),
-            "cancel_remark": text("remark", remark, required=False) or "",
+            "cancel_remark": text("remark", remark) if remark else "",
         }
         return await self._client._call(TAOBAO_ORDER_CANCEL, params, timeout=timeout, max_retries=0)
 

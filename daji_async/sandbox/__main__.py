@@ -20,8 +20,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1688, help="catalogue seed")
     parser.add_argument("--app-key", default=SandboxConfig.app_key)
     parser.add_argument("--app-secret", default=SandboxConfig.app_secret)
+    parser.add_argument(
+        "--control-host",
+        action="append",
+        default=[],
+        help="a host name the /_sandbox control endpoints answer to (IP addresses and localhost always do)",
+    )
     args = parser.parse_args(argv)
-    config = SandboxConfig(app_key=args.app_key, app_secret=args.app_secret, latency=args.latency, seed=args.seed)
+    config = SandboxConfig(
+        app_key=args.app_key,
+        app_secret=args.app_secret,
+        latency=args.latency,
+        seed=args.seed,
+        control_hosts=tuple(args.control_host),
+    )
     print(
         f"DAJI sandbox on http://{args.host}:{args.port}  app key {config.app_key!r}  app secret {config.app_secret!r}",
         file=sys.stderr,

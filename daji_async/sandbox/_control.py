@@ -1,5 +1,13 @@
 """The sandbox's control endpoints under ``/_sandbox``: reset, faults, scenarios, stats, info, orders.
 
+They take no credentials, so they refuse what a web page could send them from another site
+(a cross-site form POST, or a page whose DNS name was rebound to 127.0.0.1): every control
+request must name the sandbox in its ``Host`` (an IP address, ``localhost`` or one of
+``SandboxConfig.control_hosts``), carry no foreign ``Origin``, and every POST must be
+``Content-Type: application/json`` (a type no HTML form can send, and that ``fetch`` cannot
+send to another site without a preflight the sandbox never grants). Refusals are 403 or 415
+with a JSON ``{"error": ...}``.
+
 Orders (no auth, under ``/_sandbox/orders``): ``GET`` the store's snapshot; ``POST
 {orderId}/send`` (the seller ships); ``POST webhook`` ``{"url": ...}``; ``POST redeliver``
 ``{"msgId": ...}``; ``POST lose-answer`` ``{"path", "kind", "seconds", "times"}`` (see
@@ -7,6 +15,10 @@ Orders (no auth, under ``/_sandbox/orders``): ``GET`` the store's snapshot; ``PO
 """
 
 from __future__ import annotations
+
+import ipaddress
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -130,16 +142,84 @@ async def control_lose_answer(request: web.Request) -> web.Response:
     return web.json_response({"path": lost.path, "kind": lost.kind, "seconds": lost.seconds, "times": lost.times})
 
 
+ControlHandler = Callable[[web.Request], Awaitable[web.Response]]
+
+#: The one state-changing method a page on another site can send without a CORS preflight
+#: (a form, or ``fetch`` with a "simple" content type): it must carry a JSON content type.
+_WRITES = frozenset({"POST"})
+
+
+def cross_site_refusal(request: web.Request) -> web.Response | None:
+    """The answer refusing a control request a foreign web page could have sent, or None to serve it."""
+    host = request.headers.get("Host", "")
+    try:
+        name = urlsplit("//" + host).hostname or ""
+    except ValueError:
+        name = ""
+    if not _trusted_host(name, request.app[STATE_KEY].config.control_hosts):
+        return web.json_response(
+            {"error": f"control endpoints answer only to an IP address, localhost or control_hosts; Host is {host!r}"},
+            status=403,
+        )
+    origin = request.headers.get("Origin")
+    if origin is not None and _netloc(origin) != host.lower():
+        return web.json_response({"error": f"cross-site control request refused (Origin {origin!r})"}, status=403)
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return web.json_response({"error": "cross-site control request refused (Sec-Fetch-Site)"}, status=403)
+    if request.method in _WRITES and request.content_type != "application/json":
+        return web.json_response(
+            {"error": f"control requests that change state must be application/json, not {request.content_type!r}"},
+            status=415,
+        )
+    return None
+
+
+def _trusted_host(name: str, extra: tuple[str, ...]) -> bool:
+    if not name:
+        return False
+    if name == "localhost" or name in extra:
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _netloc(url: str) -> str:
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:
+        return ""
+
+
+def guarded(handler: ControlHandler) -> ControlHandler:
+    """``handler``, served only when :func:`cross_site_refusal` finds nothing to refuse."""
+
+    async def guard(request: web.Request) -> web.Response:
+        refusal = cross_site_refusal(request)
+        if refusal is not None:
+            return refusal
+        try:
+            return await handler(request)
+        except ValueError as exc:  # a body that is not JSON: the client's error, never a 500
+            return web.json_response({"error": f"the body must be JSON: {exc}"}, status=400)
+
+    guard.__name__ = guard.__qualname__ = handler.__name__
+    guard.__doc__ = handler.__doc__
+    return guard
+
+
 def add_control_routes(app: web.Application) -> None:
-    """Register the control endpoints (the orders' ones under ``/_sandbox/orders``)."""
-    app.router.add_post(CONTROL_PREFIX + "/reset", control_reset)
-    app.router.add_route("*", CONTROL_PREFIX + "/faults", control_faults)
-    app.router.add_get(CONTROL_PREFIX + "/stats", control_stats)
-    app.router.add_route("*", CONTROL_PREFIX + "/scenarios", control_scenarios)
-    app.router.add_get(CONTROL_PREFIX + "/info", control_info)
+    """Register the control endpoints (the orders' ones under ``/_sandbox/orders``), each guarded."""
+    app.router.add_post(CONTROL_PREFIX + "/reset", guarded(control_reset))
+    app.router.add_route("*", CONTROL_PREFIX + "/faults", guarded(control_faults))
+    app.router.add_get(CONTROL_PREFIX + "/stats", guarded(control_stats))
+    app.router.add_route("*", CONTROL_PREFIX + "/scenarios", guarded(control_scenarios))
+    app.router.add_get(CONTROL_PREFIX + "/info", guarded(control_info))
     base = CONTROL_PREFIX + "/orders"
-    app.router.add_get(base, control_orders)
-    app.router.add_post(base + "/webhook", control_webhook)
-    app.router.add_post(base + "/redeliver", control_redeliver)
-    app.router.add_post(base + "/lose-answer", control_lose_answer)
-    app.router.add_post(base + "/{order_id}/send", control_send)
+    app.router.add_get(base, guarded(control_orders))
+    app.router.add_post(base + "/webhook", guarded(control_webhook))
+    app.router.add_post(base + "/redeliver", guarded(control_redeliver))
+    app.router.add_post(base + "/lose-answer", guarded(control_lose_answer))
+    app.router.add_post(base + "/{order_id}/send", guarded(control_send))

@@ -95,6 +95,8 @@ class SandboxConfig:
         latency: seconds added to every API answer.
         faults: faults active from the start.
         webhook_url: where order messages are pushed (orders sandbox).
+        control_hosts: host names (besides IP addresses and ``localhost``) that the control
+            endpoints answer to, e.g. ``("sandbox",)`` for a container reached by that name.
     """
 
     app_key: str = SANDBOX_APP_KEY
@@ -106,6 +108,7 @@ class SandboxConfig:
     latency: float = 0.0
     faults: list[Fault] = field(default_factory=list)
     webhook_url: str | None = None
+    control_hosts: tuple[str, ...] = ()
 
 
 class LRU(OrderedDict[K, V]):
