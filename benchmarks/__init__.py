@@ -15,12 +15,13 @@ noisy, so only ratios travel between machines.
 
 Scenarios (one module each): :mod:`benchmarks.paging`, :mod:`benchmarks.decode`,
 :mod:`benchmarks.prefetch`, :mod:`benchmarks.bulk`, :mod:`benchmarks.streaming`,
-:mod:`benchmarks.ratelimit`; :mod:`benchmarks.profiling` profiles the SDK's hot path against
+:mod:`benchmarks.ratelimit`, :mod:`benchmarks.cost` (requests per 1,000 items);
+:mod:`benchmarks.profiling` profiles the SDK's hot path against
 the hand-written ceiling.
 """
 
 from __future__ import annotations
 
-SCENARIOS = ("paging", "decode", "prefetch", "bulk", "streaming", "ratelimit", "profile")
+SCENARIOS = ("paging", "decode", "prefetch", "bulk", "streaming", "ratelimit", "cost", "profile")
 
 __all__ = ["SCENARIOS"]

@@ -79,6 +79,14 @@ def render(sections: list[Section], *, command: str, facts: dict[str, Any], seco
             mark = "holds" if target.ok else "**misses**"
             lines.append(f"| {section.title} | {target.name} | {target.wanted} | {target.measured} | {mark} |")
         lines.append("")
+        missed = [target.name for _, target in targets if not target.ok]
+        if missed:
+            context = f" (load average {load[0]:.2f} at the start)" if load else ""
+            lines += [
+                f"Not met in this run: {', '.join(missed)}. These are the measurements as taken on a shared "
+                f"machine{context}; each scenario's tables give the spread of its rounds.",
+                "",
+            ]
     for section in sections:
         lines.append(section.markdown())
     return "\n".join(lines).rstrip() + "\n"

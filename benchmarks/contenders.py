@@ -3,9 +3,9 @@
 * ``sdk``: ``async for item in client.products.keyword_search(kw, page_size=..., prefetch=N)``.
 * ``ceiling``: hand-written raw aiohttp, the SDK's own signing helpers
   (``canonical_pairs``/``authenticate``/``encode_query``) and a msgspec typed decoder of the
-  SDK's own models, with the same scheduling as the SDK's paginator (first page alone, then
-  a window of N pages in flight, yielded in order): the fastest this workload can be
-  written with these libraries, and so the ceiling of the SDK.
+  SDK's own models, with the same scheduling as the SDK's paginator (the first N pages sent
+  together, then a window of N pages in flight, yielded in order): the fastest this
+  workload can be written with these libraries, and so the ceiling of the SDK.
 * ``httpx+pydantic``: what users write without the SDK, with the popular pair.
 * ``aiohttp+json``: aiohttp with ``await response.json()`` dicts (``json.loads``).
 
@@ -42,35 +42,40 @@ def search_pairs(keyword: str, page: int, page_size: int) -> list[tuple[str, str
 async def walk_pages(fetch: Fetch, max_pages: int, window: int) -> tuple[int, int]:
     """Walk pages 1..last in order like the SDK's paginator: returns ``(pages, items)``.
 
-    Page 1 is fetched alone (it tells how many pages there are); then up to ``window``
-    pages are in flight at once, consumed in page order.
+    At window 1, one page after another. Otherwise the first ``window`` pages go out together
+    (``max_pages`` bounds the walk), each page taken frees a place for the next, and pages
+    past the last one an answer reports are cancelled; pages are consumed in page order.
     """
-    items, total = await fetch(1)
-    pages = 1
-    count = 0
-    for _ in items:
-        count += 1
-    last = min(total, max_pages)
     if window == 1:
-        for number in range(2, last + 1):
+        items, total = await fetch(1)
+        pages = 1
+        count = 0
+        for _ in items:
+            count += 1
+        for number in range(2, min(total, max_pages) + 1):
             items, _ = await fetch(number)
             pages += 1
             for _ in items:
                 count += 1
         return pages, count
-    pending: deque[asyncio.Future[tuple[Sequence[Any], int]]] = deque()
-    upcoming = 2
+    pending: deque[tuple[int, asyncio.Future[tuple[Sequence[Any], int]]]] = deque()
+    upcoming, last = 1, max_pages
+    pages = count = 0
     try:
         while upcoming <= last or pending:
             while len(pending) < window and upcoming <= last:
-                pending.append(asyncio.ensure_future(fetch(upcoming)))
+                pending.append((upcoming, asyncio.ensure_future(fetch(upcoming))))
                 upcoming += 1
-            items, _ = await pending.popleft()
+            items, total = await pending.popleft()[1]
             pages += 1
             for _ in items:
                 count += 1
+            if total < last:
+                last = total
+                while pending and pending[-1][0] > last:
+                    pending.pop()[1].cancel()
     finally:
-        for future in pending:
+        for _, future in pending:
             future.cancel()
     return pages, count
 

@@ -1,6 +1,6 @@
 """Scenario 6: rate-limit fidelity.
 
-``DajiClient(rate_limit=R)`` at R = 10, 100 and 1,000 requests per second, driven by
+``DajiClient(rate_limit=R)`` at R = 10, 100, 500 and 1,000 requests per second, driven by
 ``client.bulk.keyword_search(..., concurrency=64, max_pages=1)`` with far more requests
 waiting than the limit lets through, for about three seconds each. Reported: the steady
 achieved rate (requests after the first, over the time from the first answer to the last),
@@ -66,7 +66,7 @@ async def limited(base_url: str, words: list[str], rate: float | None, warm: boo
 def run(env: Env) -> Section:
     started = time.perf_counter()
     seconds = 0.3 if env.smoke else 3.0
-    rates = [10.0, 100.0, 1000.0]
+    rates = [10.0, 100.0, 500.0, 1000.0]
     rounds = env.rounds(2)
     sandbox = env.sandbox(role="limits")
     table = Table(
@@ -108,7 +108,7 @@ def run(env: Env) -> Section:
         steady = median([r["steady"] for r in cold])
         most = max(r["max_per_second"] for r in cold)
         most_warm = max(r["max_per_second"] for r in warm_runs)
-        worst_error = max(worst_error, abs(steady / rate - 1))
+        worst_error = max(worst_error, abs(steady / rate - 1), abs(median([r["steady"] for r in warm_runs]) / rate - 1))
         worst_excess = max(worst_excess, most - int(rate))
         worst_warm_excess = max(worst_warm_excess, most_warm - int(rate))
         table.rows.append(
@@ -137,34 +137,31 @@ def run(env: Env) -> Section:
     )
     note = (
         "*Connections opened beforehand*: the same runs with `DajiClient(session=...)` given a session whose "
-        f"{CONCURRENCY} connections are already open. "
+        f"{CONCURRENCY} connections are already open (a borrowed session: the limiter counts a request when it "
+        "lets it go). The cold runs use the client's own transport, whose connector tells the limiter when each "
+        "request actually leaves, a new connection opened first; the limiter holds the request's place in its "
+        "window until then, so requests that wait for a connection do not bunch with the ones after them. "
     )
-    if worst_excess > 0 and worst_warm_excess <= 0:
-        note += (
-            "Only the cold runs went over: the limiter spaces the moments requests are *allowed*, and a request that "
-            "must first open a TCP connection reaches the server later than the ones after it on pooled "
-            "connections, so a cold pool bunches arrivals into a server-side second."
-        )
-    elif worst_warm_excess > 0:
-        note += f"Those went over too (by {worst_warm_excess} at worst): the excess is not only connection set-up."
+    if worst_excess > 0 or worst_warm_excess > 0:
+        note += f"Over the limit at worst: {max(worst_excess, 0)} cold, {max(worst_warm_excess, 0)} warm."
     else:
         note += "Neither went over."
     section.notes.append(note)
     section.targets.append(
         Target(
             "Achieved rate",
-            "within 5% of the requested rate",
+            "within 2% of the requested rate (steady rate, cold and warm)",
             f"largest deviation {worst_error * 100:.1f}%",
-            worst_error <= 0.05,
+            worst_error <= 0.02,
         )
     )
     section.targets.append(
         Target(
             "One-second windows",
-            "no one-second window above the limit",
+            "no server-side one-second window above the limit, cold pool or warm",
             ("never above" if worst_excess <= 0 else f"{worst_excess} over the limit at worst")
-            + f" (with connections opened beforehand: {max(worst_warm_excess, 0)} over)",
-            worst_excess <= 0,
+            + f" with a cold pool; with connections opened beforehand: {max(worst_warm_excess, 0)} over",
+            worst_excess <= 0 and worst_warm_excess <= 0,
         )
     )
     section.data = {"runs": runs, "capacity": capacity}

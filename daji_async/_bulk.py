@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections import deque
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -97,20 +98,6 @@ ProgressCallback = Callable[[BulkProgress], Union[Awaitable[None], None]]
 Inputs = Union[Iterable[Q], AsyncIterable[Q]]
 
 
-class _Done:
-    __slots__ = ()
-
-
-_DONE = _Done()
-
-
-class _SourceFailed:
-    __slots__ = ("error",)
-
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
 class _Source(Generic[Q]):
     """Hands out ``(index, input)`` pairs to workers, one at a time, from any iterable."""
 
@@ -126,6 +113,8 @@ class _Source(Generic[Q]):
         self._lock = asyncio.Lock()
         self._index = 0
         self.exhausted = False
+        #: True for a plain iterable: :meth:`take_sync` hands out inputs without awaiting.
+        self.sync = self._sync is not None
 
     async def next(self) -> tuple[int, Q] | None:
         """The next ``(index, input)``, or None once the inputs are exhausted."""
@@ -145,6 +134,11 @@ class _Source(Generic[Q]):
                 self.exhausted = True
                 raise
             return self._numbered(item)
+
+    def take_sync(self) -> tuple[int, Q] | None:
+        """The next ``(index, input)`` of a plain iterable, or None once exhausted."""
+        assert self._sync is not None
+        return self._take_sync(self._sync)
 
     def _take_sync(self, inputs: Iterator[Q]) -> tuple[int, Q] | None:
         if self.exhausted:
@@ -178,6 +172,11 @@ async def run_bulk(
     ``call(input, result)`` fills ``result`` (value, items, pages) or raises; the engine
     records the exception in ``result.error``. Leaving the loop early (break, exception,
     cancellation) cancels the workers and waits for them.
+
+    Per input the engine costs one :class:`BulkResult` and a deque append: finished results
+    wait in a deque that the consumer drains without suspending, a worker wakes the consumer
+    only when it sleeps, and the ``2 * concurrency`` bound on inputs taken but not yet
+    yielded is a counter (workers park only when it is reached).
     """
     integer("concurrency", concurrency, low=1)
     if not isinstance(ordered, bool):
@@ -186,56 +185,83 @@ async def run_bulk(
         raise TypeError(f"progress must be a function of BulkProgress, got {type(progress).__name__}")
     total = len(inputs) if isinstance(inputs, Sequence) or hasattr(inputs, "__len__") else None  # type: ignore[arg-type]
     source: _Source[Q] = _Source(inputs)
-    credits = asyncio.Semaphore(2 * concurrency)  # inputs taken but not yet yielded
-    queue: asyncio.Queue[BulkResult[Q, V] | _Done | _SourceFailed] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+    bound = 2 * concurrency  # inputs taken and not yet yielded
+    finished: deque[BulkResult[Q, V]] = deque()
+    parked: deque[asyncio.Future[None]] = deque()  # workers waiting for the bound to free up
+    failure: list[BaseException] = []  # the input source's own failure
+    consumer: asyncio.Future[None] | None = None  # set while the consumer sleeps
+    taken = live = 0
+
+    def wake() -> None:
+        nonlocal consumer
+        if consumer is not None:
+            if not consumer.done():
+                consumer.set_result(None)
+            consumer = None
 
     async def worker() -> None:
+        nonlocal taken, live
         try:
             while True:
-                await credits.acquire()
-                try:
-                    taken = await source.next()
-                except Exception as exc:  # the input iterable itself failed: not an input's error
-                    credits.release()
-                    queue.put_nowait(_SourceFailed(exc))
+                while taken >= bound:
+                    slot = loop.create_future()
+                    parked.append(slot)
+                    await slot
+                if source.sync:
+                    next_input = source.take_sync()
+                else:
+                    next_input = await source.next()
+                if next_input is None:
                     return
-                if taken is None:
-                    credits.release()
-                    return
-                index, query = taken
-                result: BulkResult[Q, V] = BulkResult(query=query, index=index)
+                taken += 1
+                index, query = next_input
+                result: BulkResult[Q, V] = BulkResult(query, index)
                 try:
                     await call(query, result)
                 except Exception as exc:
                     result.error = exc
                     result.value = None
-                queue.put_nowait(result)
+                finished.append(result)
+                wake()
+        except Exception as exc:  # the input iterable itself failed: not an input's error
+            failure.append(exc)
         finally:
-            queue.put_nowait(_DONE)
+            live -= 1
+            wake()
 
-    workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
+    workers = [loop.create_task(worker()) for _ in range(concurrency)]
     live = len(workers)
     done = failed = 0
     waiting: dict[int, BulkResult[Q, V]] = {}
     next_index = 0
     try:
-        while live:
-            message = await queue.get()
-            if isinstance(message, _Done):
-                live -= 1
+        while True:
+            if not finished:
+                if failure:
+                    raise failure[0]
+                if not live:
+                    return
+                consumer = loop.create_future()
+                await consumer
                 continue
-            if isinstance(message, _SourceFailed):
-                raise message.error
+            result = finished.popleft()
             if ordered:
-                waiting[message.index] = message
+                waiting[result.index] = result
+                if next_index not in waiting:
+                    continue
                 ready = []
                 while next_index in waiting:
                     ready.append(waiting.pop(next_index))
                     next_index += 1
             else:
-                ready = [message]
+                ready = [result]
             for result in ready:
-                credits.release()
+                taken -= 1
+                if parked:
+                    slot = parked.popleft()
+                    if not slot.done():
+                        slot.set_result(None)
                 done += 1
                 failed += result.error is not None
                 if progress is not None:

@@ -1,11 +1,20 @@
 """The one paginator every paged endpoint returns, driven by the endpoint's :class:`PagingSpec`.
 
 ``await`` it for the first requested page, ``async for`` it for items across pages, or walk
-:meth:`Paginator.pages`. Pages go through the client's pipeline one by one (rate limit,
-concurrency bound, retries and timeout apply to each); with ``prefetch=N`` up to N later
-pages are in flight at once (page-number paging, once the first page tells how many pages
-there are), still yielded in page order, and at most N are held. Cursor paging fetches one
-page after another: each page names the next.
+:meth:`Paginator.pages`. Pages go through the client's pipeline (rate limit, concurrency
+bound, retries and timeout apply to each). With ``prefetch=N`` (page-number paging) up to N
+pages are in flight at once from the very first request: the first N pages go out together,
+then each page taken frees a place for the next. Pages are still yielded in page order and
+at most N are held. The window never reaches past a known last page (``max_pages``, the
+page count a page reports) nor past the pages ``max_items`` needs, so a search shorter than
+the window costs at most ``N - 1`` requests too many, and a capped one none.
+
+Cursor paging cannot speculate: each page names the next, so its pages are fetched one
+after another whatever ``prefetch`` says.
+
+Without a ``page_size`` the paginator asks for the fewest requests: iterating takes the
+largest page the endpoint allows, capped by ``max_items``; ``await`` (one page) keeps the
+endpoint's default size unless ``max_items`` is smaller.
 """
 
 from __future__ import annotations
@@ -41,10 +50,13 @@ class PagingOptions(TypedDict, total=False):
     Attributes:
         page: the first page to fetch (the endpoint's first page by default: 1 on 1688), or
             the cursor to start from on a cursor-paged endpoint.
-        page_size: items per page, within the endpoint's bounds (1..50 on 1688).
+        page_size: items per page, within the endpoint's bounds (1..50 on 1688). None: the
+            fewest requests (iterating: the largest page allowed, capped by ``max_items``;
+            ``await``: the endpoint's default size, capped by ``max_items``).
         max_items: stop after this many items (None: no cap).
         max_pages: stop after this many pages (None: no cap).
-        prefetch: pages in flight at once once the number of pages is known (1: one by one).
+        prefetch: pages in flight at once, from the first request on (1: one by one;
+            cursor-paged endpoints always go one by one).
         timeout: seconds per request attempt for every page.
         max_retries: retries of each page.
     """
@@ -136,8 +148,11 @@ class Paginator(Generic[P, T]):
             raise ValueError(f"{endpoint.name} is not a paged endpoint (its row has no paging spec)")
         if page is None:
             page = spec.first_page  # None only for a cursor walk whose first request names no cursor
+        self._auto_size = page_size is None
         if page_size is None:
             page_size = spec.default_size
+            if isinstance(max_items, int) and not isinstance(max_items, bool) and max_items > 0:
+                page_size = max(spec.min_size, min(spec.max_size, max_items))  # one page when max_items fits
         check_paging(spec, page, page_size, max_items, max_pages, prefetch)
         optional_timeout("timeout", timeout)
         retry_count("max_retries", max_retries)
@@ -154,7 +169,7 @@ class Paginator(Generic[P, T]):
         self._max_retries = max_retries
         #: The first page the last iteration did not yield; None once results are exhausted.
         self.next_page: PageToken | None = page
-        #: Pages fetched by the last iteration (including any page that was trimmed).
+        #: Pages taken by the last iteration (including any page that was trimmed).
         self.pages_fetched = 0
         self._requests: Callable[[PageToken | None], Request] | None = None  # signed page requests, built once
 
@@ -200,20 +215,32 @@ class Paginator(Generic[P, T]):
         return self.fetch_page(self.page).__await__()
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return self._items()
+        return self._walk(True)
 
-    async def _items(self) -> AsyncGenerator[T, None]:
-        pages = self.pages()
-        items_of = self._spec.items
-        try:
-            async for page in pages:
-                for item in getattr(page, items_of):
-                    yield item
-        finally:
-            await pages.aclose()
-
-    async def pages(self) -> AsyncGenerator[P, None]:
+    def pages(self) -> AsyncGenerator[P, None]:
         """Yield pages in order from ``page``, honouring every stop rule and ``prefetch``."""
+        return self._walk(False)
+
+    def _walk_size(self) -> int:
+        """The page size of an iteration: without a ``page_size`` and a ``max_items``, the largest allowed.
+
+        Fewer, larger pages cost fewer requests (each is counted against the app's quota).
+        ``page_size`` then reports the size walked, so ``page=next_page`` resumes with
+        ``page_size=paginator.page_size``.
+        """
+        if self._auto_size and self.max_items is None and self.page_size != self._spec.max_size:
+            self.page_size = self._spec.max_size
+            self._requests = None  # the page template carries the size
+        return self.page_size
+
+    async def _walk(self, flat: bool) -> AsyncGenerator[Any, None]:
+        """The one paging loop: pages in order (``flat``: their items), every stop rule, ``prefetch``.
+
+        Items are yielded from here directly (no generator of items over a generator of
+        pages). Stop rules: an empty page; the last page (its reported page count, or a
+        short page when the service reports none); ``max_items``; ``max_pages``; and the
+        repeat-page guard, which raises.
+        """
         spec = self._spec
         start = self.page
         self.next_page = start
@@ -221,59 +248,89 @@ class Paginator(Generic[P, T]):
         remaining = self.max_items
         if remaining == 0:
             return
+        size = self._walk_size()
         guard = _RepeatGuard(self._endpoint.name, spec)
-        window: deque[tuple[int, asyncio.Future[P]]] = deque()
-        last: int | None = None  # the last page number worth asking for, once known
-        token: PageToken | None = start
-        yielded = 0
-        try:
-            page = await self.fetch_page(start)
+        items_of = spec.items
+        if spec.style == "cursor":
+            token: PageToken | None = start
+            yielded = 0
             while True:
+                page = await self.fetch_page(token)
                 self.pages_fetched += 1
-                items: list[Any] = getattr(page, spec.items)
+                items: list[Any] = getattr(page, items_of)
                 guard.check(page, items, token)
                 if not items:
                     self.next_page = None
                     return
-                count = len(items)  # before any trimming: a short page may be the last
-                if remaining is not None and len(items) >= remaining:
-                    del items[remaining:]
-                    remaining = 0
-                elif remaining is not None:
-                    remaining -= len(items)
+                if remaining is not None:
+                    if len(items) >= remaining:
+                        del items[remaining:]
+                        remaining = 0
+                    else:
+                        remaining -= len(items)
                 yielded += 1
-                if spec.style == "cursor":
-                    following = guard.next_cursor(page, items)
-                    self.next_page = following
-                    yield page
-                    if following is None or remaining == 0 or yielded == self.max_pages:
-                        return
-                    token = following
-                    page = await self.fetch_page(token)
-                    continue
-                assert isinstance(token, int) and isinstance(start, int)
-                current = guard.reported(page, token)
-                final = self._final_page(page, count, token)
-                exhausted = final is not None and current >= final
-                limit = final
-                if self.max_pages is not None:
-                    cap = start + self.max_pages - 1
-                    limit = cap if limit is None else min(limit, cap)
-                if limit is not None:
-                    last = limit if last is None else min(last, limit)
-                self.next_page = None if exhausted else token + 1
-                yield page
-                if exhausted or remaining == 0 or (last is not None and token >= last):
-                    return
-                if self.prefetch == 1 or final is None or last is None:
-                    token += 1
-                    page = await self.fetch_page(token)
+                following = guard.next_cursor(page, items)
+                self.next_page = following
+                if flat:
+                    for item in items:
+                        yield item
                 else:
-                    self._fill(window, token, last, remaining)
-                    token, future = window.popleft()
-                    page = await future
+                    yield page
+                if following is None or remaining == 0 or yielded == self.max_pages:
+                    return
+                token = following
+        assert isinstance(start, int)
+        number = start  # the page taken next
+        last: int | None = None if self.max_pages is None else start + self.max_pages - 1
+        prefetch = self.prefetch
+        window: deque[tuple[int, asyncio.Task[P]]] = deque()  # pages asked for, not yet taken, in order
+        upcoming = start  # the next page number to ask for
+        try:
+            while True:
+                if prefetch == 1:
+                    page = await self.fetch_page(number)
+                else:
+                    # keep up to `prefetch` pages in flight, the first window included, but never
+                    # past the last page known and never more than the items still wanted need
+                    while (
+                        len(window) < prefetch
+                        and (last is None or upcoming <= last)
+                        and (remaining is None or len(window) * size < remaining)
+                    ):
+                        window.append((upcoming, asyncio.ensure_future(self.fetch_page(upcoming))))
+                        upcoming += 1
+                    page = await window.popleft()[1]
+                self.pages_fetched += 1
+                items = getattr(page, items_of)
+                guard.check(page, items, number)
+                if not items:
+                    self.next_page = None
+                    return
+                count = len(items)  # before any trimming: a short page may be the last
+                if remaining is not None:
+                    if count >= remaining:
+                        del items[remaining:]
+                        remaining = 0
+                    else:
+                        remaining -= count
+                final = self._final_page(page, count, number)
+                exhausted = final is not None and guard.reported(page, number) >= final
+                if final is not None and (last is None or final < last):
+                    last = final
+                    while window and window[-1][0] > last:  # asked for past the end: not needed
+                        window.pop()[1].cancel()
+                self.next_page = None if exhausted else number + 1
+                if flat:
+                    for item in items:
+                        yield item
+                else:
+                    yield page
+                if exhausted or remaining == 0 or (last is not None and number >= last):
+                    return
+                number += 1
         finally:
-            await _cancel_all(window)
+            if window:
+                await _cancel_all(window)
 
     def _final_page(self, page: P, count: int, asked: int) -> int | None:
         """The number of the last page, or None while unknown.
@@ -296,19 +353,6 @@ class Paginator(Generic[P, T]):
             number = getattr(page, spec.current_page) if spec.current_page is not None else None
             return number if isinstance(number, int) and number else asked
         return None
-
-    def _fill(
-        self, window: deque[tuple[int, asyncio.Future[P]]], number: int, last: int, remaining: int | None
-    ) -> None:
-        """Keep up to ``prefetch`` pages after ``number`` in flight, only as many as can be used."""
-        while window and window[-1][0] > last:
-            window.pop()[1].cancel()
-        upcoming = window[-1][0] + 1 if window else number + 1
-        while len(window) < self.prefetch and upcoming <= last:
-            if window and remaining is not None and len(window) * self.page_size >= remaining:
-                break
-            window.append((upcoming, asyncio.ensure_future(self.fetch_page(upcoming))))
-            upcoming += 1
 
 
 class _RepeatGuard:
@@ -392,7 +436,7 @@ class _RepeatGuard:
         return cursor  # type: ignore[no-any-return]
 
 
-async def _cancel_all(window: deque[tuple[int, asyncio.Future[Any]]]) -> None:
+async def _cancel_all(window: deque[tuple[int, asyncio.Task[Any]]]) -> None:
     """Cancel pages still in flight and wait for them, retrieving every outcome."""
     futures = [f for _, f in window]
     window.clear()

@@ -11,6 +11,14 @@ it achieved 96 requests/s at R=100 and 836 at R=1000.
 slow the ones after it, while a log of the last ``floor(R)`` send times guarantees that
 no one-second window ever holds more than R requests, the first second included.
 
+The window is about when requests reach the service, not when they were allowed: a request
+that must first open a connection leaves later than the moment it was let through, and
+would bunch with the ones after it (measured: 515 in one server-side second at R=500 with a
+cold pool). So the client's pipeline takes a place with :meth:`StrictRateLimiter.hold` and
+keeps it until the transport says the request is on its way (the default transport tells
+the moment a connection is ready for it); the log records that moment. A place held by a
+request not sent yet counts as a send in every window to come.
+
 ``DajiClient(rate_limit=...)`` takes more than a float: any :class:`RateLimiter` (an object
 with an async ``acquire()``), such as an ``AsyncLimiter`` or a
 :class:`~daji_async.RedisRateLimiter` shared by many processes. :func:`resolve_rate_limit` is
@@ -35,13 +43,16 @@ _WINDOW_MARGIN = C.RATE_WINDOW_MARGIN
 
 
 class StrictRateLimiter(AsyncLimiter):
-    """At most ``rate`` acquisitions in any one-second window, spaced about ``1/rate`` apart.
+    """At most ``rate`` requests in any one-second window, spaced about ``1/rate`` apart.
 
     ::
 
         limiter = StrictRateLimiter(100)
         async with limiter:
             ...  # at most 100 of these start in any second
+
+    ``acquire()`` counts the request as sent the moment it returns. :meth:`hold` (what
+    ``DajiClient`` uses when its transport reports sends) counts it when it is sent.
     """
 
     def __init__(self, rate: float) -> None:
@@ -50,24 +61,46 @@ class StrictRateLimiter(AsyncLimiter):
         super().__init__(1, 1.0 / rate)
         self.rate = float(rate)
         self._interval = 1.0 / rate
-        self._sent: deque[float] = deque(maxlen=max(1, math.floor(rate)))
+        self._room = max(1, math.floor(rate))  # sends that fit in any one-second window
+        self._sent: deque[float] = deque(maxlen=self._room)  # the last send times, oldest first
+        self._held = 0  # places taken by requests not sent yet
         self._next = -math.inf
         self._gate: asyncio.Lock | None = None
+        self._changed: asyncio.Future[None] | None = None  # wakes a waiter when a held place resolves
 
     def has_capacity(self, amount: float = 1) -> bool:
         """True when an acquisition now would not wait."""
-        loop = asyncio.get_running_loop()
-        return loop.time() >= self._earliest()
+        at = self._earliest()
+        return at is not None and asyncio.get_running_loop().time() >= at
 
-    def _earliest(self) -> float:
+    def _earliest(self) -> float | None:
+        """When one more request fits; None while places held by unsent requests fill the window."""
+        free = self._room - 1 - self._held  # earlier sends allowed in the window besides this one
+        if free < 0:
+            return None
         sent = self._sent
-        window_opens = sent[0] + 1.0 + _WINDOW_MARGIN if len(sent) == sent.maxlen else -math.inf
-        return max(self._next, window_opens)
+        opens = sent[len(sent) - 1 - free] + 1.0 + _WINDOW_MARGIN if len(sent) > free else -math.inf
+        return max(self._next, opens)
 
     async def acquire(self, amount: float = 1) -> None:
-        """Wait until one more request fits, then take its place (FIFO among waiters)."""
+        """Wait until one more request fits, then count it as sent now (FIFO among waiters)."""
         if amount != 1:
             raise ValueError("StrictRateLimiter hands out one request at a time")
+        await self._take()
+        self._record()
+
+    async def hold(self) -> RatePermit:
+        """Wait until one more request fits and hold its place until the permit says it was sent.
+
+        Call :meth:`RatePermit.sent` the moment the request leaves, and
+        :meth:`RatePermit.release` once the attempt is over (it frees the place if the request
+        was never sent, and does nothing otherwise).
+        """
+        await self._take()
+        self._held += 1
+        return RatePermit(self)
+
+    async def _take(self) -> None:
         loop = asyncio.get_running_loop()
         gate = self._gate
         if gate is None:
@@ -76,6 +109,12 @@ class StrictRateLimiter(AsyncLimiter):
             while True:
                 now = loop.time()
                 at = self._earliest()
+                if at is None:  # wait for a held place to be sent or released
+                    changed = self._changed
+                    if changed is None or changed.done():
+                        changed = self._changed = loop.create_future()
+                    await changed
+                    continue
                 if now >= at:
                     break
                 await asyncio.sleep(at - now)
@@ -83,10 +122,48 @@ class StrictRateLimiter(AsyncLimiter):
             # than the tolerance (idle time is not banked as a burst)
             slot = max(self._next, now - _GRID_TOLERANCE)
             self._next = slot + self._interval
-            self._sent.append(now)
+
+    def _record(self) -> None:
+        self._sent.append(asyncio.get_running_loop().time())
+        self._wake()
+
+    def _resolve(self, sent: bool) -> None:
+        self._held -= 1
+        if sent:
+            self._record()
+        else:
+            self._wake()
+
+    def _wake(self) -> None:
+        changed = self._changed
+        if changed is not None and not changed.done():
+            changed.set_result(None)
 
     def __repr__(self) -> str:
         return f"StrictRateLimiter(rate={self.rate:g})"
+
+
+class RatePermit:
+    """A place in a :class:`StrictRateLimiter`'s window, held until its request is sent."""
+
+    __slots__ = ("_limiter",)
+
+    def __init__(self, limiter: StrictRateLimiter) -> None:
+        self._limiter: StrictRateLimiter | None = limiter
+
+    def sent(self) -> None:
+        """The request is leaving now: log this moment as its send time (only the first call counts)."""
+        limiter = self._limiter
+        if limiter is not None:
+            self._limiter = None
+            limiter._resolve(True)
+
+    def release(self) -> None:
+        """The attempt is over: a request never sent gives its place back."""
+        limiter = self._limiter
+        if limiter is not None:
+            self._limiter = None
+            limiter._resolve(False)
 
 
 @runtime_checkable

@@ -10,21 +10,27 @@ A transport is any object with::
     async def send(self, request: Request) -> Response: ...
 
 and, optionally, ``async def aclose(self) -> None`` (called by ``DajiClient.close()`` for a
-transport the client created itself). A transport that cannot get an answer raises
-:class:`~daji_async.APIConnectionError` (or :class:`~daji_async.APITimeoutError`); the
-pipeline also maps ``asyncio.TimeoutError``, ``OSError`` and ``aiohttp.ClientError`` raised
-by any transport to those, with the app secret and signature masked.
+transport the client created itself), and ``reports_sent = True`` when it calls the callable
+in :data:`request_sent` (when one is set) the moment each request leaves: the client's rate
+limiter then counts a request when it is sent rather than when it was allowed.
+
+A transport that cannot get an answer raises :class:`~daji_async.APIConnectionError` (or
+:class:`~daji_async.APITimeoutError`); the pipeline also maps ``asyncio.TimeoutError``,
+``OSError`` and ``aiohttp.ClientError`` raised by any transport to those, with the app
+secret and signature masked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, runtime_checkable
 from urllib.parse import parse_qsl
 
 import aiohttp
 import msgspec
 from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
 from . import _constants as C
 from ._errors import ResponseDecodeError
@@ -32,6 +38,11 @@ from ._validate import integer
 
 if TYPE_CHECKING:
     from ._protocol import Pairs
+
+
+#: Set by the client's pipeline around one attempt (in the attempt's own context) when its rate
+#: limiter wants to know when the request leaves; a transport with ``reports_sent`` calls it then.
+request_sent: ContextVar[Callable[[], None] | None] = ContextVar("daji_request_sent", default=None)
 
 
 class Request:
@@ -171,6 +182,21 @@ class Transport(Protocol):
         ...
 
 
+class _SendingConnector(aiohttp.TCPConnector):
+    """A connector that tells :data:`request_sent` when a connection is ready for a request.
+
+    aiohttp writes the request at once on the connection ``connect`` returns (pooled, or
+    just opened), so this is the moment the request leaves, connection set-up included.
+    """
+
+    async def connect(self, *args: Any, **kwargs: Any) -> Any:
+        connection = await super().connect(*args, **kwargs)
+        sent = request_sent.get()
+        if sent is not None:
+            sent()
+        return connection
+
+
 class AiohttpTransport:
     """The default transport: an ``aiohttp.ClientSession``, created lazily.
 
@@ -206,6 +232,11 @@ class AiohttpTransport:
         self._closed = False
 
     @property
+    def reports_sent(self) -> bool:
+        """True for a session of its own: its connector reports when each request leaves."""
+        return self._owns_session
+
+    @property
     def started(self) -> bool:
         """True once the session exists (it is created by the first request)."""
         return self._session is not None
@@ -217,7 +248,7 @@ class AiohttpTransport:
             raise RuntimeError("this transport is closed; create a new client")
         session = self._session
         if session is None:
-            connector = aiohttp.TCPConnector(
+            connector = _SendingConnector(
                 limit=self._pool_size, limit_per_host=self._pool_size, ttl_dns_cache=C.DNS_CACHE_SECONDS
             )
             session = self._session = aiohttp.ClientSession(
@@ -239,8 +270,10 @@ class AiohttpTransport:
         if request.content_type is not None:
             headers = {**(headers or {}), "Content-Type": request.content_type}
         timeout = request.timeout if request.timeout is not None else self._timeout
+        # the URL is percent-encoded already (encode_query): yarl need not parse and quote it again
+        url = URL(request.url, encoded=True)
         async with session.request(
-            request.method, request.url, data=data, headers=headers, timeout=timeout, allow_redirects=False
+            request.method, url, data=data, headers=headers, timeout=timeout, allow_redirects=False
         ) as answer:
             body = await read_capped(answer, request, self.max_response_bytes)
             return Response.received(answer.status, body, answer.headers, answer.reason or "")
@@ -290,4 +323,4 @@ def too_large(answer: aiohttp.ClientResponse, request: Request, cap: int, what: 
     )
 
 
-__all__ = ["AiohttpTransport", "Request", "Response", "Transport"]
+__all__ = ["AiohttpTransport", "Request", "Response", "Transport", "request_sent"]

@@ -17,13 +17,23 @@ def fast_retries():  # type: ignore[no-untyped-def]
     return FAST_RETRIES
 
 
-async def settle() -> list[asyncio.Task[object]]:
-    """Let cancelled work finish; return the tasks still pending besides the current one."""
+async def settle(seconds: float = 1.0) -> list[asyncio.Task[object]]:
+    """Let cancelled work finish; return the tasks still pending besides the current one.
+
+    Unwinding cancelled requests (aiohttp closing their connections, a generator closed by
+    the event loop's finalizer after a ``break``) takes a few loop iterations; a task that is
+    still pending after ``seconds`` has leaked.
+    """
+    current = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
     for _ in range(5):
         await asyncio.sleep(0)
-    await asyncio.sleep(0.01)
-    current = asyncio.current_task()
-    return [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    while True:
+        await asyncio.sleep(0.01)
+        pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        if not pending or loop.time() >= deadline:
+            return pending
 
 
 # ---------------------------------------------------------------- a real Redis (tests/redis_server.py)

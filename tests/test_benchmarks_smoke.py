@@ -20,7 +20,7 @@ if not (ROOT / "benchmarks" / "__main__.py").exists():
 if str(ROOT) not in sys.path:  # the benchmarks are a top-level package of the repository, not of the wheel
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import SCENARIOS, bulk, decode, paging, prefetch, profiling, ratelimit, streaming  # noqa: E402
+from benchmarks import SCENARIOS, bulk, cost, decode, paging, prefetch, profiling, ratelimit, streaming  # noqa: E402
 from benchmarks.__main__ import render  # noqa: E402
 from benchmarks._harness import Env, Sample, Section, machine  # noqa: E402
 from benchmarks.contenders import available_contenders  # noqa: E402
@@ -140,6 +140,16 @@ def test_ratelimit(env: Env) -> None:
             assert isinstance(result["warm"], bool)
             assert result["max_per_second"] >= 1
             assert result["steady"] > 0
+
+
+def test_cost(env: Env) -> None:
+    section = cost.run(env)
+    _well_formed(section)
+    for walk in section.data["walks"]:
+        assert walk["items"] == walk["max_items"]
+        size = walk["page_size"] or min(50, walk["max_items"])
+        assert walk["requests"] == -(-walk["items"] // size)  # counted by the sandbox
+    assert section.targets and all(t.ok for t in section.targets)
 
 
 def test_profile(env: Env) -> None:

@@ -297,8 +297,9 @@ NO_TOTALS = Endpoint(
 )
 
 
+@pytest.mark.parametrize("prefetch", [1, 4])
 @pytest.mark.parametrize(("total", "requests"), [(45, 3), (40, 3), (0, 1)])
-async def test_without_totals_a_short_or_empty_page_ends_the_walk(total: int, requests: int) -> None:
+async def test_without_totals_a_short_or_empty_page_ends_the_walk(total: int, requests: int, prefetch: int) -> None:
     asked: list[int] = []
 
     def handler(request: Request) -> Response:
@@ -311,9 +312,12 @@ async def test_without_totals_a_short_or_empty_page_ends_the_walk(total: int, re
         first = await Paginator(client, NO_TOTALS, {"status": "all"}, page_size=20)
         assert first.has_next == (total >= 20)  # a full page without a total: maybe more
         asked.clear()
-        paginator: Paginator[Listing, TaobaoItem] = Paginator(client, NO_TOTALS, {}, page_size=20, prefetch=4)
+        paginator: Paginator[Listing, TaobaoItem] = Paginator(client, NO_TOTALS, {}, page_size=20, prefetch=prefetch)
         pages = [page async for page in paginator.pages()]
     assert sum(len(p.items) for p in pages) == total
-    assert len(asked) == requests
+    # one by one: exactly the pages needed; a window speculates, wasting at most prefetch - 1
+    assert asked[:requests] == list(range(1, requests + 1))
+    assert requests <= len(asked) <= requests + prefetch - 1
+    assert len(set(asked)) == len(asked)
     if total % 20:
         assert pages[-1].total_pages == pages[-1].current_page  # the short page said it is the last

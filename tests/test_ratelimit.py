@@ -6,7 +6,9 @@ import asyncio
 
 import pytest
 
-from daji_async import StrictRateLimiter
+from daji_async import APIConnectionError, DajiClient, StrictRateLimiter
+from daji_async._transport import request_sent
+from daji_async.testing import MockTransport, Request, Response
 
 
 def most_in_any_second(times: list[float]) -> int:
@@ -60,3 +62,93 @@ def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="one request"):
         asyncio.run(StrictRateLimiter(1).acquire(2))
     assert "rate=3" in repr(StrictRateLimiter(3))
+
+
+# --------------------------------------------------------------------------- counted when sent
+
+
+async def test_a_held_place_counts_until_it_is_sent_or_released() -> None:
+    limiter = StrictRateLimiter(1)  # room for one send in any second
+    permit = await limiter.hold()
+    assert limiter._earliest() is None  # the unsent request fills the window: nothing else fits
+    assert not limiter.has_capacity()
+    permit.release()  # never sent (the connection failed): the place is free again
+    assert limiter._earliest() == limiter._next
+    assert len(limiter._sent) == 0
+    permit = await StrictRateLimiter(1).hold()
+    permit.sent()
+    permit.sent()  # only the first call counts
+    permit.release()  # after sent(): nothing to give back
+    assert permit._limiter is None
+
+
+async def test_the_log_holds_send_times_not_permission_times() -> None:
+    limiter = StrictRateLimiter(1)
+    permit = await limiter.hold()
+    await asyncio.sleep(0.05)  # the request opens a connection first
+    loop = asyncio.get_running_loop()
+    before = loop.time()
+    permit.sent()
+    assert limiter._sent[-1] >= before
+    assert limiter._earliest() == max(limiter._next, limiter._sent[-1] + 1.0 + 0.005)
+
+
+class LateFirstSends:
+    """A transport that reports sends, whose first ``cold`` requests leave late (a connection opens)."""
+
+    reports_sent = True
+
+    def __init__(self, cold: int, delay: float) -> None:
+        self.cold = cold
+        self.delay = delay
+        self.sent_at: list[float] = []
+        self.started = 0
+
+    async def send(self, request: Request) -> Response:
+        self.started += 1
+        if self.started <= self.cold:
+            await asyncio.sleep(self.delay)
+        hook = request_sent.get()
+        if hook is not None:  # the client asks to be told
+            hook()
+        self.sent_at.append(asyncio.get_running_loop().time())
+        return Response(200, json={"code": 200, "data": {"offerId": 1}})
+
+
+async def test_late_sends_never_bunch_into_a_window_above_the_rate() -> None:
+    # the first request leaves 0.3 s after it was let through; counted when allowed, the
+    # one-second window starting at its arrival would hold 21 requests at rate 20
+    transport = LateFirstSends(cold=1, delay=0.3)
+    async with DajiClient("key", "secret", transport=transport, rate_limit=20, max_concurrency=8) as client:
+        await asyncio.gather(*(client.request("GET", "/x", params={"n": n}) for n in range(30)))
+        limiter = client.rate_limiter
+        assert isinstance(limiter, StrictRateLimiter)
+        assert limiter._held == 0
+        assert client._hold_until_sent
+    times = sorted(transport.sent_at)
+    assert len(times) == 30
+    assert most_in_any_second(times) <= 20
+
+
+async def test_a_request_that_fails_before_leaving_gives_its_place_back() -> None:
+    class Refused:
+        reports_sent = True
+
+        async def send(self, request: Request) -> Response:
+            raise ConnectionRefusedError("nobody listens")
+
+    async with DajiClient("key", "secret", transport=Refused(), rate_limit=5, max_retries=0) as client:
+        with pytest.raises(APIConnectionError):
+            await client.request("GET", "/x")
+        limiter = client.rate_limiter
+        assert isinstance(limiter, StrictRateLimiter)
+        assert limiter._held == 0
+        assert len(limiter._sent) == 0  # nothing reached the service
+
+
+async def test_only_transports_that_report_sends_hold_places() -> None:
+    async with DajiClient("key", "secret", rate_limit=5) as client:
+        assert client._hold_until_sent  # the default transport reports sends
+    async with DajiClient("key", "secret", transport=MockTransport(lambda r: Response(200)), rate_limit=5) as client:
+        assert not client._hold_until_sent  # counted when allowed, as before
+    assert request_sent.get() is None
