@@ -389,7 +389,7 @@ async def test_poizon_cursor_walk_sends_start_id_from_the_last_spu() -> None:
 
     oracle = Oracle(answer)
     async with client_for(oracle) as client:
-        seen = [spu.dw_spu_id async for spu in client.poizon.products.search(brand="Nike")]
+        seen = [spu.dw_spu_id async for spu in client.poizon.products.search(brand="Nike", page_size=20)]
         detail_oracle_calls = len(oracle.calls)
         await client.poizon.products.detail(1001)
         await client.poizon.categories.get()
