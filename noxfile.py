@@ -22,9 +22,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package; mypy --strict and pyright on examples/ and the README's and docs' code."""
+    """mypy --strict on the package and its pytest plugin, and with pyright on examples/ and the doc blocks."""
     session.install("-e", ".[test]", "mypy>=1.11", "pyright>=1.1.380")
-    session.run("mypy", "--strict", "daji_async")
+    session.run("mypy", "--strict", "daji_async", "_daji_async_pytestplugin.py")
     with tempfile.TemporaryDirectory() as blocks:
         # every runnable ```python block of README.md and docs/, one file each (tests/test_docs_blocks.py)
         session.run("python", "tests/test_docs_blocks.py", "--extract", blocks)

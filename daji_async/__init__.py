@@ -15,7 +15,7 @@
 
 from ._bulk import Bulk, BulkProgress, BulkResult
 from ._cache import CacheStats, MemoryCache, RedisCache, ResponseCache
-from ._client import DajiClient
+from ._client import DajiClient, DajiClientWithRawResponse
 from ._endpoints import ENDPOINTS, Endpoint, PagingSpec
 from ._errors import (
     APIConnectionError,
@@ -25,6 +25,7 @@ from ._errors import (
     BadRequestError,
     ConfigError,
     DajiError,
+    EventLoopError,
     InvalidMessageError,
     MessageSignatureError,
     NotFoundError,
@@ -41,8 +42,9 @@ from ._errors import (
     TradeError,
 )
 from ._pagination import Paginator, PagingOptions
-from ._protocol import RetryPolicy
+from ._protocol import Envelope, RetryPolicy
 from ._ratelimit import RateLimiter, StrictRateLimiter
+from ._raw import RawResponse, ResponseMeta
 from ._redis_limiter import RedisRateLimiter
 from ._transport import AiohttpTransport, Transport
 from ._version import __version__
@@ -128,8 +130,11 @@ __all__ = [
     "Country",
     "CreatedOrder",
     "DajiClient",
+    "DajiClientWithRawResponse",
     "DajiError",
     "Endpoint",
+    "Envelope",
+    "EventLoopError",
     "Filter",
     "FreightEstimate",
     "ImageSearchPage",
@@ -172,11 +177,13 @@ __all__ = [
     "ProductItem",
     "RateLimitError",
     "RateLimiter",
+    "RawResponse",
     "RedisCache",
     "RedisRateLimiter",
     "RedisUnavailableError",
     "ResponseCache",
     "ResponseDecodeError",
+    "ResponseMeta",
     "RetryPolicy",
     "SellerIdentity",
     "ServerError",

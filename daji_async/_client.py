@@ -10,12 +10,13 @@ the whole for calls that are safe to repeat. The pipeline is the same over every
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from types import TracebackType
-from typing import Any, TypeVar, Union
+from types import EllipsisType, MappingProxyType, TracebackType
+from typing import Any, Literal, TypeVar, Union, overload
 
 import aiohttp
 import msgspec
@@ -30,6 +31,7 @@ from ._errors import (
     APITimeoutError,
     ConfigError,
     DajiError,
+    EventLoopError,
     OutcomeUnknownError,
     ResponseDecodeError,
 )
@@ -55,6 +57,7 @@ from ._protocol import (
     snippet_of,
     trade_result,
 )
+from ._proxy import mask_proxy, resolve_proxy
 from ._ratelimit import (
     RateLimitArg,
     RateLimiter,
@@ -62,6 +65,18 @@ from ._ratelimit import (
     StrictRateLimiter,
     describe_rate_limit,
     resolve_rate_limit,
+)
+from ._raw import (
+    CAPTURE,
+    SLOT,
+    CategoriesWithRawResponse,
+    OrdersWithRawResponse,
+    PaymentsWithRawResponse,
+    ProductsWithRawResponse,
+    RawResponse,
+    ResponseMeta,
+    Slot,
+    raw_response_wrapper,
 )
 from ._transport import AiohttpTransport, Request, Response, Transport, request_sent
 from ._validate import (
@@ -86,6 +101,32 @@ T = TypeVar("T")
 Timeout = Union[float, aiohttp.ClientTimeout]
 
 setup_from_env()
+
+
+class _Shared:
+    """What a client shares with its views: closed or not, and the event loop it belongs to."""
+
+    __slots__ = ("closed", "loop")
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def bind_loop(self) -> None:
+        """Bind to the running loop on first use; raise EventLoopError from any other loop."""
+        running = asyncio.get_running_loop()
+        first = self.loop
+        if first is None:
+            self.loop = running
+            return
+        state = "has ended" if first.is_closed() else "is still open"
+        raise EventLoopError(
+            "this DajiClient was first used in another event loop, which "
+            + state
+            + "; its session, connections and concurrency bound belong to that loop. Create the client "
+            "inside the coroutine you pass to asyncio.run (async with DajiClient(...) as client: ...), "
+            "one client per event loop"
+        )
 
 
 class DajiClient:
@@ -126,6 +167,15 @@ class DajiClient:
         max_response_bytes: the largest answer read, counted after decompression (16 MiB by
             default): a longer one raises :class:`ResponseDecodeError` naming the cap, and
             nothing past the cap is buffered.
+        proxy: an HTTP proxy for the default transport, ``http://[user:password@]host:port``
+            (credentials are sent as ``Proxy-Authorization``). Without it, the environment's
+            ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` for ``base_url`` apply, unless
+            ``NO_PROXY`` names its host (read once, here; see :mod:`daji_async._proxy`).
+        trust_env: False ignores the environment's proxy variables.
+
+    One client belongs to one event loop: the loop of its first request. Used from another
+    loop it raises :class:`~daji_async.EventLoopError`; create the client inside the coroutine
+    you pass to ``asyncio.run`` (``async with DajiClient() as client:``).
 
     Every argument is checked here (a :class:`ConfigError`, which is also a ValueError,
     names the bad one). Signed requests never follow a redirect: a 3xx is an
@@ -150,6 +200,8 @@ class DajiClient:
         cache: ResponseCache | None = None,
         transport: Transport | None = None,
         max_response_bytes: int = C.MAX_RESPONSE_BYTES,
+        proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
         setup_from_env()  # DAJI_LOG may have been set after import
         app_key = app_key if app_key is not None else os.environ.get(C.ENV_APP_KEY)
@@ -181,6 +233,8 @@ class DajiClient:
             integer("max_response_bytes", max_response_bytes, low=1)
             if not isinstance(send_secret, bool):
                 raise TypeError(f"send_secret must be True or False, got {type(send_secret).__name__}")
+            if not isinstance(trust_env, bool):
+                raise TypeError(f"trust_env must be True or False, got {type(trust_env).__name__}")
         except (TypeError, ValueError) as exc:
             raise ConfigError(str(exc)) from None
         if session is not None and not isinstance(session, aiohttp.ClientSession):
@@ -189,6 +243,8 @@ class DajiClient:
             raise ConfigError(f"retry_policy must be a daji_async.RetryPolicy, got {type(retry_policy).__name__}")
         if transport is not None and session is not None:
             raise ConfigError("pass session (for the default aiohttp transport) or transport, not both")
+        if transport is not None and proxy is not None:
+            raise ConfigError("proxy applies to the default aiohttp transport; configure a transport you pass yourself")
         if transport is not None and not callable(getattr(transport, "send", None)):
             raise ConfigError(f"transport must have an async send(request) method, got {type(transport).__name__}")
         try:
@@ -229,23 +285,34 @@ class DajiClient:
         self.cache: ResponseCache | None = cache
         """The response cache of safe calls (``client.cache.stats``), or None."""
         self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._closed = False
+        self._shared = _Shared()
         self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{__version__}"}
         self._owns_transport = transport is None
-        self._transport: Transport = transport or AiohttpTransport(
-            session,
-            pool_size=max_concurrency,
-            timeout=self._timeout,
-            headers=self._headers,
-            max_response_bytes=max_response_bytes,
-        )
+        if transport is None:
+            chosen = resolve_proxy(self.base_url, proxy, trust_env=trust_env)
+            if chosen is not None:
+                logger.debug("%s: requests go through the proxy %s", self.base_url, mask_proxy(chosen))
+            transport = AiohttpTransport(
+                session,
+                pool_size=max_concurrency,
+                timeout=self._timeout,
+                headers=self._headers,
+                max_response_bytes=max_response_bytes,
+                proxy=chosen,
+            )
+        self._transport: Transport = transport
         self._decoders: dict[Any, msgspec.json.Decoder[Envelope[Any]]] = {}
         # a strict limiter counts a request when the transport says it left (connection set-up
         # included), not when it was let through; other limiters and transports as they are
-        self._hold_until_sent = isinstance(self._limiter, StrictRateLimiter) and bool(
-            getattr(self._transport, "reports_sent", False)
-        )
+        self._hold_until_sent = self._holds_until_sent()
+        self._attach_resources()
 
+    def _holds_until_sent(self) -> bool:
+        """Whether the limiter holds a place until the transport reports the request left."""
+        return isinstance(self._limiter, StrictRateLimiter) and bool(getattr(self._transport, "reports_sent", False))
+
+    def _attach_resources(self) -> None:
+        """Create the resource groups, bound to this client (or to a view of it)."""
         self.products: Products = Products(self)
         """Product search, detail, image upload and freight."""
         self.categories: Categories = Categories(self)
@@ -274,10 +341,14 @@ class DajiClient:
         await self.close()
 
     async def close(self) -> None:
-        """Close the client's own transport and session (ones you passed in stay open). Idempotent."""
-        if self._closed:
+        """Close the client's own transport and session (ones you passed in stay open). Idempotent.
+
+        On a view from :meth:`with_options` this does nothing: the view shares its client's
+        session, which the client closes.
+        """
+        if self._view_of is not None or self._shared.closed:
             return
-        self._closed = True
+        self._shared.closed = True
         if self._owns_transport:
             aclose = getattr(self._transport, "aclose", None)
             if aclose is not None:
@@ -290,8 +361,76 @@ class DajiClient:
 
     @property
     def closed(self) -> bool:
-        """True once :meth:`close` has been called."""
-        return self._closed
+        """True once :meth:`close` has been called (on the client a view was made from)."""
+        return self._shared.closed
+
+    # ------------------------------------------------------------------ views
+
+    _view_of: DajiClient | None = None
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+        rate_limit: RateLimitArg | EllipsisType = ...,
+    ) -> DajiClient:
+        """A view of this client with other defaults, sharing its session and concurrency bound.
+
+        Cheap (no new session, no new connection pool): make one per task if you like.
+        ``timeout`` and ``max_retries`` replace the client's defaults for every call made
+        through the view (per-call ``timeout=`` / ``max_retries=`` still win). The view
+        shares the client's rate limiter unless ``rate_limit`` is given: a number (or any
+        limiter, such as an ``AsyncLimiter``) gives the view a limiter of its own, None no
+        limit at all.
+        ``max_concurrency`` stays the client's: the view's requests count against it. Closing
+        a view does nothing; close the client.
+
+        ::
+
+            patient = client.with_options(timeout=120, max_retries=6)
+            detail = await patient.products.detail(727920485853)
+        """
+        view = self._view(type(self))
+        try:
+            if timeout is not None:
+                view._timeout = _client_timeout(timeout)
+            if max_retries is not None:
+                view.max_retries = integer("max_retries", max_retries, low=0, high=C.MAX_RETRIES_LIMIT)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(str(exc)) from None
+        if rate_limit is not ...:
+            view._limiter = resolve_rate_limit(rate_limit, app_key=self.app_key)
+            view._hold_until_sent = view._holds_until_sent()
+        return view
+
+    def _view(self, cls: type[DajiClient]) -> DajiClient:
+        """A copy sharing the transport, concurrency bound, decoders and lifecycle; own resources."""
+        view = cls.__new__(cls)
+        view.__dict__.update(self.__dict__)
+        view.__dict__.pop("with_raw_response", None)
+        view._owns_transport = False
+        view._view_of = self._view_of or self
+        view._attach_resources()
+        return view
+
+    @functools.cached_property
+    def with_raw_response(self) -> DajiClientWithRawResponse:
+        """The same calls, each returning a :class:`~daji_async.RawResponse` around its value.
+
+        ``.status``, ``.headers`` and ``.trace_id`` describe the answer that produced the
+        value (``.answers`` every answer, for calls made of several requests); ``.parse()``
+        returns the value the plain call returns. For a search, the first page.
+
+        ::
+
+            raw = await client.with_raw_response.products.detail(727920485853)
+            print(raw.status, raw.trace_id, raw.headers.get("Content-Type"))
+            detail = raw.parse()
+
+        Calls made without it pay nothing for it.
+        """
+        return DajiClientWithRawResponse(self._view(_RecordingClient))
 
     @property
     def rate_limiter(self) -> RateLimiter | None:
@@ -415,7 +554,9 @@ class DajiClient:
         if isinstance(exc, OutcomeUnknownError) or endpoint.outcome_unknown is None:
             return exc
         path = self.endpoint_path(endpoint)
-        return endpoint.outcome_unknown.for_call(exc, method=endpoint.method, path=path, params=params or {})
+        error = endpoint.outcome_unknown.for_call(exc, method=endpoint.method, path=path, params=params or {})
+        logger.info("%s %s: outcome unknown: %s", endpoint.method, path, error)
+        return error
 
     async def _attempts(
         self,
@@ -512,14 +653,15 @@ class DajiClient:
             if delay is None:
                 raise error
             retry += 1
-            logger.debug(
-                "%s %s: retry %d of %d in %.0f ms after %s",
+            logger.info(
+                "%s %s: retry %d of %d in %.2f s after %s: %s",
                 request.method,
                 request.path,
                 retry,
                 retries,
-                delay * 1000,
+                delay,
                 type(error).__name__,
+                error,
             )
             await asyncio.sleep(delay)
 
@@ -566,18 +708,25 @@ class DajiClient:
         Whatever the transport raises for a failure to get an answer becomes an
         :class:`APIConnectionError` (:class:`APITimeoutError` for timeouts), secrets masked.
         """
-        if self._closed:
+        shared = self._shared
+        if shared.closed:
             raise RuntimeError("this DajiClient is closed; create a new one")
+        if shared.loop is not asyncio.get_running_loop():
+            shared.bind_loop()
         async with self._semaphore:
             limiter = self._limiter
             permit: RatePermit | None = None
             if limiter is not None:
+                started = time.perf_counter()
                 if self._hold_until_sent:
                     assert isinstance(limiter, StrictRateLimiter)
                     permit = await limiter.hold()
                     token = request_sent.set(permit.sent)
                 else:
                     await limiter.acquire()
+                waited = time.perf_counter() - started
+                if waited > C.RATE_LIMIT_WAIT_LOG_SECONDS:
+                    logger.info("%s %s: waited %.1f s for the rate limiter", request.method, request.path, waited)
             try:
                 return await self._transport.send(request)
             except (APIConnectionError, APIError):
@@ -605,6 +754,7 @@ class DajiClient:
 
     # ------------------------------------------------------------------ raw calls
 
+    @overload
     async def request(
         self,
         method: str,
@@ -615,12 +765,42 @@ class DajiClient:
         safe: bool | None = None,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
+        envelope: Literal[False] = False,
+    ) -> Any: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Params | None = None,
+        safe: bool | None = None,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+        envelope: Literal[True],
+    ) -> Envelope[Any]: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Params | None = None,
+        safe: bool | None = None,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+        envelope: bool = False,
     ) -> Any:
         """A signed call of any path the SDK does not wrap yet; returns the envelope's ``data``.
 
         ``params`` go in the query string, ``json`` in a JSON body (signed like the service's
         other JSON calls). ``safe`` says whether retrying is harmless: it defaults to True for
         GET and False otherwise. The data comes back as plain JSON values (dicts, lists...).
+        With ``envelope=True`` the whole :class:`~daji_async.Envelope` comes back instead
+        (``code``, ``message``, ``data``, ``timestamp``, ``trace_id``).
 
         ::
 
@@ -643,10 +823,95 @@ class DajiClient:
         endpoint: Endpoint[Any] = Endpoint(
             f"raw:{method} {path}", method, path, object, body=body, safe=method == "GET" if safe is None else safe
         )
-        envelope = await self._execute(
+        answer = await self._execute(
             endpoint, json if json is not None else (params or {}), timeout=timeout, max_retries=max_retries
         )
-        return envelope.data
+        return answer if envelope else answer.data
+
+
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
+class _RecordingClient(DajiClient):
+    """The client behind ``with_raw_response``: notes each successful answer for the wrapper.
+
+    Only views of this class pay for recording; the plain client's pipeline has no hook.
+    """
+
+    async def _execute(
+        self,
+        endpoint: Endpoint[T],
+        params: Params | None = None,
+        *,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+        safe: bool | None = None,
+        request: Request | None = None,
+    ) -> Envelope[T]:
+        capture = CAPTURE.get()
+        if capture is None:
+            return await super()._execute(
+                endpoint, params, timeout=timeout, max_retries=max_retries, safe=safe, request=request
+            )
+        slot = Slot()
+        token = SLOT.set(slot)
+        try:
+            answer = await super()._execute(
+                endpoint, params, timeout=timeout, max_retries=max_retries, safe=safe, request=request
+            )
+        finally:
+            SLOT.reset(token)
+        response: Response | None = slot.response
+        path = self.endpoint_path(endpoint)
+        if response is None:  # answered without a request (a response cache): no HTTP answer to show
+            meta = ResponseMeta(endpoint.method, path, 200, _NO_HEADERS, trace_id=answer.trace_id, attempts=0)
+        else:
+            meta = ResponseMeta(
+                endpoint.method,
+                path,
+                response.status,
+                response.headers,
+                reason=response.reason,
+                trace_id=answer.trace_id,
+                attempts=slot.attempts,
+            )
+        capture.answers.append(meta)
+        return answer
+
+    async def _send(self, request: Request) -> Response:
+        slot = SLOT.get()
+        if slot is None:
+            return await super()._send(request)
+        slot.attempts += 1
+        response = await super()._send(request)
+        slot.response = response
+        return response
+
+
+class DajiClientWithRawResponse:
+    """``client.with_raw_response``: the client's calls, each returning a :class:`RawResponse`.
+
+    ::
+
+        raw = await client.with_raw_response.products.detail(727920485853)
+        print(raw.status, raw.trace_id)
+        detail = raw.parse()
+        page = (await client.with_raw_response.products.keyword_search("连衣裙")).parse()
+        envelope = (await client.with_raw_response.request("GET", "/alibaba/category/get",
+                                                           params={"categoryID": 0}, envelope=True)).parse()
+    """
+
+    def __init__(self, client: DajiClient) -> None:
+        self.products = ProductsWithRawResponse(client.products)
+        """Product calls returning :class:`RawResponse` (searches: around their first page)."""
+        self.categories = CategoriesWithRawResponse(client.categories)
+        """Category calls returning :class:`RawResponse`."""
+        self.orders = OrdersWithRawResponse(client.orders)
+        """Order calls returning :class:`RawResponse`."""
+        self.payments = PaymentsWithRawResponse(client.payments)
+        """Payment calls returning :class:`RawResponse`."""
+        self.request = raw_response_wrapper(client.request)
+        """:meth:`DajiClient.request` returning :class:`RawResponse`."""
 
 
 class Alibaba:
@@ -677,4 +942,12 @@ def _seconds(timeout: aiohttp.ClientTimeout) -> str:
     return f"{timeout.total:g} s" if timeout.total else "the configured timeout"
 
 
-__all__ = ["Alibaba", "DajiClient", "RetryPolicy", "Timeout"]
+__all__ = [
+    "Alibaba",
+    "DajiClient",
+    "DajiClientWithRawResponse",
+    "RawResponse",
+    "ResponseMeta",
+    "RetryPolicy",
+    "Timeout",
+]

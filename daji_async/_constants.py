@@ -24,6 +24,8 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 3
 #: Requests in flight at once across everything one client does.
 DEFAULT_MAX_CONCURRENCY = 32
+#: A request that waited longer than this for the rate limiter is logged at INFO.
+RATE_LIMIT_WAIT_LOG_SECONDS = 1.0
 
 #: Exponential backoff with full jitter: attempt n waits uniform(0, min(MAX, BASE * 2**n)).
 RETRY_BASE_DELAY = 0.5

@@ -4,6 +4,7 @@ Everything the SDK raises on purpose derives from :class:`DajiError`::
 
     DajiError
     ├── ConfigError                 missing/invalid configuration (also a ValueError)
+    ├── EventLoopError              a client used from another event loop than its first (also a RuntimeError)
     ├── APIConnectionError          network failure, connection reset, DNS
     │   ├── APITimeoutError
     │   └── OutcomeUnknownError     create or pay got no readable answer: it may have taken effect
@@ -40,6 +41,7 @@ __all__ = [
     "BadRequestError",
     "ConfigError",
     "DajiError",
+    "EventLoopError",
     "InvalidMessageError",
     "MessageSignatureError",
     "NotFoundError",
@@ -61,6 +63,15 @@ class DajiError(Exception):
 
 class ConfigError(DajiError, ValueError):
     """The client's configuration is missing or invalid (credentials, base URL, limits); also a ValueError."""
+
+
+class EventLoopError(DajiError, RuntimeError):
+    """A client was used from another event loop than the one of its first request.
+
+    Its aiohttp session, connections and concurrency bound belong to that loop (typically
+    one ``asyncio.run`` call that has ended). Create the client inside the coroutine each
+    ``asyncio.run`` runs, ``async with DajiClient() as client:``, one client per loop.
+    """
 
 
 class APIConnectionError(DajiError):

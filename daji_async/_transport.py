@@ -34,6 +34,7 @@ from yarl import URL
 
 from . import _constants as C
 from ._errors import ResponseDecodeError
+from ._proxy import check_proxy, mask_proxy
 from ._validate import integer
 
 if TYPE_CHECKING:
@@ -206,6 +207,10 @@ class AiohttpTransport:
             closes it in :meth:`aclose`.
         pool_size: connections kept per host (the client passes its ``max_concurrency``).
         timeout: the session's default timeout (each request also carries its own).
+        headers: headers sent with every request (the client passes its User-Agent).
+        proxy: an HTTP proxy URL every request goes through (``http://user:password@host:port``;
+            credentials become ``Proxy-Authorization``), or None to connect directly. The
+            client resolves it from ``DajiClient(proxy=...)`` or the environment.
         max_response_bytes: the largest body read, counted after decompression: a longer one
             is a :class:`~daji_async.ResponseDecodeError` naming the cap, and nothing past the
             cap is buffered.
@@ -221,15 +226,22 @@ class AiohttpTransport:
         pool_size: int = C.DEFAULT_MAX_CONCURRENCY,
         timeout: aiohttp.ClientTimeout | None = None,
         headers: Mapping[str, str] | None = None,
+        proxy: str | None = None,
         max_response_bytes: int = C.MAX_RESPONSE_BYTES,
     ) -> None:
         self.max_response_bytes = integer("max_response_bytes", max_response_bytes, low=1)
         self._session = session
+        self._proxy = check_proxy(proxy) if proxy is not None else None
         self._owns_session = session is None
         self._pool_size = pool_size
         self._timeout = timeout
         self._headers = dict(headers or {})
         self._closed = False
+
+    @property
+    def proxy(self) -> str | None:
+        """The proxy requests go through (its password masked), or None when direct."""
+        return mask_proxy(self._proxy) if self._proxy is not None else None
 
     @property
     def reports_sent(self) -> bool:
@@ -273,7 +285,13 @@ class AiohttpTransport:
         # the URL is percent-encoded already (encode_query): yarl need not parse and quote it again
         url = URL(request.url, encoded=True)
         async with session.request(
-            request.method, url, data=data, headers=headers, timeout=timeout, allow_redirects=False
+            request.method,
+            url,
+            data=data,
+            headers=headers,
+            timeout=timeout,
+            allow_redirects=False,
+            proxy=self._proxy,
         ) as answer:
             body = await read_capped(answer, request, self.max_response_bytes)
             return Response.received(answer.status, body, answer.headers, answer.reason or "")

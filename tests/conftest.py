@@ -1,5 +1,5 @@
 """Shared helpers. The ``daji_sandbox`` and ``daji_client`` fixtures come from the SDK's own
-pytest plugin (``daji_async.sandbox.pytest_plugin``), the same ones users get."""
+pytest plugin (``_daji_async_pytestplugin``, the pytest11 entry point), the same ones users get."""
 
 from __future__ import annotations
 
@@ -10,6 +10,17 @@ import pytest
 
 from daji_async.sandbox.pytest_plugin import FAST_RETRIES
 from tests.redis_server import RedisServer, in_ci, missing_redis
+
+#: Proxy variables a developer's or CI's environment may set. Clients built with DajiClient(...)
+#: honour them, and no proxy reaches the sandbox on 127.0.0.1; tests that need them set them.
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
 
 
 @pytest.fixture

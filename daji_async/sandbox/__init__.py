@@ -17,6 +17,7 @@ injects faults on demand. Run it in-process (:class:`SandboxServer`), as a proce
 
 from ._app import create_app
 from ._catalogue import Catalogue, Offer
+from ._routes import Route, SandboxRequest
 from ._server import SandboxServer
 from ._state import SANDBOX_APP_KEY, SANDBOX_APP_SECRET, Fault, SandboxConfig, SandboxState, Stats
 
@@ -26,7 +27,9 @@ __all__ = [
     "Catalogue",
     "Fault",
     "Offer",
+    "Route",
     "SandboxConfig",
+    "SandboxRequest",
     "SandboxServer",
     "SandboxState",
     "Stats",

@@ -1,4 +1,8 @@
-"""The sandbox's control endpoints under ``/_sandbox``: reset, faults, scenarios, stats, info, orders.
+"""The sandbox's control endpoints under ``/_sandbox``: reset, faults, routes, requests, scenarios, stats, info, orders.
+
+Routes: ``GET`` lists them, ``POST`` adds one (see :meth:`Route.from_dict`), ``DELETE``
+removes all. Requests: ``GET /_sandbox/requests`` lists the requests received (method,
+path, params, status), ``DELETE`` forgets them.
 
 They take no credentials, so they refuse what a web page could send them from another site
 (a cross-site form POST, or a page whose DNS name was rebound to 127.0.0.1): every control
@@ -26,6 +30,7 @@ from ..enums import OrderStatus
 from ..messages import Topic
 from ._catalogue import NOUNS
 from ._orders_store import PUSHER_KEY, emit, now_1688, orders_store
+from ._routes import Route
 from ._wire import CONTROL_PREFIX, STATE_KEY
 
 
@@ -47,6 +52,28 @@ async def control_faults(request: web.Request) -> web.Response:
     elif request.method == "DELETE":
         state.clear_faults()
     return web.json_response([f.to_dict() for f in state.faults])
+
+
+async def control_routes(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    if request.method == "POST":
+        body = await request.json()
+        try:
+            if not isinstance(body, dict):
+                raise TypeError("expected a route object")
+            state.add_route(Route.from_dict(body))
+        except (KeyError, TypeError, ValueError) as exc:
+            return web.json_response({"error": f"bad route: {exc}"}, status=400)
+    elif request.method == "DELETE":
+        state.clear_routes()
+    return web.json_response([route.to_dict() for route in state.routes])
+
+
+async def control_requests(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    if request.method == "DELETE":
+        state.requests.clear()
+    return web.json_response([received.to_dict() for received in list(state.requests)])
 
 
 async def control_scenarios(request: web.Request) -> web.Response:
@@ -215,6 +242,8 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_post(CONTROL_PREFIX + "/reset", guarded(control_reset))
     app.router.add_route("*", CONTROL_PREFIX + "/faults", guarded(control_faults))
     app.router.add_get(CONTROL_PREFIX + "/stats", guarded(control_stats))
+    app.router.add_route("*", CONTROL_PREFIX + "/routes", guarded(control_routes))
+    app.router.add_route("*", CONTROL_PREFIX + "/requests", guarded(control_requests))
     app.router.add_route("*", CONTROL_PREFIX + "/scenarios", guarded(control_scenarios))
     app.router.add_get(CONTROL_PREFIX + "/info", guarded(control_info))
     base = CONTROL_PREFIX + "/orders"

@@ -1,7 +1,9 @@
 """The sandbox's fault injection and the middleware every service request passes.
 
-The middleware counts the request, applies latency and any matching fault, reads and
-verifies the parameters (auth), then calls the handler and maps its exceptions to answers.
+The middleware counts the request, reads its parameters and records it
+(``sandbox.requests``), applies latency and any matching fault, verifies the parameters
+(auth), then answers from the first matching route (``sandbox.route(...)``) or calls the
+handler, mapping its exceptions to answers.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from typing import Any
 from aiohttp import web
 
 from ._auth import check_auth
+from ._routes import SandboxRequest
 from ._state import Fault, SandboxState
 from ._wire import (
     CONTROL_PREFIX,
     BadParams,
     Dropped,
     Handler,
+    Params,
     encode,
     envelope_bytes,
     error,
@@ -78,7 +82,10 @@ def make_middleware(state: SandboxState) -> Any:
         stats = state.stats
         stats.begin(request.path)
         status = 0
+        recorded: SandboxRequest | None = None
         try:
+            recorded = SandboxRequest(request.method, request.path, request.query)
+            state.requests.append(recorded)
             unmatched = request.match_info.http_exception
             if isinstance(unmatched, web.HTTPException):
                 # unknown path or method: Spring Boot's default error body, before any auth
@@ -95,18 +102,22 @@ def make_middleware(state: SandboxState) -> Any:
             if delay > 0:
                 await asyncio.sleep(delay)
             if fault is not None:
+                if request.method != "GET" and fault.kind != "repeat_page":
+                    await record_body(request, recorded)
                 answered = await apply_fault(request, fault)
                 if answered is not None:
                     status = answered.status
                     return answered
             try:
                 params = await read_params(request)
+                recorded.fill(params, json=request.content_type == "application/json")
                 request_params.set(params)
                 denied = check_auth(state, params)
                 if denied is not None:
                     status = denied.status
                     return denied
-                response = await handler(request)
+                routed = await answer_from_routes(request, state, params, recorded)
+                response = routed if routed is not None else await handler(request)
             except BadParams as exc:
                 response = error(400, 400, str(exc))
             except LookupError as exc:
@@ -118,5 +129,37 @@ def make_middleware(state: SandboxState) -> Any:
             raise asyncio.CancelledError from None
         finally:
             stats.end(status)
+            if recorded is not None:
+                recorded.status = status
 
     return middleware
+
+
+async def record_body(request: web.Request, recorded: SandboxRequest) -> None:
+    """Read a faulted request's body for ``sandbox.requests`` only (after any latency, as before)."""
+    try:
+        params = await read_params(request)
+    except (BadParams, OSError, web.HTTPException, ValueError):
+        return  # unreadable: the record keeps the query parameters
+    recorded.fill(params, json=request.content_type == "application/json")
+
+
+async def answer_from_routes(
+    request: web.Request, state: SandboxState, params: Params, recorded: SandboxRequest
+) -> web.StreamResponse | None:
+    """The answer of the first route matching this request, or None to answer as usual.
+
+    A route's ``latency`` fault waits and then lets the route's next answer (or the handler)
+    answer; its ``repeat_page`` fault makes the handler answer page 1.
+    """
+    for route in state.routes:
+        answer = route.take(request.method, request.path, params.values, recorded)
+        while answer is not None:
+            if answer.fault is None:
+                return answer.response()
+            if answer.fault.kind != "latency":
+                return await apply_fault(request, answer.fault)
+            await asyncio.sleep(answer.fault.seconds)
+            answer = route.take(request.method, request.path, params.values, recorded, after=answer)
+        # a route that did not match, or only waited, leaves the request to the next route
+    return None

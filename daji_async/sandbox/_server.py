@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from ._app import create_app
+from ._routes import Route, SandboxRequest
 from ._state import Fault, FaultKind, SandboxConfig, SandboxState
 
 if TYPE_CHECKING:
@@ -70,10 +72,15 @@ class SandboxServer:
         return self.state.config.app_secret
 
     def client(self, **options: Any) -> DajiClient:
-        """A DajiClient pointed at this sandbox with its credentials (options pass through)."""
+        """A DajiClient pointed at this sandbox with its credentials (options pass through).
+
+        It ignores the environment's proxy variables (``trust_env=False``): the sandbox is on
+        loopback, which an ``HTTP_PROXY`` without ``NO_PROXY`` would otherwise capture.
+        """
         from .._client import DajiClient
 
         options.setdefault("base_url", self.base_url)
+        options.setdefault("trust_env", False)
         return DajiClient(self.app_key, self.app_secret, **options)
 
     def add_fault(self, kind: FaultKind | Fault, **options: Any) -> Fault:
@@ -88,8 +95,36 @@ class SandboxServer:
         """Make keyword searches for ``keyword`` find exactly ``total`` offers."""
         self.state.set_scenario(keyword, total)
 
+    def route(self, path: str, *, method: str | None = None, params: Mapping[str, object] | None = None) -> Route:
+        """Canned answers for requests to ``path`` carrying ``params`` (respx-style).
+
+        ::
+
+            route = sandbox.route("/alibaba/product/queryProductDetail", params={"offerId": 1})
+            route.respond(data={"offerId": 1, "subject": "连衣裙"})          # the envelope's data
+            route.fault("status", status=503, times=1)                       # or a fault
+            assert route.called and route.calls[0].params["offerId"] == "1"
+
+        See :class:`~daji_async.sandbox.Route`. The first matching route answers, after the
+        signature check; once its answers are used up the sandbox answers as usual.
+        """
+        return self.state.add_route(Route(path, method=method, params=params))
+
+    def clear_routes(self) -> None:
+        """Remove every route."""
+        self.state.clear_routes()
+
+    @property
+    def requests(self) -> list[SandboxRequest]:
+        """The requests received (the latest ``record_requests``, 10,000 by default), in order.
+
+        Each has ``method``, ``path``, ``params`` (every parameter, ``appKey`` and ``sign``
+        included) and ``status`` (how it was answered; 0 for a dropped connection).
+        """
+        return list(self.state.requests)
+
     def reset(self) -> None:
-        """Forget uploads, orders, faults and statistics."""
+        """Forget uploads, orders, faults, routes, recorded requests and statistics."""
         self.state.reset()
 
     @property

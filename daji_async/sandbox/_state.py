@@ -8,9 +8,12 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ._catalogue import Catalogue
+
+if TYPE_CHECKING:
+    from ._routes import Route, SandboxRequest
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -95,6 +98,7 @@ class SandboxConfig:
         latency: seconds added to every API answer.
         faults: faults active from the start.
         webhook_url: where order messages are pushed (orders sandbox).
+        record_requests: how many received requests ``sandbox.requests`` keeps (the latest).
         control_hosts: host names (besides IP addresses and ``localhost``) that the control
             endpoints answer to, e.g. ``("sandbox",)`` for a container reached by that name.
     """
@@ -108,6 +112,7 @@ class SandboxConfig:
     latency: float = 0.0
     faults: list[Fault] = field(default_factory=list)
     webhook_url: str | None = None
+    record_requests: int = 10_000
     control_hosts: tuple[str, ...] = ()
 
 
@@ -216,6 +221,8 @@ class SandboxState:
             self.faults: list[Fault] = [Fault(**{**f.to_dict(), "hits": 0}) for f in self._initial_faults]
             self.rng = random.Random(self.config.seed)
         self.stats = Stats()
+        self.requests: deque[SandboxRequest] = deque(maxlen=self.config.record_requests)
+        self.routes: list[Route] = []
         self.uploads: dict[str, bytes] = {}
         self.results: LRU[Any, Any] = LRU(512)
         self.bodies: LRU[Any, bytes] = LRU(8192)
@@ -247,6 +254,17 @@ class SandboxState:
         """Remove every fault."""
         with self._lock:
             self.faults = []
+
+    def add_route(self, route: Route) -> Route:
+        """Add a route (see :class:`~daji_async.sandbox.Route`); the first matching route answers."""
+        with self._lock:
+            self.routes = [*self.routes, route]
+        return route
+
+    def clear_routes(self) -> None:
+        """Remove every route."""
+        with self._lock:
+            self.routes = []
 
     def take_faults(self, path: str, query: Mapping[str, str]) -> tuple[float, Fault | None]:
         """Consume the faults matching one request: total latency, and the first other fault."""

@@ -1,53 +1,40 @@
-"""pytest fixtures for testing your own code against the sandbox (registered via ``pytest11``).
+"""pytest fixtures for testing your own code against the sandbox.
+
+Installing daji_async registers them with pytest (the ``pytest11`` entry point, module
+``_daji_async_pytestplugin``, which imports nothing of the SDK until a test uses a fixture):
 
 - ``daji_sandbox``: a :class:`~daji_async.sandbox.SandboxServer` running on loopback in a
   background thread, fresh for each test: ``.base_url``, ``.app_key``, ``.app_secret``,
-  ``.add_fault(...)``, ``.reset()``, ``.stats``, ``.client(...)``.
+  ``.route(...)``, ``.requests``, ``.add_fault(...)``, ``.reset()``, ``.stats``, ``.client(...)``.
 - ``daji_client``: a :class:`~daji_async.DajiClient` pointed at ``daji_sandbox`` with short
-  retry backoff; closed after the test. Needs pytest-asyncio (``pip install daji-async[test]``).
+  retry backoff; closed after the test. Needs pytest-asyncio (``pip install daji-async[test]``),
+  in ``auto`` mode, or in ``strict`` mode (its default) with ``@pytest.mark.asyncio`` on tests.
 
 ::
 
-    async def test_my_pricing(daji_client):
-        page = await daji_client.products.keyword_search("连衣裙")
-        assert page.items
+    import pytest
+    from daji_async import DajiClient
+    from daji_async.sandbox import SandboxServer
+
+    @pytest.mark.asyncio  # not needed with asyncio_mode = "auto"
+    async def test_my_pricing(daji_client: DajiClient, daji_sandbox: SandboxServer) -> None:
+        daji_sandbox.route("/alibaba/product/queryProductDetail").respond(data={"offerId": 1})
+        detail = await daji_client.products.detail(1)
+        assert daji_sandbox.requests[-1].params["offerId"] == "1"
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
-
-import pytest
+from _daji_async_pytestplugin import daji_sandbox
 
 from .._protocol import RetryPolicy
-from ._server import SandboxServer
 
 #: Backoff used by the ``daji_client`` fixture, so retry tests take milliseconds.
 FAST_RETRIES = RetryPolicy(base_delay=0.005, max_delay=0.02, retry_after_cap=5.0)
 
-
-@pytest.fixture
-def daji_sandbox() -> Iterator[SandboxServer]:
-    """A fresh sandbox server on 127.0.0.1 for one test."""
-    server = SandboxServer().start_in_thread()
-    try:
-        yield server
-    finally:
-        server.stop_thread()
-
-
 try:
-    import pytest_asyncio
+    from _daji_async_pytestplugin import daji_client
 except ImportError:  # pragma: no cover - daji_client needs pytest-asyncio
-    pass
+    __all__ = ["FAST_RETRIES", "daji_sandbox"]
 else:
-
-    @pytest_asyncio.fixture
-    async def daji_client(daji_sandbox: SandboxServer) -> AsyncIterator[Any]:
-        """A DajiClient for ``daji_sandbox``, closed after the test."""
-        client = daji_sandbox.client(retry_policy=FAST_RETRIES)
-        try:
-            yield client
-        finally:
-            await client.close()
+    __all__ = ["FAST_RETRIES", "daji_client", "daji_sandbox"]

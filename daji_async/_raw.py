@@ -1,0 +1,218 @@
+"""Response metadata without changing return types: ``client.with_raw_response``.
+
+::
+
+    raw = await client.with_raw_response.products.detail(727920485853)
+    raw.status, raw.trace_id, raw.headers["Content-Type"]
+    detail = raw.parse()                      # the ProductDetail the plain call returns
+
+``client.with_raw_response`` mirrors the client's resources; each of its methods takes the
+plain method's arguments and returns a :class:`RawResponse` around the plain method's value
+(for a search: around the first page, what ``await`` of the search gives).
+
+How it is recorded: the view's client is a recording subclass of ``DajiClient`` whose
+pipeline notes each successful answer in a context variable that the wrapper set up for
+that call. Calls made through the plain client never touch it: no copies, no checks.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    from .resources.categories import Categories
+    from .resources.orders import Orders
+    from .resources.payments import Payments
+    from .resources.products import Products
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+class ResponseMeta:
+    """What one answer of the service said besides its data.
+
+    Attributes:
+        method: the request's HTTP method.
+        path: the request's path.
+        status: the HTTP status (2xx: only successful answers produce values).
+        headers: the response headers (case-insensitive).
+        reason: the HTTP reason phrase.
+        trace_id: the envelope's ``traceId`` (quote it to DAJI support), or None.
+        attempts: attempts the call took (1 when it was not retried; 0 when the value came
+            without a request, from a response cache: status 200, no headers).
+    """
+
+    __slots__ = ("attempts", "headers", "method", "path", "reason", "status", "trace_id")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        headers: Mapping[str, str],
+        *,
+        reason: str = "",
+        trace_id: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.headers = headers
+        self.reason = reason
+        self.trace_id = trace_id
+        self.attempts = attempts
+
+    def __repr__(self) -> str:
+        return (
+            f"ResponseMeta({self.method} {self.path} -> {self.status}, trace_id={self.trace_id!r}, "
+            f"attempts={self.attempts})"
+        )
+
+
+class RawResponse(Generic[T]):
+    """A call's value with the metadata of the answer that produced it.
+
+    ``status``, ``headers``, ``trace_id``, ``reason`` and ``attempts`` are those of the last
+    answer the call used (the only one for most calls); :attr:`answers` holds every answer,
+    in the order they completed, for calls made of several requests (``payments.links``
+    batches). :meth:`parse` returns the value.
+    """
+
+    __slots__ = ("_value", "answers")
+
+    def __init__(self, value: T, answers: tuple[ResponseMeta, ...]) -> None:
+        if not answers:
+            raise ValueError("a RawResponse needs at least one answer")
+        self._value = value
+        #: The metadata of every answer the call used.
+        self.answers = answers
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of the answer."""
+        return self.answers[-1].status
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The answer's headers (case-insensitive)."""
+        return self.answers[-1].headers
+
+    @property
+    def trace_id(self) -> str | None:
+        """The envelope's ``traceId``, or None when the service sent none."""
+        return self.answers[-1].trace_id
+
+    @property
+    def reason(self) -> str:
+        """The HTTP reason phrase."""
+        return self.answers[-1].reason
+
+    @property
+    def attempts(self) -> int:
+        """Attempts the call took (retries included); 0 for a value from the response cache."""
+        return self.answers[-1].attempts
+
+    def parse(self) -> T:
+        """The value the plain call returns (already decoded: this costs nothing)."""
+        return self._value
+
+    def __repr__(self) -> str:
+        last = self.answers[-1]
+        return f"RawResponse({last.method} {last.path} -> {last.status}, trace_id={last.trace_id!r})"
+
+
+class Capture:
+    """The answers noted for one wrapped call (set in :data:`CAPTURE` by the wrapper)."""
+
+    __slots__ = ("answers",)
+
+    def __init__(self) -> None:
+        self.answers: list[ResponseMeta] = []
+
+
+class Slot:
+    """The last response and attempt count of one pipeline call (set in :data:`SLOT`)."""
+
+    __slots__ = ("attempts", "response")
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.response: Any = None
+
+
+#: The capture of the wrapped call running in this context, if any.
+CAPTURE: ContextVar[Capture | None] = ContextVar("daji_raw_capture", default=None)
+#: The pipeline call running in this context (recording clients only).
+SLOT: ContextVar[Slot | None] = ContextVar("daji_raw_slot", default=None)
+
+
+def raw_response_wrapper(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[T]]]:
+    """Wrap a method of a recording view so that it returns a :class:`RawResponse`."""
+
+    @functools.wraps(method)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+        capture = Capture()
+        token = CAPTURE.set(capture)
+        try:
+            value = await method(*args, **kwargs)
+        finally:
+            CAPTURE.reset(token)
+        return RawResponse(value, tuple(capture.answers))
+
+    return call
+
+
+class ProductsWithRawResponse:
+    """``client.with_raw_response.products``: :class:`~daji_async.resources.products.Products`
+    calls returning :class:`RawResponse` (searches: around their first page)."""
+
+    def __init__(self, products: Products) -> None:
+        self.keyword_search = raw_response_wrapper(products.keyword_search)
+        self.image_search = raw_response_wrapper(products.image_search)
+        self.shop_search = raw_response_wrapper(products.shop_search)
+        self.detail = raw_response_wrapper(products.detail)
+        self.upload_image = raw_response_wrapper(products.upload_image)
+        self.estimate_freight = raw_response_wrapper(products.estimate_freight)
+
+
+class CategoriesWithRawResponse:
+    """``client.with_raw_response.categories``."""
+
+    def __init__(self, categories: Categories) -> None:
+        self.get = raw_response_wrapper(categories.get)
+
+
+class OrdersWithRawResponse:
+    """``client.with_raw_response.orders`` (``list``: around its first page)."""
+
+    def __init__(self, orders: Orders) -> None:
+        self.preview = raw_response_wrapper(orders.preview)
+        self.create = raw_response_wrapper(orders.create)
+        self.cancel = raw_response_wrapper(orders.cancel)
+        self.get = raw_response_wrapper(orders.get)
+        self.list = raw_response_wrapper(orders.list)
+        self.confirm_receipt = raw_response_wrapper(orders.confirm_receipt)
+
+
+class PaymentsWithRawResponse:
+    """``client.with_raw_response.payments`` (``links``: ``answers`` holds one per batch)."""
+
+    def __init__(self, payments: Payments) -> None:
+        self.links = raw_response_wrapper(payments.links)
+        self.pay = raw_response_wrapper(payments.pay)
+
+
+__all__ = [
+    "CategoriesWithRawResponse",
+    "OrdersWithRawResponse",
+    "PaymentsWithRawResponse",
+    "ProductsWithRawResponse",
+    "RawResponse",
+    "ResponseMeta",
+    "raw_response_wrapper",
+]
