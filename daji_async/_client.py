@@ -72,10 +72,12 @@ from ._raw import (
     CategoriesWithRawResponse,
     OrdersWithRawResponse,
     PaymentsWithRawResponse,
+    PoizonWithRawResponse,
     ProductsWithRawResponse,
     RawResponse,
     ResponseMeta,
     Slot,
+    TaobaoWithRawResponse,
     raw_response_wrapper,
 )
 from ._transport import AiohttpTransport, Request, Response, Transport, request_sent
@@ -912,6 +914,12 @@ class DajiClientWithRawResponse:
         """Payment calls returning :class:`RawResponse`."""
         self.request = raw_response_wrapper(client.request)
         """:meth:`DajiClient.request` returning :class:`RawResponse`."""
+        self.alibaba = self
+        """The 1688 calls under their platform's name (``raw.alibaba.products is raw.products``)."""
+        self.taobao = TaobaoWithRawResponse(client.taobao)
+        """Taobao/Tmall calls returning :class:`RawResponse`."""
+        self.poizon = PoizonWithRawResponse(client.poizon)
+        """Poizon calls returning :class:`RawResponse`."""
 
 
 class Alibaba:

@@ -377,3 +377,12 @@ async def test_platform_reads_share_the_response_cache_and_money_calls_never_do(
     stats = cache.stats_by_endpoint()
     assert stats["taobao.products.keyword_search"].hits == 1
     assert stats["poizon.products.search"].hits >= 2 and "taobao.orders.create" not in stats
+
+
+async def test_platform_calls_have_raw_views(daji_client: DajiClient) -> None:
+    page = await daji_client.taobao.products.keyword_search("背包", page_size=1)
+    raw = await daji_client.with_raw_response.taobao.products.detail(page.items[0].item_id)
+    assert raw.status == 200 and raw.parse().item_id == page.items[0].item_id
+    first = await daji_client.with_raw_response.poizon.products.search(brand="Nike", page_size=5)
+    assert first.status == 200 and len(first.parse().items) == 5
+    assert daji_client.with_raw_response.alibaba.products is daji_client.with_raw_response.products
