@@ -1,4 +1,4 @@
-"""daji_async: the asyncio SDK for the DAJI open API (1688.com search, detail, orders).
+"""daji_async: the asyncio SDK for the DAJI open API (1688.com, Taobao/Tmall and Poizon).
 
 ::
 
@@ -37,6 +37,8 @@ from ._errors import (
     RedisUnavailableError,
     ResponseDecodeError,
     ServerError,
+    TaobaoOrderOutcomeUnknownError,
+    TaobaoPaymentOutcomeUnknownError,
     TradeError,
 )
 from ._pagination import Paginator, PagingOptions
@@ -76,6 +78,7 @@ from .models.orders import (
     parse_1688_time,
     yuan_to_fen,
 )
+from .models.poizon import PoizonCategory, PoizonSearchPage, PoizonSku, PoizonSpu, PoizonSpuDetail
 from .models.products import (
     Category,
     ChildCategory,
@@ -91,7 +94,20 @@ from .models.products import (
     SkuAttribute,
     SkuInfo,
 )
+from .models.taobao import (
+    TaobaoAddress,
+    TaobaoCreatedOrder,
+    TaobaoItem,
+    TaobaoItemDetail,
+    TaobaoOrder,
+    TaobaoOrderLine,
+    TaobaoPreview,
+    TaobaoRenderLine,
+    TaobaoSearchPage,
+    TaobaoTradeAnswer,
+)
 from .resources.payments import PaymentFailure, PaymentLink, PaymentLinks
+from .resources.taobao import TaobaoPayBatch, TaobaoPayResult
 
 __all__ = [
     "ENDPOINTS",
@@ -150,6 +166,11 @@ __all__ = [
     "PaymentLinks",
     "PaymentOutcomeUnknownError",
     "PicRegionInfo",
+    "PoizonCategory",
+    "PoizonSearchPage",
+    "PoizonSku",
+    "PoizonSpu",
+    "PoizonSpuDetail",
     "PriceInfo",
     "ProductAttribute",
     "ProductDetail",
@@ -172,6 +193,20 @@ __all__ = [
     "Sort",
     "SortOrder",
     "StrictRateLimiter",
+    "TaobaoAddress",
+    "TaobaoCreatedOrder",
+    "TaobaoItem",
+    "TaobaoItemDetail",
+    "TaobaoOrder",
+    "TaobaoOrderLine",
+    "TaobaoOrderOutcomeUnknownError",
+    "TaobaoPayBatch",
+    "TaobaoPayResult",
+    "TaobaoPaymentOutcomeUnknownError",
+    "TaobaoPreview",
+    "TaobaoRenderLine",
+    "TaobaoSearchPage",
+    "TaobaoTradeAnswer",
     "TradeAnswer",
     "TradeError",
     "TradeType",

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, Union
 
 from . import _constants as C
+from ._bulk_platforms import PoizonBulk, TaobaoBulk
 from ._pagination import Paginator
 from ._validate import integer
 
@@ -288,6 +289,10 @@ class Bulk:
 
     def __init__(self, client: DajiClient) -> None:
         self._client = client
+        self.taobao: TaobaoBulk = TaobaoBulk(self, client)
+        """Taobao/Tmall sugar: ``keyword_search``, ``image_search``, ``detail``."""
+        self.poizon: PoizonBulk = PoizonBulk(self, client)
+        """Poizon sugar: ``search`` (one brand per input), ``detail``."""
 
     def map(
         self,

@@ -72,10 +72,12 @@ from ._raw import (
     CategoriesWithRawResponse,
     OrdersWithRawResponse,
     PaymentsWithRawResponse,
+    PoizonWithRawResponse,
     ProductsWithRawResponse,
     RawResponse,
     ResponseMeta,
     Slot,
+    TaobaoWithRawResponse,
     raw_response_wrapper,
 )
 from ._transport import AiohttpTransport, Request, Response, Transport, request_sent
@@ -92,7 +94,9 @@ from ._version import __version__
 from .resources.categories import Categories
 from .resources.orders import Orders
 from .resources.payments import Payments
+from .resources.poizon import Poizon
 from .resources.products import Products
+from .resources.taobao import Taobao
 
 T = TypeVar("T")
 
@@ -128,7 +132,7 @@ class _Shared:
 
 
 class DajiClient:
-    """An asyncio client of the DAJI open API (1688 product search, detail, orders).
+    """An asyncio client of the DAJI open API: 1688, Taobao/Tmall and Poizon.
 
     ::
 
@@ -321,6 +325,12 @@ class DajiClient:
         """Cashier links in batches, and password-free payment (never retried)."""
         self.bulk: Bulk = Bulk(self)
         """Thousands of searches or details at once, with bounded concurrency."""
+        self.alibaba: Alibaba = Alibaba(self)
+        """The 1688 calls under a platform name: ``client.alibaba.products is client.products``."""
+        self.taobao: Taobao = Taobao(self)
+        """Taobao/Tmall: products (search, image search, detail, upload, freight), orders, payments."""
+        self.poizon: Poizon = Poizon(self)
+        """Poizon (得物): product search (startId cursor), detail and categories."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -896,6 +906,30 @@ class DajiClientWithRawResponse:
         """Payment calls returning :class:`RawResponse`."""
         self.request = raw_response_wrapper(client.request)
         """:meth:`DajiClient.request` returning :class:`RawResponse`."""
+        self.alibaba = self
+        """The 1688 calls under their platform's name (``raw.alibaba.products is raw.products``)."""
+        self.taobao = TaobaoWithRawResponse(client.taobao)
+        """Taobao/Tmall calls returning :class:`RawResponse`."""
+        self.poizon = PoizonWithRawResponse(client.poizon)
+        """Poizon calls returning :class:`RawResponse`."""
+
+
+class Alibaba:
+    """The 1688 calls under their platform's name, beside ``client.taobao`` and ``client.poizon``.
+
+    The same objects as the client's top-level attributes: ``client.alibaba.products is
+    client.products``, so every 1688 example keeps working either way.
+    """
+
+    def __init__(self, client: DajiClient) -> None:
+        self.products: Products = client.products
+        """1688 product search, detail, image upload and freight (``client.products``)."""
+        self.categories: Categories = client.categories
+        """The 1688 category tree (``client.categories``)."""
+        self.orders: Orders = client.orders
+        """1688 orders (``client.orders``)."""
+        self.payments: Payments = client.payments
+        """1688 payment links and password-free payment (``client.payments``)."""
 
 
 class _SignedPages:
@@ -936,4 +970,12 @@ def _seconds(timeout: aiohttp.ClientTimeout) -> str:
     return f"{timeout.total:g} s" if timeout.total else "the configured timeout"
 
 
-__all__ = ["DajiClient", "DajiClientWithRawResponse", "RawResponse", "ResponseMeta", "RetryPolicy", "Timeout"]
+__all__ = [
+    "Alibaba",
+    "DajiClient",
+    "DajiClientWithRawResponse",
+    "RawResponse",
+    "ResponseMeta",
+    "RetryPolicy",
+    "Timeout",
+]

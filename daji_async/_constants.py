@@ -39,6 +39,14 @@ RETRY_STATUSES = frozenset({429, *range(500, 600)})
 MIN_PAGE_SIZE = 1
 MAX_PAGE_SIZE = 50
 DEFAULT_PAGE_SIZE = 20
+#: Taobao's traffic searches and image search V2.0 take at most 20 items a page (C).
+TAOBAO_MAX_PAGE_SIZE = 20
+#: Taobao image search V2.0: the last page number (``pageNo`` is 0-based, 0..499; C).
+TAOBAO_IMAGE_MAX_PAGE_NO = 499
+#: Most purchase orders one Taobao ``batch/pay`` call takes (wiki en api-194164783).
+TAOBAO_PAY_BATCH = 10
+#: Largest page size the SDK asks Poizon's product list for (undocumented; clients use 20..50).
+POIZON_MAX_PAGE_SIZE = 50
 
 #: The service's limit on an uploaded image.
 MAX_IMAGE_BYTES = 3 * 1024 * 1024
@@ -143,6 +151,14 @@ CACHE_TTLS: dict[str, float] = {
     "products.image_search": 900.0,
     "products.shop_search": 900.0,
     "categories.get": 86400.0,
+    "taobao.products.detail": 3600.0,
+    "taobao.products.keyword_search": 900.0,
+    "taobao.products.image_search": 900.0,
+    "taobao.products.image_search_url": 900.0,
+    "taobao.products.shop_search": 900.0,
+    "poizon.products.detail": 3600.0,
+    "poizon.products.search": 900.0,
+    "poizon.categories.get": 86400.0,
 }
 #: Answers an in-memory cache holds before it drops the least recently used.
 CACHE_MAX_ENTRIES = 10_000

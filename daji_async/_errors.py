@@ -332,6 +332,65 @@ class PaymentOutcomeUnknownError(OutcomeUnknownError):
         )
 
 
+class TaobaoOrderOutcomeUnknownError(OrderOutcomeUnknownError):
+    """``taobao.orders.create`` got no readable answer: the purchase order may or may not exist.
+
+    ``third_order_id`` (also ``out_order_id``) is your purchase number the request carried
+    (generated when you gave none). Look for it before creating again, and create again only
+    with the **same** ``third_order_id``, never a new one.
+    """
+
+    @property
+    def third_order_id(self) -> str:
+        """Your purchase number (``thirdOrderId``) the lost create carried."""
+        return self.out_order_id
+
+    @classmethod
+    def for_call(
+        cls, cause: DajiError, *, method: str, path: str, params: Mapping[str, object]
+    ) -> TaobaoOrderOutcomeUnknownError:
+        """Create got no readable answer: name the ``thirdOrderId`` it carried."""
+        third = str(params.get("thirdOrderId") or "")
+        return cls(
+            f"{method} {path}: create {_cause(cause)}; the outcome is unknown and the purchase order may "
+            f"exist. Find purchase number thirdOrderId={third!r} before creating it again, and never "
+            "create it again under a new third_order_id",
+            out_order_id=third,
+            method=method,
+            path=path,
+            timed_out=isinstance(cause, APITimeoutError),
+        )
+
+
+class TaobaoPaymentOutcomeUnknownError(PaymentOutcomeUnknownError):
+    """One batch of ``taobao.payments.pay`` got no readable answer: its orders may have been paid.
+
+    ``order_ids`` are the purchase order ids of that batch (``order_id`` joins them with
+    commas). Query each (``taobao.orders.get``) before paying it again.
+    """
+
+    order_ids: tuple[str, ...] = ()
+
+    @classmethod
+    def for_call(
+        cls, cause: DajiError, *, method: str, path: str, params: Mapping[str, object]
+    ) -> TaobaoPaymentOutcomeUnknownError:
+        """Pay got no readable answer: name every purchase order of the batch."""
+        raw = params.get("purchaseOrderIdList")
+        ids = tuple(str(i) for i in raw) if isinstance(raw, (list, tuple)) else ()
+        joined = ",".join(ids)
+        error = cls(
+            f"{method} {path}: pay of purchase orders {joined} {_cause(cause)}; the outcome is unknown and "
+            "they may have been paid. Query each (taobao.orders.get) before paying it again",
+            order_id=joined,
+            method=method,
+            path=path,
+            timed_out=isinstance(cause, APITimeoutError),
+        )
+        error.order_ids = ids
+        return error
+
+
 class TradeError(APIError):
     """The service answered, and 1688 refused the trade call.
 

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from .resources.categories import Categories
     from .resources.orders import Orders
     from .resources.payments import Payments
+    from .resources.poizon import Poizon
     from .resources.products import Products
+    from .resources.taobao import Taobao
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -207,12 +209,64 @@ class PaymentsWithRawResponse:
         self.pay = raw_response_wrapper(payments.pay)
 
 
+class TaobaoWithRawResponse:
+    """``client.with_raw_response.taobao``: ``.products``, ``.orders`` and ``.payments`` returning
+    :class:`RawResponse` (searches: around their first page; ``pay``: one answer per batch)."""
+
+    def __init__(self, taobao: Taobao) -> None:
+        products, orders, payments = taobao.products, taobao.orders, taobao.payments
+        self.products = _Group(
+            keyword_search=raw_response_wrapper(products.keyword_search),
+            image_search=raw_response_wrapper(products.image_search),
+            shop_search=raw_response_wrapper(products.shop_search),
+            detail=raw_response_wrapper(products.detail),
+            distribution_info=raw_response_wrapper(products.distribution_info),
+            upload_image=raw_response_wrapper(products.upload_image),
+            logistics_price=raw_response_wrapper(products.logistics_price),
+        )
+        """Taobao product calls returning :class:`RawResponse`."""
+        self.orders = _Group(
+            preview=raw_response_wrapper(orders.preview),
+            create=raw_response_wrapper(orders.create),
+            cancel=raw_response_wrapper(orders.cancel),
+            get=raw_response_wrapper(orders.get),
+        )
+        """Taobao order calls returning :class:`RawResponse`."""
+        self.payments = _Group(pay=raw_response_wrapper(payments.pay))
+        """Taobao payment returning :class:`RawResponse`."""
+
+
+class PoizonWithRawResponse:
+    """``client.with_raw_response.poizon``: ``.products`` and ``.categories`` returning :class:`RawResponse`."""
+
+    def __init__(self, poizon: Poizon) -> None:
+        self.products = _Group(
+            search=raw_response_wrapper(poizon.products.search),
+            detail=raw_response_wrapper(poizon.products.detail),
+        )
+        """Poizon product calls returning :class:`RawResponse` (search: around its first page)."""
+        self.categories = _Group(get=raw_response_wrapper(poizon.categories.get))
+        """Poizon categories returning :class:`RawResponse`."""
+
+
+class _Group:
+    """A namespace of wrapped calls (``raw.taobao.products.detail``)."""
+
+    def __init__(self, **calls: Callable[..., Awaitable[RawResponse[Any]]]) -> None:
+        self.__dict__.update(calls)
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[RawResponse[Any]]]:
+        raise AttributeError(f"no raw view of {name!r}")
+
+
 __all__ = [
     "CategoriesWithRawResponse",
     "OrdersWithRawResponse",
     "PaymentsWithRawResponse",
+    "PoizonWithRawResponse",
     "ProductsWithRawResponse",
     "RawResponse",
     "ResponseMeta",
+    "TaobaoWithRawResponse",
     "raw_response_wrapper",
 ]

@@ -92,3 +92,11 @@ def test_testing_your_app_with_the_sandbox(tmp_path: Path, mode: str) -> None:
     done = run("-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", f"asyncio_mode={mode}", project, cwd=project)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "4 passed" in done.stdout
+
+
+def test_taobao_buy(tmp_path: Path) -> None:
+    done = run(EXAMPLES / "taobao_buy.py", "--sandbox", "--orders", "12", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "created 12 purchase orders" in done.stdout
+    assert "2 pay calls: 12 paid, 0 refused, 0 unknown" in done.stdout  # 10 + 2
+    assert "first order: WAIT_SELLER_SEND_GOODS" in done.stdout

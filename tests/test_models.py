@@ -273,3 +273,14 @@ def test_prices_stay_strings() -> None:
     assert page is not None
     assert page.items[0].price_info is not None
     assert page.items[0].price_info.price == "0.10"
+
+
+def test_order_detail_status_is_an_order_status_and_keeps_unknown_text() -> None:
+    from daji_async import OrderStatus
+    from daji_async.models.orders import OrderDetail
+
+    known = msgspec.json.decode(b'{"baseInfo": {"status": "waitbuyerpay"}}', type=OrderDetail)
+    assert known.status is OrderStatus.WAIT_BUYER_PAY
+    later = msgspec.json.decode(b'{"baseInfo": {"status": "a_status_added_later"}}', type=OrderDetail)
+    assert later.status == "a_status_added_later" and not isinstance(later.status, OrderStatus)
+    assert msgspec.json.decode(b"{}", type=OrderDetail).status is None

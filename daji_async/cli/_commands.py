@@ -61,7 +61,11 @@ class SearchOptions(TypedDict):
 
 async def run(args: argparse.Namespace, messages: Messages) -> int:
     """Run the subcommand ``args`` names; returns the exit status."""
-    command = COMMANDS[args.handler]
+    command = COMMANDS.get(args.handler)
+    if command is None:  # a Taobao or Poizon command (that module imports this one)
+        from ._platforms import COMMANDS as PLATFORM_COMMANDS
+
+        command = PLATFORM_COMMANDS[args.handler]
     return await command(args, choose_format(args.format), messages)
 
 

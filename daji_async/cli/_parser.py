@@ -396,6 +396,8 @@ examples:
   daji product 727920485853
   daji bulk keywords keywords.txt --max-items 50 --failed retry.txt > items.jsonl
   daji categories 1031910
+  daji taobao search keyword 手机壳 --max-items 30 --json
+  daji poizon search --brand Nike --csv > nike.csv
   daji sandbox --port 8080                              serve the sandbox to other programs
 
 each command's --help lists the options it takes; the connection and output options may
@@ -517,7 +519,7 @@ def build_parser() -> Parser:
     """The whole ``daji`` parser; ``args.handler`` names the coroutine to run."""
     parser = Parser(
         prog="daji",
-        description="Search 1688.com through the DAJI open API from the terminal.",
+        description="Search 1688.com, Taobao/Tmall and Poizon through the DAJI open API from the terminal.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -525,6 +527,9 @@ def build_parser() -> Parser:
     add_families(parser, GLOBAL)
     commands = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND", parser_class=Parser)
     add_1688_commands(commands)
+    from ._platforms import add_platform_commands  # its handlers import this module: import on use
+
+    add_platform_commands(commands)
 
     sandbox = leaf(
         commands,
@@ -547,7 +552,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.error("choose a command: search, product, upload, bulk, categories or sandbox")
+        parser.error("choose a command: search, product, upload, bulk, categories, taobao, poizon or sandbox")
     prog = args.prog
     if not hasattr(args, "handler"):  # a group (``daji search``) without one of its commands
         _fail(prog, f"choose one of {' or '.join(args.children.choices)}")

@@ -31,6 +31,7 @@ from typing import Any, Union
 
 import msgspec
 
+from ..enums import OrderStatus
 from ._lenient import IdText, LenientStruct, NullableList
 
 __all__ = [
@@ -493,9 +494,16 @@ class OrderDetail(TradeAnswer):
         return info.id or None
 
     @property
-    def status(self) -> str | None:
-        """The order's status, an :class:`~daji_async.OrderStatus` value."""
-        return self.base_info.status if self.base_info else None
+    def status(self) -> OrderStatus | str | None:
+        """The order's status: an :class:`~daji_async.OrderStatus` member for every status the
+        SDK knows; a status 1688 adds later comes as its plain text rather than being lost."""
+        raw = self.base_info.status if self.base_info else None
+        if raw is None:
+            return None
+        try:
+            return OrderStatus(raw)
+        except ValueError:
+            return raw
 
     @property
     def entry_ids(self) -> list[str]:

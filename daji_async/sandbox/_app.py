@@ -5,6 +5,8 @@
 - ``_faults``: injected faults and the middleware every service request passes;
 - ``_products``: the catalogue endpoints; ``_orders_store``: orders as state, and their pushes;
   ``_orders``: the trade endpoints;
+- ``_taobao``: Taobao/Tmall's searches, detail, purchase orders and pay; ``_poizon``: Poizon's
+  cursor-paged product list, detail and categories;
 - ``_control``: the ``/_sandbox`` control endpoints.
 
 Service routes come from the SDK's endpoint table: each handler module maps endpoint names to
@@ -16,7 +18,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .._endpoints import ENDPOINTS
-from . import _orders, _products
+from . import _orders, _poizon, _products, _taobao
 from ._control import add_control_routes
 from ._faults import make_middleware
 from ._orders_store import install_pusher
@@ -28,7 +30,7 @@ __all__ = ["STATE_KEY", "create_app", "service_handlers"]
 
 def service_handlers() -> dict[str, Handler]:
     """Every service handler, by the name of its row in the endpoint table (read when an app is built)."""
-    return {**_products.HANDLERS, **_orders.HANDLERS}
+    return {**_products.HANDLERS, **_orders.HANDLERS, **_taobao.HANDLERS, **_poizon.HANDLERS}
 
 
 def create_app(state: SandboxState | None = None) -> web.Application:

@@ -1,0 +1,155 @@
+"""Bulk sugar for Taobao/Tmall and Poizon: ``client.bulk.taobao`` and ``client.bulk.poizon``.
+
+Thin wrappers over the generic engine's public calls (:meth:`Bulk.walk
+<daji_async.Bulk.walk>` for searches, :meth:`Bulk.map <daji_async.Bulk.map>` for details):
+every input yields exactly one result, failures stay per input, memory stays bounded by
+``concurrency``, and every request shares the client's rate limit and ``max_concurrency``.
+Arguments are checked (by building one walk, which sends nothing) before any input is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING, Any
+
+from . import _constants as C
+
+if TYPE_CHECKING:
+    from ._bulk import Bulk, BulkResult, Inputs, ProgressCallback
+    from ._client import DajiClient, Timeout
+    from ._pagination import Paginator
+    from .models.poizon import PoizonSpu, PoizonSpuDetail
+    from .models.taobao import TaobaoItem, TaobaoItemDetail
+
+__all__ = ["PoizonBulk", "TaobaoBulk"]
+
+
+class TaobaoBulk:
+    """Many Taobao/Tmall searches or details at once: ``client.bulk.taobao``.
+
+    ::
+
+        async for result in client.bulk.taobao.keyword_search(["手机壳", "数据线"], max_items=40):
+            print(result.query, result.error or len(result.items))
+    """
+
+    def __init__(self, bulk: Bulk, client: DajiClient) -> None:
+        self._bulk = bulk
+        self._client = client
+
+    def keyword_search(
+        self,
+        keywords: Inputs[str],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        **search: Any,
+    ) -> AsyncGenerator[BulkResult[str, list[TaobaoItem]], None]:
+        """Run ``taobao.products.keyword_search(keyword, **search)`` for every keyword.
+
+        ``search`` takes the search's keywords (``sort``, ``filter``, ``language``,
+        ``max_items``, ``page_size``...), applied to every keyword.
+        """
+        products = self._client.taobao.products
+        products.keyword_search("check", **search)  # validates every argument now, sends nothing
+        return self._bulk.walk(
+            lambda keyword: products.keyword_search(keyword, **search),
+            keywords,
+            concurrency=concurrency,
+            ordered=ordered,
+            progress=progress,
+        )
+
+    def image_search(
+        self,
+        images: Inputs[str | int],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        **search: Any,
+    ) -> AsyncGenerator[BulkResult[str | int, list[TaobaoItem]], None]:
+        """An image search for every image: a picture URL (V2.0) or an uploaded image id (V1.0)."""
+        products = self._client.taobao.products
+        products.image_search(image_url="https://img.alicdn.com/check.jpg", **search)  # validates now
+
+        def paginate(image: str | int) -> Paginator[Any, TaobaoItem]:
+            text = str(image).strip()
+            if text.startswith(("http://", "https://")):
+                return products.image_search(image_url=text, **search)
+            return products.image_search(text, **search)
+
+        return self._bulk.walk(paginate, images, concurrency=concurrency, ordered=ordered, progress=progress)
+
+    def detail(
+        self,
+        item_ids: Inputs[int | str],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        language: str | None = None,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncGenerator[BulkResult[int | str, TaobaoItemDetail], None]:
+        """The detail of every item id; ``result.value`` holds it."""
+        detail = self._client.taobao.products.detail
+
+        async def one(item_id: int | str) -> TaobaoItemDetail:
+            return await detail(item_id, language=language, timeout=timeout, max_retries=max_retries)
+
+        return self._bulk.map(one, item_ids, concurrency=concurrency, ordered=ordered, progress=progress)
+
+
+class PoizonBulk:
+    """Many Poizon searches or details at once: ``client.bulk.poizon``.
+
+    ::
+
+        async for result in client.bulk.poizon.search(["Nike", "adidas"], max_items=100):
+            print(result.query, result.error or len(result.items))
+    """
+
+    def __init__(self, bulk: Bulk, client: DajiClient) -> None:
+        self._bulk = bulk
+        self._client = client
+
+    def search(
+        self,
+        brands: Inputs[str],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        **search: Any,
+    ) -> AsyncGenerator[BulkResult[str, list[PoizonSpu]], None]:
+        """Run ``poizon.products.search(brand=brand, **search)`` for every brand (``title``,
+        ``max_items``, ``page_size``... apply to each)."""
+        products = self._client.poizon.products
+        products.search(brand="check", **search)  # validates every argument now, sends nothing
+        return self._bulk.walk(
+            lambda brand: products.search(brand=brand, **search),
+            brands,
+            concurrency=concurrency,
+            ordered=ordered,
+            progress=progress,
+        )
+
+    def detail(
+        self,
+        spu_ids: Inputs[int | str],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncGenerator[BulkResult[int | str, PoizonSpuDetail], None]:
+        """The detail of every SPU id; ``result.value`` holds it."""
+        detail = self._client.poizon.products.detail
+
+        async def one(spu_id: int | str) -> PoizonSpuDetail:
+            return await detail(spu_id, timeout=timeout, max_retries=max_retries)
+
+        return self._bulk.map(one, spu_ids, concurrency=concurrency, ordered=ordered, progress=progress)

@@ -1,0 +1,339 @@
+"""Models of the Taobao/Tmall endpoints (``client.taobao``).
+
+What DAJI's wiki documents (``daji-wiki.md`` §3) is kept exactly: the preview and create
+request bodies, the cancel answer (``{code: "0", success, requestId, errorCode, TraceId,
+errorMsg}``, its inner ``code`` a **string**, ``"0"`` meaning success) and the pay body. The
+wiki captured no answer of the search, detail, upload, preview, create, query and pay
+calls: those Structs are inferred (snake_case wire names as the traffic API's parameters
+are spelled, camelCase as the trade answers are), every field optional but the item's id,
+and unknown fields never break decoding.
+
+Money: every Taobao amount is an int in **fen** (分, 1/100 yuan): ``purchase_amount`` (stated
+on the create page), line ``price``, item and SKU prices (inferred from the create page's
+``price: 100``). :func:`~daji_async.models.orders.fen_to_yuan` converts for display.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+import msgspec
+
+from ._lenient import IdText, LenientStruct, NullableList
+
+__all__ = [
+    "TaobaoAddress",
+    "TaobaoCreatedOrder",
+    "TaobaoDistributionInfo",
+    "TaobaoDistributionSku",
+    "TaobaoImageSearchPage",
+    "TaobaoItem",
+    "TaobaoItemDetail",
+    "TaobaoLogisticsPrice",
+    "TaobaoOrder",
+    "TaobaoOrderLine",
+    "TaobaoOrderLineStatus",
+    "TaobaoPayAnswer",
+    "TaobaoPreview",
+    "TaobaoPreviewLine",
+    "TaobaoRenderLine",
+    "TaobaoSearchPage",
+    "TaobaoSku",
+    "TaobaoTradeAnswer",
+]
+
+
+# --------------------------------------------------------------------------- products
+
+
+class TaobaoItem(msgspec.Struct, gc=False):
+    """One Taobao/Tmall search result (keyword, image or shop search; shape inferred).
+
+    ``price`` and ``promotion_price`` are in **fen** (int).
+    """
+
+    item_id: int
+    title: Union[str, None] = None
+    main_image_url: Union[str, None] = None
+    price: Union[int, None] = None
+    promotion_price: Union[int, None] = None
+    shop_id: Union[int, None] = None
+    shop_name: Union[str, None] = None
+    category_id: Union[int, None] = None
+    sales: Union[int, None] = None
+    is_tmall: Union[bool, None] = None
+
+
+class TaobaoSearchPage(msgspec.Struct, gc=False):
+    """One page of a Taobao traffic search (``page_no``/``page_size``, at most 20 a page).
+
+    ``items`` is the wire's ``data`` list; ``total_count`` the number of results. The SDK
+    fills in ``page_no`` and ``page_size`` when the service leaves them out, and
+    ``trace_id`` from the envelope.
+    """
+
+    items: list[TaobaoItem] = msgspec.field(name="data", default_factory=list)
+    total_count: Union[int, None] = None
+    page_no: int = 0
+    page_size: int = 0
+    trace_id: Union[str, None] = None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class TaobaoImageSearchPage(msgspec.Struct, rename="camel", gc=False):
+    """One page of image search V2.0 (``GET /taobao/image-search/url``): ``pageNo`` is 0-based.
+
+    ``items`` is the wire's ``data`` list, ``total`` the number of results.
+    """
+
+    items: list[TaobaoItem] = msgspec.field(name="data", default_factory=list)
+    total: Union[int, None] = None
+    page_no: int = 0
+    page_size: int = 0
+    trace_id: Union[str, None] = None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class TaobaoSku(msgspec.Struct, gc=False):
+    """One SKU of a Taobao item: ``price`` in **fen**; ``properties`` such as ``颜色:黑色``."""
+
+    sku_id: int
+    price: Union[int, None] = None
+    quantity: Union[int, None] = None
+    properties: Union[str, None] = None
+
+
+class TaobaoItemDetail(LenientStruct):
+    """The detail of one Taobao/Tmall item (``GET /taobao/traffic/item/get``; shape inferred).
+
+    Prices in **fen**.
+    """
+
+    item_id: int
+    title: Union[str, None] = None
+    main_image_url: Union[str, None] = None
+    pic_urls: NullableList[str] = msgspec.field(default_factory=list)
+    price: Union[int, None] = None
+    promotion_price: Union[int, None] = None
+    quantity: Union[int, None] = None
+    shop_id: Union[int, None] = None
+    shop_name: Union[str, None] = None
+    category_id: Union[int, None] = None
+    description: Union[str, None] = None
+    skus: NullableList[TaobaoSku] = msgspec.field(default_factory=list)
+
+
+class TaobaoLogisticsPrice(msgspec.Struct, gc=False):
+    """Domestic freight of a Taobao item (``/taobao/traffic/item/logisticPrice/get``; inferred).
+
+    ``post_fee`` in **fen**.
+    """
+
+    item_id: Union[int, None] = None
+    sku_id: Union[int, None] = None
+    quantity: Union[int, None] = None
+    post_fee: Union[int, None] = None
+    free_shipping: Union[bool, None] = None
+
+
+class TaobaoDistributionSku(msgspec.Struct, rename="camel", gc=False):
+    """One SKU of the bunker (撞库) answer: ``mp_skuid`` is the ``sku_id`` preview and create take."""
+
+    mp_id: Union[int, None] = None
+    mp_skuid: Union[int, None] = None
+    sku_id: Union[int, None] = None
+    quantity: Union[int, None] = None
+
+
+class TaobaoDistributionInfo(msgspec.Struct, rename="camel", gc=False):
+    """What the bunker (撞库, ``GET /taobao/product/get``, wiki en api-202449555) answers.
+
+    ``item_type`` is ``HAVE_MATERIAL`` or ``WITHOUT_MATERIAL``; the SKUs' ``mp_id`` and
+    ``mp_skuid`` are the ``item_id`` and ``sku_id`` of :class:`TaobaoRenderLine` and
+    :class:`TaobaoOrderLine`.
+    """
+
+    item_type: Union[str, None] = None
+    quantity: Union[int, None] = None
+    sku_list: list[TaobaoDistributionSku] = msgspec.field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- order requests
+
+
+class TaobaoAddress(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """A receiver or China-warehouse address of a Taobao order (keys as the wiki lists them).
+
+    ``state`` and ``district`` are required on preview's ``receiver_address``; the wiki asks
+    for the **China warehouse** address there. ``tax_id`` is only sent with create's ``receiver``.
+    """
+
+    name: str
+    mobile_phone: Union[str, None] = None
+    phone: Union[str, None] = None
+    country: str = "CN"
+    state: Union[str, None] = None
+    city: Union[str, None] = None
+    district: Union[str, None] = None
+    address: Union[str, None] = None
+    zip: Union[str, None] = None
+    tax_id: Union[str, None] = None
+
+
+class TaobaoRenderLine(msgspec.Struct, rename="camel"):
+    """One line of a preview: the distribution ids from the bunker (``mpId``, ``mpSkuid``) and a quantity.
+
+    Encoded by the SDK into ``render_item_List`` as ``{"itemId": .., "quantity": "1", "skuId": ..}``.
+    """
+
+    item_id: int
+    sku_id: int
+    quantity: int
+
+
+class TaobaoOrderLine(msgspec.Struct, rename="camel", kw_only=True):
+    """One line of a create call, encoded by the SDK into ``order_line_list``.
+
+    ``price`` is the unit price in **fen**; ``order_line_no`` your sub-order number (``"1"``,
+    ``"2"``... by default, in line order).
+    """
+
+    item_id: int
+    sku_id: int
+    quantity: int
+    price: int
+    title: Union[str, None] = None
+    currency: str = "CNY"
+    order_line_no: Union[str, None] = None
+
+
+# --------------------------------------------------------------------------- trade answers
+
+
+class TaobaoTradeAnswer(LenientStruct, rename="camel"):
+    """Taobao's verdict inside a trade answer, as the wiki shows for cancel.
+
+    ``code`` is a **string**: ``"0"`` is success, anything else a refusal (then
+    ``error_code``/``error_msg`` say why). :attr:`success` is False when either the wire's
+    ``success`` is false or ``code`` is not ``"0"``; the SDK then raises
+    :class:`~daji_async.TradeError` with Taobao's code and message.
+    """
+
+    code: Union[str, None] = None
+    success_flag: Union[bool, None] = msgspec.field(name="success", default=None)
+    request_id: Union[str, None] = None
+    error_code: Union[str, None] = None
+    error_msg: Union[str, None] = None
+    taobao_trace_id: Union[str, None] = msgspec.field(name="TraceId", default=None)
+
+    @property
+    def success(self) -> bool:
+        """True unless Taobao said ``success: false`` or an inner ``code`` other than ``"0"``."""
+        if self.success_flag is False:
+            return False
+        return self.code is None or self.code == "0"
+
+    @property
+    def error_code_any(self) -> str | None:
+        """Taobao's error code: ``errorCode``, else the inner ``code`` when it is not ``"0"``."""
+        if self.error_code:
+            return self.error_code
+        return self.code if self.code not in (None, "0") else None
+
+    @property
+    def error_text(self) -> str | None:
+        """Taobao's explanation (``errorMsg``); for a refusal without one, a line naming the inner code."""
+        if self.error_msg or self.success:
+            return self.error_msg
+        return f"Taobao refused the call (inner code {self.code!r}, success {self.success_flag!r})"
+
+
+class TaobaoPreviewLine(msgspec.Struct, rename="camel", gc=False):
+    """One priced line of a preview (inferred): unit ``price`` and ``post_fee`` in **fen**."""
+
+    item_id: Union[int, None] = None
+    sku_id: Union[int, None] = None
+    quantity: Union[int, None] = None
+    price: Union[int, None] = None
+    post_fee: Union[int, None] = None
+    can_sell: Union[bool, None] = None
+    message: Union[str, None] = None
+
+
+class TaobaoPreview(TaobaoTradeAnswer):
+    """What ``taobao.orders.preview`` answers (inferred; the wiki captured no answer).
+
+    Amounts in **fen**: ``total_amount`` (goods and China-leg freight), ``post_fee``.
+    """
+
+    total_amount: Union[int, None] = None
+    post_fee: Union[int, None] = None
+    currency: Union[str, None] = None
+    lines: NullableList[TaobaoPreviewLine] = msgspec.field(default_factory=list)
+
+
+class TaobaoCreatedOrder(TaobaoTradeAnswer):
+    """What ``taobao.orders.create`` answers (inferred).
+
+    ``purchase_id`` is the main purchase order id (text) that cancel, query and pay take;
+    ``third_order_id`` the caller's purchase number the request carried (the SDK fills it
+    in from the request when the answer leaves it out); ``purchase_amount`` in **fen**.
+    """
+
+    _id_fields = ("purchase_id",)
+    _id_list_fields = ("sub_purchase_order_ids",)
+
+    purchase_id: IdText = ""
+    third_order_id: Union[str, None] = None
+    purchase_amount: Union[int, None] = None
+    sub_purchase_order_ids: NullableList[IdText] = msgspec.field(default_factory=list)
+
+
+class TaobaoOrderLineStatus(LenientStruct, rename="camel"):
+    """One line of a queried order (inferred): its sub-order id, status and shipment; ``price`` in **fen**."""
+
+    _id_fields = ("sub_purchase_order_id",)
+
+    sub_purchase_order_id: IdText = ""
+    item_id: Union[int, None] = None
+    sku_id: Union[int, None] = None
+    quantity: Union[int, None] = None
+    price: Union[int, None] = None
+    status: Union[str, None] = None
+    logistic_company_name: Union[str, None] = None
+    logistic_number: Union[str, None] = None
+
+
+class TaobaoOrder(TaobaoTradeAnswer):
+    """What ``taobao.orders.get`` answers (``/taobao/purchase/order/query``; inferred).
+
+    ``status`` is the order status of the message page (``WAIT_BUYER_PAY``,
+    ``WAIT_SELLER_SEND_GOODS``, ``WAIT_BUYER_CONFIRM_GOODS``, ``TRADE_CLOSED``...);
+    ``purchase_amount`` in **fen**; ``cancel_requested`` once an asynchronous cancel was accepted.
+    """
+
+    _id_fields = ("purchase_id",)
+
+    purchase_id: IdText = ""
+    third_order_id: Union[str, None] = None
+    status: Union[str, None] = None
+    purchase_amount: Union[int, None] = None
+    paid: Union[bool, None] = None
+    cancel_requested: Union[bool, None] = None
+    lines: NullableList[TaobaoOrderLineStatus] = msgspec.field(default_factory=list)
+
+
+class TaobaoPayAnswer(TaobaoTradeAnswer):
+    """What one ``batch/pay`` call answers (inferred): the orders it paid and those it could not.
+
+    Ids are held as text.
+    """
+
+    _id_list_fields = ("paid_order_ids", "failed_order_ids")
+
+    paid_order_ids: NullableList[IdText] = msgspec.field(default_factory=list)
+    failed_order_ids: NullableList[IdText] = msgspec.field(default_factory=list)
