@@ -371,10 +371,10 @@ class Bulk:
             async for result in client.bulk.keyword_search(["连衣裙", "手机壳"], max_items=100):
                 print(result.query, result.error or len(result.items))
         """
-        products = self._client.products
-        products.keyword_search("check", **search)  # validates every argument now, sends nothing
+        # every argument checked now (nothing sent), and encoded once for all the keywords
+        searches = self._client.products._keyword_searches(search)
         return self.walk(
-            lambda keyword: products.keyword_search(keyword, **search),
+            searches,
             keywords,
             concurrency=concurrency,
             ordered=ordered,

@@ -497,15 +497,7 @@ class DajiClient:
         query = PagedQuery(
             canonical_pairs(params), self.app_key, self._secret, send_secret=self.send_secret, page_key=key
         )
-        method, secret = endpoint.method, self._secret
-
-        def page(token: PageToken | None) -> Request:
-            if token is None:
-                return self._prepare(endpoint, params)
-            text, signature = query.for_page(token)
-            return Request(method, path, url + text, redact=(secret, signature))
-
-        return page
+        return _SignedPages(self, endpoint, params, query, path, url)
 
     def _decoder(self, data_type: Any) -> msgspec.json.Decoder[Envelope[Any]]:
         decoder = self._decoders.get(data_type)
@@ -938,6 +930,34 @@ class Alibaba:
         """1688 orders (``client.orders``)."""
         self.payments: Payments = client.payments
         """1688 payment links and password-free payment (``client.payments``)."""
+
+
+class _SignedPages:
+    """The signed request of each page of one walk (:meth:`DajiClient._pages`).
+
+    One slotted object per walk rather than a closure: a closure costs a cell per captured
+    name, each one more object for the garbage collector to track (bulk makes one per input).
+    """
+
+    __slots__ = ("_client", "_endpoint", "_method", "_params", "_path", "_query", "_secret", "_url")
+
+    def __init__(
+        self, client: DajiClient, endpoint: Endpoint[Any], params: Params, query: PagedQuery, path: str, url: str
+    ) -> None:
+        self._client = client
+        self._endpoint = endpoint
+        self._params = params
+        self._query = query
+        self._method = endpoint.method
+        self._path = path
+        self._url = url
+        self._secret = client._secret
+
+    def __call__(self, token: PageToken | None) -> Request:
+        if token is None:
+            return self._client._prepare(self._endpoint, self._params)
+        text, signature = self._query.for_page(token)
+        return Request(self._method, self._path, self._url + text, redact=(self._secret, signature))
 
 
 def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:

@@ -258,6 +258,10 @@ def _kind(value: object) -> str:
 
 
 def _has_control(value: str) -> bool:
+    # every character refused here is one str.isprintable() refuses too (C0, DEL and C1 are
+    # Cc; U+2028/U+2029 are Zl/Zp): a printable text, nearly every one, skips the scan
+    if value.isprintable():
+        return False
     return any(ord(c) < 32 or 127 <= ord(c) < 160 or c in "\u2028\u2029" for c in value)
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
 from daji_async import BulkProgress, BulkResult, DajiClient, ServerError
 from daji_async.sandbox import SandboxServer
 from daji_async.sandbox.pytest_plugin import FAST_RETRIES
+from daji_async.testing import MockTransport, Request, Response
 from tests.conftest import settle
 
 KEYWORD = "/alibaba/product/keywordQuery"
@@ -209,3 +211,38 @@ def test_result_defaults() -> None:
     assert result.ok
     assert result.items == []
     assert result.detail is None
+
+
+async def test_bulk_keyword_search_sends_what_keyword_search_sends() -> None:
+    # bulk checks and encodes the search options once; each keyword's requests must be the
+    # very ones products.keyword_search(keyword, **options) sends (same query, same order)
+    seen: list[str] = []
+
+    def answer(request: Request) -> Response:
+        seen.append(request.url)
+        return Response(200, json={"code": 200, "data": {"data": [], "totalPage": 1}})
+
+    options: dict[str, Any] = {
+        "filter": ["ksCiphertext", "certifiedFactory"],
+        "sort": {"price": "asc"},
+        "price_start": 10,
+        "category_id": 1031910,
+        "page_size": 20,
+        "max_pages": 1,
+    }
+    async with DajiClient("key", "secret", transport=MockTransport(answer)) as client:
+        words = ["连衣裙", "手机 壳"]
+        results = [r async for r in client.bulk.keyword_search(words, ordered=True, concurrency=1, **options)]
+        assert [(r.query, r.error, r.pages) for r in results] == [(w, None, 1) for w in words]
+        bulk_urls, seen[:] = list(seen), []
+        for word in words:
+            [p async for p in client.products.keyword_search(word, **options).pages()]
+        assert len(seen) == 2
+        assert bulk_urls == seen
+
+
+async def test_bulk_keyword_search_bad_keywords_get_keyword_search_errors() -> None:
+    async with DajiClient("key", "secret", transport=MockTransport(lambda r: Response(500))) as client:
+        results = [r async for r in client.bulk.keyword_search([None, "  ", "a\nb", 7], ordered=True)]  # type: ignore[list-item]
+    errors = [type(r.error) for r in results]
+    assert errors == [ValueError, ValueError, ValueError, TypeError]

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from daji_async import APIConnectionError, DajiClient, StrictRateLimiter
+from daji_async import _constants as C
 from daji_async._transport import request_sent
 from daji_async.testing import MockTransport, Request, Response
 
@@ -90,7 +91,7 @@ async def test_the_log_holds_send_times_not_permission_times() -> None:
     before = loop.time()
     permit.sent()
     assert limiter._sent[-1] >= before
-    assert limiter._earliest() == max(limiter._next, limiter._sent[-1] + 1.0 + 0.005)
+    assert limiter._earliest() == max(limiter._next, limiter._sent[-1] + 1.0 + C.RATE_WINDOW_MARGIN)
 
 
 class LateFirstSends:
