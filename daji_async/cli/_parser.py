@@ -19,7 +19,7 @@ import argparse
 import difflib
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -99,12 +99,21 @@ def max_items(text: str) -> int | None:
     return positive_int(text)
 
 
-def page_size(text: str) -> int:
-    """``--page-size``: the service's bounds, 1..50."""
-    value = positive_int(text)
-    if value > C.MAX_PAGE_SIZE:
-        raise argparse.ArgumentTypeError(f"expected {C.MIN_PAGE_SIZE}..{C.MAX_PAGE_SIZE}, got {value}")
-    return value
+def page_size_up_to(largest: int) -> Callable[[str], int]:
+    """The ``--page-size`` type of an endpoint whose pages hold at most ``largest`` items."""
+
+    def page_size(text: str) -> int:
+        value = positive_int(text)
+        if value > largest:
+            raise argparse.ArgumentTypeError(f"expected {C.MIN_PAGE_SIZE}..{largest}, got {value}")
+        return value
+
+    page_size.__name__ = f"page size {C.MIN_PAGE_SIZE}..{largest}"
+    return page_size
+
+
+#: ``--page-size`` of the 1688 searches: the service's bounds, 1..50.
+page_size = page_size_up_to(C.MAX_PAGE_SIZE)
 
 
 def price(text: str) -> str:
@@ -321,23 +330,31 @@ def add_families(parser: argparse.ArgumentParser, families: Sequence[Family]) ->
                 )
 
 
-def _add_search(parser: argparse.ArgumentParser) -> None:
-    """Paging, filtering and sorting options of the searching subcommands."""
+def add_paging(parser: argparse.ArgumentParser, largest: int, *, per_input: bool = False) -> argparse._ArgumentGroup:
+    """The ``search`` option group with the paging controls every searching subcommand takes:
+    ``--max-items``, ``--max-pages`` and ``--page-size`` (1..``largest``)."""
     group = parser.add_argument_group("search")
     group.add_argument(
         "--max-items",
         type=max_items,
         default=DEFAULT_MAX_ITEMS,
         metavar="N",
-        help="stop after N items (per input in bulk); 'all' for every result (default: %(default)s)",
+        help=f"stop after N items{' (per input in bulk)' if per_input else ''}; 'all' for every result "
+        "(default: %(default)s)",
     )
     group.add_argument("--max-pages", type=positive_int, metavar="N", help="stop after N pages")
     group.add_argument(
         "--page-size",
-        type=page_size,
+        type=page_size if largest == C.MAX_PAGE_SIZE else page_size_up_to(largest),
         metavar="N",
-        help=f"items per request, 1..{C.MAX_PAGE_SIZE} (default: {C.MAX_PAGE_SIZE}, or --max-items when smaller)",
+        help=f"items per request, {C.MIN_PAGE_SIZE}..{largest} (default: {largest}, or --max-items when smaller)",
     )
+    return group
+
+
+def _add_search(parser: argparse.ArgumentParser) -> None:
+    """Paging, filtering and sorting options of the 1688 searching subcommands."""
+    group = add_paging(parser, C.MAX_PAGE_SIZE, per_input=True)
     group.add_argument(
         "--prefetch",
         type=positive_int,

@@ -47,17 +47,15 @@ from ._output import Format, Sink, csv_text, flat_row, safe_text, stdout_console
 from ._parser import (
     CONNECTION,
     COUNTRY,
-    DEFAULT_MAX_ITEMS,
     FORMAT,
     QUIET,
     Parser,
     Subcommands,
     UsageError,
+    add_paging,
     category_id,
     leaf,
-    max_items,
     node,
-    positive_int,
 )
 from ._progress import Messages, ProgressBar
 
@@ -69,42 +67,12 @@ _encoder = msgspec.json.Encoder()
 # ------------------------------------------------------------------ option types
 
 
-def _bounded(limit: int) -> Any:
-    def size(text: str) -> int:
-        value = positive_int(text)
-        if value > limit:
-            raise argparse.ArgumentTypeError(f"expected 1..{limit}, got {value}")
-        return value
-
-    size.__name__ = f"page size 1..{limit}"
-    return size
-
-
 def platform_id(text: str) -> int:
     """A positive numeric id (item id, SPU id) in plain ASCII digits."""
     value = text.strip()
     if not value.isascii() or not value.isdigit() or int(value) < 1 or int(value) > 2**63 - 1:
         raise argparse.ArgumentTypeError(f"expected an id (a positive number), got {text!r}")
     return int(value)
-
-
-def _add_paging(parser: argparse.ArgumentParser, largest: int) -> argparse._ArgumentGroup:
-    group = parser.add_argument_group("search")
-    group.add_argument(
-        "--max-items",
-        type=max_items,
-        default=DEFAULT_MAX_ITEMS,
-        metavar="N",
-        help="stop after N items; 'all' for every result (default: %(default)s)",
-    )
-    group.add_argument("--max-pages", type=positive_int, metavar="N", help="stop after N pages")
-    group.add_argument(
-        "--page-size",
-        type=_bounded(largest),
-        metavar="N",
-        help=f"items per request, 1..{largest} (default: {largest}, or --max-items when smaller)",
-    )
-    return group
 
 
 # ------------------------------------------------------------------ parsers
@@ -125,7 +93,7 @@ def add_platform_commands(commands: Subcommands[Parser]) -> None:
         description="Search Taobao/Tmall items by keyword (20 a page at most). Prices are in fen.",
     )
     keyword.add_argument("text", metavar="TEXT", help="the keyword, e.g. 手机壳")
-    group = _add_paging(keyword, C.TAOBAO_MAX_PAGE_SIZE)
+    group = add_paging(keyword, C.TAOBAO_MAX_PAGE_SIZE)
     group.add_argument("--sort", metavar="SORT", help="the service's sort value, sent as given (e.g. price_asc)")
     group.add_argument("--filter", action="append", metavar="NAME", help="a service filter, sent as given; repeatable")
     image = leaf(
@@ -140,7 +108,7 @@ def add_platform_commands(commands: Subcommands[Parser]) -> None:
         "'daji taobao upload'.",
     )
     image.add_argument("image", metavar="URL_OR_FILE", help="picture URL, local image file, or image id")
-    group = _add_paging(image, C.TAOBAO_MAX_PAGE_SIZE)
+    group = add_paging(image, C.TAOBAO_MAX_PAGE_SIZE)
     group.add_argument(
         "--category", type=category_id, metavar="ID", help="V2.0 (URL) only: 0 Tops ... 4 Shoes ... 88888888 Others"
     )
@@ -181,7 +149,7 @@ def add_platform_commands(commands: Subcommands[Parser]) -> None:
     )
     search.add_argument("--brand", metavar="NAME", help="brand name, e.g. Nike")
     search.add_argument("--title", metavar="TEXT", help="words of the product title")
-    _add_paging(search, C.POIZON_MAX_PAGE_SIZE)
+    add_paging(search, C.POIZON_MAX_PAGE_SIZE)
     spu = leaf(
         poizon,
         "detail",
