@@ -36,7 +36,11 @@ async def test_keyword_search_wire() -> None:  # §2.3, zh api-182690989
     transport, seen = recording(EMPTY_PAGE)
     async with DajiClient("key", "secret", transport=transport) as client:
         await client.products.keyword_search(
-            "连衣裙", filter=["shipInToday", "ksCiphertext"], sort={"price": "asc"}, price_start="10", category_id=1031910
+            "连衣裙",
+            filter=["shipInToday", "ksCiphertext"],
+            sort={"price": "asc"},
+            price_start="10",
+            category_id=1031910,
         )
     (request,) = seen
     assert (request.method, request.path) == ("GET", "/alibaba/product/keywordQuery")
