@@ -24,7 +24,6 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, Union
 
@@ -48,7 +47,7 @@ I = TypeVar("I")  # noqa: E741
 DEFAULT_BULK_CONCURRENCY = C.DEFAULT_BULK_CONCURRENCY
 
 
-@dataclass
+@dataclass(slots=True)
 class BulkResult(Generic[Q, V]):
     """The outcome of one bulk input.
 
@@ -222,7 +221,11 @@ async def run_bulk(
                 except Exception as exc:
                     result.error = exc
                     result.value = None
-                finished.append(result)
+                # Keep this result until the next one is ready: one the caller has dropped by
+                # then is freed here, in the step that just decoded the next one, and not in
+                # a batch on the consumer's side (see the docstring: fewer collector passes).
+                kept = result
+                finished.append(kept)
                 wake()
         except Exception as exc:  # the input iterable itself failed: not an input's error
             failure.append(exc)
@@ -246,6 +249,7 @@ async def run_bulk(
                 await consumer
                 continue
             result = finished.popleft()
+            ready: Sequence[BulkResult[Q, V]]
             if ordered:
                 waiting[result.index] = result
                 if next_index not in waiting:
@@ -255,7 +259,7 @@ async def run_bulk(
                     ready.append(waiting.pop(next_index))
                     next_index += 1
             else:
-                ready = [result]
+                ready = (result,)
             for result in ready:
                 taken -= 1
                 if parked:
@@ -338,16 +342,18 @@ class Bulk:
             walks = client.bulk.walk(lambda s: client.products.shop_search(s, max_items=50), sellers)
         """
 
-        async def collect(query: Q) -> tuple[list[I], int]:
-            paginator = search(query)
-            items: list[I] = []
-            async with aclosing(paginator.pages()) as pages:
-                async for page in pages:
-                    items.extend(getattr(page, paginator.endpoint.paging.items))  # type: ignore[union-attr]
-            return items, paginator.pages_fetched
-
         async def call(query: Q, result: BulkResult[Q, list[I]]) -> None:
-            result.value, result.pages = await collect(query)
+            paginator = search(query)
+            key = paginator.items_field
+            items: list[I] = []
+            pages = paginator.pages()
+            try:
+                async for page in pages:
+                    items.extend(getattr(page, key))
+            except BaseException:
+                await pages.aclose()  # pages still in flight are cancelled now, not when collected
+                raise
+            result.value, result.pages = items, paginator.pages_fetched
 
         return run_bulk(inputs, call, concurrency=concurrency, ordered=ordered, progress=progress)
 

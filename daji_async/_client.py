@@ -35,6 +35,7 @@ from ._errors import (
     OutcomeUnknownError,
     ResponseDecodeError,
 )
+from ._gate import ConcurrencyGate
 from ._logs import logger, setup_from_env
 from ._protocol import (
     Envelope,
@@ -286,7 +287,7 @@ class DajiClient:
             )
         self.cache: ResponseCache | None = cache
         """The response cache of safe calls (``client.cache.stats``), or None."""
-        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._gate = ConcurrencyGate(max_concurrency)
         self._shared = _Shared()
         self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{__version__}"}
         self._owns_transport = transport is None
@@ -311,7 +312,12 @@ class DajiClient:
 
     def _holds_until_sent(self) -> bool:
         """Whether the limiter holds a place until the transport reports the request left."""
-        return isinstance(self._limiter, StrictRateLimiter) and bool(getattr(self._transport, "reports_sent", False))
+        if not isinstance(self._limiter, StrictRateLimiter):
+            return False
+        enable = getattr(self._transport, "enable_send_reports", None)
+        if callable(enable):
+            return bool(enable())
+        return bool(getattr(self._transport, "reports_sent", False))
 
     def _attach_resources(self) -> None:
         """Create the resource groups, bound to this client (or to a view of it)."""
@@ -707,7 +713,10 @@ class DajiClient:
             raise RuntimeError("this DajiClient is closed; create a new one")
         if shared.loop is not asyncio.get_running_loop():
             shared.bind_loop()
-        async with self._semaphore:
+        gate = self._gate
+        if not gate.try_take():
+            await gate.take()
+        try:
             limiter = self._limiter
             permit: RatePermit | None = None
             if limiter is not None:
@@ -745,6 +754,8 @@ class DajiClient:
                 if permit is not None:
                     request_sent.reset(token)
                     permit.release()  # frees the place if the request never left
+        finally:
+            gate.release()
 
     # ------------------------------------------------------------------ raw calls
 

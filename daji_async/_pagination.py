@@ -129,6 +129,24 @@ class Paginator(Generic[P, T]):
     not yield (None once the results are exhausted): pass it as ``page=`` to resume.
     """
 
+    __slots__ = (
+        "_auto_size",
+        "_client",
+        "_endpoint",
+        "_max_retries",
+        "_params",
+        "_requests",
+        "_spec",
+        "_timeout",
+        "max_items",
+        "max_pages",
+        "next_page",
+        "page",
+        "page_size",
+        "pages_fetched",
+        "prefetch",
+    )
+
     def __init__(
         self,
         client: DajiClient,
@@ -177,6 +195,11 @@ class Paginator(Generic[P, T]):
     def endpoint(self) -> Endpoint[P]:
         """The endpoint row this paginator walks."""
         return self._endpoint
+
+    @property
+    def items_field(self) -> str:
+        """The name of the attribute that holds a page's items (``"items"`` on 1688 search pages)."""
+        return self._spec.items
 
     def __repr__(self) -> str:
         return (

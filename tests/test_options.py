@@ -23,7 +23,7 @@ async def test_a_view_shares_the_session_and_the_concurrency_bound(daji_sandbox:
         view = client.with_options(timeout=5, max_retries=0)
         assert view is not client
         assert view.transport is client.transport
-        assert view._semaphore is client._semaphore
+        assert view._gate is client._gate
         assert view.products._client is view and client.products._client is client
         assert view.bulk._client is view
         daji_sandbox.add_fault("latency", seconds=0.2)

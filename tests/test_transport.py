@@ -7,6 +7,7 @@ import asyncio
 import socket
 from typing import Any
 
+import aiohttp
 import pytest
 from aiolimiter import AsyncLimiter
 
@@ -327,3 +328,29 @@ async def test_unsafe_calls_without_an_answer_raise_their_outcome_unknown_error_
         "/alibaba/trade/createCrossOrder",
     ]
     assert transport.requests[0].params["thirdOrderId"] == "T-1"
+
+
+async def test_the_default_transport_reports_sends_only_when_a_strict_limiter_wants_them(
+    daji_sandbox: Any,
+) -> None:
+    from daji_async._transport import AiohttpTransport, _SendingConnector
+
+    async with daji_sandbox.client() as client:
+        transport = client._transport
+        assert isinstance(transport, AiohttpTransport)
+        assert not client._hold_until_sent
+        session = transport.session
+        # no limiter: the plain connector, nothing reported per request
+        assert type(session.connector) is aiohttp.TCPConnector
+        assert not transport.reports_sent and not transport.enable_send_reports()
+    async with daji_sandbox.client(rate_limit=50) as client:
+        assert client._hold_until_sent
+        transport = client._transport
+        assert isinstance(transport, AiohttpTransport)
+        assert isinstance(transport.session.connector, _SendingConnector)
+        assert transport.reports_sent
+        await client.categories.get(0)
+    # a borrowed session is never touched: its requests are counted when the limiter allows them
+    async with aiohttp.ClientSession() as session, daji_sandbox.client(session=session, rate_limit=50) as client:
+        assert not client._hold_until_sent
+        assert not client._transport.reports_sent  # type: ignore[attr-defined]
