@@ -1,9 +1,9 @@
 """The sandbox's fault injection and the middleware every service request passes.
 
-The middleware counts the request, reads its parameters and records it
-(``sandbox.requests``), applies latency and any matching fault, verifies the parameters
-(auth), then answers from the first matching route (``sandbox.route(...)``) or calls the
-handler, mapping its exceptions to answers.
+The middleware counts the request (arrived when its bytes were read, see ``_arrivals``), reads
+its parameters and records it (``sandbox.requests``), applies latency and any matching fault,
+verifies the parameters (auth), then answers from the first matching route
+(``sandbox.route(...)``) or calls the handler, mapping its exceptions to answers.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ._arrivals import arrival_time, forget_arrival
 from ._auth import check_auth
 from ._routes import SandboxRequest
 from ._state import Fault, SandboxState
@@ -78,9 +79,10 @@ def make_middleware(state: SandboxState) -> Any:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith(CONTROL_PREFIX):
+            forget_arrival(request)
             return await handler(request)
         stats = state.stats
-        stats.begin(request.path)
+        stats.begin(request.path, arrival_time(request))
         status = 0
         recorded: SandboxRequest | None = None
         try:
@@ -129,6 +131,7 @@ def make_middleware(state: SandboxState) -> Any:
             raise asyncio.CancelledError from None
         finally:
             stats.end(status)
+            forget_arrival(request)
             if recorded is not None:
                 recorded.status = status
 

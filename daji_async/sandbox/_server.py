@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ._app import create_app
+from ._arrivals import serve
 from ._routes import Route, SandboxRequest
 from ._state import Fault, FaultKind, SandboxConfig, SandboxState
 
@@ -50,6 +51,7 @@ class SandboxServer:
         self.host = host
         self.port = port
         self._runner: web.AppRunner | None = None
+        self._server: asyncio.AbstractServer | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -138,11 +140,14 @@ class SandboxServer:
         """Start serving in the running event loop."""
         runner = web.AppRunner(create_app(self.state), access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
-        await site.start()
-        self._runner = runner
-        server = site._server
-        if self.port == 0 and server is not None:
+        try:
+            # each connection's protocol stamps when a request's bytes are read (stats' arrivals)
+            server = await serve(runner, self.host, self.port)
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner, self._server = runner, server
+        if self.port == 0:
             sockets = getattr(server, "sockets", None) or []
             self.port = sockets[0].getsockname()[1]
         return self
@@ -150,6 +155,9 @@ class SandboxServer:
     async def stop(self) -> None:
         """Stop serving (started with :meth:`start`)."""
         runner, self._runner = self._runner, None
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
         if runner is not None:
             await runner.cleanup()
 

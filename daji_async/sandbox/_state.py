@@ -135,7 +135,12 @@ class LRU(OrderedDict[K, V]):
 
 
 class Stats:
-    """What the sandbox has seen: counts by path and status, concurrency, arrival times."""
+    """What the sandbox has seen: counts by path and status, concurrency, arrival times.
+
+    ``arrivals`` (``time.monotonic()``) are stamped when the sandbox's event loop read each
+    request's first bytes from its socket, not when its handler ran (see ``_arrivals``);
+    ``max_per_second`` and ``per_second`` count them. Control paths are not counted.
+    """
 
     def __init__(self) -> None:
         self.requests = 0
@@ -145,13 +150,14 @@ class Stats:
         self.max_in_flight = 0
         self.arrivals: deque[float] = deque(maxlen=100_000)
 
-    def begin(self, path: str) -> None:
+    def begin(self, path: str, arrived: float | None = None) -> None:
+        """Count a request to ``path`` that arrived at ``arrived`` (``time.monotonic()``; None: now)."""
         self.requests += 1
         self.by_path[path] = self.by_path.get(path, 0) + 1
         self.in_flight += 1
         if self.in_flight > self.max_in_flight:
             self.max_in_flight = self.in_flight
-        self.arrivals.append(time.monotonic())
+        self.arrivals.append(time.monotonic() if arrived is None else arrived)
 
     def end(self, status: int) -> None:
         self.in_flight -= 1
