@@ -304,7 +304,9 @@ class DajiClient:
                 proxy=chosen,
             )
         self._transport: Transport = transport
-        self._decoders: dict[Any, msgspec.json.Decoder[Envelope[Any]]] = {}
+        # by id() of the response type (a typing alias hashes in Python, on every call); each
+        # entry keeps its type alive, so an id is never reused while its entry exists
+        self._decoders: dict[int, tuple[Any, msgspec.json.Decoder[Envelope[Any]]]] = {}
         # a strict limiter counts a request when the transport says it left (connection set-up
         # included), not when it was let through; other limiters and transports as they are
         self._hold_until_sent = self._holds_until_sent()
@@ -506,9 +508,11 @@ class DajiClient:
         return _SignedPages(self, endpoint, params, query, path, url)
 
     def _decoder(self, data_type: Any) -> msgspec.json.Decoder[Envelope[Any]]:
-        decoder = self._decoders.get(data_type)
-        if decoder is None:
-            decoder = self._decoders[data_type] = envelope_decoder(data_type)
+        entry = self._decoders.get(id(data_type))
+        if entry is not None and entry[0] is data_type:
+            return entry[1]
+        decoder = envelope_decoder(data_type)
+        self._decoders[id(data_type)] = (data_type, decoder)
         return decoder
 
     def _execute(
@@ -568,7 +572,8 @@ class DajiClient:
         request: Request | None,
     ) -> Envelope[T]:
         """The retry loop around single attempts (see :meth:`_execute`)."""
-        retry_count("max_retries", max_retries)
+        if max_retries is not None:
+            retry_count("max_retries", max_retries)
         call_timeout = self._timeout if timeout is None else _client_timeout(timeout)
         if request is None:
             request = self._prepare(endpoint, params or {})

@@ -246,3 +246,46 @@ async def test_bulk_keyword_search_bad_keywords_get_keyword_search_errors() -> N
         results = [r async for r in client.bulk.keyword_search([None, "  ", "a\nb", 7], ordered=True)]  # type: ignore[list-item]
     errors = [type(r.error) for r in results]
     assert errors == [ValueError, ValueError, ValueError, TypeError]
+
+
+def test_a_worker_sheds_only_results_nobody_else_holds() -> None:
+    from daji_async._bulk import shed
+
+    dropped: BulkResult[str, list[int]] = BulkResult("a", 0, list(range(10)))
+    held: list[Any] = [dropped]
+    del dropped
+    shed(held, 4)  # nobody else holds it: four items go now, the rest with the next page
+    assert held and held[0].value == list(range(6))
+    shed(held, 6)
+    assert held == []
+
+    kept: BulkResult[str, list[int]] = BulkResult("b", 1, list(range(10)))
+    held = [kept]
+    shed(held, 4)  # the caller holds the result: it is let go of, never touched
+    assert held == [] and kept.value == list(range(10))
+
+    listed: BulkResult[str, list[int]] = BulkResult("c", 2, list(range(10)))
+    items = listed.items
+    held = [listed]
+    del listed
+    shed(held, 4)  # the caller holds its items list
+    assert held == [] and items == list(range(10))
+
+    failed: BulkResult[str, list[int]] = BulkResult("d", 3, None, ValueError("x"))
+    held = [failed]
+    del failed
+    shed(held, 4)
+    assert held == []
+
+
+async def test_results_kept_by_the_caller_keep_every_item(daji_sandbox: SandboxServer) -> None:
+    # workers shed the items of results the caller has dropped; kept ones stay whole
+    async with daji_sandbox.client() as client:
+        kept = [r async for r in client.bulk.keyword_search(WORDS * 3, page_size=10, max_pages=3, concurrency=4)]
+        lists = []
+        async for result in client.bulk.keyword_search(WORDS * 3, page_size=10, max_pages=3, concurrency=4):
+            lists.append(result.items)  # only the list, not the result
+    assert len(kept) == len(lists) == 3 * len(WORDS)
+    for result in kept:
+        assert result.ok and result.pages == 3 and len(result.items) == 30
+    assert all(len(items) == 30 for items in lists)

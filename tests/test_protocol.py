@@ -361,3 +361,19 @@ def test_envelope_struct_is_generic() -> None:
     from daji_async.models.products import UploadResult
 
     assert envelope_decoder(UploadResult).decode(raw).data == UploadResult(image_id="1")
+
+
+@given(st.text(max_size=40))
+def test_query_quoting_is_urllib_quote_with_nothing_safe(text: str) -> None:
+    from urllib.parse import quote
+
+    from daji_async._protocol import _quote
+
+    try:
+        expected = quote(text, safe="")
+    except UnicodeEncodeError:  # a lone surrogate: neither can encode it
+        with pytest.raises(UnicodeEncodeError):
+            _quote(text)
+        return
+    assert _quote(text) == expected
+    assert encode_query([(text, text)]) == expected + "=" + expected
