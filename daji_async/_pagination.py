@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Hashable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Generator, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 import msgspec
@@ -207,14 +207,29 @@ class Paginator(Generic[P, T]):
             f"max_items={self.max_items}, max_pages={self.max_pages}, prefetch={self.prefetch})"
         )
 
-    async def fetch_page(self, number: PageToken | None) -> P:
-        """Fetch one page by number (or cursor) through the client's pipeline (no paging state changes)."""
+    def fetch_page(self, number: PageToken | None) -> Coroutine[Any, Any, P]:
+        """Fetch one page by number (or cursor) through the client's pipeline (no paging state changes).
+
+        ``await paginator.fetch_page(3)``. The walk's pages share one signed template: only
+        the page number changes from one request to the next.
+        """
         requests = self._requests
         if requests is None:
             params = {**self._params, self._spec.size_param: self.page_size}
             requests = self._requests = self._client._pages(self._endpoint, params)
+        return self._fetched(number, requests(number))
+
+    def _one_page(self) -> Coroutine[Any, Any, P]:
+        """``await paginator``: the first page, signed on its own (a template pays off from the second page)."""
+        params: dict[str, ParamValue] = {**self._params, self._spec.size_param: self.page_size}
+        if self.page is not None:
+            params[self._spec.page_param] = self.page
+        return self._fetched(self.page, self._client._prepare(self._endpoint, params))
+
+    async def _fetched(self, number: PageToken | None, request: Request) -> P:
+        """Send one page's request and fill in what the service left out of its answer."""
         envelope = await self._client._execute(
-            self._endpoint, request=requests(number), timeout=self._timeout, max_retries=self._max_retries
+            self._endpoint, request=request, timeout=self._timeout, max_retries=self._max_retries
         )
         data = envelope.data
         if data is None:
@@ -235,7 +250,7 @@ class Paginator(Generic[P, T]):
         return data
 
     def __await__(self) -> Generator[Any, None, P]:
-        return self.fetch_page(self.page).__await__()
+        return self._one_page().__await__()
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._walk(True)
