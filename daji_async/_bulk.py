@@ -5,7 +5,9 @@ iterable; each input yields exactly one :class:`BulkResult`, whether it succeede
 At most ``2 * concurrency`` inputs are taken and not yet yielded at any moment, so memory
 does not grow with the number of inputs (a generator of a million keywords is fine), and
 ``ordered=True`` reorders within that same bound. Every request underneath still passes
-the client's rate limit and ``max_concurrency``.
+the client's rate limit and ``max_concurrency``. Each worker also keeps its last result
+until its next one is under way, so that the memory of results the caller has dropped is
+given back next to the next decode (see :func:`run_bulk`).
 """
 
 from __future__ import annotations
@@ -285,10 +287,40 @@ async def run_bulk(
         await asyncio.gather(*workers, return_exceptions=True)
 
 
-_refcount: Callable[[object], int] | None = getattr(sys, "getrefcount", None)
-#: What ``sys.getrefcount`` reports for an object only :func:`shed` can reach (its one holder,
-#: the local name and the call's argument).
-_ALONE = 3
+def _counts(held: list[Any]) -> tuple[int, int, Any]:
+    """Reference counts of the held result and of its value, as :func:`shed` sees them, and the value."""
+    previous = held[0]
+    value = previous.value
+    refcount = sys.getrefcount
+    return refcount(previous), refcount(value), value
+
+
+def _alone_counts() -> tuple[int, int] | None:
+    """What :func:`_counts` reports for a result and a list nothing else refers to, or None.
+
+    Measured with the same code rather than assumed, so that an interpreter that counts
+    references differently (or not at all) makes :func:`shed` keep everything instead of
+    guessing: None unless a second holder of the result, or of its list, changes the counts.
+    """
+    if not hasattr(sys, "getrefcount"):
+        return None
+    probe: BulkResult[None, list[None]] = BulkResult(None, 0, [])
+    held: list[Any] = [probe]
+    del probe
+    alone = _counts(held)[:2]
+    shared_result = held[0]
+    with_result = _counts(held)[:2]
+    del shared_result
+    shared_list = held[0].value
+    with_list = _counts(held)[:2]
+    del shared_list
+    if with_result[0] <= alone[0] or with_list[1] <= alone[1]:
+        return None
+    return alone[0], alone[1]
+
+
+#: The counts of a result only a worker holds (None: shedding is off on this interpreter).
+_ALONE = _alone_counts()
 
 
 def shed(held: list[Any], count: int) -> None:
@@ -296,15 +328,16 @@ def shed(held: list[Any], count: int) -> None:
 
     ``held`` is the worker's one-slot list. The result's items list loses its last
     ``count`` items only when neither the result nor the list is referenced anywhere else
-    (CPython's reference counts say so); otherwise, or without reference counts, the
-    worker just stops holding the result. Either way nothing anyone can see changes.
+    (reference counts, checked against a probe measured at import, say so); otherwise, or
+    on an interpreter without such counts, the worker just stops holding the result.
+    Either way nothing anyone can see changes.
     """
-    previous = held[0]
-    value = previous.value
-    if _refcount is not None and type(value) is list and _refcount(previous) == _ALONE and _refcount(value) == _ALONE:
-        del value[-count:]
-        if value:
-            return
+    if _ALONE is not None:
+        result_count, value_count, value = _counts(held)
+        if type(value) is list and (result_count, value_count) == _ALONE:
+            del value[-count:]
+            if value:
+                return
     held.clear()
 
 

@@ -289,3 +289,18 @@ async def test_results_kept_by_the_caller_keep_every_item(daji_sandbox: SandboxS
     for result in kept:
         assert result.ok and result.pages == 3 and len(result.items) == 30
     assert all(len(items) == 30 for items in lists)
+
+
+def test_shedding_is_measured_not_assumed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import platform
+
+    from daji_async import _bulk
+
+    if platform.python_implementation() == "CPython":
+        assert _bulk._ALONE is not None  # the probe found reference counts it can rely on
+    monkeypatch.setattr(_bulk, "_ALONE", None)  # an interpreter whose counts cannot be relied on
+    result: BulkResult[str, list[int]] = BulkResult("a", 0, list(range(10)))
+    held: list[Any] = [result]
+    del result
+    _bulk.shed(held, 4)
+    assert held == []  # let go of whole, never trimmed
