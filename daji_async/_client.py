@@ -314,12 +314,7 @@ class DajiClient:
 
     def _holds_until_sent(self) -> bool:
         """Whether the limiter holds a place until the transport reports the request left."""
-        if not isinstance(self._limiter, StrictRateLimiter):
-            return False
-        enable = getattr(self._transport, "enable_send_reports", None)
-        if callable(enable):
-            return bool(enable())
-        return bool(getattr(self._transport, "reports_sent", False))
+        return isinstance(self._limiter, StrictRateLimiter) and bool(getattr(self._transport, "reports_sent", False))
 
     def _attach_resources(self) -> None:
         """Create the resource groups, bound to this client (or to a view of it)."""

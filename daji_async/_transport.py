@@ -237,7 +237,6 @@ class AiohttpTransport:
         self._timeout = timeout
         self._headers = dict(headers or {})
         self._closed = False
-        self._report_sends = False
 
     @property
     def proxy(self) -> str | None:
@@ -246,21 +245,8 @@ class AiohttpTransport:
 
     @property
     def reports_sent(self) -> bool:
-        """True when this transport can report when each request leaves (a session of its own)."""
-        return self._owns_session and (self._session is None or self._report_sends)
-
-    def enable_send_reports(self) -> bool:
-        """Have the connector report when each request leaves; True when it will.
-
-        The client asks for this when its rate limiter counts requests as they leave. Only a
-        session of its own, not created yet (or created reporting), can: the reporting
-        connector costs a little on every request, so it is used only when asked for.
-        """
-        if not self._owns_session:
-            return False
-        if self._session is None:
-            self._report_sends = True
-        return self._report_sends
+        """True for a session of its own: its connector reports when each request leaves."""
+        return self._owns_session
 
     @property
     def started(self) -> bool:
@@ -274,8 +260,8 @@ class AiohttpTransport:
             raise RuntimeError("this transport is closed; create a new client")
         session = self._session
         if session is None:
-            connector_class = _SendingConnector if self._report_sends else aiohttp.TCPConnector
-            connector = connector_class(limit=self._pool_size, ttl_dns_cache=C.DNS_CACHE_SECONDS)
+            # one host: the pool's limit is the per-host limit, no second count per request
+            connector = _SendingConnector(limit=self._pool_size, ttl_dns_cache=C.DNS_CACHE_SECONDS)
             session = self._session = aiohttp.ClientSession(
                 connector=connector, headers=self._headers, timeout=self._timeout or aiohttp.ClientTimeout()
             )

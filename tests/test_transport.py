@@ -330,24 +330,18 @@ async def test_unsafe_calls_without_an_answer_raise_their_outcome_unknown_error_
     assert transport.requests[0].params["thirdOrderId"] == "T-1"
 
 
-async def test_the_default_transport_reports_sends_only_when_a_strict_limiter_wants_them(
+async def test_the_default_transport_reports_sends_and_a_borrowed_session_does_not(
     daji_sandbox: Any,
 ) -> None:
     from daji_async._transport import AiohttpTransport, _SendingConnector
 
-    async with daji_sandbox.client() as client:
-        transport = client._transport
-        assert isinstance(transport, AiohttpTransport)
-        assert not client._hold_until_sent
-        session = transport.session
-        # no limiter: the plain connector, nothing reported per request
-        assert type(session.connector) is aiohttp.TCPConnector
-        assert not transport.reports_sent and not transport.enable_send_reports()
     async with daji_sandbox.client(rate_limit=50) as client:
         assert client._hold_until_sent
         transport = client._transport
         assert isinstance(transport, AiohttpTransport)
-        assert isinstance(transport.session.connector, _SendingConnector)
+        connector = transport.session.connector
+        assert isinstance(connector, _SendingConnector)
+        assert connector.limit == client.max_concurrency and connector.limit_per_host == 0  # one host
         assert transport.reports_sent
         await client.categories.get(0)
     # a borrowed session is never touched: its requests are counted when the limiter allows them
