@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import msgspec
-import pytest
 
 from daji_async._protocol import envelope_decoder
 from daji_async.models.common import Page
