@@ -6,7 +6,7 @@ At most ``2 * concurrency`` inputs are taken and not yet yielded at any moment, 
 does not grow with the number of inputs (a generator of a million keywords is fine), and
 ``ordered=True`` reorders within that same bound. Every request underneath still passes
 the client's rate limit and ``max_concurrency``. Each worker also keeps its last result
-until its next one is under way, so that the memory of results the caller has dropped is
+until its next one is done, so that the memory of results the caller has dropped is
 given back next to the next decode (see :func:`run_bulk`).
 """
 

@@ -215,13 +215,16 @@ class Paginator(Generic[P, T]):
         """
         requests = self._requests
         if requests is None:
-            params = {**self._params, self._spec.size_param: self.page_size}
-            requests = self._requests = self._client._pages(self._endpoint, params)
+            requests = self._requests = self._client._pages(self._endpoint, self._sized_params())
         return self._fetched(number, requests(number))
+
+    def _sized_params(self) -> dict[str, ParamValue]:
+        """The call's parameters with the page size (every page's; the page itself is added per request)."""
+        return {**self._params, self._spec.size_param: self.page_size}
 
     def _one_page(self) -> Coroutine[Any, Any, P]:
         """``await paginator``: the first page, signed on its own (a template pays off from the second page)."""
-        params: dict[str, ParamValue] = {**self._params, self._spec.size_param: self.page_size}
+        params = self._sized_params()
         if self.page is not None:
             params[self._spec.page_param] = self.page
         return self._fetched(self.page, self._client._prepare(self._endpoint, params))
