@@ -191,6 +191,29 @@ class Paginator(Generic[P, T]):
         self.pages_fetched = 0
         self._requests: Callable[[PageToken | None], Request] | None = None  # signed page requests, built once
 
+    def _with_params(self, params: dict[str, ParamValue]) -> Paginator[P, T]:
+        """A new paginator with this one's (checked) paging options over other service parameters.
+
+        Nothing is checked again: bulk calls check the options once, then make one paginator
+        per input this way. ``self`` should not have been walked (a walk may settle its size).
+        """
+        clone: Paginator[P, T] = object.__new__(Paginator)
+        clone._auto_size = self._auto_size
+        clone._client = self._client
+        clone._endpoint = self._endpoint
+        clone._spec = self._spec
+        clone._params = params
+        clone.page = clone.next_page = self.page
+        clone.page_size = self.page_size
+        clone.max_items = self.max_items
+        clone.max_pages = self.max_pages
+        clone.prefetch = self.prefetch
+        clone._timeout = self._timeout
+        clone._max_retries = self._max_retries
+        clone.pages_fetched = 0
+        clone._requests = None
+        return clone
+
     @property
     def endpoint(self) -> Endpoint[P]:
         """The endpoint row this paginator walks."""
@@ -343,7 +366,7 @@ class Paginator(Generic[P, T]):
                     page = await window.popleft()[1]
                 self.pages_fetched += 1
                 items = getattr(page, items_of)
-                guard.check(page, items, number)
+                reported = guard.check_page(page, items, number)
                 if not items:
                     self.next_page = None
                     return
@@ -355,7 +378,7 @@ class Paginator(Generic[P, T]):
                     else:
                         remaining -= count
                 final = self._final_page(page, count, number)
-                exhausted = final is not None and guard.reported(page, number) >= final
+                exhausted = final is not None and reported >= final
                 if final is not None and (last is None or final < last):
                     last = final
                     while window and window[-1][0] > last:  # asked for past the end: not needed
@@ -406,44 +429,73 @@ class _RepeatGuard:
     objects reuse ids, which made long walks of id-less items fail for no reason.
     """
 
-    __slots__ = ("_contents", "_name", "_spec", "_tokens")
+    __slots__ = ("_contents", "_current", "_item_id", "_name", "_spec", "_tokens")
 
     def __init__(self, name: str, spec: PagingSpec) -> None:
         self._name = name
         self._spec = spec
+        self._current = spec.current_page
+        self._item_id = spec.item_id
         self._tokens: set[PageToken] = set()
         self._contents: set[Hashable] = set()
 
     def reported(self, page: Any, asked: int) -> int:
         """The page number the service says this is (the asked number when it says nothing)."""
-        field = self._spec.current_page
+        field = self._current
         number = getattr(page, field) if field is not None else None
         return number if isinstance(number, int) else asked
+
+    def check_page(self, page: Any, items: Sequence[Any], asked: int) -> int:
+        """Page-number paging: raise PaginationError for a page (or content) seen before; the reported number.
+
+        One call per page does both the repeat checks and :meth:`reported`, whose answer the
+        walk needs next (is this the last page?).
+        """
+        field = self._current
+        reported = getattr(page, field) if field is not None else None
+        if not isinstance(reported, int):
+            reported = asked
+        tokens = self._tokens
+        if reported in tokens:
+            raise PaginationError(
+                f"{self._name}: asked for page {asked} and the service answered with page "
+                f"{reported} again; stopping instead of looping",
+                next_page=asked,
+            )
+        if reported != asked:
+            logger.debug("%s: asked for page %d, service reported %d", self._name, asked, reported)
+        tokens.add(reported)
+        if items:
+            self._check_content(items, asked)
+        return reported
 
     def check(self, page: Any, items: Sequence[Any], asked: PageToken | None) -> None:
         """Raise PaginationError if this page (or its content) was seen before in this walk."""
         if self._spec.style == "page":
             assert isinstance(asked, int)
-            reported = self.reported(page, asked)
-            if reported in self._tokens:
-                raise PaginationError(
-                    f"{self._name}: asked for page {asked} and the service answered with page "
-                    f"{reported} again; stopping instead of looping",
-                    next_page=asked,
-                )
-            if reported != asked:
-                logger.debug("%s: asked for page %d, service reported %d", self._name, asked, reported)
-            self._tokens.add(reported)
-        elif asked is not None:
+            self.check_page(page, items, asked)
+            return
+        if asked is not None:
             self._tokens.add(asked)
         if items:
+            self._check_content(items, asked)
+
+    def _check_content(self, items: Sequence[Any], asked: PageToken | None) -> None:
+        key = self._item_id
+        fingerprint: Hashable = None
+        if key is not None:  # the common case, inline: the page's size and its first and last ids
+            first, last = getattr(items[0], key, None), getattr(items[-1], key, None)
+            if first is not None and last is not None:
+                fingerprint = (len(items), first, last)
+        if fingerprint is None:
             fingerprint = self.fingerprint(items)
-            if fingerprint in self._contents:
-                raise PaginationError(
-                    f"{self._name}: page {asked} repeats the items of an earlier page; stopping instead of looping",
-                    next_page=asked,
-                )
-            self._contents.add(fingerprint)
+        contents = self._contents
+        if fingerprint in contents:
+            raise PaginationError(
+                f"{self._name}: page {asked} repeats the items of an earlier page; stopping instead of looping",
+                next_page=asked,
+            )
+        contents.add(fingerprint)
 
     def fingerprint(self, items: Sequence[Any]) -> Hashable:
         """What identifies a page's content.
@@ -452,7 +504,7 @@ class _RepeatGuard:
         walk never share both ends; a repeated page always does). Without: a digest of the
         encoded items, equal only for equal content.
         """
-        key = self._spec.item_id
+        key = self._item_id
         if key is not None:
             first, last = getattr(items[0], key, None), getattr(items[-1], key, None)
             if first is not None and last is not None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, runtime_checkable
-from urllib.parse import parse_qsl
+from urllib.parse import SplitResult, parse_qsl
 
 import aiohttp
 import msgspec
@@ -198,6 +198,11 @@ class _SendingConnector(aiohttp.TCPConnector):
         return connection
 
 
+#: URL heads (the text before the query) an :class:`AiohttpTransport` keeps parsed: the
+#: client's paths are few; a stream of distinct ones beyond this is parsed per request.
+_MAX_HEADS = 256
+
+
 class AiohttpTransport:
     """The default transport: an ``aiohttp.ClientSession``, created lazily.
 
@@ -237,6 +242,8 @@ class AiohttpTransport:
         self._timeout = timeout
         self._headers = dict(headers or {})
         self._closed = False
+        #: ``scheme, authority, path`` of the URLs sent, by the text before their query (see :meth:`url`).
+        self._heads: dict[str, tuple[str, str, str]] = {}
 
     @property
     def proxy(self) -> str | None:
@@ -281,11 +288,9 @@ class AiohttpTransport:
         if request.content_type is not None:
             headers = {**(headers or {}), "Content-Type": request.content_type}
         timeout = request.timeout if request.timeout is not None else self._timeout
-        # the URL is percent-encoded already (encode_query): yarl need not parse and quote it again
-        url = URL(request.url, encoded=True)
         async with session.request(
             request.method,
-            url,
+            self.url(request.url),
             data=data,
             headers=headers,
             timeout=timeout,
@@ -299,6 +304,24 @@ class AiohttpTransport:
             else:
                 body = await read_capped(answer, request, cap)
             return Response.received(answer.status, body, answer.headers, answer.reason or "")
+
+    def url(self, text: str) -> URL:
+        """The ``yarl.URL`` of a request's URL text, which is percent-encoded already.
+
+        Parsing the whole text would cost more than anything else the SDK does for a request
+        (yarl splits it character class by character class); only its query changes from one
+        request to the next. So the part before the query is parsed once (``encoded=True``:
+        nothing is quoted again) and each request's URL is built from those parts and its
+        own query, which gives the URL ``URL(text, encoded=True)`` would.
+        """
+        head, mark, query = text.partition("?")
+        parts = self._heads.get(head)
+        if parts is None or "#" in query or not query.isprintable():
+            parsed = URL(text, encoded=True)
+            if parts is None and len(self._heads) < _MAX_HEADS and not parsed.raw_fragment and mark:
+                self._heads[head] = (parsed.scheme, parsed.raw_authority, parsed.raw_path)
+            return parsed
+        return URL(SplitResult(parts[0], parts[1], parts[2], query, ""), encoded=True)
 
     async def aclose(self) -> None:
         """Close the session if this transport created it (a borrowed session stays open)."""

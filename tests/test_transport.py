@@ -348,3 +348,53 @@ async def test_the_default_transport_reports_sends_and_a_borrowed_session_does_n
     async with aiohttp.ClientSession() as session, daji_sandbox.client(session=session, rate_limit=50) as client:
         assert not client._hold_until_sent
         assert not client._transport.reports_sent  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://127.0.0.1:18080/alibaba/product/keywordQuery?appKey=k&keyword=%E8%BF%9E%E8%A1%A3%E8%A3%99&beginPage=2&sign=AB12",
+        "https://user:pa%40ss@Open.DajiSaaS.com/api/v2/alibaba/category/get?categoryID=0&sign=FF",
+        "http://[::1]:8080/alibaba/x?a=1&b=%20",
+        "HTTP://example.com?x=1",
+        "http://example.com/p?",
+        "http://example.com/p",
+        "http://example.com/p?a=1#frag",  # a fragment: parsed whole, never cached
+        "http://example.com/p?a=1\tb=2",  # a control character: parsed whole (yarl drops it)
+    ],
+)
+def test_transport_builds_each_url_as_yarl_would_parse_it(text: str) -> None:
+    """Only the query is new per request: the rest is parsed once, and the URL is the same one."""
+    from yarl import URL
+
+    from daji_async._transport import AiohttpTransport
+
+    transport = AiohttpTransport()
+    expected = URL(text, encoded=True)
+    for _ in range(3):  # the first parses, the next ones reuse the parsed head
+        built = transport.url(text)
+        assert built == expected and str(built) == str(expected)
+        assert (built.scheme, built.raw_authority, built.raw_path, built.raw_query_string, built.raw_fragment) == (
+            expected.scheme,
+            expected.raw_authority,
+            expected.raw_path,
+            expected.raw_query_string,
+            expected.raw_fragment,
+        )
+    head = text.partition("?")[0]
+    assert (head in transport._heads) == ("?" in text and "#" not in text)
+    # another query on a known head is that query, exactly, and nothing is quoted again
+    if head in transport._heads:
+        other = transport.url(head + "?keyword=%E6%89%8B&page=3")
+        assert other.raw_query_string == "keyword=%E6%89%8B&page=3"
+        assert other == URL(head + "?keyword=%E6%89%8B&page=3", encoded=True)
+
+
+def test_transport_keeps_a_bounded_number_of_parsed_heads() -> None:
+    from daji_async._transport import _MAX_HEADS, AiohttpTransport
+
+    transport = AiohttpTransport()
+    for number in range(_MAX_HEADS + 10):
+        url = transport.url(f"http://example.com/path{number}?a={number}")
+        assert url.path == f"/path{number}" and url.query_string == f"a={number}"
+    assert len(transport._heads) == _MAX_HEADS

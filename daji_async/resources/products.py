@@ -270,17 +270,16 @@ class Products:
         ``client.bulk.keyword_search`` runs the same search for many keywords: the options
         are the same for each, so they are checked (the errors :meth:`keyword_search` would
         raise, raised now) and turned into service parameters here, once. Each keyword then
-        costs its own check and a paginator; the parameters are those
+        costs its own check and a copy of the checked paginator; the parameters are those
         :meth:`keyword_search` builds, in the same order (the keyword first). A keyword that
         is not a non-empty str goes through :meth:`keyword_search` itself.
         """
         search = self.keyword_search
-        search("check", **options)  # every argument checked now; sends nothing
-        paging = {k: v for k, v in options.items() if k in PAGING_OPTIONS}
+        prototype = search("check", **options)  # every argument checked now; sends nothing
         given: dict[str, Any] = {k: v for k, v in options.items() if k not in PAGING_OPTIONS}
         given["country"] = given.get("country") or self._client.country
         fixed = search_params(**given)
-        client, max_length = self._client, C.MAX_KEYWORD_LENGTH
+        max_length = C.MAX_KEYWORD_LENGTH
 
         def walk(keyword: str) -> Paginator[Page[ProductItem], ProductItem]:
             if not isinstance(keyword, str) or not keyword.strip():
@@ -288,7 +287,7 @@ class Products:
             text("keyword", keyword, max_length=max_length, one_line=True)
             params: dict[str, ParamValue] = {"keyword": keyword}
             params.update(fixed)
-            return Paginator(client, KEYWORD_SEARCH, params, **paging)
+            return prototype._with_params(params)  # the paging options were checked above
 
         return walk
 
