@@ -191,11 +191,15 @@ class Paginator(Generic[P, T]):
         self.pages_fetched = 0
         self._requests: Callable[[PageToken | None], Request] | None = None  # signed page requests, built once
 
-    def _with_params(self, params: dict[str, ParamValue]) -> Paginator[P, T]:
+    def _with_params(
+        self, params: dict[str, ParamValue], requests: Callable[[PageToken | None], Request] | None = None
+    ) -> Paginator[P, T]:
         """A new paginator with this one's (checked) paging options over other service parameters.
 
         Nothing is checked again: bulk calls check the options once, then make one paginator
-        per input this way. ``self`` should not have been walked (a walk may settle its size).
+        per input this way. ``requests`` is the new walk's page requests when the caller has
+        them already (see ``DajiClient._keyed_pages``); they must be for ``params`` with this
+        paginator's page size.
         """
         clone: Paginator[P, T] = object.__new__(Paginator)
         clone._auto_size = self._auto_size
@@ -211,7 +215,7 @@ class Paginator(Generic[P, T]):
         clone._timeout = self._timeout
         clone._max_retries = self._max_retries
         clone.pages_fetched = 0
-        clone._requests = None
+        clone._requests = requests
         return clone
 
     @property

@@ -198,6 +198,13 @@ class _SendingConnector(aiohttp.TCPConnector):
         return connection
 
 
+def _unsplittable(query: str) -> bool:
+    """True for a query yarl would not keep as it is: one with a fragment, or a tab or line break
+    (which yarl drops from a URL). The SDK's own queries never have one (every such byte is
+    percent-encoded); a URL given by hand may."""
+    return "#" in query or "\n" in query or "\t" in query or "\r" in query
+
+
 #: URL heads (the text before the query) an :class:`AiohttpTransport` keeps parsed: the
 #: client's paths are few; a stream of distinct ones beyond this is parsed per request.
 _MAX_HEADS = 256
@@ -276,21 +283,28 @@ class AiohttpTransport:
 
     async def send(self, request: Request) -> Response:
         """Send one request and read its whole body."""
-        session = self.session
+        session = self._session
+        if session is None:
+            session = self.session  # created on first use (or the transport is closed: raises)
         data: Any = request.body
-        if request.form is not None:
-            form = aiohttp.FormData()
-            for key, value in request.form:
-                form.add_field(key, value)
-            data = form
         # an owned session carries the User-Agent already; a borrowed one gets it per request
         headers = None if self._owns_session else self._headers
-        if request.content_type is not None:
-            headers = {**(headers or {}), "Content-Type": request.content_type}
-        timeout = request.timeout if request.timeout is not None else self._timeout
+        if request.form is not None or request.content_type is not None:
+            data, headers = self._payload(request, headers)
+        timeout = request.timeout
+        if timeout is None:
+            timeout = self._timeout
+        # the URL text is percent-encoded already (encode_query): built, never quoted again
+        text = request.url
+        head, _, query = text.partition("?")
+        parts = self._heads.get(head)
+        if parts is None or "#" in query or "\n" in query or "\t" in query or "\r" in query:  # _unsplittable
+            url = self.url(text)
+        else:  # what url() does for a head it has parsed before, inline: the common case
+            url = URL(SplitResult(parts[0], parts[1], parts[2], query, ""), encoded=True)
         async with session.request(
             request.method,
-            self.url(request.url),
+            url,
             data=data,
             headers=headers,
             timeout=timeout,
@@ -305,6 +319,20 @@ class AiohttpTransport:
                 body = await read_capped(answer, request, cap)
             return Response.received(answer.status, body, answer.headers, answer.reason or "")
 
+    @staticmethod
+    def _payload(request: Request, headers: Mapping[str, str] | None) -> tuple[Any, dict[str, str] | None]:
+        """The body (a multipart form's fields, or the encoded bytes) and the headers it needs."""
+        data: Any = request.body
+        if request.form is not None:
+            form = aiohttp.FormData()
+            for key, value in request.form:
+                form.add_field(key, value)
+            data = form
+        merged = dict(headers) if headers else None
+        if request.content_type is not None:
+            merged = {**(merged or {}), "Content-Type": request.content_type}
+        return data, merged
+
     def url(self, text: str) -> URL:
         """The ``yarl.URL`` of a request's URL text, which is percent-encoded already.
 
@@ -316,7 +344,7 @@ class AiohttpTransport:
         """
         head, mark, query = text.partition("?")
         parts = self._heads.get(head)
-        if parts is None or "#" in query or not query.isprintable():
+        if parts is None or _unsplittable(query):
             parsed = URL(text, encoded=True)
             if parts is None and len(self._heads) < _MAX_HEADS and not parsed.raw_fragment and mark:
                 self._heads[head] = (parsed.scheme, parsed.raw_authority, parsed.raw_path)

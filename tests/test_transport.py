@@ -398,3 +398,36 @@ def test_transport_keeps_a_bounded_number_of_parsed_heads() -> None:
         url = transport.url(f"http://example.com/path{number}?a={number}")
         assert url.path == f"/path{number}" and url.query_string == f"a={number}"
     assert len(transport._heads) == _MAX_HEADS
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_items": 75},
+        {"page_size": 7, "max_pages": 3},
+        {},  # no page size, no cap: the largest page
+        {"sort": {"price": "asc"}, "price_start": 1.5, "max_items": 60, "country": "ko"},
+    ],
+)
+@pytest.mark.parametrize("send_secret", [False, True])
+async def test_bulk_keyword_searches_send_exactly_what_single_searches_send(
+    options: dict[str, Any], send_secret: bool
+) -> None:
+    """Bulk builds each keyword's pages from one template; the bytes must be a single search's own."""
+    keywords = ["连衣裙", "phone case", "a&b=c/d", "100% 棉"]
+    bulk_transport, single_transport = MockTransport(search_handler(70)), MockTransport(search_handler(70))
+    async with DajiClient("key", SECRET, transport=bulk_transport, send_secret=send_secret) as client:
+        results = [r async for r in client.bulk.keyword_search(keywords, ordered=True, concurrency=1, **options)]
+    assert [r.error for r in results] == [None] * len(keywords)
+    async with DajiClient("key", SECRET, transport=single_transport, send_secret=send_secret) as client:
+        for keyword in keywords:
+            async for _ in client.products.keyword_search(keyword, **options).pages():
+                pass
+    sent = [(r.method, r.url, r.body) for r in bulk_transport.requests]
+    assert sent == [(r.method, r.url, r.body) for r in single_transport.requests]
+    assert len(sent) > len(keywords)  # more than one page each: the page slot of the template is exercised
+    for request in bulk_transport.requests:
+        params = request.params
+        assert ("appSecret" in params) == send_secret and ("sign" in params) != send_secret
+        if not send_secret:
+            assert sign([(k, v) for k, v in params.items() if k != "sign"], SECRET) == params["sign"]

@@ -279,6 +279,10 @@ class Products:
         given: dict[str, Any] = {k: v for k, v in options.items() if k not in PAGING_OPTIONS}
         given["country"] = given.get("country") or self._client.country
         fixed = search_params(**given)
+        prototype._walk_size()  # every search is walked: settle its page size now, once
+        size_param, size = prototype._spec.size_param, prototype.page_size
+        # each keyword's page requests from one template: only the keyword is encoded per keyword
+        pages = self._client._keyed_pages(KEYWORD_SEARCH, {"keyword": "", **fixed, size_param: size}, "keyword")
         max_length = C.MAX_KEYWORD_LENGTH
 
         def walk(keyword: str) -> Paginator[Page[ProductItem], ProductItem]:
@@ -287,7 +291,9 @@ class Products:
             text("keyword", keyword, max_length=max_length, one_line=True)
             params: dict[str, ParamValue] = {"keyword": keyword}
             params.update(fixed)
-            return prototype._with_params(params)  # the paging options were checked above
+            sized = {**params, size_param: size}
+            # the paging options were checked above; the page requests are the template's
+            return prototype._with_params(params, pages(wire_value(keyword), sized))
 
         return walk
 
