@@ -37,7 +37,7 @@ from .models.common import Page
 if TYPE_CHECKING:
     from ._client import DajiClient, Timeout
     from ._endpoints import Endpoint
-    from ._protocol import ParamValue
+    from ._protocol import Envelope, ParamValue
     from ._transport import Request
 
 T = TypeVar("T")
@@ -242,8 +242,13 @@ class Paginator(Generic[P, T]):
         """
         requests = self._requests
         if requests is None:
-            requests = self._requests = self._client._pages(self._endpoint, self._sized_params())
+            requests = self._page_requests()
         return self._fetched(number, requests(number))
+
+    def _page_requests(self) -> Callable[[PageToken | None], Request]:
+        """The walk's signed page requests (one template), made on first use and kept."""
+        requests = self._requests = self._client._pages(self._endpoint, self._sized_params())
+        return requests
 
     def _sized_params(self) -> dict[str, ParamValue]:
         """The call's parameters with the page size (every page's; the page itself is added per request)."""
@@ -261,6 +266,10 @@ class Paginator(Generic[P, T]):
         envelope = await self._client._execute(
             self._endpoint, request=request, timeout=self._timeout, max_retries=self._max_retries
         )
+        return self._filled(envelope, number)
+
+    def _filled(self, envelope: Envelope[P], number: PageToken | None) -> P:
+        """The page of a decoded answer, with what the service left out of it filled in."""
         data = envelope.data
         if data is None:
             data = self._endpoint.response()
@@ -351,12 +360,18 @@ class Paginator(Generic[P, T]):
         number = start  # the page taken next
         last: int | None = None if self.max_pages is None else start + self.max_pages - 1
         prefetch = self.prefetch
+        requests = self._requests
+        execute, endpoint, timeout, retries = self._client._execute, self._endpoint, self._timeout, self._max_retries
         window: deque[tuple[int, asyncio.Task[P]]] = deque()  # pages asked for, not yet taken, in order
         upcoming = start  # the next page number to ask for
         try:
             while True:
                 if prefetch == 1:
-                    page = await self.fetch_page(number)
+                    # fetch_page(number), without its coroutine: one frame less per page
+                    if requests is None:
+                        requests = self._page_requests()
+                    envelope = await execute(endpoint, request=requests(number), timeout=timeout, max_retries=retries)
+                    page = self._filled(envelope, number)
                 else:
                     # keep up to `prefetch` pages in flight, the first window included, but never
                     # past the last page known and never more than the items still wanted need

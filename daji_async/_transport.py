@@ -188,7 +188,25 @@ class _SendingConnector(aiohttp.TCPConnector):
 
     aiohttp writes the request at once on the connection ``connect`` returns (pooled, or
     just opened), so this is the moment the request leaves, connection set-up included.
+
+    Reporting wraps every request's ``connect`` in one more coroutine, so it is off (the
+    plain method is bound on the instance) until :meth:`start_reporting`, which the
+    transport calls for the first request that wants its send reported: a client without a
+    strict rate limit never pays for it.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connect = super().connect  # type: ignore[method-assign]
+
+    @property
+    def reporting(self) -> bool:
+        """True once sends are reported."""
+        return "connect" not in self.__dict__
+
+    def start_reporting(self) -> None:
+        """Report every request's send from now on (the class's ``connect`` takes over)."""
+        self.__dict__.pop("connect", None)
 
     async def connect(self, *args: Any, **kwargs: Any) -> Any:
         connection = await super().connect(*args, **kwargs)
@@ -249,6 +267,8 @@ class AiohttpTransport:
         self._timeout = timeout
         self._headers = dict(headers or {})
         self._closed = False
+        #: True while the connector of an owned session does not report sends (until one is wanted)
+        self._quiet = self._owns_session
         #: ``scheme, authority, path`` of the URLs sent, by the text before their query (see :meth:`url`).
         self._heads: dict[str, tuple[str, str, str]] = {}
 
@@ -286,6 +306,11 @@ class AiohttpTransport:
         session = self._session
         if session is None:
             session = self.session  # created on first use (or the transport is closed: raises)
+        if self._quiet and request_sent.get() is not None:
+            self._quiet = False  # the first request whose send is to be reported: report from now on
+            connector = session.connector
+            if isinstance(connector, _SendingConnector):
+                connector.start_reporting()
         data: Any = request.body
         # an owned session carries the User-Agent already; a borrowed one gets it per request
         headers = None if self._owns_session else self._headers

@@ -343,7 +343,24 @@ async def test_the_default_transport_reports_sends_and_a_borrowed_session_does_n
         assert isinstance(connector, _SendingConnector)
         assert connector.limit == client.max_concurrency and connector.limit_per_host == 0  # one host
         assert transport.reports_sent
+        assert not connector.reporting  # nothing asked for a report yet: the plain connect, no extra frame
+        sends: list[bool] = []
+        limiter = client.rate_limiter
+        resolve = limiter._resolve  # type: ignore[union-attr]
+
+        def counted(sent: bool) -> None:
+            sends.append(sent)
+            resolve(sent)
+
+        limiter._resolve = counted  # type: ignore[union-attr]
         await client.categories.get(0)
+        await client.categories.get(0)
+        assert connector.reporting and sends == [True, True]  # sent, so reported: the first held request turned it on
+    # without a strict limiter nothing asks for reports: the connector never wraps connect
+    async with daji_sandbox.client() as client:
+        await client.categories.get(0)
+        connector = client._transport.session.connector  # type: ignore[attr-defined]
+        assert isinstance(connector, _SendingConnector) and not connector.reporting
     # a borrowed session is never touched: its requests are counted when the limiter allows them
     async with aiohttp.ClientSession() as session, daji_sandbox.client(session=session, rate_limit=50) as client:
         assert not client._hold_until_sent
