@@ -325,12 +325,26 @@ def rotation(names: Sequence[str], round_index: int) -> list[str]:
     return [*names[shift:], *names[:shift]]
 
 
-async def alternate(contenders: dict[str, Callable[[], Awaitable[Sample]]], rounds: int) -> dict[str, list[Sample]]:
-    """Run every contender once per round, in a rotated order; samples by contender."""
+def mirrored(names: Sequence[str], round_index: int) -> list[str]:
+    """The order contenders run in, in round ``round_index``: as given, then reversed, and so on.
+
+    Neighbours stay neighbours (the first two always run back to back, so their per-round
+    ratio compares runs seconds apart), and each runs first as often as second, so a machine
+    that speeds up or slows down during the run favours neither.
+    """
+    return list(names) if round_index % 2 == 0 else list(reversed(names))
+
+
+async def alternate(
+    contenders: dict[str, Callable[[], Awaitable[Sample]]],
+    rounds: int,
+    order: Callable[[Sequence[str], int], list[str]] = rotation,
+) -> dict[str, list[Sample]]:
+    """Run every contender once per round, in the round's ``order`` (rotated by default); samples by contender."""
     samples: dict[str, list[Sample]] = {name: [] for name in contenders}
     names = list(contenders)
     for index in range(rounds):
-        for name in rotation(names, index):
+        for name in order(names, index):
             samples[name].append(await contenders[name]())
     return samples
 

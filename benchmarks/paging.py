@@ -16,7 +16,20 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ._harness import Env, Sample, Section, Table, Target, alternate, fmt, fmt_ratio, fmt_spread, median, ratios
+from ._harness import (
+    Env,
+    Sample,
+    Section,
+    Table,
+    Target,
+    alternate,
+    fmt,
+    fmt_ratio,
+    fmt_spread,
+    median,
+    mirrored,
+    ratios,
+)
 from ._harness import run_in_loop as _run_in_loop
 from ._harness import timed as _timed
 from .contenders import PAGING_CONTENDERS, CeilingContender, Contender, available_contenders
@@ -38,7 +51,7 @@ def plan(env: Env) -> dict[str, Any]:
         "windows": [1, 8, 32],
         "pages_per_run": 1200,
         "pages_per_keyword": PAGES_PER_KEYWORD,
-        "rounds": env.rounds(5),
+        "rounds": env.rounds(6),  # even: the SDK and the ceiling each run first in half the rounds
     }
 
 
@@ -114,7 +127,8 @@ async def _cell(
 
             return one
 
-        samples = await alternate({name: runner(c) for name, c in opened.items()}, p["rounds"])
+        # mirrored: the SDK and the ceiling (the first two) always run back to back, each first in turn
+        samples = await alternate({name: runner(c) for name, c in opened.items()}, p["rounds"], mirrored)
     finally:
         for contender in opened.values():
             await contender.close()
@@ -125,7 +139,8 @@ def _intro(p: dict[str, Any], keywords: list[str]) -> str:
     return (
         f"{len(keywords)} keyword searches of {p['pages_per_keyword']} pages each per run "
         f"({len(keywords) * p['pages_per_keyword']:,} requests; httpx + pydantic, ten times slower, walks a quarter "
-        f"of them), {p['rounds']} rounds, contenders alternating. "
+        f"of them), {p['rounds']} rounds; in each the contenders run one after another, in the order listed "
+        "in one round and reversed in the next, so the SDK and the ceiling always run back to back. "
         "`prefetch` is the SDK's `prefetch=` and the same in-order window for the others (the first N pages "
         "together, then up to N pages in flight); every client's connection pool is N. *Client CPU* is this "
         "process's CPU per page; *server busy* is the sandbox process's CPU as a share of one core (near 100%: "

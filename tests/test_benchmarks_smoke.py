@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:  # the benchmarks are a top-level package of the r
 
 from benchmarks import SCENARIOS, bulk, cost, decode, paging, prefetch, profiling, ratelimit, streaming  # noqa: E402
 from benchmarks.__main__ import render  # noqa: E402
-from benchmarks._harness import Env, Sample, Section, machine  # noqa: E402
+from benchmarks._harness import Env, Sample, Section, machine, mirrored, rotation  # noqa: E402
 from benchmarks.contenders import available_contenders  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
@@ -170,3 +170,15 @@ def test_report_renders(env: Env) -> None:
     assert "## Targets" not in text or "| scenario |" in text
     assert section.title in text
     assert set(SCENARIOS) >= {"paging", "decode", "prefetch", "bulk", "streaming", "ratelimit", "profile"}
+
+
+def test_round_orders() -> None:
+    """Rotation moves every contender through every place; mirroring keeps the first two side by side."""
+    names = ["raw", "sdk", "execute", "paginator"]
+    assert [rotation(names, i)[0] for i in range(4)] == names
+    orders = [mirrored(names, i) for i in range(4)]
+    assert orders[0] == names and orders[1] == names[::-1] and orders[2] == names
+    for order in orders:
+        assert abs(order.index("raw") - order.index("sdk")) == 1  # always back to back
+    firsts = [order.index("raw") < order.index("sdk") for order in orders]
+    assert firsts.count(True) == firsts.count(False)  # each first in half the rounds
