@@ -422,16 +422,17 @@ class Paginator(Generic[P, T]):
         page shorter than ``page_size`` (``count`` items) is the last.
         """
         spec = self._spec
-        assert isinstance(spec.first_page, int)
         pages: int | None = None
         if spec.total_pages is not None:
             pages = getattr(page, spec.total_pages)
-        if pages is None and spec.total_items is not None:
+            if pages is not None:  # the common case first
+                return spec.first_page + pages - 1  # type: ignore[operator]  # an int: page-number paging
+        if spec.total_items is not None:
             items = getattr(page, spec.total_items)
             if items is not None:
                 pages = -(-items // self.page_size) if items > 0 else 0
         if pages is not None:
-            return spec.first_page + pages - 1
+            return spec.first_page + pages - 1  # type: ignore[operator]
         if count < self.page_size:
             number = getattr(page, spec.current_page) if spec.current_page is not None else None
             return number if isinstance(number, int) and number else asked
@@ -485,7 +486,13 @@ class _RepeatGuard:
             logger.debug("%s: asked for page %d, service reported %d", self._name, asked, reported)
         tokens.add(reported)
         if items:
-            self._check_content(items, asked)
+            key = self._item_id
+            if key is not None:  # the common case, inline: the page's size and its first and last ids
+                first, last = getattr(items[0], key, None), getattr(items[-1], key, None)
+                if first is not None and last is not None:
+                    self._seen((len(items), first, last), asked)
+                    return reported
+            self._seen(self.fingerprint(items), asked)
         return reported
 
     def check(self, page: Any, items: Sequence[Any], asked: PageToken | None) -> None:
@@ -500,14 +507,10 @@ class _RepeatGuard:
             self._check_content(items, asked)
 
     def _check_content(self, items: Sequence[Any], asked: PageToken | None) -> None:
-        key = self._item_id
-        fingerprint: Hashable = None
-        if key is not None:  # the common case, inline: the page's size and its first and last ids
-            first, last = getattr(items[0], key, None), getattr(items[-1], key, None)
-            if first is not None and last is not None:
-                fingerprint = (len(items), first, last)
-        if fingerprint is None:
-            fingerprint = self.fingerprint(items)
+        self._seen(self.fingerprint(items), asked)
+
+    def _seen(self, fingerprint: Hashable, asked: PageToken | None) -> None:
+        """Record a page's content; PaginationError if an earlier page of the walk had it."""
         contents = self._contents
         if fingerprint in contents:
             raise PaginationError(
