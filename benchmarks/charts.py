@@ -152,7 +152,7 @@ def bulk(tables: dict[str, Rows], plt: Any) -> Any:
     ax.set_xticks([x + width * (len(contenders) - 1) / 2 for x in range(len(levels))], levels)
     ax.set_xlabel("concurrency")
     ax.set_ylabel("requests per second (higher is better)")
-    ax.set_title("1,000 keywords × 2 pages: the SDK one layer at a time against a raw worker pool")
+    ax.set_title("Bulk searches of 2 pages each: the SDK one layer at a time against a raw worker pool")
     ax.set_ylim(0, ax.get_ylim()[1] * 1.3)
     ax.legend(fontsize=8, loc="upper center", ncol=2)
     return figure

@@ -324,8 +324,8 @@ class AiohttpTransport:
         head, _, query = text.partition("?")
         parts = self._heads.get(head)
         if parts is None or "#" in query or "\n" in query or "\t" in query or "\r" in query:  # _unsplittable
-            url = self.url(text)
-        else:  # what url() does for a head it has parsed before, inline: the common case
+            url = self._url(text)
+        else:  # what _url() does for a head it has parsed before, inline: the common case
             url = URL(SplitResult(parts[0], parts[1], parts[2], query, ""), encoded=True)
         async with session.request(
             request.method,
@@ -358,7 +358,7 @@ class AiohttpTransport:
             merged = {**(merged or {}), "Content-Type": request.content_type}
         return data, merged
 
-    def url(self, text: str) -> URL:
+    def _url(self, text: str) -> URL:
         """The ``yarl.URL`` of a request's URL text, which is percent-encoded already.
 
         Parsing the whole text would cost more than anything else the SDK does for a request

@@ -389,7 +389,7 @@ def test_transport_builds_each_url_as_yarl_would_parse_it(text: str) -> None:
     transport = AiohttpTransport()
     expected = URL(text, encoded=True)
     for _ in range(3):  # the first parses, the next ones reuse the parsed head
-        built = transport.url(text)
+        built = transport._url(text)
         assert built == expected and str(built) == str(expected)
         assert (built.scheme, built.raw_authority, built.raw_path, built.raw_query_string, built.raw_fragment) == (
             expected.scheme,
@@ -402,7 +402,7 @@ def test_transport_builds_each_url_as_yarl_would_parse_it(text: str) -> None:
     assert (head in transport._heads) == ("?" in text and "#" not in text)
     # another query on a known head is that query, exactly, and nothing is quoted again
     if head in transport._heads:
-        other = transport.url(head + "?keyword=%E6%89%8B&page=3")
+        other = transport._url(head + "?keyword=%E6%89%8B&page=3")
         assert other.raw_query_string == "keyword=%E6%89%8B&page=3"
         assert other == URL(head + "?keyword=%E6%89%8B&page=3", encoded=True)
 
@@ -412,7 +412,7 @@ def test_transport_keeps_a_bounded_number_of_parsed_heads() -> None:
 
     transport = AiohttpTransport()
     for number in range(_MAX_HEADS + 10):
-        url = transport.url(f"http://example.com/path{number}?a={number}")
+        url = transport._url(f"http://example.com/path{number}?a={number}")
         assert url.path == f"/path{number}" and url.query_string == f"a={number}"
     assert len(transport._heads) == _MAX_HEADS
 
