@@ -1,6 +1,6 @@
 """Profile: where the SDK's client CPU goes, per request, against the hand-written ceiling.
 
-Three views of the same path (a keyword search page of 20 items):
+Three views of the same path (a keyword search page of 20 items), and a count:
 
 1. **Steps in isolation** (``timeit``, no I/O): parameter building, ``canonical_pairs``,
    ``authenticate``/``sign``, ``encode_query``, the page template (``PagedQuery``), the URL parse aiohttp
@@ -12,6 +12,9 @@ Three views of the same path (a keyword search page of 20 items):
    sockets, next to the ceiling's sign + URL + decode on the same bodies.
 3. **End to end under cProfile** against the sandbox process: the SDK's ``async for`` and the
    ceiling at prefetch 8, the functions with the most own time, per page.
+4. **Bytecodes per request** of a bulk search and of the hand-written pool it is measured
+   against (scenario 4's contenders), counted by a tracer: the same on every run, where
+   timings on a shared machine move by several percent from one run to the next.
 
 The residual (end-to-end difference minus what views 1 and 2 explain) is the cost of how the
 SDK drives aiohttp in its default transport.
@@ -24,8 +27,10 @@ import cProfile
 import io
 import pstats
 import re
+import sys
 import time
 import timeit
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +54,7 @@ from daji_async.models.common import Page
 from daji_async.models.products import ProductItem
 from daji_async.testing import MockTransport, Request, Response
 
+from . import bulk as bulk_scenario  # scenario 4's own contenders: View 4 counts what it times
 from ._harness import (
     APP_KEY,
     APP_SECRET,
@@ -410,6 +416,68 @@ def end_to_end(env: Env, keywords: list[str], rounds: int, pages: int) -> dict[s
     return run_in_loop("asyncio", main)
 
 
+#: Where a traced bytecode ran, by the start of its code's file path (site-packages or stdlib).
+BYTECODE_HOMES = (("daji_async", "daji_async/"), ("aiohttp, yarl, multidict", ("aiohttp/", "yarl/", "multidict/")))
+
+
+def bytecodes(base_url: str, words: list[str], concurrency: int) -> list[list[str]]:
+    """View 4: Python bytecodes executed per request by scenario 4's raw pool and by the SDK's bulk search.
+
+    Each contender runs twice under a tracer that counts opcode events, over ``words[:extra]``
+    and over all of ``words``; the difference, per request, leaves out what a run costs once
+    (a client, its connections). Only Python bytecode is counted: aiohttp's and msgspec's C
+    parts, and the event loop's, are not.
+    """
+
+    def traced(run: Callable[[], Any]) -> tuple[Counter[str], int]:
+        counts: Counter[str] = Counter()
+
+        def tracer(frame: Any, event: str, arg: Any) -> Any:
+            path = frame.f_code.co_filename
+            home = "other (asyncio, the benchmark)"
+            for name, prefix in BYTECODE_HOMES:
+                if any(p in path for p in ((prefix,) if isinstance(prefix, str) else prefix)):
+                    home = name
+                    break
+            frame.f_trace_opcodes = True
+
+            def local(frame: Any, event: str, arg: Any) -> Any:
+                if event == "opcode":
+                    counts[home] += 1
+                return local
+
+            return local
+
+        sys.settrace(tracer)
+        try:
+            pages, _ = run_in_loop("asyncio", run)
+        finally:
+            sys.settrace(None)
+        return counts, pages
+
+    extra = max(1, len(words) // 6)
+    contenders = {
+        "raw aiohttp + msgspec pool": lambda w: lambda: bulk_scenario.raw_bulk(base_url, w, concurrency),
+        "SDK `bulk.keyword_search`": lambda w: lambda: bulk_scenario.sdk_bulk(base_url, w, concurrency, None),
+    }
+    rows = []
+    for label, make in contenders.items():
+        run_in_loop("asyncio", make(words[:extra]))  # warm: imports, caches
+        small, small_pages = traced(make(words[:extra]))
+        full, full_pages = traced(make(words))
+        requests = full_pages - small_pages
+        per = {home: (full[home] - small[home]) / requests for home in set(full) | set(small)}
+        rows.append(
+            [
+                label,
+                fmt(sum(per.values())),
+                *[fmt(per.get(name, 0.0)) for name, _ in BYTECODE_HOMES],
+                fmt(per.get("other (asyncio, the benchmark)", 0.0)),
+            ]
+        )
+    return rows
+
+
 def _top(profiler: cProfile.Profile, pages: int, limit: int, only: str | None = None) -> list[list[str]]:
     stats = pstats.Stats(profiler, stream=io.StringIO())
     rows = []
@@ -614,6 +682,16 @@ def run(env: Env) -> Section:
             e2e_rows,
         )
     )
+    concurrency = 4 if env.smoke else 16
+    counted = bytecodes(base, bulk_scenario.keywords(env, 12 if env.smoke else 240), concurrency)
+    section.tables.append(
+        Table(
+            f"View 4: Python bytecodes per request, scenario 4's bulk search (2 pages of 20 per keyword, "
+            f"concurrency {concurrency}), counted, not timed",
+            ["contender", "bytecodes per request", *[f"of which {name}" for name, _ in BYTECODE_HOMES], "other"],
+            counted,
+        )
+    )
     ranked = findings(step_rows, piped, diff, layers)
     section.tables.append(
         Table(
@@ -649,6 +727,7 @@ def run(env: Env) -> Section:
         "e2e_gap_us": diff,
         "e2e_layers_us": layers,
         "findings": ranked,
+        "bytecodes": counted,
     }
     section.seconds = time.perf_counter() - started
     return section
