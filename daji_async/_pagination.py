@@ -459,17 +459,11 @@ class _RepeatGuard:
         self._tokens: set[PageToken] = set()
         self._contents: set[Hashable] = set()
 
-    def reported(self, page: Any, asked: int) -> int:
-        """The page number the service says this is (the asked number when it says nothing)."""
-        field = self._current
-        number = getattr(page, field) if field is not None else None
-        return number if isinstance(number, int) else asked
-
     def check_page(self, page: Any, items: Sequence[Any], asked: int) -> int:
-        """Page-number paging: raise PaginationError for a page (or content) seen before; the reported number.
+        """Page-number paging: raise PaginationError for a page (or content) seen before.
 
-        One call per page does both the repeat checks and :meth:`reported`, whose answer the
-        walk needs next (is this the last page?).
+        Returns the page number the service says this is (the asked number when it says
+        nothing), which the walk needs next: is this the last page?
         """
         field = self._current
         reported = getattr(page, field) if field is not None else None
@@ -486,12 +480,6 @@ class _RepeatGuard:
             logger.debug("%s: asked for page %d, service reported %d", self._name, asked, reported)
         tokens.add(reported)
         if items:
-            key = self._item_id
-            if key is not None:  # the common case, inline: the page's size and its first and last ids
-                first, last = getattr(items[0], key, None), getattr(items[-1], key, None)
-                if first is not None and last is not None:
-                    self._seen((len(items), first, last), asked)
-                    return reported
             self._seen(self.fingerprint(items), asked)
         return reported
 
@@ -504,10 +492,7 @@ class _RepeatGuard:
         if asked is not None:
             self._tokens.add(asked)
         if items:
-            self._check_content(items, asked)
-
-    def _check_content(self, items: Sequence[Any], asked: PageToken | None) -> None:
-        self._seen(self.fingerprint(items), asked)
+            self._seen(self.fingerprint(items), asked)
 
     def _seen(self, fingerprint: Hashable, asked: PageToken | None) -> None:
         """Record a page's content; PaginationError if an earlier page of the walk had it."""
