@@ -28,6 +28,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, Union
 
 from . import _constants as C
@@ -332,6 +333,8 @@ def shed(held: list[Any], count: int) -> None:
     on an interpreter without such counts, the worker just stops holding the result.
     Either way nothing anyone can see changes.
     """
+    if not held:  # shed in full already
+        return
     if _ALONE is not None:
         result_count, value_count, value = _counts(held)
         if type(value) is list and (result_count, value_count) == _ALONE:
@@ -406,19 +409,11 @@ class Bulk:
 
         async def call(query: Q, result: BulkResult[Q, list[I]], held: list[Any]) -> None:
             paginator = search(query)
-            key = paginator.items_field
-            items: list[I] = []
-            pages = paginator.pages()
-            try:
-                async for page in pages:
-                    found = getattr(page, key)
-                    if held:
-                        shed(held, len(found))
-                    items.extend(found)
-            except BaseException:
-                await pages.aclose()  # pages still in flight are cancelled now, not when collected
-                raise
-            result.value, result.pages = items, paginator.pages_fetched
+            if not isinstance(paginator, Paginator):
+                raise TypeError(f"bulk.walk: search({query!r}) returned {type(paginator).__name__}, not a Paginator")
+            # each page frees a page's worth of this worker's previous result, if nobody else holds it
+            result.value = await paginator._collect(partial(shed, held) if held else None)
+            result.pages = paginator.pages_fetched
 
         return run_bulk(inputs, call, concurrency=concurrency, ordered=ordered, progress=progress)
 

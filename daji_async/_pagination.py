@@ -316,19 +316,20 @@ class Paginator(Generic[P, T]):
         Items are yielded from here directly (no generator of items over a generator of
         pages). Stop rules: an empty page; the last page (its reported page count, or a
         short page when the service reports none); ``max_items``; ``max_pages``; and the
-        repeat-page guard, which raises.
+        repeat-page guard, which raises. A page-number walk keeps them in a :class:`_PageWalk`,
+        which :meth:`_collect` shares.
         """
         spec = self._spec
         start = self.page
         self.next_page = start
         self.pages_fetched = 0
-        remaining = self.max_items
-        if remaining == 0:
+        if self.max_items == 0:
             return
         size = self._walk_size()
-        guard = _RepeatGuard(self._endpoint.name, spec)
         items_of = spec.items
         if spec.style == "cursor":
+            guard = _RepeatGuard(self._endpoint.name, spec)
+            remaining = self.max_items
             token: PageToken | None = start
             yielded = 0
             while True:
@@ -357,12 +358,12 @@ class Paginator(Generic[P, T]):
                     return
                 token = following
         assert isinstance(start, int)
+        walk = _PageWalk(self, start)
         number = start  # the page taken next
-        last: int | None = None if self.max_pages is None else start + self.max_pages - 1
         prefetch = self.prefetch
         requests = self._requests
         execute, endpoint, timeout, retries = self._client._execute, self._endpoint, self._timeout, self._max_retries
-        window: deque[tuple[int, asyncio.Task[P]]] = deque()  # pages asked for, not yet taken, in order
+        window: deque[tuple[int, asyncio.Task[P]]] | None = None  # pages asked for, not yet taken, in order
         upcoming = start  # the next page number to ask for
         try:
             while True:
@@ -373,8 +374,11 @@ class Paginator(Generic[P, T]):
                     envelope = await execute(endpoint, request=requests(number), timeout=timeout, max_retries=retries)
                     page = self._filled(envelope, number)
                 else:
+                    if window is None:
+                        window = deque()
                     # keep up to `prefetch` pages in flight, the first window included, but never
                     # past the last page known and never more than the items still wanted need
+                    last, remaining = walk.last, walk.remaining
                     while (
                         len(window) < prefetch
                         and (last is None or upcoming <= last)
@@ -383,37 +387,72 @@ class Paginator(Generic[P, T]):
                         window.append((upcoming, asyncio.ensure_future(self.fetch_page(upcoming))))
                         upcoming += 1
                     page = await window.popleft()[1]
-                self.pages_fetched += 1
-                items = getattr(page, items_of)
-                reported = guard.check_page(page, items, number)
+                items = walk.take(page, number)
                 if not items:
-                    self.next_page = None
                     return
-                count = len(items)  # before any trimming: a short page may be the last
-                if remaining is not None:
-                    if count >= remaining:
-                        del items[remaining:]
-                        remaining = 0
-                    else:
-                        remaining -= count
-                final = self._final_page(page, count, number)
-                exhausted = final is not None and reported >= final
-                if final is not None and (last is None or final < last):
-                    last = final
-                    while window and window[-1][0] > last:  # asked for past the end: not needed
+                if window:
+                    last = walk.last
+                    while window and last is not None and window[-1][0] > last:  # past the end: not needed
                         window.pop()[1].cancel()
-                self.next_page = None if exhausted else number + 1
                 if flat:
                     for item in items:
                         yield item
                 else:
                     yield page
-                if exhausted or remaining == 0 or (last is not None and number >= last):
+                if walk.stop:
                     return
                 number += 1
         finally:
             if window:
                 await _cancel_all(window)
+
+    async def _collect(self, each_page: Callable[[int], object] | None = None) -> list[T]:
+        """Every item of an iteration, in order, in one list: what ``client.bulk`` keeps per input.
+
+        The same walk as ``async for`` (every stop rule, :attr:`next_page`,
+        :attr:`pages_fetched`), as one coroutine: a page-number walk one page at a time needs
+        no async generator. ``each_page(count)`` is called as each page's ``count`` items
+        are taken, before they are added (the bulk engine frees as many items of a worker's
+        previous result then).
+        """
+        collected: list[T] = []
+        spec = self._spec
+        start = self.page
+        if spec.style == "cursor" or self.prefetch != 1 or not isinstance(start, int):
+            pages = self._walk(False)
+            items_of = spec.items
+            try:
+                async for page in pages:
+                    found = getattr(page, items_of)
+                    if each_page is not None:
+                        each_page(len(found))
+                    collected += found
+            except BaseException:
+                await pages.aclose()  # pages still in flight are cancelled now, not when collected
+                raise
+            return collected
+        self.next_page = start
+        self.pages_fetched = 0
+        if self.max_items == 0:
+            return collected
+        self._walk_size()
+        walk = _PageWalk(self, start)
+        requests = self._requests
+        if requests is None:
+            requests = self._page_requests()
+        execute, endpoint, timeout, retries = self._client._execute, self._endpoint, self._timeout, self._max_retries
+        number = start
+        while True:
+            envelope = await execute(endpoint, request=requests(number), timeout=timeout, max_retries=retries)
+            items = walk.take(self._filled(envelope, number), number)
+            if not items:
+                return collected
+            if each_page is not None:
+                each_page(len(items))
+            collected += items
+            if walk.stop:
+                return collected
+            number += 1
 
     def _final_page(self, page: P, count: int, asked: int) -> int | None:
         """The number of the last page, or None while unknown.
@@ -439,84 +478,130 @@ class Paginator(Generic[P, T]):
         return None
 
 
-class _RepeatGuard:
-    """Stops a walk whose service repeats itself, instead of looping forever.
+class _PageWalk:
+    """The state of one page-number walk: its stop rules and its repeat-page guard.
 
-    A page-number walk fails when the service reports a page number it already returned; a
-    cursor walk when a cursor comes back. Either fails when a page's content equals an
-    earlier page's: content is identified by the items' ids (the spec's ``item_id``) or, for
-    items without one, by a digest of the items' encoded bytes. Never by ``id()``: freed
-    objects reuse ids, which made long walks of id-less items fail for no reason.
+    :meth:`take` checks each page as it arrives, in page order, and says whether the walk
+    ends with it (:attr:`stop`). The walk fails with PaginationError when the service
+    reports a page number it already returned, or a page's content equals an earlier
+    page's (see :func:`_fingerprint`): a service that repeats itself would otherwise be
+    walked forever.
     """
 
-    __slots__ = ("_contents", "_current", "_item_id", "_name", "_spec", "_tokens")
+    __slots__ = ("_current", "_item_id", "_items", "_paginator", "_seen", "last", "remaining", "stop")
+
+    def __init__(self, paginator: Paginator[Any, Any], start: int) -> None:
+        spec = paginator._spec
+        self._paginator = paginator
+        self._items = spec.items
+        self._current = spec.current_page
+        self._item_id = spec.item_id
+        #: page numbers reported and page fingerprints (ints never equal tuples or digests)
+        self._seen: set[Hashable] = set()
+        #: the items still wanted (None: no cap)
+        self.remaining = paginator.max_items
+        #: the number of the last page to take, once known (``max_pages``, then the answers)
+        self.last: int | None = None if paginator.max_pages is None else start + paginator.max_pages - 1
+        #: True once the page just taken is the walk's last
+        self.stop = False
+
+    def take(self, page: Any, asked: int) -> list[Any]:
+        """Check the page asked for as ``asked`` and return its items (trimmed to ``max_items``).
+
+        An empty list ends the walk without a page to yield. Updates the paginator's
+        :attr:`~Paginator.pages_fetched` and :attr:`~Paginator.next_page`.
+        """
+        paginator = self._paginator
+        paginator.pages_fetched += 1
+        items: list[Any] = getattr(page, self._items)
+        field = self._current
+        reported = getattr(page, field) if field is not None else asked
+        if reported != asked:
+            if not isinstance(reported, int):
+                reported = asked
+            else:
+                logger.debug("%s: asked for page %d, service reported %d", paginator._endpoint.name, asked, reported)
+        seen = self._seen
+        if reported in seen:
+            raise PaginationError(
+                f"{paginator._endpoint.name}: asked for page {asked} and the service answered with page "
+                f"{reported} again; stopping instead of looping",
+                next_page=asked,
+            )
+        if not items:
+            paginator.next_page = None
+            self.stop = True
+            return items
+        content = _fingerprint(items, self._item_id)
+        if content in seen:
+            raise _repeated(paginator._endpoint.name, asked)
+        seen.add(reported)
+        seen.add(content)
+        count = len(items)  # before any trimming: a short page may be the last
+        remaining = self.remaining
+        if remaining is not None:
+            if count >= remaining:
+                del items[remaining:]
+                remaining = self.remaining = 0
+            else:
+                remaining = self.remaining = remaining - count
+        final = paginator._final_page(page, count, asked)
+        last = self.last
+        if final is not None and (last is None or final < last):
+            last = self.last = final
+        exhausted = final is not None and reported >= final
+        paginator.next_page = None if exhausted else asked + 1
+        self.stop = exhausted or remaining == 0 or (last is not None and asked >= last)
+        return items
+
+
+def _fingerprint(items: Sequence[Any], item_id: str | None) -> Hashable:
+    """What identifies a page's content.
+
+    With item ids (the spec's ``item_id``): the page's size and its first and last ids (two
+    different pages of one walk never share both ends; a repeated page always does).
+    Without: a digest of the encoded items, equal only for equal content. Never ``id()``:
+    freed objects reuse ids, which made long walks of id-less items fail for no reason.
+    """
+    if item_id is not None:
+        first, last = getattr(items[0], item_id, None), getattr(items[-1], item_id, None)
+        if first is not None and last is not None:
+            return (len(items), first, last)
+    return hashlib.blake2b(msgspec.json.encode(items), digest_size=16).digest()
+
+
+def _repeated(name: str, asked: PageToken | None) -> PaginationError:
+    return PaginationError(
+        f"{name}: page {asked} repeats the items of an earlier page; stopping instead of looping",
+        next_page=asked,
+    )
+
+
+class _RepeatGuard:
+    """Stops a cursor walk whose service repeats itself, instead of looping forever.
+
+    The walk fails when a cursor comes back, or when a page's content equals an earlier
+    page's (see :func:`_fingerprint`). Page-number walks are guarded by :class:`_PageWalk`.
+    """
+
+    __slots__ = ("_contents", "_item_id", "_name", "_spec", "_tokens")
 
     def __init__(self, name: str, spec: PagingSpec) -> None:
         self._name = name
         self._spec = spec
-        self._current = spec.current_page
         self._item_id = spec.item_id
         self._tokens: set[PageToken] = set()
         self._contents: set[Hashable] = set()
 
-    def check_page(self, page: Any, items: Sequence[Any], asked: int) -> int:
-        """Page-number paging: raise PaginationError for a page (or content) seen before.
-
-        Returns the page number the service says this is (the asked number when it says
-        nothing), which the walk needs next: is this the last page?
-        """
-        field = self._current
-        reported = getattr(page, field) if field is not None else None
-        if not isinstance(reported, int):
-            reported = asked
-        tokens = self._tokens
-        if reported in tokens:
-            raise PaginationError(
-                f"{self._name}: asked for page {asked} and the service answered with page "
-                f"{reported} again; stopping instead of looping",
-                next_page=asked,
-            )
-        if reported != asked:
-            logger.debug("%s: asked for page %d, service reported %d", self._name, asked, reported)
-        tokens.add(reported)
-        if items:
-            self._seen(self.fingerprint(items), asked)
-        return reported
-
     def check(self, page: Any, items: Sequence[Any], asked: PageToken | None) -> None:
-        """Raise PaginationError if this page (or its content) was seen before in this walk."""
-        if self._spec.style == "page":
-            assert isinstance(asked, int)
-            self.check_page(page, items, asked)
-            return
+        """Raise PaginationError if this page's content was seen before in this walk."""
         if asked is not None:
             self._tokens.add(asked)
         if items:
-            self._seen(self.fingerprint(items), asked)
-
-    def _seen(self, fingerprint: Hashable, asked: PageToken | None) -> None:
-        """Record a page's content; PaginationError if an earlier page of the walk had it."""
-        contents = self._contents
-        if fingerprint in contents:
-            raise PaginationError(
-                f"{self._name}: page {asked} repeats the items of an earlier page; stopping instead of looping",
-                next_page=asked,
-            )
-        contents.add(fingerprint)
-
-    def fingerprint(self, items: Sequence[Any]) -> Hashable:
-        """What identifies a page's content.
-
-        With item ids: the page's size and its first and last ids (two different pages of one
-        walk never share both ends; a repeated page always does). Without: a digest of the
-        encoded items, equal only for equal content.
-        """
-        key = self._item_id
-        if key is not None:
-            first, last = getattr(items[0], key, None), getattr(items[-1], key, None)
-            if first is not None and last is not None:
-                return (len(items), first, last)
-        return hashlib.blake2b(msgspec.json.encode(items), digest_size=16).digest()
+            content = _fingerprint(items, self._item_id)
+            if content in self._contents:
+                raise _repeated(self._name, asked)
+            self._contents.add(content)
 
     def next_cursor(self, page: Any, items: Sequence[Any]) -> PageToken | None:
         """The cursor of the page after ``page`` (None at the end); a cursor seen before raises."""

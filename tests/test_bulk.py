@@ -95,6 +95,24 @@ async def test_async_iterable_inputs_and_map(daji_client: DajiClient) -> None:
     assert all(isinstance(r.value, int) and r.value > 0 for r in mapped)
 
 
+async def test_walk_collects_what_iterating_each_paginator_yields(daji_client: DajiClient) -> None:
+    # one page at a time (a coroutine per input), a window of pages, and a cursor walk
+    searches = {
+        "one by one": lambda w: daji_client.products.keyword_search(w, page_size=7, max_items=30),
+        "window": lambda w: daji_client.products.keyword_search(w, page_size=7, max_items=30, prefetch=3),
+        "cursor": lambda w: daji_client.poizon.products.search(title=w, page_size=10, max_items=25),
+    }
+    for name, search in searches.items():
+        results = [r async for r in daji_client.bulk.walk(search, WORDS[:3], concurrency=2, ordered=True)]
+        for result in results:
+            paginator = search(result.query)
+            expected = [item async for item in paginator]
+            assert result.ok and result.items == expected, name
+            assert result.pages == paginator.pages_fetched, name
+    not_a_walk = [r async for r in daji_client.bulk.walk(lambda w: [w], ["x"])]  # type: ignore[arg-type, return-value]
+    assert isinstance(not_a_walk[0].error, TypeError) and "not a Paginator" in str(not_a_walk[0].error)
+
+
 async def test_detail_and_image_search(daji_client: DajiClient) -> None:
     page = await daji_client.products.keyword_search("背包", page_size=5)
     ids = [i.offer_id for i in page.items] + [1]

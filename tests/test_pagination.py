@@ -93,6 +93,19 @@ async def test_a_repeated_page_raises_instead_of_looping(daji_sandbox: SandboxSe
     assert await settle() == []
 
 
+@pytest.mark.parametrize("prefetch", [1, 4])
+async def test_a_repeated_page_fails_a_bulk_input_the_same_way(daji_sandbox: SandboxServer, prefetch: int) -> None:
+    # bulk walks each input as one coroutine (Paginator._collect): the same guard, the same error
+    daji_sandbox.set_scenario("循环", 100)
+    daji_sandbox.add_fault("repeat_page", path=KEYWORD, match={"beginPage": "3"})
+    async with daji_sandbox.client() as client:
+        results = [r async for r in client.bulk.keyword_search(["循环"], page_size=10, prefetch=prefetch)]
+    [result] = results
+    assert isinstance(result.error, PaginationError) and "page 3" in str(result.error)
+    assert result.error.next_page == 3 and result.value is None
+    assert await settle() == []
+
+
 async def test_prefetch_keeps_order_and_bounds_pages_in_flight(daji_sandbox: SandboxServer) -> None:
     daji_sandbox.set_scenario("预取", 200)
     daji_sandbox.add_fault("latency", seconds=0.03)
@@ -196,25 +209,46 @@ def shared_sandbox() -> Iterator[SandboxServer]:
     page_size=st.integers(1, 50),
     start=st.integers(1, 6),
     max_items=st.none() | st.integers(0, 200),
+    max_pages=st.none() | st.integers(1, 5),
     prefetch=st.integers(1, 6),
 )
 def test_every_item_exactly_once_in_order(
-    shared_sandbox: SandboxServer, total: int, page_size: int, start: int, max_items: int | None, prefetch: int
+    shared_sandbox: SandboxServer,
+    total: int,
+    page_size: int,
+    start: int,
+    max_items: int | None,
+    max_pages: int | None,
+    prefetch: int,
 ) -> None:
     keyword = f"性质{total}"
     shared_sandbox.set_scenario(keyword, total)
     expected = expected_ids(shared_sandbox, keyword)[(start - 1) * page_size :]
+    if max_pages is not None:
+        expected = expected[: max_pages * page_size]
     if max_items is not None:
         expected = expected[:max_items]
 
-    async def run() -> list[int]:
+    async def run() -> tuple[list[int], list[int], tuple[object, int], tuple[object, int]]:
         async with shared_sandbox.client() as client:
-            paginator = client.products.keyword_search(
-                keyword, page=start, page_size=page_size, max_items=max_items, prefetch=prefetch
+            options = {"page": start, "page_size": page_size, "max_items": max_items, "max_pages": max_pages}
+            walked = client.products.keyword_search(keyword, prefetch=prefetch, **options)  # type: ignore[arg-type]
+            items = [i.offer_id async for i in walked]
+            # what bulk keeps per input: the same walk as one coroutine, one list
+            collected = client.products.keyword_search(keyword, prefetch=prefetch, **options)  # type: ignore[arg-type]
+            counts: list[int] = []
+            gathered = [i.offer_id for i in await collected._collect(counts.append)]
+            assert sum(counts) == len(gathered)
+            return (
+                items,
+                gathered,
+                (walked.next_page, walked.pages_fetched),
+                (collected.next_page, collected.pages_fetched),
             )
-            return [i.offer_id async for i in paginator]
 
-    assert asyncio.run(run()) == expected
+    items, gathered, walked_state, collected_state = asyncio.run(run())
+    assert items == gathered == expected
+    assert walked_state == collected_state
 
 
 def test_a_copy_for_other_parameters_keeps_every_checked_option_and_none_of_the_state() -> None:

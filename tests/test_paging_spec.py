@@ -71,6 +71,16 @@ async def test_a_repeated_page_of_items_without_ids_is_caught() -> None:
     assert info.value.next_page == 4
 
 
+async def test_a_walk_collected_in_one_coroutine_catches_the_same_repeat() -> None:
+    async with client_for(things_handler(200, repeat=4)) as client:
+        paginator: Paginator[Page[Thing], Thing] = Paginator(client, THINGS, {}, page_size=20)
+        counts: list[int] = []
+        with pytest.raises(PaginationError, match="page 4 repeats") as info:
+            await paginator._collect(counts.append)
+    assert counts == [20, 20, 20]
+    assert info.value.next_page == 4 and paginator.next_page == 4
+
+
 async def test_a_repeated_page_of_items_with_ids_is_caught_by_id() -> None:
     async with client_for(_offers_handler(total=100, repeat=3)) as client:
         with pytest.raises(PaginationError, match="page 3 repeats"):
