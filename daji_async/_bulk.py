@@ -400,7 +400,9 @@ class Bulk:
         """Walk ``search(input)`` (any call returning a paginator) for every input, collecting its items.
 
         ``result.value`` (and ``result.items``) is the list of items; ``result.pages`` the
-        pages fetched. This is :meth:`map` with a function that gathers one paginator.
+        pages fetched. This is :meth:`map` with a function that gathers one paginator (as
+        one coroutine: see ``Paginator._collect``); a ``search`` that returns anything else
+        fails that input with a TypeError.
 
         ::
 
