@@ -571,6 +571,7 @@ def _fingerprint(items: Sequence[Any], item_id: str | None) -> Hashable:
 
 
 def _repeated(name: str, asked: PageToken | None) -> PaginationError:
+    """The error for a page whose content an earlier page of the walk had (either kind of walk)."""
     return PaginationError(
         f"{name}: page {asked} repeats the items of an earlier page; stopping instead of looping",
         next_page=asked,
