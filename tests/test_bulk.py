@@ -296,6 +296,42 @@ def test_a_worker_sheds_only_results_nobody_else_holds() -> None:
     assert held == []
 
 
+def test_the_shelf_is_freed_oldest_first_skipping_what_the_caller_holds() -> None:
+    from daji_async._bulk import shed
+
+    kept: BulkResult[str, list[int]] = BulkResult("b", 1, list(range(10)))
+    shelf: list[Any] = [BulkResult("a", 0, list(range(10))), kept, BulkResult("c", 2, list(range(10)))]
+    shed(shelf, 14)  # all of "a", nothing of the kept "b" (it leaves the shelf), 4 of "c"
+    assert [r.query for r in shelf] == ["c"] and shelf[0].value == list(range(6))
+    assert kept.value == list(range(10))
+    shed(shelf, 0)
+    assert len(shelf) == 1
+    shed(shelf, 100)
+    assert shelf == []
+
+
+async def test_a_walk_frees_the_items_of_results_the_caller_let_go(
+    daji_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from daji_async import _bulk
+
+    freed: list[int] = []
+    original = _bulk.shed
+
+    def counting(held: list[Any], count: int) -> None:
+        before = sum(len(r.value) for r in held if isinstance(r.value, list))
+        original(held, count)
+        freed.append(before - sum(len(r.value) for r in held if isinstance(r.value, list)))
+
+    monkeypatch.setattr(_bulk, "shed", counting)
+    seen = []
+    async with daji_sandbox.client() as client:
+        async for result in client.bulk.keyword_search(WORDS * 3, page_size=10, max_pages=3, concurrency=2):
+            seen.append(len(result.items))  # every result whole while the caller has it
+    assert seen == [30] * len(WORDS) * 3
+    assert sum(freed) > 0  # dropped results were freed next to later decodes, not all at the end
+
+
 async def test_results_kept_by_the_caller_keep_every_item(daji_sandbox: SandboxServer) -> None:
     # workers shed the items of results the caller has dropped; kept ones stay whole
     async with daji_sandbox.client() as client:
