@@ -334,7 +334,7 @@ def _alone_counts() -> tuple[int, int] | None:
     return alone[0], alone[1]
 
 
-#: The counts of a result only a worker holds (None: shedding is off on this interpreter).
+#: The counts of a result only the shelf holds (None: shedding is off on this interpreter).
 _ALONE = _alone_counts()
 
 
