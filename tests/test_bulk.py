@@ -332,12 +332,14 @@ async def test_a_walk_frees_the_items_of_results_the_caller_let_go(
     assert sum(freed) > 0  # dropped results were freed next to later decodes, not all at the end
 
 
-async def test_results_kept_by_the_caller_keep_every_item(daji_sandbox: SandboxServer) -> None:
-    # workers shed the items of results the caller has dropped; kept ones stay whole
+@pytest.mark.parametrize("ordered", [False, True])
+async def test_results_kept_by_the_caller_keep_every_item(daji_sandbox: SandboxServer, ordered: bool) -> None:
+    # the engine frees the items of results the caller has dropped; kept ones stay whole
+    options: dict[str, Any] = {"page_size": 10, "max_pages": 3, "concurrency": 4, "ordered": ordered}
     async with daji_sandbox.client() as client:
-        kept = [r async for r in client.bulk.keyword_search(WORDS * 3, page_size=10, max_pages=3, concurrency=4)]
+        kept = [r async for r in client.bulk.keyword_search(WORDS * 3, **options)]
         lists = []
-        async for result in client.bulk.keyword_search(WORDS * 3, page_size=10, max_pages=3, concurrency=4):
+        async for result in client.bulk.keyword_search(WORDS * 3, **options):
             lists.append(result.items)  # only the list, not the result
     assert len(kept) == len(lists) == 3 * len(WORDS)
     for result in kept:
