@@ -52,7 +52,6 @@ from ._protocol import (
     make_api_error,
     parse_retry_after,
     read_error_body,
-    redact_text,
     redirect_error,
     retry_delay,
     sign,
@@ -80,8 +79,10 @@ from ._raw import (
     ResponseMeta,
     Slot,
     TaobaoWithRawResponse,
+    clean_headers,
     raw_response_wrapper,
 )
+from ._redact import chain_shows_secret, clean_trace_id, mask_url, redact_body, redact_text, url_credentials
 from ._transport import AiohttpTransport, Request, Response, Transport, request_sent
 from ._validate import (
     extra_params,
@@ -231,6 +232,8 @@ class DajiClient:
                 raise ValueError(
                     f"app_secret must be at most {C.MAX_NAME_LENGTH} characters, without control characters"
                 )
+            if "@" in base:  # a message about the URL shows it with its password masked
+                origin("base_url", mask_url(base))
             origin("base_url", base)
             integer("max_concurrency", max_concurrency, low=1)
             integer("max_retries", max_retries, low=0, high=C.MAX_RETRIES_LIMIT)
@@ -240,7 +243,7 @@ class DajiClient:
             if not isinstance(trust_env, bool):
                 raise TypeError(f"trust_env must be True or False, got {type(trust_env).__name__}")
         except (TypeError, ValueError) as exc:
-            raise ConfigError(str(exc)) from None
+            raise ConfigError(redact_text(str(exc), (app_secret, *url_credentials(base)))) from None
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise ConfigError(f"session must be an aiohttp.ClientSession, got {type(session).__name__}")
         if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
@@ -269,6 +272,8 @@ class DajiClient:
 
         self.app_key = app_key
         self._secret = app_secret
+        #: Credentials masked (by value) in every message: the app secret, and the proxy's once known.
+        self._masks: tuple[str, ...] = (app_secret,)
         self.base_url = base.rstrip("/")
         self.country = country
         self.max_concurrency = max_concurrency
@@ -295,6 +300,7 @@ class DajiClient:
         if transport is None:
             chosen = resolve_proxy(self.base_url, proxy, trust_env=trust_env)
             if chosen is not None:
+                self._masks = (app_secret, *url_credentials(chosen))
                 logger.debug("%s: requests go through the proxy %s", self.base_url, mask_proxy(chosen))
             transport = AiohttpTransport(
                 session,
@@ -476,11 +482,11 @@ class DajiClient:
                 url,
                 body=msgspec.json.encode(body),
                 content_type="application/json",
-                redact=(self._secret, signature),
+                redact=(*self._masks, signature),
             )
         pairs = authenticate(canonical_pairs(params), self.app_key, self._secret, send_secret=self.send_secret)
         signature = "" if self.send_secret else pairs[-1][1]
-        redact = (self._secret, signature)
+        redact = (*self._masks, signature)
         if kind == "form":
             return Request(endpoint.method, path, url, form=pairs, redact=redact)
         return Request(endpoint.method, path, url + "?" + encode_query(pairs), redact=redact)
@@ -643,12 +649,15 @@ class DajiClient:
                         decoder, body, status=status, method=request.method, path=request.path, redact=request.redact
                     )
                     trace_id = envelope.trace_id
+                    if trace_id is not None:  # an echo of the request in it is masked before anyone keeps it
+                        trace_id = envelope.trace_id = clean_trace_id(trace_id, request.redact)
                     if endpoint.trade and envelope.data is not None:
                         envelope.data = trade_result(
                             envelope.data, method=request.method, path=request.path, redact=request.redact
                         )
                     if cache is not None and cache_key is not None and envelope.data is not None:  # cache hook (2 of 2)
-                        await cache.store(cache_key, body)
+                        # nothing cached carries a credential the answer echoed (the live value is as sent)
+                        await cache.store(cache_key, redact_body(body, request.redact))
                     return envelope
                 if 300 <= status < 400:
                     raise redirect_error(
@@ -783,7 +792,8 @@ class DajiClient:
                 error = APIConnectionError(
                     f"{request.method} {request.path}: {clean}", method=request.method, path=request.path
                 )
-                if clean == text:
+                # the cause's text (and its own chain) is in every formatted traceback: kept only when clean
+                if clean == text and not chain_shows_secret(exc, request.redact):
                     raise error from exc
                 raise error from None
             finally:
@@ -911,8 +921,8 @@ class _RecordingClient(DajiClient):
                 endpoint.method,
                 path,
                 response.status,
-                response.headers,
-                reason=response.reason,
+                clean_headers(response.headers, slot.redact),
+                reason=redact_text(response.reason, slot.redact),
                 trace_id=answer.trace_id,
                 attempts=slot.attempts,
             )
@@ -924,6 +934,7 @@ class _RecordingClient(DajiClient):
         if slot is None:
             return await super()._send(request)
         slot.attempts += 1
+        slot.redact = request.redact
         response = await super()._send(request)
         slot.response = response
         return response
@@ -986,7 +997,7 @@ class _SignedPages:
     name, each one more object for the garbage collector to track (bulk makes one per input).
     """
 
-    __slots__ = ("_client", "_endpoint", "_method", "_params", "_path", "_query", "_secret", "_url")
+    __slots__ = ("_client", "_endpoint", "_masks", "_method", "_params", "_path", "_query", "_url")
 
     def __init__(
         self, client: DajiClient, endpoint: Endpoint[Any], params: Params, query: PagedQuery, path: str, url: str
@@ -998,13 +1009,13 @@ class _SignedPages:
         self._method = endpoint.method
         self._path = path
         self._url = url
-        self._secret = client._secret
+        self._masks = client._masks
 
     def __call__(self, token: PageToken | None) -> Request:
         if token is None:
             return self._client._prepare(self._endpoint, self._params)
         text, signature = self._query.for_page(token)
-        return Request(self._method, self._path, self._url + text, redact=(self._secret, signature))
+        return Request(self._method, self._path, self._url + text, redact=(*self._masks, signature))
 
 
 def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:

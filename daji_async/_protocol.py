@@ -10,13 +10,12 @@ import email.utils
 import hashlib
 import math
 import random
-import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Generic, TypeVar, Union, cast
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -31,6 +30,7 @@ from ._errors import (
     ServerError,
     TradeError,
 )
+from ._redact import redact_text
 from ._validate import finite_number
 
 T = TypeVar("T")
@@ -439,33 +439,6 @@ def snippet_of(body: bytes, redact: Sequence[str] = ()) -> str:
     return redact_text(text, redact)[: C.BODY_SNIPPET_CHARS]
 
 
-def redact_text(text: str, secrets: Sequence[str]) -> str:
-    """Mask each (non-empty) secret in ``text``, and every ``sign``/``appSecret`` value it shows.
-
-    A secret is masked as written, URL-encoded (``my/secret%2B1``, ``my%2Fsecret%2B1``, with
-    ``+`` for spaces too, hex digits in either case) and JSON-escaped; a signature in either
-    case. Then any ``sign=...``, ``appSecret=...`` or ``"sign": "..."`` left (an echo of
-    another request) loses its value. Error paths only: never on the hot path.
-    """
-    forms = {form for secret in secrets if secret for form in _written_forms(secret)}
-    if forms:
-        pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
-        text = re.sub(pattern, "***", text, flags=re.IGNORECASE)
-    return _SECRET_PARAMS.sub(r"\1\2***", text)
-
-
-def _written_forms(secret: str) -> set[str]:
-    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret, safe=""), quote_plus(secret)}
-    forms.add(_JSON_ENCODER.encode(secret).decode()[1:-1])
-    forms.add(secret.replace("/", "\\/"))
-    return {form for form in forms if form}
-
-
-_SECRET_PARAMS = re.compile(
-    r"""(?i)\b(sign|appSecret|app_secret|secret)((?:%22|["'])?\s*(?:=|%3D|:)\s*(?:%22|["'])?)[^&\s"',;)}\]]+"""
-)
-
-
 def redirect_error(status: int, location: str | None, *, method: str, path: str, base_url: str = "") -> APIError:
     """The APIError for a 3xx answer: signed requests never follow a redirect.
 
@@ -482,7 +455,7 @@ def redirect_error(status: int, location: str | None, *, method: str, path: str,
         except ValueError:
             host = ""
     if not host:
-        host = (urlsplit(base_url).netloc if base_url else "") or "the same host"
+        host = (urlsplit(base_url).netloc.rpartition("@")[2] if base_url else "") or "the same host"
         where = f"to {host} ({'a relative Location' if location else 'no Location header'})"
     else:
         where = f"to {host}"

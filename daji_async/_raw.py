@@ -18,9 +18,13 @@ that call. Calls made through the plain client never touch it: no copies, no che
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
+
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from ._redact import redact_text, shows_secret
 
 if TYPE_CHECKING:
     from .resources.categories import Categories
@@ -41,9 +45,11 @@ class ResponseMeta:
         method: the request's HTTP method.
         path: the request's path.
         status: the HTTP status (2xx: only successful answers produce values).
-        headers: the response headers (case-insensitive).
+        headers: the response headers (case-insensitive); when a header echoes a credential
+            of the request (signature, app secret, proxy password), a copy with it masked.
         reason: the HTTP reason phrase.
-        trace_id: the envelope's ``traceId`` (quote it to DAJI support), or None.
+        trace_id: the envelope's ``traceId`` (quote it to DAJI support), or None; an echo of a
+            credential in it is masked.
         attempts: attempts the call took (1 when it was not retried; 0 when the value came
             without a request, from a response cache: status 200, no headers).
     """
@@ -138,13 +144,28 @@ class Capture:
 
 
 class Slot:
-    """The last response and attempt count of one pipeline call (set in :data:`SLOT`)."""
+    """The last response, attempt count and masked credentials of one pipeline call (set in :data:`SLOT`)."""
 
-    __slots__ = ("attempts", "response")
+    __slots__ = ("attempts", "redact", "response")
 
     def __init__(self) -> None:
         self.attempts = 0
         self.response: Any = None
+        self.redact: tuple[str, ...] = ()
+
+
+def clean_headers(headers: Mapping[str, str], secrets: Sequence[str]) -> Mapping[str, str]:
+    """``headers`` as they are, or a copy with every credential masked when one echoes the request.
+
+    A header can only show a credential the service (or a proxy) echoed: the copy is made
+    for those answers only.
+    """
+    if not any(shows_secret(f"{name}: {value}", secrets) for name, value in headers.items()):
+        return headers
+    clean: CIMultiDict[str] = CIMultiDict()
+    for name, value in headers.items():
+        clean.add(redact_text(name, secrets), redact_text(value, secrets))
+    return CIMultiDictProxy(clean)
 
 
 #: The capture of the wrapped call running in this context, if any.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import urllib.request
 from collections.abc import Sequence
 from types import TracebackType
 
@@ -26,7 +27,7 @@ from rich.progress import (
 from rich.text import Text
 
 from .._bulk import BulkProgress
-from .._protocol import redact_text
+from .._redact import redact_text, url_credentials
 from ._output import printable
 
 #: A signature in echoed request text (``sign=3F2A...``, ``"sign": "..."``): the value is hidden.
@@ -41,14 +42,18 @@ class Messages:
     Each message is one line: rich never wraps it, whatever the terminal width. A message
     often carries the service's own text, so it is cleaned before it is shown: control
     characters escaped (:func:`~daji_async.cli._output.printable`), request signatures and
-    the app secret (``secrets``, raw or URL-encoded) replaced by ``***``. The SDK keeps both
+    the app secret (``secrets``, raw or URL-encoded) and the environment's proxy passwords
+    replaced by ``***``. The SDK keeps both
     out of its messages already; this is the last line of defence of the terminal.
     """
 
     def __init__(self, *, quiet: bool = False, console: Console | None = None, secrets: Sequence[str] = ()) -> None:
         self.console = console or Console(file=sys.stderr, highlight=False, soft_wrap=True)
         self.quiet = quiet
-        self._secrets = tuple(secret for secret in secrets if secret)
+        # the environment's proxy passwords too: a connection error may show the proxy's URL or its Basic token
+        proxies = urllib.request.getproxies().values()
+        found = (form for url in proxies for form in url_credentials(url))
+        self._secrets = tuple(secret for secret in (*secrets, *found) if secret)
 
     def clean(self, text: str) -> str:
         """``text`` with secrets and signatures hidden and control characters escaped.
