@@ -793,13 +793,13 @@ class DajiClient:
                     f"{request.method} {request.path}: {clean}", method=request.method, path=request.path
                 )
                 # the cause's text (and its own chain) is in every formatted traceback: kept only when clean
-                if clean == text and not chain_shows_secret(exc, request.redact):
-                    raise error from exc
-                raise error from None
+                cause = exc if clean == text and not chain_shows_secret(exc, request.redact) else None
             finally:
                 if permit is not None:
                     request_sent.reset(token)
                     permit.release()  # frees the place if the request never left
+            # raised out of the handler: a cause that shows a credential is not even kept as the context
+            raise error from cause
         finally:
             gate.release()
 

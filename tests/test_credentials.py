@@ -60,8 +60,14 @@ def assert_none_of(forms: list[str], text: str) -> None:
 
 
 def everything_shown(error: BaseException) -> str:
-    """The message, repr, args and the whole formatted traceback (causes and contexts included)."""
-    return " ".join([str(error), repr(error), repr(error.args), "".join(traceback.format_exception(error))])
+    """The message, repr, args and the whole formatted traceback, and every exception of its
+    ``__cause__``/``__context__`` chain (shown by a traceback or not)."""
+    shown = ["".join(traceback.format_exception(error))]
+    current: BaseException | None = error
+    while current is not None:
+        shown += [str(current), repr(current), repr(current.args)]
+        current = current.__cause__ or current.__context__
+    return " ".join(shown)
 
 
 # --------------------------------------------------------------------------- 1. the rule, without I/O
