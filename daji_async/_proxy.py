@@ -21,14 +21,22 @@ import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
 from ._errors import ConfigError
+from ._redact import mask_url
 
 #: Proxy schemes aiohttp can talk to.
 PROXY_SCHEMES = ("http", "https")
 
 
 def mask_proxy(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (for messages, logs and ``repr``)."""
-    parts = urlsplit(url)
+    """``url`` with any password replaced by ``***`` (for messages, logs and ``repr``).
+
+    A URL that does not parse (a bad port, a broken IPv6 address) is masked all the same.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return mask_url(url)
     if parts.password is None:
         return url
     user = parts.username or ""

@@ -423,3 +423,58 @@ async def test_a_wrong_redis_password_fails_without_it(
         with pytest.raises(Exception) as info:
             await client.categories.get(0)
     assert_none_of([REDIS_PASSWORD], everything_shown(info.value) + caplog.text + repr(cache))
+
+
+# --------------------------------------------------------------------------- 7. bad proxies, short secrets end to end
+
+
+@pytest.mark.parametrize(
+    "proxy",
+    [
+        "http://u:{pw}@host:99999",
+        "http://u:{pw}@host:port",
+        "http://u:{pw}@[::1",
+        "u:{pw}@host:port",
+        "socks5://u:{pw}@host:1080",
+        "http://u:{pw}@:8080",
+    ],
+)
+@pytest.mark.parametrize("source", ["proxy", "HTTP_PROXY"])
+def test_a_bad_proxy_is_a_config_error_without_its_password(
+    proxy: str, source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = proxy.format(pw=quote(PROXY_PASSWORD, safe=""))
+    options: dict[str, Any] = {"base_url": "http://127.0.0.1:9"}
+    if source == "proxy":
+        options["proxy"] = url
+    else:
+        monkeypatch.setenv(source, url)
+    with pytest.raises(ConfigError) as info:
+        DajiClient("key", SECRET, **options)
+    assert_none_of(proxy_forms(), everything_shown(info.value))
+    assert "u:***@" in str(info.value)
+
+
+async def test_a_one_character_secret_leaves_the_connection_error_readable() -> None:
+    port = free_port()
+    async with DajiClient("key", "0", base_url=f"http://127.0.0.1:{port}", max_retries=0) as client:
+        with pytest.raises(APIConnectionError) as info:
+            await client.categories.get(0)
+    assert f"127.0.0.1:{port}" in str(info.value)
+    assert "***" not in str(info.value)
+
+
+@pytest.mark.parametrize("send_secret", [False, True])
+async def test_a_one_character_secret_is_masked_where_the_service_echoes_it(send_secret: bool) -> None:
+    def answer(request: Request) -> Response:
+        query = request.url.partition("?")[2]
+        return Response(400, json={"code": 400, "message": f"bad request from 10.0.0.1: {query}"})
+
+    transport = MockTransport(answer)
+    async with DajiClient("key", "0", transport=transport, send_secret=send_secret) as client:
+        with pytest.raises(APIError) as info:
+            await client.categories.get(0)
+    message = str(info.value)
+    assert "10.0.0.1" in message
+    assert ("appSecret=***" if send_secret else "sign=***") in message
+    assert "appSecret=0" not in message
