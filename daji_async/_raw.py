@@ -144,7 +144,7 @@ class Capture:
 
 
 class Slot:
-    """The last response, attempt count and masked credentials of one pipeline call (set in :data:`SLOT`)."""
+    """The last response, attempt count and masked credentials of one pipeline call (set in `SLOT`)."""
 
     __slots__ = ("attempts", "redact", "response")
 

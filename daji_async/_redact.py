@@ -6,7 +6,7 @@ Two kinds of masking, both replacing a value by ``***``:
    password (and its ``Proxy-Authorization: Basic`` token) are masked wherever they appear,
    as written, URL-encoded (either case, ``+`` for spaces too), JSON-escaped and, for proxy
    credentials, base64 as Basic auth carries them; case-insensitively. Only a value of at
-   least :data:`MIN_MASKED_CHARS` characters is masked by value: a shorter one (a secret
+   least `MIN_MASKED_CHARS` characters is masked by value: a shorter one (a secret
    ``"0"`` while testing) would mask every ``0`` of every message, so ``127.0.0.1`` would
    become ``127.***.***.1``. Whole values only, never single characters.
 2. **Credential-carrying places, whatever their value.** The value of ``sign=``,
@@ -15,7 +15,7 @@ Two kinds of masking, both replacing a value by ``***``:
    password of a URL's userinfo (``scheme://user:***@host``). This covers short secrets
    and echoes of other requests.
 
-Error paths, reprs and cache writes only; the success path calls :func:`clean_trace_id`,
+Error paths, reprs and cache writes only; the success path calls `clean_trace_id`,
 which returns at once for an ordinary (alphanumeric) trace id.
 """
 
@@ -71,7 +71,7 @@ def redact_text(text: str, secrets: Sequence[str] = ()) -> str:
     Args:
         text: any text the SDK is about to show (a message, a log argument, a repr, a body).
         secrets: credentials known by value (the app secret, the signature, proxy
-            credentials); empty ones and ones shorter than :data:`MIN_MASKED_CHARS` are
+            credentials); empty ones and ones shorter than `MIN_MASKED_CHARS` are
             masked only where rule 2 finds them.
     """
     pattern = _value_pattern(tuple(secrets))
@@ -88,7 +88,7 @@ def _mask_auth(match: re.Match[str]) -> str:
 
 
 def shows_secret(text: str, secrets: Sequence[str] = ()) -> bool:
-    """True when :func:`redact_text` would change ``text``."""
+    """True when `redact_text` would change ``text``."""
     return redact_text(text, secrets) != text
 
 
@@ -97,7 +97,7 @@ def clean_trace_id(trace_id: str, secrets: Sequence[str]) -> str:
 
     The service's trace ids are short hex strings: an alphanumeric one can only carry a
     credential as its raw value (no encoded form, no ``sign=``, no URL is alphanumeric), so
-    that is all it is checked for; anything else goes through :func:`redact_text`.
+    that is all it is checked for; anything else goes through `redact_text`.
     """
     if trace_id.isalnum() and len(trace_id) <= 128:
         low = trace_id.lower()

@@ -58,7 +58,7 @@ class Messages:
     def clean(self, text: str) -> str:
         """``text`` with secrets and signatures hidden and control characters escaped.
 
-        The secret in every form the SDK knows (:func:`daji_async._protocol.redact_text`: raw,
+        The secret in every form the SDK knows (`daji_async._redact.redact_text`: raw,
         URL-encoded in either case, JSON-escaped), then any signature-like value.
         """
         return printable(_SIGNATURE.sub(r"\1***", redact_text(text, self._secrets)))
