@@ -34,7 +34,15 @@ from daji_async import (
     RedisCache,
     RedisRateLimiter,
 )
-from daji_async._redact import MIN_MASKED_CHARS, clean_trace_id, mask_url, redact_text, url_credentials
+from daji_async._redact import (
+    MIN_MASKED_CHARS,
+    clean_trace_id,
+    mask_url,
+    might_carry_secret,
+    redact_body,
+    redact_text,
+    url_credentials,
+)
 from daji_async.sandbox.pytest_plugin import FAST_RETRIES
 from daji_async.testing import MockTransport, Request, Response
 from tests.redis_server import RedisServer, free_port
@@ -137,6 +145,38 @@ def test_an_ordinary_trace_id_is_kept_as_it_is() -> None:
     signature = "ABCDEF0123456789ABCDEF0123456789"
     assert clean_trace_id(signature.lower(), [SECRET, signature]) == "***"
     assert clean_trace_id(f"t-{quote(SECRET, safe='')}", [SECRET]) == "t-***"
+
+
+SIGNATURE = "ABCDEF0123456789ABCDEF0123456789"
+TEXTS = [
+    "plain text, a design: modern, 127.0.0.1, mail a@b.c, https://img.example/x.jpg",
+    f"echo sign={SIGNATURE.lower()}",
+    "echo appSecret=0",
+    '{"appSecret": "0"}',
+    "echo sign%3D1234",
+    "Proxy-Authorization: Basic abc",
+    "authorization: bearer x",
+    "url='http://u:p@127.0.0.1:3128'",
+    f"the secret {quote(SECRET, safe='')} as a word",
+    'json "my\\/secret+1"',
+    "password = hunter2",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_the_fast_check_never_misses_what_the_rule_masks(text: str) -> None:
+    secrets = (SECRET, SIGNATURE)
+    changed = redact_text(text, secrets) != text
+    assert might_carry_secret(text, secrets) or not changed
+    assert changed == (text != TEXTS[0])
+
+
+def test_a_body_without_credentials_is_cached_as_it_is() -> None:
+    rows = [{"subject": f"连衣裙 design {i}", "imageUrl": f"https://img.example/{i}.jpg"} for i in range(500)]
+    body = json.dumps({"code": 200, "data": rows}, ensure_ascii=False).encode()
+    assert redact_body(body, (SECRET, SIGNATURE)) is body
+    echoed = body.replace(b"design 7", f"design sign={SIGNATURE}".encode())
+    assert SIGNATURE not in redact_body(echoed, (SECRET, SIGNATURE)).decode()
 
 
 # --------------------------------------------------------------------------- 2. proxies on loopback
