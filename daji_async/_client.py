@@ -627,6 +627,8 @@ class DajiClient:
                     hit = decode_success(
                         decoder, cached, status=200, method=request.method, path=request.path, redact=request.redact
                     )
+                    if hit.trace_id is not None:  # an entry written before masking, or by another writer
+                        hit.trace_id = clean_trace_id(hit.trace_id, request.redact)
                     if endpoint.trade and hit.data is not None:  # trade rows are not cacheable today; if one is
                         hit.data = trade_result(
                             hit.data, method=request.method, path=request.path, redact=request.redact

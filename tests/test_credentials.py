@@ -376,15 +376,34 @@ async def test_an_ordinary_trace_id_is_untouched() -> None:
 
 
 class RecordingCache(MemoryCache):
-    """A MemoryCache that keeps a copy of every body handed to it."""
+    """A MemoryCache that keeps a copy of every body (and key) handed to it."""
 
     def __init__(self) -> None:
         super().__init__()
         self.stored: list[bytes] = []
+        self.keys: list[str] = []
 
     async def store(self, key: str, body: bytes) -> None:
         self.stored.append(body)
+        self.keys.append(key)
         await super().store(key, body)
+
+
+async def test_a_cached_entry_written_unmasked_is_shown_masked() -> None:
+    def answer(request: Request) -> Response:
+        return Response(200, json={"code": 200, "data": {"data": []}, "traceId": "1acbe76d3459"})
+
+    cache = RecordingCache()
+    transport = MockTransport(answer)
+    async with DajiClient("key", SECRET, transport=transport, cache=cache) as client:
+        await client.products.keyword_search("dress")
+        signature = str(transport.requests[0].params["sign"])
+        # what a writer that did not mask (an older version, another program) left under the key
+        await cache.store(cache.keys[0], json.dumps({"code": 200, "data": {"data": []}, "traceId": signature}).encode())
+        raw = await client.with_raw_response.products.keyword_search("dress")
+    assert len(transport.requests) == 1 and raw.attempts == 0  # the second answer came from the cache
+    assert raw.trace_id == "***" and raw.parse().trace_id == "***"
+    assert signature not in repr(raw) + repr(raw.parse())
 
 
 @pytest.mark.parametrize("send_secret", [False, True])
