@@ -164,7 +164,9 @@ class Message(msgspec.Struct, kw_only=True):
         msg_id: 1688's unique id of the message (redeliveries repeat it); None for Taobao
             messages, which carry none.
         gmt_born: when the message was made, in milliseconds since the epoch (a Taobao
-            message's ``timestamp`` is in seconds and is converted); 0 when not sent.
+            message's ``timestamp`` is in seconds and is converted); 0 when not sent. A parsed
+            message's time lies between 1970 and the end of year 9999: any other is impossible,
+            and the message is refused as malformed (``InvalidMessageError``, HTTP 400).
         topic: a :class:`Topic` member when known, else the plain string (the JSON ``type``).
         user_info: the member the message is about (``b2b-...``); a Taobao message's ``seller_id``.
         biz_key: 1688's business key (often the order id), when sent.

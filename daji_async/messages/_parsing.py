@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Union
+from typing import Annotated, Any, Union
 
 import msgspec
 
@@ -23,10 +23,18 @@ from ._signatures import DJ_SIGNATURE_FIELD, MESSAGE_FIELD, SIGNATURE_FIELDS, Ve
 __all__ = ["parse_message", "read_push"]
 
 
+#: The last millisecond a datetime can hold (9999-12-31T23:59:59.999Z): a message's time
+#: beyond it, or before 1970, is impossible, and refused as malformed rather than carried on
+#: to fail wherever the time is read (the freshness check, ``Message.born``, a log line).
+MAX_EPOCH_MS = 253_402_300_799_999
+_EpochMs = Annotated[int, msgspec.Meta(ge=0, le=MAX_EPOCH_MS)]
+_EpochSeconds = Annotated[int, msgspec.Meta(ge=0, le=MAX_EPOCH_MS // 1000)]
+
+
 class _Wire(msgspec.Struct, rename="camel"):
     msg_id: Union[int, str, None] = None
     type: Union[str, None] = None
-    gmt_born: Union[int, None] = None
+    gmt_born: Union[_EpochMs, None] = None
     user_info: Union[str, None] = None
     biz_key: Union[str, int, None] = None
     data: msgspec.Raw = msgspec.Raw(b"null")
@@ -34,7 +42,7 @@ class _Wire(msgspec.Struct, rename="camel"):
     # Taobao's shape (DAJI's "Message Type" page)
     message_type: Union[int, None] = msgspec.field(name="message_type", default=None)
     seller_id: Union[str, int, None] = msgspec.field(name="seller_id", default=None)
-    timestamp: Union[int, None] = None
+    timestamp: Union[_EpochSeconds, None] = None
     site: Union[str, None] = None
 
 
@@ -51,8 +59,9 @@ _any_decoder = msgspec.json.Decoder()
 def parse_message(message: str | bytes) -> Message:
     """Parse a message's JSON (the ``message`` field) into a :class:`Message`, without verifying.
 
-    Raises :class:`~daji_async.InvalidMessageError` when it is not a 1688 message.
-    Use :func:`read_push` for anything that arrived over the network.
+    Raises :class:`~daji_async.InvalidMessageError` when it is not a 1688 or Taobao message,
+    or when its time (``gmtBorn``, a Taobao ``timestamp``) is impossible: before 1970, after
+    year 9999, or not an integer. Use :func:`read_push` for anything that arrived over the network.
     """
     text = message.decode("utf-8", "replace") if isinstance(message, (bytes, bytearray)) else message
     try:
