@@ -63,6 +63,7 @@ class Loopback:
     def close(self) -> None:
         async def stop() -> None:
             await self.session.close()
+            await asyncio.sleep(0.05)  # let the server see its connections close before it stops
             await self.server.close()
 
         self.loop.run_until_complete(stop())
