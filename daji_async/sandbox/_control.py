@@ -32,6 +32,7 @@ from ..messages import Topic
 from ._catalogue import NOUNS
 from ._orders_store import PUSHER_KEY, emit, now_1688, orders_store
 from ._routes import Route
+from ._state import Fault
 from ._wire import CONTROL_PREFIX, STATE_KEY
 
 
@@ -60,10 +61,12 @@ async def control_faults(request: web.Request) -> web.Response:
         body = await json_body(request)
         specs = body if isinstance(body, list) else [body]
         try:
-            for spec in specs:
-                state.add_fault(spec)
+            # every fault is checked before any is installed: a refused list installs nothing
+            made = [Fault(**spec) if isinstance(spec, dict) else Fault(spec) for spec in specs]
         except (TypeError, ValueError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
+        for fault in made:
+            state.add_fault(fault)
     elif request.method == "DELETE":
         state.clear_faults()
     return web.json_response([f.to_dict() for f in state.faults])
@@ -176,7 +179,7 @@ async def control_lose_answer(request: web.Request) -> web.Response:
         lost = store.lose_answer(
             str(body["path"]),
             body.get("kind", "reset"),
-            seconds=float(body.get("seconds", 1.0)),
+            seconds=body.get("seconds", 1.0),
             times=body.get("times", 1),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
