@@ -84,6 +84,12 @@ class Fault:
     requests whose query has all the given values (e.g. ``{"keyword": "连衣裙"}``); ``times``
     to that many requests (None: every matching request); ``probability`` hits a seeded
     random share of them.
+
+    A fault the sandbox could not serve raises ValueError when it is made: a ``status`` that
+    is not an int from 100 to 599, ``seconds`` or ``retry_after`` that is NaN, infinite,
+    negative or over a day (86,400 s), a ``probability`` outside 0..1, negative ``times``, a
+    ``code`` beyond 64 bits, a ``path`` not starting with ``/``, ``match`` values that are
+    not strings.
     """
 
     kind: FaultKind
