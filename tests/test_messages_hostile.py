@@ -282,3 +282,53 @@ def test_any_signed_text_is_answered_below_500(loopback: Loopback, text: str) ->
 def test_nested_garbage_is_a_400(loopback: Loopback, text: str) -> None:
     status, _ = loopback.post_text(text)
     assert status == 400
+
+
+WRONG_TYPES: list[Any] = [None, True, 1.5, -1, 2**64, 10**30, "", "x" * 300, "NaN", [], [1, [2]], {}, {"a": {"b": []}}]
+GOOD_1688 = {
+    "msgId": 1,
+    "type": "ORDER_BUYER_VIEW_ORDER_PAY",
+    "gmtBorn": 1,
+    "userInfo": "b2b-1",
+    "bizKey": "3180000000000007919",
+    "data": {"orderId": 3180000000000007919, "currentStatus": "waitsellersend"},
+    "extraInfo": "x",
+}
+GOOD_TAOBAO_3 = {
+    "message_type": 3,
+    "seller_id": 1,
+    "timestamp": 1,
+    "site": "tb",
+    "data": {"purchase_id": 1, "status": "TRADE_CLOSED", "business_time": 1, "sku_list": [{"item_id": 1}]},
+}
+GOOD_TAOBAO_8 = {
+    "message_type": 8,
+    "timestamp": 1,
+    "data": {
+        "purchaseOrderId": 1,
+        "purchaseOrderPriceDTO": {"purchaseTotalFee": "1.00"},
+        "purchaseOrderLinePriceChangeMessageDTOList": [{"purchaseOrderLineId": 1, "salesOrderLineIdList": ["a"]}],
+        "features": {},
+    },
+}
+
+
+def every_field_wrong() -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each good push with one field (top level, or in its data) set to each wrong value."""
+    for label, good in (("1688", GOOD_1688), ("taobao3", GOOD_TAOBAO_3), ("taobao8", GOOD_TAOBAO_8)):
+        for name in good:
+            for value in WRONG_TYPES:
+                yield f"{label}.{name}={str(value)[:12]}", {**good, name: value}
+        for name in good["data"]:
+            for value in WRONG_TYPES:
+                yield f"{label}.data.{name}={str(value)[:12]}", {**good, "data": {**good["data"], name: value}}
+
+
+def test_every_field_of_the_wrong_type_is_below_500(loopback: Loopback, records: Records) -> None:
+    answered: dict[int, int] = {}
+    for label, body in every_field_wrong():
+        status, answer = loopback.post_text(json.dumps(body))
+        assert status < 500, (label, status, answer)
+        answered[status] = answered.get(status, 0) + 1
+    assert answered.get(400, 0) > 50  # most wrong types are refused as malformed, not waved through
+    assert not any(SECRET in line for line in records.lines)
