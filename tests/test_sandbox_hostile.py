@@ -9,6 +9,7 @@ import io
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -219,3 +220,48 @@ def test_any_request_body_is_answered_below_500_in_json(loopback: Loopback, data
     assert answered_as == "application/json" and answer is not None, (path, status, answered_as)
     if status >= 400:  # the envelope (or Spring's error body for an unknown route), or a control error
         assert isinstance(answer, dict) and ("message" in answer or "error" in answer), (path, answer)
+
+
+PARAMETER_NAMES = [
+    "beginPage", "pageSize", "page_no", "page_size", "pageNo", "keyword", "offerId", "country", "item_id",
+    "itemId", "shop_id", "sellerOpenId", "imageId", "image_id", "imageAddress", "categoryId", "categoryID",
+    "dwSpuId", "startId", "pageNum", "distBrandName", "title", "priceStart", "priceEnd", "sort", "filter",
+    "orderId", "outOrderId", "thirdOrderId", "orderStatus", "webSite", "quantity", "flow", "cancelReason",
+    "purchase_id", "purchaseOrderIdList", "purchase_amount", "sub_purchase_orderId_list", "region",
+    "toProvinceCode", "totalNum", "logisticsSkuNumModels", "addressParam", "cargoParamList", "createStartTime",
+]  # fmt: skip
+parameter_values = st.one_of(
+    st.text(max_size=30),
+    st.integers().map(str),
+    st.sampled_from(["9" * 900, "-1", "0", "1e400", "NaN", "inf", "[]", "{}", "[1,", '{"a":', "null", "\x00", "１２"]),
+    json_values.map(json.dumps),
+)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_signed_parameters_are_answered_below_500(loopback: Loopback, data: st.DataObject) -> None:
+    """Requests that pass auth (debug-mode appSecret) carrying any values in the parameters the
+    handlers read: a GET's query, or a POST's form or JSON body."""
+    path = data.draw(st.sampled_from(SERVICE_PATHS))
+    params = data.draw(st.dictionaries(st.sampled_from(PARAMETER_NAMES), parameter_values, max_size=6))
+    method = next(e.method for e in ENDPOINTS.values() if e.path == path)
+    as_json = method == "POST" and data.draw(st.booleans())
+    if as_json:
+        values = {**params, **loopback.auth}
+        body, content_type = (
+            json.dumps(
+                {**values, **data.draw(st.dictionaries(st.sampled_from(PARAMETER_NAMES), json_values, max_size=3))}
+            ).encode(),
+            "application/json",
+        )
+        status, answered_as, answer = loopback.send("POST", path, body, content_type)
+    elif method == "POST":
+        body = urlencode({**params, **loopback.auth}).encode()
+        status, answered_as, answer = loopback.send("POST", path, body, "application/x-www-form-urlencoded")
+    else:
+        status, answered_as, answer = loopback.send(
+            "GET", path + "?" + urlencode({**params, **loopback.auth}), b"", None
+        )
+    assert status < 500, (method, path, params, answer)
+    assert answered_as == "application/json" and isinstance(answer, dict), (path, status)
