@@ -29,13 +29,16 @@ def main(argv: list[str] | None = None) -> int:
         help="a host name the /_sandbox control endpoints answer to (IP addresses and localhost always do)",
     )
     args = parser.parse_args(argv)
-    config = SandboxConfig(
-        app_key=args.app_key,
-        app_secret=args.app_secret,
-        latency=args.latency,
-        seed=args.seed,
-        control_hosts=tuple(args.control_host),
-    )
+    try:
+        config = SandboxConfig(
+            app_key=args.app_key,
+            app_secret=args.app_secret,
+            latency=args.latency,
+            seed=args.seed,
+            control_hosts=tuple(args.control_host),
+        )
+    except ValueError as exc:  # --latency nan, inf or negative: a usage error, not a traceback
+        parser.error(str(exc))
     print(
         f"DAJI sandbox on http://{args.host}:{args.port}  app key {config.app_key!r}  app secret {config.app_secret!r}",
         file=sys.stderr,

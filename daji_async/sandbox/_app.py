@@ -4,7 +4,7 @@
 - ``_auth``: appKey and signature checks;
 - ``_faults``: injected faults and the middleware every service request passes;
 - ``_products``: the catalogue endpoints; ``_orders_store``: orders as state, and their pushes;
-  ``_orders``: the trade endpoints;
+  ``_orders``: the trade endpoints (``_order_view``: an order as ``get.buyerView`` shows it);
 - ``_taobao``: Taobao/Tmall's searches, detail, purchase orders and pay; ``_poizon``: Poizon's
   cursor-paged product list, detail and categories;
 - ``_control``: the ``/_sandbox`` control endpoints.

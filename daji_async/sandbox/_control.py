@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -31,7 +32,22 @@ from ..messages import Topic
 from ._catalogue import NOUNS
 from ._orders_store import PUSHER_KEY, emit, now_1688, orders_store
 from ._routes import Route
+from ._state import Fault
 from ._wire import CONTROL_PREFIX, STATE_KEY
+
+
+class BadBody(Exception):
+    """A control request's body that is not JSON: answered HTTP 400 with ``{"error": ...}``."""
+
+
+async def json_body(request: web.Request) -> Any:
+    """The JSON of a control request's body, or `BadBody` (never a 500 for what a client sends)."""
+    try:
+        return await request.json()
+    except (ValueError, LookupError, RecursionError) as exc:
+        # not JSON, not in its declared charset (or an unknown one), or nested deeper than the
+        # decoder goes
+        raise BadBody(f"the body must be JSON: {type(exc).__name__}: {str(exc)[:200]}") from None
 
 
 async def control_reset(request: web.Request) -> web.Response:
@@ -42,13 +58,15 @@ async def control_reset(request: web.Request) -> web.Response:
 async def control_faults(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     if request.method == "POST":
-        body = await request.json()
+        body = await json_body(request)
         specs = body if isinstance(body, list) else [body]
         try:
-            for spec in specs:
-                state.add_fault(spec)
+            # every fault is checked before any is installed: a refused list installs nothing
+            made = [Fault(**spec) if isinstance(spec, dict) else Fault(spec) for spec in specs]
         except (TypeError, ValueError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
+        for fault in made:
+            state.add_fault(fault)
     elif request.method == "DELETE":
         state.clear_faults()
     return web.json_response([f.to_dict() for f in state.faults])
@@ -57,7 +75,7 @@ async def control_faults(request: web.Request) -> web.Response:
 async def control_routes(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     if request.method == "POST":
-        body = await request.json()
+        body = await json_body(request)
         try:
             if not isinstance(body, dict):
                 raise TypeError("expected a route object")
@@ -79,7 +97,7 @@ async def control_requests(request: web.Request) -> web.Response:
 async def control_scenarios(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     if request.method == "POST":
-        body = await request.json()
+        body = await json_body(request)
         try:
             state.set_scenario(str(body["keyword"]), int(body["total"]))
         except (KeyError, TypeError, ValueError) as exc:
@@ -131,7 +149,7 @@ async def control_send(request: web.Request) -> web.Response:
 async def control_webhook(request: web.Request) -> web.Response:
     """``POST /_sandbox/orders/webhook``: set (or clear) where messages are pushed."""
     state = request.app[STATE_KEY]
-    body = await request.json()
+    body = await json_body(request)
     url = body.get("url") if isinstance(body, dict) else None
     if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
         return web.json_response({"error": "url must be an http(s) URL or null"}, status=400)
@@ -142,7 +160,7 @@ async def control_webhook(request: web.Request) -> web.Response:
 async def control_redeliver(request: web.Request) -> web.Response:
     """``POST /_sandbox/orders/redeliver``: push one message (or all) again."""
     store = orders_store(request.app[STATE_KEY])
-    body = await request.json() if request.can_read_body else {}
+    body = await json_body(request) if request.can_read_body else {}
     msg_id = body.get("msgId") if isinstance(body, dict) else None
     chosen = [m for m in store.messages if msg_id is None or m.msg_id == msg_id]
     if msg_id is not None and not chosen:
@@ -156,12 +174,12 @@ async def control_redeliver(request: web.Request) -> web.Response:
 async def control_lose_answer(request: web.Request) -> web.Response:
     """``POST /_sandbox/orders/lose-answer``: see :meth:`OrderStore.lose_answer`."""
     store = orders_store(request.app[STATE_KEY])
-    body = await request.json()
+    body = await json_body(request)
     try:
         lost = store.lose_answer(
             str(body["path"]),
             body.get("kind", "reset"),
-            seconds=float(body.get("seconds", 1.0)),
+            seconds=body.get("seconds", 1.0),
             times=body.get("times", 1),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -229,8 +247,10 @@ def guarded(handler: ControlHandler) -> ControlHandler:
             return refusal
         try:
             return await handler(request)
-        except ValueError as exc:  # a body that is not JSON: the client's error, never a 500
-            return web.json_response({"error": f"the body must be JSON: {exc}"}, status=400)
+        except BadBody as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        except web.HTTPClientError as exc:  # aiohttp refused the body (413: over client_max_size)
+            return web.json_response({"error": f"{exc.reason}: {exc.text}"[:300]}, status=exc.status)
 
     guard.__name__ = guard.__qualname__ = handler.__name__
     guard.__doc__ = handler.__doc__

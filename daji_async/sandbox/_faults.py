@@ -122,6 +122,8 @@ def make_middleware(state: SandboxState) -> Any:
                 response = routed if routed is not None else await handler(request)
             except BadParams as exc:
                 response = error(400, 400, str(exc))
+            except web.HTTPClientError as exc:  # aiohttp refused the body (413: over client_max_size)
+                response = error(exc.status, exc.status, f"{exc.reason} ({exc.text or 'request refused'})")
             except LookupError as exc:
                 response = error(404, 404, str(exc.args[0]) if exc.args else "记录不存在")
             status = response.status
@@ -142,7 +144,7 @@ async def record_body(request: web.Request, recorded: SandboxRequest) -> None:
     """Read a faulted request's body for ``sandbox.requests`` only (after any latency, as before)."""
     try:
         params = await read_params(request)
-    except (BadParams, OSError, web.HTTPException, ValueError):
+    except (BadParams, OSError, web.HTTPException, ValueError, LookupError):
         return  # unreadable: the record keeps the query parameters
     recorded.fill(params, json=request.content_type == "application/json")
 

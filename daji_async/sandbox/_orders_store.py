@@ -19,11 +19,12 @@ from typing import Any, Literal
 import aiohttp
 from aiohttp import web
 
+from .._validate import optional_integer
 from ..enums import CancelReason, OrderFlow, OrderStatus, PayChannel, TradeType
 from ..messages import DJ_SIGNATURE_FIELD, MESSAGE_FIELD, Topic, message_signature
 from ..models.orders import fen_to_yuan
 from ._catalogue import Offer
-from ._state import SandboxState
+from ._state import SandboxState, seconds_setting
 from ._wire import STATE_KEY, Dropped, encode, ok
 
 __all__ = ["MAX_CARGO_LINES", "PUSHER_KEY", "OrderStore", "Pusher", "SandboxOrder", "install_pusher", "orders_store"]
@@ -191,10 +192,16 @@ class OrderStore:
         """Act on the next call(s) to ``path`` (create, pay...), then lose the answer.
 
         ``store.lose_answer("/alibaba/trade/pay/protocolPay/preparePay", "latency", seconds=0.5)``: the
-        order is paid, and a client with a shorter timeout never hears of it.
+        order is paid, and a client with a shorter timeout never hears of it. ValueError for a
+        kind other than ``reset``/``latency``, ``seconds`` outside 0..86400 (NaN, infinite,
+        negative) or ``times`` that is not None or an int >= 1.
         """
         if kind not in ("reset", "latency"):
-            raise ValueError(f"kind must be 'reset' or 'latency', got {kind!r}")
+            raise ValueError(f"kind must be 'reset' or 'latency', got {str(kind)[:40]!r}")
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ValueError(f"path must start with '/', got {str(path)[:40]!r}")
+        seconds = seconds_setting("seconds", seconds)
+        optional_integer("times", times, low=1)
         lost = LostAnswer(path, kind, seconds, times)
         self.lost_answers.append(lost)
         return lost

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from .._validate import integer, optional_integer
 from ._catalogue import Catalogue
 
 if TYPE_CHECKING:
@@ -30,6 +31,32 @@ FAULT_KINDS: tuple[str, ...] = (
     "envelope",
     "repeat_page",
 )
+
+#: The longest wait a fault (or a lost answer, or the configured latency) may ask for: a day.
+#: Longer is not a test of anything, and a wait the event loop cannot schedule is refused.
+MAX_FAULT_SECONDS = 86_400.0
+#: What an envelope ``code`` may be: the service's codes are JSON integers of 64 bits at most.
+_INT64 = 2**63
+
+
+def seconds_setting(name: str, value: object, *, high: float = MAX_FAULT_SECONDS) -> float:
+    """``value`` as a number of seconds in ``[0, high]`` (not NaN, not a bool), else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= high:
+        raise ValueError(f"{name} must be a number of seconds from 0 to {high:g}, got {str(value)[:40]!r}")
+    return float(value)
+
+
+def probability_setting(name: str, value: object) -> float:
+    """``value`` as a probability in ``[0, 1]`` (not NaN, not a bool), else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a probability from 0 to 1, got {str(value)[:40]!r}")
+    return float(value)
+
+
+def http_status_setting(name: str, value: object) -> int:
+    """``value`` as an HTTP status (an int from 100 to 599), else ValueError."""
+    return integer(name, value, low=100, high=599)
+
 
 #: Credentials the sandbox accepts by default (they protect nothing: it is a fake).
 SANDBOX_APP_KEY = "sandbox-app-key"
@@ -57,6 +84,12 @@ class Fault:
     requests whose query has all the given values (e.g. ``{"keyword": "连衣裙"}``); ``times``
     to that many requests (None: every matching request); ``probability`` hits a seeded
     random share of them.
+
+    A fault the sandbox could not serve raises ValueError when it is made: a ``status`` that
+    is not an int from 100 to 599, ``seconds`` or ``retry_after`` that is NaN, infinite,
+    negative or over a day (86,400 s), a ``probability`` outside 0..1, negative ``times``, a
+    ``code`` beyond 64 bits, a ``path`` not starting with ``/``, ``match`` values that are
+    not strings.
     """
 
     kind: FaultKind
@@ -72,8 +105,30 @@ class Fault:
     hits: int = 0
 
     def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; known: {', '.join(FAULT_KINDS)}")
+        # Refuse what the sandbox could not serve (an invalid status line, a wait the event loop
+        # cannot schedule) here, when the fault is made, not when a request meets it.
+        if not isinstance(self.kind, str) or self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {str(self.kind)[:40]!r}; known: {', '.join(FAULT_KINDS)}")
+        if self.path is not None and not (isinstance(self.path, str) and self.path.startswith("/")):
+            raise ValueError(f"a fault's path must be None or start with '/', got {str(self.path)[:40]!r}")
+        optional_integer("times", self.times, low=0)
+        self.probability = probability_setting("probability", self.probability)
+        self.seconds = seconds_setting("seconds", self.seconds)
+        if self.status is not None:
+            http_status_setting("status", self.status)
+        if self.retry_after is not None:
+            self.retry_after = seconds_setting("retry_after", self.retry_after)
+        integer("code", self.code, low=-_INT64, high=_INT64 - 1)
+        if self.message is not None and not isinstance(self.message, str):
+            raise ValueError(f"message must be None or a str, got {type(self.message).__name__}")
+        if self.match is not None and not (
+            isinstance(self.match, Mapping)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in self.match.items())
+        ):
+            raise ValueError(
+                f"match must map parameter names to their wire text (str to str), got {str(self.match)[:60]}"
+            )
+        integer("hits", self.hits, low=0)
 
     def matches(self, path: str, query: Mapping[str, str]) -> bool:
         if self.path is not None and self.path != path:
@@ -114,6 +169,16 @@ class SandboxConfig:
     webhook_url: str | None = None
     record_requests: int = 10_000
     control_hosts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Raise ValueError for a setting the sandbox cannot serve (run again by `SandboxState`)."""
+        self.latency = seconds_setting("latency", self.latency)
+        for fault in self.faults:
+            if not isinstance(fault, Fault):
+                raise ValueError(f"faults must be Fault objects, got {type(fault).__name__}")
 
 
 class LRU(OrderedDict[K, V]):
@@ -216,6 +281,7 @@ class SandboxState:
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
+        self.config.check()  # fields may have been set after the config was made
         self.catalogue = catalogue(self.config.seed, self.config.catalogue_size)
         self._lock = threading.Lock()
         self._initial_faults = [Fault(**{**f.to_dict(), "hits": 0}) for f in self.config.faults]

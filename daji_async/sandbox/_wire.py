@@ -151,15 +151,31 @@ async def read_params(request: web.Request) -> Params:
     if ctype == "application/json":
         try:
             body = msgspec.json.decode(await request.read())
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):  # RecursionError: nested deeper than msgspec reads
             raise BadParams("请求体不是合法的JSON (body is not valid JSON)") from None
         if not isinstance(body, dict):
             raise BadParams("请求体必须是JSON对象 (body must be a JSON object)")
-        return Params(canonical_pairs(body, repeat_lists=False), body)
-    form = await request.post()
+        try:
+            pairs = canonical_pairs(body, repeat_lists=False)
+        except (RecursionError, ValueError, TypeError) as exc:  # a value no wire text can carry
+            raise BadParams(f"请求体无法读取 (body has an unreadable value: {type(exc).__name__})") from None
+        return Params(pairs, body)
+    try:
+        form = await request.post()
+    except (ValueError, LookupError) as exc:
+        # a multipart body without (or with a wrong) boundary, bytes that are not in the declared
+        # charset, a charset nobody knows: the client's error, answered as the service would
+        raise BadParams(f"请求体格式不正确 (malformed {ctype or 'request'} body: {_reason(exc)})") from None
     pairs = [(k, v) for k, v in form.items() if isinstance(v, str)]
     pairs += list(request.query.items())
     return Params(pairs, first_values(pairs))
+
+
+def _reason(exc: BaseException) -> str:
+    """A short description of why a body could not be read (never the body itself)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not {exc.encoding} text"
+    return f"{type(exc).__name__}: {str(exc)[:120]}"
 
 
 def first_values(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
