@@ -247,6 +247,7 @@ class ResponseCache(ABC):
             total.misses += counts.misses
             total.stores += counts.stores
             total.errors += counts.errors
+            total.rejected += counts.rejected
         return total.freeze()
 
     def stats_by_endpoint(self) -> dict[str, CacheStats]:

@@ -22,7 +22,7 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar, Union
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from . import _constants as C
 from ._errors import ConfigError, RedisDataError, RedisUnavailableError
@@ -127,9 +127,13 @@ class RedisConnection:
         self.timeout = check_timeout(timeout, what)
         self._given: Any = None
         self._url: str | None = None
+        self._passwords: tuple[str, ...] = ()
         if isinstance(target, str):
             self._url = check_url(target, what)
             self.where = redact_url(target)
+            password = urlsplit(target).password
+            if password and len(password) >= 4:  # whole credentials only: a short one would garble text
+                self._passwords = tuple(sorted({password, unquote(password)}, key=len, reverse=True))
         elif isinstance(target, self._module.Redis):
             self._given = target
             self.where = describe(target)
@@ -169,7 +173,7 @@ class RedisConnection:
         except asyncio.TimeoutError:  # our deadline (also redis-py's and the OS's timeouts on 3.11+)
             raise self.unavailable(f"no answer within {self.timeout:g} s (timeout=)") from None
         except ResponseError as exc:
-            if str(exc).startswith("WRONGTYPE") or "WRONGTYPE" in str(exc):
+            if "WRONGTYPE" in str(exc):
                 raise self.data_error(key, "it holds a value of another type (WRONGTYPE)") from None
             raise self.unavailable(f"it refused the command: {self._clean(exc)}") from None
         except InvalidResponse as exc:
@@ -182,12 +186,19 @@ class RedisConnection:
             ) from None
         except (RedisError, OSError) as exc:
             raise self.unavailable(exc) from None
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+            # redis-py's reply parsers trip over answers Redis never sends (a server that is not Redis)
+            raise self.unavailable(
+                f"it answered what Redis would not: {type(exc).__name__}: {self._clean(exc)}"
+            ) from None
 
     def _clean(self, exc: BaseException) -> str:
         """An exception's text with the URL's password hidden, and not too long."""
         text = str(exc)
         if self._url is not None:
             text = text.replace(self._url, self.where)
+            for secret in self._passwords:  # a server that echoes the AUTH command
+                text = text.replace(secret, "***")
         return text if len(text) <= 200 else text[:200] + "..."
 
     def unavailable(self, exc: BaseException | str) -> RedisUnavailableError:
