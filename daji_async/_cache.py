@@ -20,8 +20,8 @@ Redis. Either way:
   value of another type) is a miss, never an answer. An in-memory cache cannot be written from
   outside the process and skips that check.
 
-The client asks :meth:`ResponseCache.key_for` for a key (giving its app secret), then
-:meth:`ResponseCache.load` before sending and :meth:`ResponseCache.store` after a success; a
+The client asks `ResponseCache.key_for` for a key (giving its app secret), then
+`ResponseCache.load` before sending and `ResponseCache.store` after a success; a
 backend implements ``_get``, ``_set`` and ``_clear``.
 """
 
@@ -356,7 +356,7 @@ class RedisCache(ResponseCache):
     Needs the ``redis`` extra (``pip install 'daji-async[redis]'``).
 
     The cache owns the namespace ``prefix:``: every key it writes is
-    ``<prefix>:<endpoint>:<scope>:<sha256>``, and :meth:`clear` deletes only keys of exactly
+    ``<prefix>:<endpoint>:<scope>:<sha256>``, and `clear` deletes only keys of exactly
     that shape (an unrelated ``<prefix>_sessions`` or ``<prefix>:sessions`` survives). Each
     entry carries an HMAC-SHA256 of its key and body under a key derived from the app secret
     (the secret itself is never stored), so an entry written by anyone without the secret, or
@@ -367,7 +367,7 @@ class RedisCache(ResponseCache):
         url: a Redis URL, or a ``redis.asyncio.Redis`` you made (and close yourself).
         ttl: per-endpoint seconds, see :class:`ResponseCache`.
         prefix: namespace of the keys in Redis (a ``:`` is added if it does not end with one);
-            not empty: an empty prefix raises :class:`~daji_async.ConfigError`.
+            not empty: an empty prefix raises `ConfigError`.
         ignore_errors: False (default) raises :class:`~daji_async.RedisUnavailableError` when
             Redis cannot be reached for a lookup, before anything is sent; True counts the
             failure in :attr:`stats` (``errors``), logs a warning and carries on as if the

@@ -423,17 +423,19 @@ class RedisUnavailableError(DajiError):
     limiter), or instead of spending quota behind the shared cache's back (the cache). Both
     can degrade instead: ``RedisRateLimiter(..., fallback=share)`` switches to a local limiter
     at that share of the rate, ``RedisCache(..., ignore_errors=True)`` treats errors as misses.
-    The message names the Redis host, never its password.
+    The message names the Redis host, never its password. Also raised when a Redis call does not
+    end within the object's `timeout`, when Redis refuses the command, and when the server at
+    the URL does not speak the Redis protocol (an HTTP server, garbage).
     """
 
 
 class RedisDataError(DajiError):
-    """A value under a :class:`~daji_async.RedisRateLimiter`'s key that the limiter did not write.
+    """A value under a `RedisRateLimiter`'s key that the limiter did not write.
 
     A hash, a list or a string that is not a turn under the limiter's key means another program
     uses that key: the limiter refuses to overwrite it or to guess a budget from it (whatever
     ``fallback`` says). Give the limiter another ``key=``, or delete the foreign value. Also
     raised when the server answers the limiter's script with something Redis would not send.
-    A :class:`~daji_async.RedisCache` never raises it: a foreign value under one of its keys is
+    A `RedisCache` never raises it: a foreign value under one of its keys is
     a miss. The message names the Redis host and the key, never a password.
     """

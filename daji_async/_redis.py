@@ -9,7 +9,7 @@ A Redis-backed object takes either a URL (``redis://[:password@]host[:port][/db]
 connection pool, or a ``redis.asyncio.Redis`` that the caller made and keeps owning (share one
 between the limiter and the cache that way).
 
-Every Redis operation goes through :meth:`RedisConnection.call`, which bounds it in time (each
+Every Redis operation goes through `RedisConnection.call`, which bounds it in time (each
 caller its own deadline, so callers queued behind redis-py's connection lock cannot wait for one
 another's timeouts) and turns every fault into a `DajiError`: `RedisUnavailableError` when Redis
 cannot be reached, is too slow, refuses the command or does not speak the Redis protocol;
@@ -158,7 +158,7 @@ class RedisConnection:
         return self._own  # type: ignore[no-any-return]
 
     async def call(self, operation: Callable[[Redis], Awaitable[T]], key: str) -> T:
-        """Run ``operation(client)`` within :attr:`timeout` seconds; every fault a DajiError.
+        """Run ``operation(client)`` within `timeout` seconds; every fault a DajiError.
 
         Raises:
             RedisUnavailableError: Redis cannot be reached, did not answer in time, refused the

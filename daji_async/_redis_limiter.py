@@ -25,7 +25,7 @@ is given no turn and asks again later. So a stored turn further ahead than ``max
 interval cannot have been handed out: it is corrupt state (Redis's clock jumped back, or
 something else wrote the key); the script resets it, the caller goes now, and a warning is
 logged. A value that is not a turn at all (a hash, a list, a word) belongs to someone else: it
-is left alone and ``acquire()`` raises :class:`~daji_async.RedisDataError`.
+is left alone and ``acquire()`` raises `RedisDataError`.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ class RedisRateLimiter:
             ``share * rate`` until Redis answers again.
         margin: seconds of each one-second window left unused to absorb jitter (see the module).
         timeout: seconds each Redis call may take in all (connecting included) before
-            ``acquire()`` fails with :class:`~daji_async.RedisUnavailableError` (or falls back).
+            ``acquire()`` fails with `RedisUnavailableError` (or falls back).
         max_wait: longest wait handed out, in seconds; a caller whose turn would be further
             away waits up to this long and asks again. A stored turn further ahead than this
             (plus one interval) is reset with a warning, never slept on.
@@ -198,7 +198,7 @@ class RedisRateLimiter:
 
         Raises:
             RedisUnavailableError: Redis cannot be reached or did not answer within
-                :attr:`timeout` (unless ``fallback`` was given).
+                `timeout` (unless ``fallback`` was given).
             RedisDataError: the key holds a value that is not a turn (see the module).
         """
         loop = asyncio.get_running_loop()
