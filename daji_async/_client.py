@@ -620,7 +620,7 @@ class DajiClient:
         # cache hook (1 of 2): a safe call's answer may already be known; a hit sends nothing
         cache, cache_key = self.cache, None
         if cache is not None and is_safe:
-            cache_key = cache.key_for(endpoint.name, request.method, request.url, request.body)
+            cache_key = cache.key_for(endpoint.name, request.method, request.url, request.body, secret=self._secret)
             if cache_key is not None:
                 cached = await cache.load(cache_key)
                 if cached is not None:

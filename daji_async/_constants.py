@@ -143,6 +143,18 @@ SHARED_LIMIT_LATE = 0.010
 #: Seconds between attempts to get back to Redis while a shared limiter runs on its fallback.
 SHARED_LIMIT_RECONNECT = 5.0
 
+#: Seconds one Redis operation of a shared limiter or cache may take in all (waiting for a pooled
+#: connection, connecting, the command and its answer) before it fails with RedisUnavailableError.
+#: Each caller has its own deadline, so any number of concurrent callers all get their answer or
+#: their error within this bound, even against a frozen Redis.
+REDIS_TIMEOUT = 3.0
+#: Longest wait a shared limiter hands out: a caller whose turn would be further away waits
+#: (at most this long) and asks again. A stored turn more than this (plus one interval) ahead of
+#: Redis's clock cannot have been handed out: it is corrupt state (a clock jump) and is reset.
+SHARED_LIMIT_MAX_WAIT = 60.0
+#: Label of the key a Redis cache derives from the app secret to authenticate its entries.
+CACHE_MAC_LABEL = b"daji-async response cache entry v1"
+
 #: Seconds a cached answer stays fresh, per endpoint. Only these (safe, read-only) endpoints can
 #: be cached; orders, payments and uploads never are.
 CACHE_TTLS: dict[str, float] = {

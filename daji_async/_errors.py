@@ -21,7 +21,8 @@ Everything the SDK raises on purpose derives from :class:`DajiError`::
     ├── PaginationError             the service's paging contradicts itself
     ├── InvalidMessageError         a pushed order message that is malformed (also a ValueError)
     │   └── MessageSignatureError   ... or unsigned, or signed with another secret
-    └── RedisUnavailableError       the shared rate limiter or cache cannot reach its Redis
+    ├── RedisUnavailableError       the shared rate limiter or cache cannot reach its Redis
+    └── RedisDataError              a value under the shared rate limiter's key is not one it wrote
 
 Messages and ``repr`` never contain the app secret or a request signature: requests are
 identified by method and path (the query string, which carries ``sign``, is never shown).
@@ -50,6 +51,7 @@ __all__ = [
     "PaginationError",
     "PaymentOutcomeUnknownError",
     "RateLimitError",
+    "RedisDataError",
     "RedisUnavailableError",
     "ResponseDecodeError",
     "ServerError",
@@ -421,5 +423,19 @@ class RedisUnavailableError(DajiError):
     limiter), or instead of spending quota behind the shared cache's back (the cache). Both
     can degrade instead: ``RedisRateLimiter(..., fallback=share)`` switches to a local limiter
     at that share of the rate, ``RedisCache(..., ignore_errors=True)`` treats errors as misses.
-    The message names the Redis host, never its password.
+    The message names the Redis host, never its password. Also raised when a Redis call does not
+    end within the object's `timeout`, when Redis refuses the command, and when the server at
+    the URL does not speak the Redis protocol (an HTTP server, garbage).
+    """
+
+
+class RedisDataError(DajiError):
+    """A value under a `RedisRateLimiter`'s key that the limiter did not write.
+
+    A hash, a list or a string that is not a turn under the limiter's key means another program
+    uses that key: the limiter refuses to overwrite it or to guess a budget from it (whatever
+    ``fallback`` says). Give the limiter another ``key=``, or delete the foreign value. Also
+    raised when the server answers the limiter's script with something Redis would not send.
+    A `RedisCache` never raises it: a foreign value under one of its keys is
+    a miss. The message names the Redis host and the key, never a password.
     """

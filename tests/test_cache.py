@@ -9,6 +9,7 @@ import pytest
 import redis.asyncio
 
 from daji_async import (
+    BadRequestError,
     CargoLine,
     ConfigError,
     DajiClient,
@@ -198,6 +199,22 @@ async def test_keys_never_hold_the_secret(daji_sandbox: SandboxServer) -> None:
     [key] = list(cache._entries)
     assert daji_sandbox.app_secret not in key
     assert sent(daji_sandbox, DETAIL) == 1
+
+
+async def test_a_client_with_another_secret_never_reads_the_memory_cache(daji_sandbox: SandboxServer) -> None:
+    """Entries are scoped by a key derived from the app secret: a wrong secret gets the service's refusal."""
+    cache = MemoryCache()
+    offer_id = offer_ids(daji_sandbox, 1)[0]
+    async with daji_sandbox.client(cache=cache) as client:
+        await client.products.detail(offer_id)
+    impostor = DajiClient(
+        daji_sandbox.app_key, "not-the-secret", base_url=daji_sandbox.base_url, trust_env=False, cache=cache
+    )
+    async with impostor:
+        with pytest.raises(BadRequestError, match="signature"):
+            await impostor.products.detail(offer_id)
+    assert cache.stats.hits == 0
+    assert sent(daji_sandbox, DETAIL) == 2
 
 
 @pytest.mark.parametrize(
