@@ -132,7 +132,7 @@ async def test_preview_create_pay_get_flow_with_pay_in_batches_of_ten(
     assert order.purchase_amount == preview.total_amount and order.third_order_id == created[0].third_order_id
     # paying again: the sandbox reports every order as failed, and nothing is dropped
     again = await daji_client.taobao.payments.pay([c.purchase_id for c in created[:3]])
-    assert again.failed_order_ids == [c.purchase_id for c in created[:3]] and not again.ok
+    assert again.refused_order_ids == [c.purchase_id for c in created[:3]] and not again.ok
 
 
 async def test_cancel_is_asynchronous_and_refused_once_paid(daji_client: DajiClient) -> None:

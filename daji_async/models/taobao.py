@@ -23,7 +23,9 @@ from ._lenient import IdText, LenientStruct, NullableList
 
 __all__ = [
     "TaobaoAddress",
+    "TaobaoCreatedLine",
     "TaobaoCreatedOrder",
+    "TaobaoCreatedPurchase",
     "TaobaoDistributionInfo",
     "TaobaoDistributionSku",
     "TaobaoImageSearchPage",
@@ -34,6 +36,7 @@ __all__ = [
     "TaobaoOrderLine",
     "TaobaoOrderLineStatus",
     "TaobaoPayAnswer",
+    "TaobaoPayFailure",
     "TaobaoPreview",
     "TaobaoPreviewLine",
     "TaobaoRenderLine",
@@ -276,21 +279,61 @@ class TaobaoPreview(TaobaoTradeAnswer):
     lines: NullableList[TaobaoPreviewLine] = msgspec.field(default_factory=list)
 
 
-class TaobaoCreatedOrder(TaobaoTradeAnswer):
-    """What ``taobao.orders.create`` answers (inferred).
+class TaobaoCreatedLine(LenientStruct):
+    """One sub-order of a created purchase (TaoWorld's ``order_line_list[]``, snake_case; U, inferred)."""
 
-    ``purchase_id`` is the main purchase order id (text) that cancel, query and pay take;
-    ``third_order_id`` the caller's purchase number the request carried (the SDK fills it
-    in from the request when the answer leaves it out); ``purchase_amount`` in **fen**.
+    _id_fields = ("sub_purchase_order_id",)
+
+    sub_purchase_order_id: IdText = ""
+    item_id: Union[int, str, None] = None
+    sku_id: Union[int, str, None] = None
+    quantity: Union[int, str, None] = None
+    order_line_no: Union[str, None] = None
+
+
+class TaobaoCreatedPurchase(LenientStruct):
+    """One purchase order of a create answer in TaoWorld's spelling (``order_list[]``; U, inferred)."""
+
+    _id_fields = ("purchase_id",)
+
+    purchase_id: IdText = ""
+    supplier_nick: Union[str, None] = None
+    estimate_amount: Union[int, str, None] = None
+    order_line_list: NullableList[TaobaoCreatedLine] = msgspec.field(default_factory=list)
+
+
+class TaobaoCreatedOrder(TaobaoTradeAnswer):
+    """What ``taobao.orders.create`` answers (no wiki page shows it: inferred, both spellings read).
+
+    ``purchase_id`` is the main purchase order id (digit text) that cancel, query and pay
+    take; ``third_order_id`` the caller's purchase number the request carried (the SDK fills
+    it in from the request when the answer leaves it out); ``purchase_amount`` in **fen**.
+
+    Spellings read (the cancel page, en api-194164781, names create's ids ``purchase_id`` and
+    ``sub_purchase_order_id``; TaoWorld (U) answers ``outer_purchase_id`` and
+    ``order_list[{purchase_id, order_line_list[{sub_purchase_order_id}]}]``; the sandbox and
+    a production client read camelCase): ``purchaseId`` / ``purchase_id`` /
+    ``order_list[0].purchase_id``; ``thirdOrderId`` / ``outer_purchase_id``;
+    ``subPurchaseOrderIds`` / ``sub_purchase_order_id`` (one id or a list) / the ids of
+    ``order_list[].order_line_list[]``. ``taobao.orders.create`` merges them; the fields
+    named ``*_snake`` and ``order_list`` hold the other spellings as they arrived.
     """
 
     _id_fields = ("purchase_id",)
     _id_list_fields = ("sub_purchase_order_ids",)
+    _spellings = (("purchase_id", "purchase_id_snake"), ("third_order_id", "outer_purchase_id"))
 
     purchase_id: IdText = ""
     third_order_id: Union[str, None] = None
     purchase_amount: Union[int, None] = None
     sub_purchase_order_ids: NullableList[IdText] = msgspec.field(default_factory=list)
+    purchase_id_snake: Union[int, str, None] = msgspec.field(name="purchase_id", default=None)
+    outer_purchase_id: Union[str, None] = msgspec.field(name="outer_purchase_id", default=None)
+    sub_purchase_order_id_snake: Union[int, str, list[Union[int, str]], None] = msgspec.field(
+        name="sub_purchase_order_id", default=None
+    )
+    payment_url: Union[str, None] = msgspec.field(name="payment_url", default=None)
+    order_list: NullableList[TaobaoCreatedPurchase] = msgspec.field(name="order_list", default_factory=list)
 
 
 class TaobaoOrderLineStatus(LenientStruct, rename="camel"):
@@ -327,13 +370,43 @@ class TaobaoOrder(TaobaoTradeAnswer):
     lines: NullableList[TaobaoOrderLineStatus] = msgspec.field(default_factory=list)
 
 
-class TaobaoPayAnswer(TaobaoTradeAnswer):
-    """What one ``batch/pay`` call answers (inferred): the orders it paid and those it could not.
+class TaobaoPayFailure(LenientStruct):
+    """One order a pay call could not pay, and why (TaoWorld's ``pay_failed_results[]``; U, inferred)."""
 
-    Ids are held as text.
+    _id_fields = ("purchase_order_id",)
+    _spellings = (("purchase_order_id", "purchase_order_id_camel"),)
+
+    purchase_order_id: IdText = ""
+    reason: Union[str, None] = None
+    purchase_order_id_camel: Union[int, str, None] = msgspec.field(name="purchaseOrderId", default=None)
+
+
+class TaobaoPayAnswer(TaobaoTradeAnswer):
+    """What one ``batch/pay`` call answers (no wiki page shows it: inferred, both spellings read).
+
+    Ids are held as text. Read: ``paidOrderIds`` / ``failedOrderIds`` (the sandbox's
+    camelCase) and TaoWorld's (U) ``will_pay_purchase_order_ids``,
+    ``pay_failure_purchase_order_ids`` and ``pay_failed_results[{purchase_order_id, reason}]``;
+    ``refused_ids`` and ``reasons`` combine them.
     """
 
-    _id_list_fields = ("paid_order_ids", "failed_order_ids")
+    _id_list_fields = ("paid_order_ids", "failed_order_ids", "will_pay_purchase_order_ids", "pay_failure_ids")
+    _spellings = (("paid_order_ids", "will_pay_purchase_order_ids"), ("failed_order_ids", "pay_failure_ids"))
 
     paid_order_ids: NullableList[IdText] = msgspec.field(default_factory=list)
     failed_order_ids: NullableList[IdText] = msgspec.field(default_factory=list)
+    will_pay_purchase_order_ids: NullableList[IdText] = msgspec.field(
+        name="will_pay_purchase_order_ids", default_factory=list
+    )
+    pay_failure_ids: NullableList[IdText] = msgspec.field(name="pay_failure_purchase_order_ids", default_factory=list)
+    pay_failed_results: NullableList[TaobaoPayFailure] = msgspec.field(name="pay_failed_results", default_factory=list)
+
+    @property
+    def refused_ids(self) -> set[str]:
+        """Every order this answer reports as not paid (any spelling)."""
+        return {*self.failed_order_ids, *self.pay_failure_ids, *(f.purchase_order_id for f in self.pay_failed_results)}
+
+    @property
+    def reasons(self) -> dict[str, str]:
+        """The reason Taobao gave for each order it could not pay, where it gave one."""
+        return {f.purchase_order_id: f.reason for f in self.pay_failed_results if f.reason}

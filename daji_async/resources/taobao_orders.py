@@ -10,6 +10,8 @@ is an *unknown* outcome, never a refusal.
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
@@ -18,7 +20,15 @@ import msgspec
 
 from .. import _constants as C
 from .._endpoints import TAOBAO_ORDER_CANCEL, TAOBAO_ORDER_CREATE, TAOBAO_ORDER_GET, TAOBAO_ORDER_PREVIEW, TAOBAO_PAY
-from .._errors import DajiError, OutcomeUnknownError
+from .._errors import (
+    APIError,
+    DajiError,
+    OutcomeUnknownError,
+    ServerError,
+    TaobaoOrderOutcomeUnknownError,
+    TaobaoPaymentOutcomeUnknownError,
+    TradeError,
+)
 from .._protocol import ParamValue
 from .._validate import extra_params as check_extra_params
 from .._validate import integer, name_text, positive_id, text
@@ -151,6 +161,46 @@ def address_json(name: str, address: AddressArg, *, tax_id: bool = False) -> dic
     if not tax_id:
         built.pop("tax_id", None)
     return built
+
+
+_ID_TEXT = re.compile(r"[0-9]{1,19}")
+
+
+def _id_texts(value: object) -> list[str]:
+    """One id or a list of ids, in any spelling's type, as text (non-ids dropped)."""
+    values = value if isinstance(value, list) else [value]
+    return [str(v) for v in values if isinstance(v, (int, str)) and not isinstance(v, bool) and str(v)]
+
+
+def settle_created(created: TaobaoCreatedOrder, third: str, path: str) -> TaobaoCreatedOrder:
+    """Merge a create answer's spellings, and refuse to call it a success without a purchase id.
+
+    The main id may come as ``purchaseId``, ``purchase_id`` or ``order_list[0].purchase_id``;
+    the sub-order ids as ``subPurchaseOrderIds``, ``sub_purchase_order_id`` or the ids of
+    ``order_list[].order_line_list[]``. A success that carries no well-formed purchase id
+    (missing, empty, ``'abc'``, ``'-5'``, ``0``) proves nothing: the order may exist, so it
+    raises `TaobaoOrderOutcomeUnknownError` with the ``thirdOrderId`` sent.
+    """
+    if not created.purchase_id and created.order_list:
+        created.purchase_id = created.order_list[0].purchase_id
+    if not created.sub_purchase_order_ids:
+        subs = _id_texts(created.sub_purchase_order_id_snake)
+        subs += [line.sub_purchase_order_id for order in created.order_list for line in order.order_line_list]
+        created.sub_purchase_order_ids = [s for s in subs if s]
+    if not created.third_order_id:
+        created.third_order_id = third
+    purchase_id = created.purchase_id
+    if not (isinstance(purchase_id, str) and _ID_TEXT.fullmatch(purchase_id) and int(purchase_id) > 0):
+        raise TaobaoOrderOutcomeUnknownError(
+            f"{TAOBAO_ORDER_CREATE.method} {path}: create answered success without a well-formed purchase id "
+            f"({purchase_id!r}); the outcome is unknown and the purchase order may exist. Find purchase number "
+            f"thirdOrderId={third!r} before creating it again, and never create it again under a new "
+            "third_order_id",
+            out_order_id=third,
+            method=TAOBAO_ORDER_CREATE.method,
+            path=path,
+        )
+    return created
 
 
 def _third_order_id(value: str | None) -> str:
@@ -287,10 +337,19 @@ class TaobaoOrders:
             assert extra_params is not None
             params.update(extra_params)
         # outcome-unknown (with thirdOrderId) and TradeError come from the pipeline: the row says so
-        created = await self._client._call(TAOBAO_ORDER_CREATE, params, timeout=timeout, max_retries=0)
-        if not created.third_order_id:
-            created.third_order_id = third
-        return created
+        try:
+            created = await self._client._call(TAOBAO_ORDER_CREATE, params, timeout=timeout, max_retries=0)
+        except APIError as exc:
+            if is_refusal(exc):
+                raise
+            # a gateway 5xx says nothing about whether the order was made
+            raise TaobaoOrderOutcomeUnknownError.for_call(
+                exc,
+                method=TAOBAO_ORDER_CREATE.method,
+                path=self._client.endpoint_path(TAOBAO_ORDER_CREATE),
+                params=params,
+            ) from exc
+        return settle_created(created, third, self._client.endpoint_path(TAOBAO_ORDER_CREATE))
 
     async def cancel(
         self,
@@ -343,13 +402,32 @@ class TaobaoOrders:
 # --------------------------------------------------------------------------- payment
 
 
+def is_refusal(error: DajiError | None) -> bool:
+    """True when ``error`` is the service's own explicit "no": the call certainly took no effect.
+
+    That is Taobao's inner verdict (:class:`~daji_async.TradeError`) or an error envelope or
+    4xx answer from the service (bad parameters, authentication, not found, rate limited).
+    A gateway 5xx, a 408, an HTML page, a timeout, a lost connection or an undecodable answer
+    proves nothing either way: those are *unknown* outcomes, never refusals.
+    """
+    if isinstance(error, TradeError):
+        return True
+    if not isinstance(error, APIError) or isinstance(error, ServerError):
+        return False
+    return error.status == 200 or (400 <= error.status < 500 and error.status != 408)
+
+
 @dataclass
 class TaobaoPayBatch:
     """One pay call: the purchase orders it named, and what came back.
 
     ``answer`` is Taobao's answer when the batch was accepted; ``error`` the exception when
-    it was not (a :class:`~daji_async.TradeError`, or a
-    :class:`~daji_async.TaobaoPaymentOutcomeUnknownError`: then the orders may have been paid).
+    it was not: either the service's explicit refusal (``refused``: a
+    [TradeError][daji_async.TradeError] or a 4xx/error envelope, the orders certainly not
+    paid by this call) or a
+    [TaobaoPaymentOutcomeUnknownError][daji_async.TaobaoPaymentOutcomeUnknownError]
+    (``outcome_unknown``: a gateway 5xx, HTML, a timeout or an undecodable answer; the orders
+    may have been paid; its ``__cause__`` is what arrived).
     """
 
     order_ids: tuple[str, ...]
@@ -357,28 +435,45 @@ class TaobaoPayBatch:
     error: DajiError | None = None
 
     @property
+    def refused(self) -> bool:
+        """True when the service explicitly refused the whole batch (nothing in it was paid)."""
+        return self.answer is None and is_refusal(self.error)
+
+    @property
     def outcome_unknown(self) -> bool:
-        """True when the batch got no readable answer (its orders may or may not be paid)."""
-        return isinstance(self.error, OutcomeUnknownError)
+        """True when the batch got no answer that proves anything (its orders may or may not be paid)."""
+        return self.answer is None and self.error is not None and not is_refusal(self.error)
+
+    @property
+    def reason(self) -> str | None:
+        """The service's reason for refusing the batch (its message), or None."""
+        if not self.refused or not isinstance(self.error, APIError):
+            return None
+        return self.error.message
 
 
 @dataclass
 class TaobaoPayResult:
     """What ``taobao.payments.pay`` returns: every batch, so no order goes unaccounted for.
 
-    ::
+    Every order is in exactly one of ``paid_order_ids``, ``refused_order_ids`` (the service
+    said no: certainly not paid by this call; ``refusals`` gives each one's reason) and
+    ``unknown_order_ids`` (no answer that proves anything: query them with
+    ``taobao.orders.get`` before paying again, never re-pay them blindly).
 
-        result = await client.taobao.payments.pay(purchase_ids)
-        if not result.ok:
-            print(result.failed_order_ids, result.unknown_order_ids)
+    ```python
+    result = await client.taobao.payments.pay(purchase_ids)
+    if not result.ok:
+        print(result.refusals, result.unknown_order_ids)
+    ```
     """
 
     batches: list[TaobaoPayBatch] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when every batch was accepted and none reported a failed order."""
-        return not self.failed_order_ids and not self.unknown_order_ids
+        """True when every order was paid: nothing refused, nothing unknown."""
+        return not self.refused_order_ids and not self.unknown_order_ids
 
     @property
     def paid_order_ids(self) -> list[str]:
@@ -386,30 +481,52 @@ class TaobaoPayResult:
         paid: list[str] = []
         for batch in self.batches:
             if batch.answer is not None:
-                failed = set(batch.answer.failed_order_ids)
+                failed = set(batch.answer.refused_ids)
                 paid.extend(o for o in batch.order_ids if o not in failed)
         return paid
 
     @property
-    def failed_order_ids(self) -> list[str]:
-        """Orders certainly not paid: in a refused batch, or reported failed by Taobao."""
-        failed: list[str] = []
+    def refusals(self) -> dict[str, str]:
+        """Each refused order and the service's reason, in input order."""
+        found: dict[str, str] = {}
         for batch in self.batches:
             if batch.answer is not None:
-                refused = set(batch.answer.failed_order_ids)
-                failed.extend(o for o in batch.order_ids if o in refused)
-            elif not batch.outcome_unknown:
-                failed.extend(batch.order_ids)
-        return failed
+                reasons = batch.answer.reasons
+                for order in batch.order_ids:
+                    if order in batch.answer.refused_ids:
+                        found[order] = reasons.get(order) or "Taobao reported the order as not paid"
+            elif batch.refused:
+                for order in batch.order_ids:
+                    found[order] = batch.reason or "the service refused the pay call"
+        return found
+
+    @property
+    def refused_order_ids(self) -> list[str]:
+        """Orders certainly not paid by this call: the service refused their batch, or reported them failed."""
+        return list(self.refusals)
+
+    @property
+    def failed_order_ids(self) -> list[str]:
+        """Deprecated: the same as ``refused_order_ids`` (orders the service explicitly refused).
+
+        Before issue 22 a batch lost to a gateway 5xx or an HTML page was counted here; such
+        batches are now in ``unknown_order_ids``. Use ``refused_order_ids``.
+        """
+        warnings.warn(
+            "TaobaoPayResult.failed_order_ids is deprecated; use refused_order_ids (and unknown_order_ids)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.refused_order_ids
 
     @property
     def unknown_order_ids(self) -> list[str]:
-        """Orders of batches that got no readable answer: query them before paying again."""
+        """Orders of batches that got no answer proving anything: query them before paying again."""
         return [o for b in self.batches if b.outcome_unknown for o in b.order_ids]
 
     @property
     def errors(self) -> list[DajiError]:
-        """The exception of every batch that failed."""
+        """The exception of every batch that was refused or whose outcome is unknown."""
         return [b.error for b in self.batches if b.error is not None]
 
 
@@ -433,14 +550,19 @@ class TaobaoPayments:
         most 10 orders (``purchaseOrderIdList``, integers); a longer list goes out as
         consecutive batches of ``batch_size`` (1..10), one after another. A failing batch
         does not stop the others: every batch is in the result with its answer or its error
-        (:class:`TaobaoPayResult`), so no order is silently dropped. Duplicate ids are paid once.
+        (`TaobaoPayResult`), so no order is silently dropped. Duplicate ids are paid once.
         A success envelope without ``data`` counts its batch as accepted, no order reported failed.
         ``max_retries`` is ignored: every pay call is sent once.
 
-        ::
+        Each order ends up paid, refused (the service's explicit "no", with its reason) or
+        unknown: a batch answered by a gateway 5xx, an HTML page, a timeout or an undecodable
+        body carries a `TaobaoPaymentOutcomeUnknownError` naming its orders. Query unknown
+        orders (``taobao.orders.get``) before paying them again.
 
-            result = await client.taobao.payments.pay([order.purchase_id for order in created])
-            print(result.paid_order_ids, result.failed_order_ids, result.unknown_order_ids)
+        ```python
+        result = await client.taobao.payments.pay([order.purchase_id for order in created])
+        print(result.paid_order_ids, result.refusals, result.unknown_order_ids)
+        ```
         """
         integer("batch_size", batch_size, low=1, high=PAY_BATCH)
         if isinstance(order_ids, (str, bytes)):
@@ -458,6 +580,17 @@ class TaobaoPayments:
                 )
                 batch.answer = envelope.data if envelope.data is not None else TaobaoPayAnswer(code="0")
             except DajiError as exc:
-                batch.error = exc
+                batch.error = exc if is_refusal(exc) else self._unknown(exc, chunk)
             result.batches.append(batch)
         return result
+
+    def _unknown(self, cause: DajiError, chunk: list[int]) -> DajiError:
+        """A batch whose answer proves nothing, as the outcome-unknown error naming its orders."""
+        if isinstance(cause, OutcomeUnknownError):
+            return cause
+        path = self._client.endpoint_path(TAOBAO_PAY)
+        error = TaobaoPaymentOutcomeUnknownError.for_call(
+            cause, method=TAOBAO_PAY.method, path=path, params={"purchaseOrderIdList": chunk}
+        )
+        error.__cause__ = cause
+        return error
