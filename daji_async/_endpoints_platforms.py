@@ -192,7 +192,7 @@ TAOBAO_ORDER_CREATE = Endpoint(
     trade=True,
     outcome_unknown=TaobaoOrderOutcomeUnknownError,
     platform="taobao",
-    source="wiki en api-194164780, zh api-183099796, api-456883163",
+    source="wiki en api-194164780, zh api-183099796",
     summary="Create a Taobao purchase order; never retried",
 )
 TAOBAO_ORDER_CANCEL = Endpoint(

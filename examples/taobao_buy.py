@@ -56,6 +56,7 @@ async def run(keyword: str, orders: int, client: DajiClient) -> None:
                 [line],
                 receiver=WAREHOUSE,
                 warehouse_address=WAREHOUSE,
+                order_source="lazada",
                 purchase_amount=preview.total_amount,
                 third_order_id=number,
             )

@@ -257,15 +257,23 @@ async def test_create_sends_order_line_list_as_a_json_string_and_fen_amounts() -
     line = TaobaoOrderLine(item_id=2048153758314474, sku_id=3357413213162, quantity=3, price=100, title="手机壳")
     async with client_for(oracle) as client:
         created = await client.taobao.orders.create(
-            [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=300, third_order_id="FY20220426002"
+            [line],
+            receiver=ADDRESS,
+            warehouse_address=ADDRESS,
+            order_source="lazada",
+            purchase_amount=300,
+            third_order_id="FY20220426002",
         )
         with pytest.raises(ValueError, match="purchase_amount"):
-            await client.taobao.orders.create([line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=299)
+            await client.taobao.orders.create(
+                [line], receiver=ADDRESS, warehouse_address=ADDRESS, order_source="lazada", purchase_amount=299
+            )
         with pytest.raises(ValueError, match="purchase_amount"):
             await client.taobao.orders.create(
                 [line],
                 receiver=ADDRESS,
                 warehouse_address=ADDRESS,
+                order_source="lazada",
                 purchase_amount=3.0,  # type: ignore[arg-type]
             )
     assert created.purchase_id == "200049919063" and created.third_order_id == "FY20220426002"
@@ -296,7 +304,7 @@ async def test_cancel_body_keys_and_the_documented_answer() -> None:
     ((method, path, body),) = oracle.calls
     assert (method, path) == ("POST", "/taobao/purchase/order/asyn/cancel")
     assert body == {
-        "purchase_id": 200049919063,
+        "purchase_id": "200049919063",  # §9.2: a string (en api-194164781)
         "sub_purchase_orderId_list": ["200049919064"],  # array of string
         "cancel_reason": "买家不想要了",
         "cancel_remark": "sandbox",
@@ -356,7 +364,12 @@ async def test_money_calls_are_never_retried_and_lost_answers_name_the_purchase(
     async with client_for(oracle, max_retries=5) as client:
         with pytest.raises(TaobaoOrderOutcomeUnknownError) as lost:
             await client.taobao.orders.create(
-                [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100, third_order_id="FY-1"
+                [line],
+                receiver=ADDRESS,
+                warehouse_address=ADDRESS,
+                order_source="lazada",
+                purchase_amount=100,
+                third_order_id="FY-1",
             )
         result = await client.taobao.payments.pay([200049919063 + n for n in range(25)])
     assert lost.value.third_order_id == lost.value.out_order_id == "FY-1" and "FY-1" in str(lost.value)
@@ -553,11 +566,16 @@ async def test_bad_arguments_are_refused_naming_the_argument_before_anything_is_
             await taobao.payments.pay([])
         with pytest.raises(ValueError, match="third_order_id"):
             await taobao.orders.create(
-                [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100, third_order_id="a b"
+                [line],
+                receiver=ADDRESS,
+                warehouse_address=ADDRESS,
+                order_source="lazada",
+                purchase_amount=100,
+                third_order_id="a b",
             )
         with pytest.raises(TypeError, match="support_partial_success"):
             await taobao.orders.create(
-                [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100,
+                [line], receiver=ADDRESS, warehouse_address=ADDRESS, order_source="lazada", purchase_amount=100,
                 support_partial_success="no",  # type: ignore[arg-type]
             )  # fmt: skip
         with pytest.raises(TypeError, match="lines"):
@@ -596,7 +614,12 @@ async def test_max_retries_does_not_make_money_calls_retry() -> None:
     async with client_for(oracle) as client:
         with pytest.raises(TaobaoOrderOutcomeUnknownError):  # a 503 proves nothing: unknown (issue 22)
             await client.taobao.orders.create(
-                [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100, max_retries=5
+                [line],
+                receiver=ADDRESS,
+                warehouse_address=ADDRESS,
+                order_source="lazada",
+                purchase_amount=100,
+                max_retries=5,
             )
         with pytest.raises(APIError):
             await client.taobao.orders.cancel(1, reason="x", max_retries=5)
@@ -620,6 +643,54 @@ async def test_the_project_validators_guard_the_platform_calls_too() -> None:
         with pytest.raises(ValueError, match="order_remark"):
             await client.taobao.orders.create(
                 [TaobaoOrderLine(item_id=1, sku_id=2, quantity=1, price=1)],
-                receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=1, order_remark="   ",
+                receiver=ADDRESS, warehouse_address=ADDRESS, order_source="lazada", purchase_amount=1,
+                order_remark="   ",
             )  # fmt: skip
     assert oracle.calls == []
+
+
+# --------------------------------------------------------------------------- §9.2 newest page versions
+
+
+async def test_create_always_sends_order_source_and_refuses_to_go_without_it() -> None:
+    """§9.2, en api-194164780: every top-level field of create is required, ``order_source``
+    included (ex ``lazada``); zh api-183099796 marks it optional: the stricter page wins."""
+    oracle = Oracle(lambda request: ok(verdict(purchaseId=200049919063)))
+    line = TaobaoOrderLine(item_id=2048153758314474, sku_id=3357413213162, quantity=1, price=100)
+    async with client_for(oracle) as client:
+        with pytest.raises(ValueError, match="order_source is required"):
+            await client.taobao.orders.create([line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100)
+        assert oracle.calls == []  # refused before anything was sent
+        await client.taobao.orders.create(
+            [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100, order_source="lazada"
+        )
+    ((_, _, body),) = oracle.calls
+    assert body["order_source"] == "lazada"
+    assert body["seller_order_number"] == ""  # "may be empty", but sent
+    for key in ("thirdOrderId", "purchase_amount", "order_line_list", "receiver"):
+        assert key in body
+
+
+async def test_cancel_sends_ids_as_strings_and_both_required_texts() -> None:
+    """§9.2, en api-194164781: ``purchase_id`` a string (ex ``"200049962700"``),
+    ``sub_purchase_orderId_list`` strings, ``cancel_reason`` and ``cancel_remark`` required."""
+    oracle = Oracle(lambda request: ok(verdict()))
+    async with client_for(oracle) as client:
+        await client.taobao.orders.cancel(200049962700, sub_purchase_order_ids=[200049962701], reason="缺货")
+        await client.taobao.orders.cancel("200049962700", reason="缺货", remark="客户取消")
+        await client.taobao.orders.get(200049962700)
+    (_, _, first), (_, _, second), (_, _, query) = oracle.calls
+    assert first == {
+        "purchase_id": "200049962700",
+        "sub_purchase_orderId_list": ["200049962701"],
+        "cancel_reason": "缺货",
+        "cancel_remark": "缺货",  # required: without a remark the reason is sent
+    }
+    assert second["purchase_id"] == "200049962700" and second["cancel_remark"] == "客户取消"
+    assert query == {"purchase_id": "200049962700"}  # the same field, typed as the cancel page types it
+
+
+def test_create_row_no_longer_cites_the_poizon_page() -> None:
+    """§9.1: en api-456883163 now holds the Poizon section; it must not be cited for Taobao create."""
+    row = ENDPOINTS["taobao.orders.create"]
+    assert "api-456883163" not in row.source and "api-194164780" in row.source

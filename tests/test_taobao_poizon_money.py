@@ -128,7 +128,12 @@ async def test_create_success_without_a_well_formed_purchase_id_is_an_unknown_ou
     async with DajiClient("key", "secret", transport=MockTransport(answer), max_retries=5) as client:
         with pytest.raises(TaobaoOrderOutcomeUnknownError) as info:
             await client.taobao.orders.create(
-                [LINE], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100, third_order_id="FY-7"
+                [LINE],
+                receiver=ADDRESS,
+                warehouse_address=ADDRESS,
+                order_source="lazada",
+                purchase_amount=100,
+                third_order_id="FY-7",
             )
     assert sent == ["FY-7"]  # sent once
     assert info.value.third_order_id == "FY-7" and "FY-7" in str(info.value)
@@ -144,5 +149,7 @@ async def test_create_without_a_readable_answer_names_the_generated_third_order_
 
     async with DajiClient("key", "secret", transport=MockTransport(answer)) as client:
         with pytest.raises(TaobaoOrderOutcomeUnknownError) as info:
-            await client.taobao.orders.create([LINE], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100)
+            await client.taobao.orders.create(
+                [LINE], receiver=ADDRESS, warehouse_address=ADDRESS, order_source="lazada", purchase_amount=100
+            )
     assert len(sent) == 1 and info.value.third_order_id == sent[0] and sent[0] in str(info.value)

@@ -292,17 +292,26 @@ class TaobaoOrders:
         your purchase number: one is generated when you give none, and the answer carries it.
         ``max_retries`` is ignored: create is sent once.
 
-        A timeout, a lost connection or an unreadable answer raises
-        :class:`~daji_async.TaobaoOrderOutcomeUnknownError` with that ``third_order_id``: the
-        order may exist; look for it before creating again, and never under a new number.
+        ``order_source`` (the buyer's platform, e.g. ``"lazada"``) is **required**: the newest
+        en page (api-194164780) marks every top-level field required (the zh page marks it
+        optional), so it is always sent and a missing one is a `ValueError` before sending.
 
-        ::
+        A timeout, a lost connection, a gateway 5xx, an unreadable answer or a success without
+        a well-formed purchase id raises `TaobaoOrderOutcomeUnknownError` with that
+        ``third_order_id``: the order may exist; look for it before creating again, and never
+        under a new number.
 
-            order = await client.taobao.orders.create(
-                [TaobaoOrderLine(item_id=2048153758314474, sku_id=3357413213162, quantity=1, price=1990)],
-                receiver=customer, warehouse_address=warehouse, purchase_amount=1990)
-            print(order.purchase_id, order.third_order_id)
+        ```python
+        order = await client.taobao.orders.create(
+            [TaobaoOrderLine(item_id=2048153758314474, sku_id=3357413213162, quantity=1, price=1990)],
+            receiver=customer, warehouse_address=warehouse, purchase_amount=1990, order_source="lazada")
+        print(order.purchase_id, order.third_order_id)
+        ```
         """
+        if order_source is None:
+            raise ValueError(
+                "order_source is required (wiki en api-194164780): the buyer's platform, e.g. order_source='lazada'"
+            )
         encoded, lines_total = encode_order_lines(lines)
         amount = integer("purchase_amount", purchase_amount, low=1)
         if amount < lines_total:
@@ -323,7 +332,7 @@ class TaobaoOrders:
             "thirdOrderId": third,
             "purchase_amount": amount,
             "seller_order_number": seller_order_number,
-            "order_source": name_text("order_source", order_source, required=False),
+            "order_source": name_text("order_source", order_source),
             "order_line_list": encoded,
             "receiver": address_json("receiver", receiver, tax_id=True),
             "warehouse_address_info": address_json("warehouse_address", warehouse_address),
@@ -357,7 +366,7 @@ class TaobaoOrders:
         *,
         sub_purchase_order_ids: Iterable[int | str] = (),
         reason: str,
-        remark: str = "",
+        remark: str | None = None,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> TaobaoTradeAnswer:
@@ -368,19 +377,24 @@ class TaobaoOrders:
         closed. ``sub_purchase_order_ids`` cancels only those sub-orders (empty: the whole order).
         ``max_retries`` is ignored: cancel is sent once.
 
-        ::
+        As the page (en api-194164781) types them, ``purchase_id`` and every
+        ``sub_purchase_orderId_list`` entry are sent as **strings** (ints are accepted from
+        you), and ``cancel_reason`` and ``cancel_remark`` are both required and always sent:
+        without a ``remark`` the reason is sent as the remark.
 
-            answer = await client.taobao.orders.cancel(order.purchase_id, reason="buyer changed mind")
-            print(answer.request_id)
+        ```python
+        answer = await client.taobao.orders.cancel(order.purchase_id, reason="buyer changed mind")
+        print(answer.request_id)
+        ```
         """
         if isinstance(sub_purchase_order_ids, (str, bytes)):
             raise TypeError("sub_purchase_order_ids must be an iterable of ids, not a single string")
         subs = [str(purchase_id_of(s, "sub_purchase_order_ids[]")) for s in sub_purchase_order_ids]
         params: dict[str, ParamValue] = {
-            "purchase_id": purchase_id_of(purchase_id),
+            "purchase_id": str(purchase_id_of(purchase_id)),
             "sub_purchase_orderId_list": subs,
             "cancel_reason": text("reason", reason),
-            "cancel_remark": text("remark", remark) if remark else "",
+            "cancel_remark": reason if remark is None else text("remark", remark),
         }
         return await self._client._call(TAOBAO_ORDER_CANCEL, params, timeout=timeout, max_retries=0)
 
@@ -390,12 +404,14 @@ class TaobaoOrders:
         """A purchase order's status, lines and shipments (POST /taobao/purchase/order/query;
         the path is from client code, the body ``{purchase_id}`` inferred).
 
-        ::
+        ``purchase_id`` is sent as a string, as the cancel page types the same field.
 
-            order = await client.taobao.orders.get(created.purchase_id)
-            print(order.status, order.purchase_amount)  # fen
+        ```python
+        order = await client.taobao.orders.get(created.purchase_id)
+        print(order.status, order.purchase_amount)  # fen
+        ```
         """
-        params: dict[str, ParamValue] = {"purchase_id": purchase_id_of(purchase_id)}
+        params: dict[str, ParamValue] = {"purchase_id": str(purchase_id_of(purchase_id))}
         return await self._client._call(TAOBAO_ORDER_GET, params, timeout=timeout, max_retries=max_retries)
 
 

@@ -432,6 +432,7 @@ async def create(request: web.Request) -> web.Response:
     amount = params.values.get("purchase_amount")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
         raise BadParams(f"purchase_amount格式不正确 (purchase_amount must be an integer number of fen, got {amount!r})")
+    params.text("order_source", required=True)  # required on the newest en page (api-194164780)
     _address(params, "receiver")
     _address(params, "warehouse_address_info")
     raw_lines = _json_text_list(params, "order_line_list")
@@ -510,6 +511,9 @@ async def cancel(request: web.Request) -> web.Response:
     if subs is not None and (not isinstance(subs, list) or not all(isinstance(s, str) for s in subs)):
         raise BadParams("sub_purchase_orderId_list格式不正确 (sub_purchase_orderId_list must be an array of strings)")
     params.text("cancel_reason", required=True)
+    params.text("cancel_remark", required=True)  # both required (en api-194164781)
+    if not isinstance(params.values.get("purchase_id"), str):
+        raise BadParams("purchase_id格式不正确 (purchase_id must be a string)")
     order = _purchase(taobao_store(state), params)
     if order is None:
         return refuse("ORDER_NOT_EXIST", "采购单不存在 (no such purchase order)")
