@@ -33,6 +33,7 @@ from ._errors import (
     OutcomeUnknownError,
     PaginationError,
     PaymentOutcomeUnknownError,
+    PoizonOrderOutcomeUnknownError,
     RateLimitError,
     RedisUnavailableError,
     ResponseDecodeError,
@@ -78,7 +79,17 @@ from .models.orders import (
     parse_1688_time,
     yuan_to_fen,
 )
-from .models.poizon import PoizonCategory, PoizonSearchPage, PoizonSku, PoizonSpu, PoizonSpuDetail
+from .models.poizon import (
+    PoizonAddress,
+    PoizonBalance,
+    PoizonCategory,
+    PoizonOrder,
+    PoizonOrderItem,
+    PoizonSearchPage,
+    PoizonSku,
+    PoizonSpu,
+    PoizonSpuDetail,
+)
 from .models.products import (
     Category,
     ChildCategory,
@@ -97,6 +108,7 @@ from .models.products import (
 from .models.taobao import (
     TaobaoAddress,
     TaobaoCreatedOrder,
+    TaobaoHotListType,
     TaobaoItem,
     TaobaoItemDetail,
     TaobaoOrder,
@@ -107,6 +119,7 @@ from .models.taobao import (
     TaobaoTradeAnswer,
 )
 from .resources.payments import PaymentFailure, PaymentLink, PaymentLinks
+from .resources.poizon import new_request_id as new_poizon_request_id
 from .resources.taobao import TaobaoPayBatch, TaobaoPayResult
 
 __all__ = [
@@ -166,7 +179,12 @@ __all__ = [
     "PaymentLinks",
     "PaymentOutcomeUnknownError",
     "PicRegionInfo",
+    "PoizonAddress",
+    "PoizonBalance",
     "PoizonCategory",
+    "PoizonOrder",
+    "PoizonOrderItem",
+    "PoizonOrderOutcomeUnknownError",
     "PoizonSearchPage",
     "PoizonSku",
     "PoizonSpu",
@@ -195,6 +213,7 @@ __all__ = [
     "StrictRateLimiter",
     "TaobaoAddress",
     "TaobaoCreatedOrder",
+    "TaobaoHotListType",
     "TaobaoItem",
     "TaobaoItemDetail",
     "TaobaoOrder",
@@ -213,6 +232,7 @@ __all__ = [
     "Transport",
     "__version__",
     "fen_to_yuan",
+    "new_poizon_request_id",
     "parse_1688_time",
     "yuan_to_fen",
 ]

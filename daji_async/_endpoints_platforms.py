@@ -11,12 +11,13 @@ from typing import Any
 
 from . import _constants as C
 from ._endpoint_spec import Endpoint, PagingSpec
-from ._errors import TaobaoOrderOutcomeUnknownError, TaobaoPaymentOutcomeUnknownError
-from .models.poizon import PoizonCategory, PoizonSearchPage, PoizonSpuDetail
+from ._errors import PoizonOrderOutcomeUnknownError, TaobaoOrderOutcomeUnknownError, TaobaoPaymentOutcomeUnknownError
+from .models.poizon import PoizonBalance, PoizonCategory, PoizonOrder, PoizonSearchPage, PoizonSpuDetail
 from .models.products import UploadResult
 from .models.taobao import (
     TaobaoCreatedOrder,
     TaobaoDistributionInfo,
+    TaobaoHotListType,
     TaobaoImageSearchPage,
     TaobaoItemDetail,
     TaobaoLogisticsPrice,
@@ -233,7 +234,42 @@ TAOBAO_PAY = Endpoint(
     summary="Pay up to 10 Taobao purchase orders (Alipay balance, then bank card); never retried",
 )
 
-# Poizon (daji-wiki.md §4): no Poizon page is in the archived wiki; every path is from client code.
+# Taobao rows the newest zh menu (api-183099606) lists and the SDK added later (issue 24): the
+# menu confirms the calls exist and their method (GET); paths and parameters are inferred.
+TAOBAO_HOT_LIST_TYPES = Endpoint(
+    "taobao.products.hot_list_types",
+    "GET",
+    "/taobao/traffic/getThemeDimList",
+    list[TaobaoHotListType],
+    confirmed=False,
+    platform="taobao",
+    source="client code (wiki zh menu: 榜单类型搜索 / en: Hot list type search, GET)",
+    summary="Taobao hot-list (榜单) types: the themes hot_list_products takes",
+)
+TAOBAO_HOT_LIST_PRODUCTS = Endpoint(
+    "taobao.products.hot_list_products",
+    "GET",
+    "/taobao/traffic/getThemeDetail",
+    TaobaoSearchPage,
+    paging=PAGING_TAOBAO,
+    confirmed=False,
+    platform="taobao",
+    source="client code (wiki zh menu: 榜单商品搜索 / en: List product search, GET)",
+    summary="The items of one Taobao hot list (themeId), page_no/page_size <= 20",
+)
+TAOBAO_DETAIL_BY_LINK = Endpoint(
+    "taobao.products.detail_by_link",
+    "GET",
+    "/taobao/traffic/item/shortLink/get",
+    TaobaoItemDetail,
+    confirmed=False,
+    platform="taobao",
+    source="inferred (wiki zh menu: 商品详情搜索-支持短链, GET); path and parameter guessed, no public client",
+    summary="The detail of one Taobao/Tmall item by its share (short) link",
+)
+
+# Poizon (daji-wiki.md §9.1): en api-456883163 documents create & pay; search and detail are
+# as several public clients call them; query, balance and category paths are inferred.
 POIZON_SEARCH = Endpoint(
     "poizon.products.search",
     "GET",
@@ -242,7 +278,7 @@ POIZON_SEARCH = Endpoint(
     paging=PAGING_POIZON,
     confirmed=False,
     platform="poizon",
-    source="client code",
+    source="client code, several independent clients (wiki en api-456883163 menu: Keyword Search, GET)",
     summary="Search Poizon products (SPUs) by brand or title, startId cursor paging",
 )
 POIZON_DETAIL = Endpoint(
@@ -252,7 +288,7 @@ POIZON_DETAIL = Endpoint(
     PoizonSpuDetail,
     confirmed=False,
     platform="poizon",
-    source="client code",
+    source="client code, several independent clients (wiki en api-456883163 menu: Product Detail, GET)",
     summary="The detail of one Poizon product (dwSpuId): SKUs and prices in fen",
 )
 POIZON_CATEGORY = Endpoint(
@@ -262,8 +298,41 @@ POIZON_CATEGORY = Endpoint(
     list[PoizonCategory],
     confirmed=False,
     platform="poizon",
-    source="client code",
+    source="one client's endpoint map only; not in the wiki's Poizon menu (en api-456883163)",
     summary="Poizon's categories (the top level, or one category's children)",
+)
+POIZON_ORDER_CREATE = Endpoint(
+    "poizon.orders.create",
+    "POST",
+    "/poizon/order/createOrder",
+    PoizonOrder,
+    body="json",
+    safe=False,
+    outcome_unknown=PoizonOrderOutcomeUnknownError,
+    platform="poizon",
+    source="wiki en api-456883163 (Create order & Payment)",
+    summary="Create a Poizon order and pay it from the prepaid balance (requestId is the key); never retried",
+)
+POIZON_ORDER_GET = Endpoint(
+    "poizon.orders.get",
+    "POST",
+    "/poizon/order/queryOrderInfo",
+    PoizonOrder,
+    body="json",
+    confirmed=False,
+    platform="poizon",
+    source="inferred (wiki en api-456883163 menu: Query Order Info, POST); path guessed from createOrder",
+    summary="A Poizon order by its requestId (or distOrderNo)",
+)
+POIZON_BALANCE = Endpoint(
+    "poizon.balance",
+    "GET",
+    "/poizon/order/queryBalance",
+    PoizonBalance,
+    confirmed=False,
+    platform="poizon",
+    source="inferred (wiki en api-456883163 menu: Balance Query, GET); path guessed",
+    summary="The app's prepaid Poizon balance that create & pay draws down",
 )
 
 #: Every Taobao/Tmall and Poizon row, in table order.
@@ -282,7 +351,13 @@ PLATFORM_ENDPOINTS: tuple[Endpoint[Any], ...] = (
     TAOBAO_ORDER_CANCEL,
     TAOBAO_ORDER_GET,
     TAOBAO_PAY,
+    TAOBAO_HOT_LIST_TYPES,
+    TAOBAO_HOT_LIST_PRODUCTS,
+    TAOBAO_DETAIL_BY_LINK,
     POIZON_SEARCH,
     POIZON_DETAIL,
     POIZON_CATEGORY,
+    POIZON_ORDER_CREATE,
+    POIZON_ORDER_GET,
+    POIZON_BALANCE,
 )

@@ -94,10 +94,22 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/taobao/purchase/order/query"): frozenset({"purchase_id"}),
     # §3.9 pay
     ("POST", "/taobao/purchase/order/batch/pay"): frozenset({"purchaseOrderIdList"}),
-    # §4 Poizon (C)
-    ("GET", "/poizon/product/queryList"): frozenset({"startId", "pageSize", "distBrandName", "title"}),
-    ("GET", "/poizon/product/queryDetail"): frozenset({"dwSpuId"}),
-    ("GET", "/poizon/category/get"): frozenset({"categoryId"}),
+    # §9.2 newest zh menu (api-183099606): hot lists (paths and keys from client code, C) and
+    # detail by short link (I: menu only, path and key guessed)
+    ("GET", "/taobao/traffic/getThemeDimList"): frozenset({"themeType"}),
+    ("GET", "/taobao/traffic/getThemeDetail"): frozenset({"themeId", "page_no", "page_size"}),
+    ("GET", "/taobao/traffic/item/shortLink/get"): frozenset({"short_link", "language"}),
+    # §9.1 Poizon search and detail as several public clients call them (C); no client sends `title`
+    ("GET", "/poizon/product/queryList"): frozenset(
+        {"startId", "pageSize", "distBrandName", "distSpuTitle", "dwSpuTitle"}
+    ),
+    ("GET", "/poizon/product/queryDetail"): frozenset({"dwSpuId", "dwSkuId", "dwDesignerId"}),
+    ("GET", "/poizon/category/get"): frozenset({"categoryId"}),  # one client's map only (C)
+    # §9.1 Create order & Payment (W, en api-456883163)
+    ("POST", "/poizon/order/createOrder"): frozenset({"requestId", "shippingAddress", "product"}),
+    # §9.1 Query Order Info (POST, W menu) and Balance Query (GET, W menu): paths not captured (I)
+    ("POST", "/poizon/order/queryOrderInfo"): frozenset({"requestId", "distOrderNo"}),
+    ("GET", "/poizon/order/queryBalance"): frozenset(),
 }
 #: §3.5/§3.6 address keys
 ADDRESS_KEYS = {"country", "state", "city", "district", "address", "zip", "name", "phone", "mobile_phone"}
@@ -111,6 +123,11 @@ INFERRED_PATHS = {
     "/taobao/traffic/item/get",
     "/taobao/traffic/item/logisticPrice/get",
     "/taobao/purchase/order/query",
+    "/taobao/traffic/getThemeDimList",
+    "/taobao/traffic/getThemeDetail",
+    "/taobao/traffic/item/shortLink/get",
+    "/poizon/order/queryOrderInfo",
+    "/poizon/order/queryBalance",
     "/poizon/product/queryList",
     "/poizon/product/queryDetail",
     "/poizon/category/get",
@@ -124,6 +141,7 @@ WIKI_PATHS = {
     "/taobao/purchase/order/create",
     "/taobao/purchase/order/asyn/cancel",
     "/taobao/purchase/order/batch/pay",
+    "/poizon/order/createOrder",
 }
 TAOBAO_PAGE_SIZE_MAX = 20  # §3.3 page_size <= 20; §3.2 pageSize 1-20
 PAY_BATCH_MAX = 10  # §3.9
@@ -426,7 +444,7 @@ def test_every_platform_path_is_wrapped_with_its_status_and_in_the_readme() -> N
         assert row.confirmed is (path in WIKI_PATHS), path
         assert path in INFERRED_PATHS or path in WIKI_PATHS, path
         assert f"`{path}`" in readme, f"README's endpoint table lacks {path}"
-        assert (row.safe is False) == path.endswith(("/create", "/cancel", "/pay")), path
+        assert (row.safe is False) == path.endswith(("/create", "/cancel", "/pay", "/createOrder")), path
 
 
 async def test_inferred_paths_can_be_pointed_elsewhere() -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "TaobaoCreatedPurchase",
     "TaobaoDistributionInfo",
     "TaobaoDistributionSku",
+    "TaobaoHotListType",
     "TaobaoImageSearchPage",
     "TaobaoItem",
     "TaobaoItemDetail",
@@ -49,13 +50,27 @@ __all__ = [
 # --------------------------------------------------------------------------- products
 
 
-class TaobaoItem(msgspec.Struct, gc=False):
-    """One Taobao/Tmall search result (keyword, image or shop search; shape inferred).
+class TaobaoItem(LenientStruct, gc=False):
+    """One Taobao/Tmall search result (keyword, image or shop search; no wiki page: inferred).
 
     ``price`` and ``promotion_price`` are in **fen** (int).
+
+    Both spellings public sources show are read (§9.4): TaoWorld's snake_case (U:
+    ``item_id``, ``main_image_url``, ``shop_name``) and the camelCase a production client of
+    DAJI reads (C: ``itemId``, ``mainImageUrl``, ``shopName``, ``shopId``); the ``*_camel``
+    fields hold the latter as it arrived and fill the snake_case ones when those are absent.
+    Which one DAJI sends is not confirmed by any wiki page.
     """
 
-    item_id: int
+    _spellings = (
+        ("item_id", "item_id_camel"),
+        ("main_image_url", "main_image_url_camel"),
+        ("shop_id", "shop_id_camel"),
+        ("shop_name", "shop_name_camel"),
+        ("promotion_price", "promotion_price_camel"),
+    )
+
+    item_id: int = 0
     title: Union[str, None] = None
     main_image_url: Union[str, None] = None
     price: Union[int, None] = None
@@ -65,6 +80,11 @@ class TaobaoItem(msgspec.Struct, gc=False):
     category_id: Union[int, None] = None
     sales: Union[int, None] = None
     is_tmall: Union[bool, None] = None
+    item_id_camel: Union[int, None] = msgspec.field(name="itemId", default=None)
+    main_image_url_camel: Union[str, None] = msgspec.field(name="mainImageUrl", default=None)
+    shop_id_camel: Union[int, None] = msgspec.field(name="shopId", default=None)
+    shop_name_camel: Union[str, None] = msgspec.field(name="shopName", default=None)
+    promotion_price_camel: Union[int, None] = msgspec.field(name="promotionPrice", default=None)
 
 
 class TaobaoSearchPage(msgspec.Struct, gc=False):
@@ -101,22 +121,38 @@ class TaobaoImageSearchPage(msgspec.Struct, rename="camel", gc=False):
         return len(self.items)
 
 
-class TaobaoSku(msgspec.Struct, gc=False):
-    """One SKU of a Taobao item: ``price`` in **fen**; ``properties`` such as ``颜色:黑色``."""
+class TaobaoSku(LenientStruct, gc=False):
+    """One SKU of a Taobao item: ``price`` in **fen**; ``properties`` such as ``颜色:黑色``.
 
-    sku_id: int
+    Read as ``sku_id`` (U) or ``skuId`` (C).
+    """
+
+    _spellings = (("sku_id", "sku_id_camel"),)
+
+    sku_id: int = 0
     price: Union[int, None] = None
     quantity: Union[int, None] = None
     properties: Union[str, None] = None
+    sku_id_camel: Union[int, None] = msgspec.field(name="skuId", default=None)
 
 
 class TaobaoItemDetail(LenientStruct):
     """The detail of one Taobao/Tmall item (``GET /taobao/traffic/item/get``; shape inferred).
 
-    Prices in **fen**.
+    Prices in **fen**. Read in TaoWorld's snake_case (U: ``item_id``, ``pic_urls``,
+    ``sku_list``) and in camelCase (C: ``itemId``, ``picUrls``, ``skuList``); ``skus`` takes
+    the SDK's own name, else ``sku_list``, else ``skuList``.
     """
 
-    item_id: int
+    _spellings = (
+        ("item_id", "item_id_camel"),
+        ("skus", "sku_list"),
+        ("skus", "sku_list_camel"),
+        ("pic_urls", "pic_urls_camel"),
+        ("main_image_url", "main_image_url_camel"),
+    )
+
+    item_id: int = 0
     title: Union[str, None] = None
     main_image_url: Union[str, None] = None
     pic_urls: NullableList[str] = msgspec.field(default_factory=list)
@@ -128,19 +164,46 @@ class TaobaoItemDetail(LenientStruct):
     category_id: Union[int, None] = None
     description: Union[str, None] = None
     skus: NullableList[TaobaoSku] = msgspec.field(default_factory=list)
+    sku_list: NullableList[TaobaoSku] = msgspec.field(default_factory=list)
+    sku_list_camel: NullableList[TaobaoSku] = msgspec.field(name="skuList", default_factory=list)
+    item_id_camel: Union[int, None] = msgspec.field(name="itemId", default=None)
+    pic_urls_camel: NullableList[str] = msgspec.field(name="picUrls", default_factory=list)
+    main_image_url_camel: Union[str, None] = msgspec.field(name="mainImageUrl", default=None)
 
 
-class TaobaoLogisticsPrice(msgspec.Struct, gc=False):
+class TaobaoLogisticsPrice(LenientStruct, gc=False):
     """Domestic freight of a Taobao item (``/taobao/traffic/item/logisticPrice/get``; inferred).
 
-    ``post_fee`` in **fen**.
+    ``post_fee`` in **fen**; read as ``post_fee`` or ``postFee`` (a client's copy of the
+    documentation example answers ``{postFee, currency}``, C).
     """
+
+    _spellings = (("post_fee", "post_fee_camel"),)
 
     item_id: Union[int, None] = None
     sku_id: Union[int, None] = None
     quantity: Union[int, None] = None
     post_fee: Union[int, None] = None
     free_shipping: Union[bool, None] = None
+    currency: Union[str, None] = None
+    post_fee_camel: Union[int, None] = msgspec.field(name="postFee", default=None)
+
+
+class TaobaoHotListType(LenientStruct):
+    """One Taobao hot-list (榜单) type (``/taobao/traffic/getThemeDimList``; no page: inferred).
+
+    ``theme_id`` is what ``hot_list_products`` takes; read as ``theme_id``/``themeId`` and
+    ``name``/``theme_name``/``themeName``.
+    """
+
+    _spellings = (("theme_id", "theme_id_camel"), ("name", "theme_name"), ("name", "theme_name_camel"))
+
+    theme_id: Union[int, str, None] = None
+    name: Union[str, None] = None
+    theme_type: Union[str, int, None] = None
+    theme_id_camel: Union[int, str, None] = msgspec.field(name="themeId", default=None)
+    theme_name: Union[str, None] = None
+    theme_name_camel: Union[str, None] = msgspec.field(name="themeName", default=None)
 
 
 class TaobaoDistributionSku(msgspec.Struct, rename="camel", gc=False):
@@ -360,6 +423,7 @@ class TaobaoOrder(TaobaoTradeAnswer):
     """
 
     _id_fields = ("purchase_id",)
+    _spellings = (("purchase_id", "purchase_id_snake"), ("third_order_id", "outer_purchase_id"))
 
     purchase_id: IdText = ""
     third_order_id: Union[str, None] = None
@@ -368,6 +432,8 @@ class TaobaoOrder(TaobaoTradeAnswer):
     paid: Union[bool, None] = None
     cancel_requested: Union[bool, None] = None
     lines: NullableList[TaobaoOrderLineStatus] = msgspec.field(default_factory=list)
+    purchase_id_snake: Union[int, str, None] = msgspec.field(name="purchase_id", default=None)
+    outer_purchase_id: Union[str, None] = msgspec.field(name="outer_purchase_id", default=None)
 
 
 class TaobaoPayFailure(LenientStruct):

@@ -30,6 +30,9 @@ from .. import _constants as C
 from .._endpoints import (
     TAOBAO_BUNKER,
     TAOBAO_DETAIL,
+    TAOBAO_DETAIL_BY_LINK,
+    TAOBAO_HOT_LIST_PRODUCTS,
+    TAOBAO_HOT_LIST_TYPES,
     TAOBAO_IMAGE_SEARCH,
     TAOBAO_IMAGE_SEARCH_URL,
     TAOBAO_KEYWORD_SEARCH,
@@ -54,6 +57,7 @@ from .._validate import (
 )
 from ..models.taobao import (
     TaobaoDistributionInfo,
+    TaobaoHotListType,
     TaobaoItem,
     TaobaoItemDetail,
     TaobaoLogisticsPrice,
@@ -90,6 +94,30 @@ __all__ = [
 ]
 
 TextList = Union[Sequence[str], str, None]
+
+
+#: Longest share link ``detail_by_link`` sends (it travels in a query string).
+MAX_LINK = 2048
+
+
+def _link(name: str, value: object) -> str:
+    """A share link: an http(s) URL of at most ``MAX_LINK`` characters, one line, no spaces."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not value.startswith(("https://", "http://")) or len(value) > MAX_LINK:
+        raise ValueError(f"{name} must be an http(s) URL of at most {MAX_LINK} characters, got {value[:80]!r}")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError(f"{name} must not contain spaces or control characters")
+    return value
+
+
+def _theme(value: object) -> str:
+    """A hot-list id: a positive int or a str (themes are ids the service hands out)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise TypeError(f"theme_id must be an int or a str, got {type(value).__name__}")
+    if isinstance(value, int) and value <= 0:
+        raise ValueError(f"theme_id must be positive, got {value}")
+    return str(value)
 
 
 def _texts(name: str, values: TextList) -> str | None:
@@ -252,6 +280,74 @@ class TaobaoProducts:
             "language": self._language(language),
         }
         return await self._client._call(TAOBAO_DETAIL, params, timeout=timeout, max_retries=max_retries)
+
+    async def detail_by_link(
+        self,
+        link: str,
+        *,
+        language: str | None = None,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> TaobaoItemDetail:
+        """The detail of one item by its share (short) link, e.g. ``https://m.tb.cn/h.abc``.
+
+        Inferred: the newest zh menu lists 商品详情搜索-支持短链 (GET); no page or public
+        client shows its path, so both the path (``/taobao/traffic/item/shortLink/get``) and
+        the parameter (``short_link``) are guesses, marked so in the endpoint table; point the
+        row elsewhere with ``DajiClient(endpoint_paths={"taobao.products.detail_by_link": ...})``.
+
+        ```python
+        detail = await client.taobao.products.detail_by_link("https://m.tb.cn/h.5CqJ9Zx")
+        ```
+        """
+        params: dict[str, ParamValue] = {
+            "short_link": _link("link", link),
+            "language": self._language(language),
+        }
+        return await self._client._call(TAOBAO_DETAIL_BY_LINK, params, timeout=timeout, max_retries=max_retries)
+
+    async def hot_list_types(
+        self,
+        *,
+        theme_type: str | None = None,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> list[TaobaoHotListType]:
+        """The hot-list (榜单) types (GET /taobao/traffic/getThemeDimList; inferred).
+
+        The menu (zh 榜单类型搜索, en Hot list type search, GET) confirms the call; the path and
+        the optional ``themeType`` come from public client code (C).
+
+        ```python
+        for theme in await client.taobao.products.hot_list_types():
+            print(theme.theme_id, theme.name)
+        ```
+        """
+        params: dict[str, ParamValue] = {"themeType": name_text("theme_type", theme_type, required=False)}
+        return await self._client._call(TAOBAO_HOT_LIST_TYPES, params, timeout=timeout, max_retries=max_retries)
+
+    def hot_list_products(
+        self,
+        theme_id: int | str,
+        *,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage, TaobaoItem]:
+        """The items of one hot list (GET /taobao/traffic/getThemeDetail; inferred).
+
+        The menu (zh 榜单商品搜索, en List product search, GET) confirms the call; the path,
+        ``themeId`` and ``page_no``/``page_size`` paging come from public client code (C).
+
+        ```python
+        async for item in client.taobao.products.hot_list_products(theme.theme_id, max_items=40):
+            print(item.item_id, item.title)
+        ```
+        """
+        params: dict[str, ParamValue] = {"themeId": name_text("theme_id", _theme(theme_id))}
+        if check_extra_params("extra_params", extra_params):
+            assert extra_params is not None
+            params.update(extra_params)
+        return paginate(self._client, TAOBAO_HOT_LIST_PRODUCTS, params, paging)
 
     async def distribution_info(
         self, item_id: int | str, *, timeout: Timeout | None = None, max_retries: int | None = None
