@@ -712,3 +712,76 @@ def test_create_row_no_longer_cites_the_poizon_page() -> None:
     """§9.1: en api-456883163 now holds the Poizon section; it must not be cited for Taobao create."""
     row = ENDPOINTS["taobao.orders.create"]
     assert "api-456883163" not in row.source and "api-194164780" in row.source
+
+
+# --------------------------------------------------------------------------- §9.1 Poizon
+
+
+async def test_poizon_search_and_detail_use_the_names_public_clients_use() -> None:
+    """§9.1 (C, several clients): queryList sends ``distSpuTitle``/``dwSpuTitle``/``distBrandName``
+    (never ``title``) and answers ``spuList[{dwSpuId, distSpuTitle, authPrice (fen), image,
+    distCategoryl1Name (sic)...}]``; queryDetail answers ``skuList[{dwSkuId, minBidPrice, saleAttr}]``."""
+
+    def answer(request: Request) -> Response:
+        if request.path == "/poizon/product/queryList":
+            return ok({"total": 984061, "spuList": [{"dwSpuId": 81971, "distSpuTitle": "Alexander McQueen Oversized",
+                       "distBrandName": "Alexander McQueen", "authPrice": 604700, "image": "https://i/1.jpg",
+                       "baseImage": ["https://i/1.jpg"], "distCategoryl1Name": "Shoes",
+                       "distCategoryl3Name": "Casual Shoes", "sales": 0}]})  # fmt: skip
+        return ok({"dwSpuId": 9042006, "dwSpuTitle": "Nike Cortez 经典", "distSpuTitle": "Nike Cortez",
+                   "skuList": [{"dwSkuId": 654517365, "distSkuId": "e41632d8", "minBidPrice": 0,
+                   "barcode": "197594916289", "saleAttr": [{"cnName": "尺码", "enName": "Size", "cnValue": "36",
+                   "enValue": "36"}]}]})  # fmt: skip
+
+    oracle = Oracle(answer)
+    async with client_for(oracle) as client:
+        page = await client.poizon.products.search(title="McQueen", cn_title="麦昆", brand="Alexander McQueen")
+        detail = await client.poizon.products.detail(9042006, sku_id=654517365)
+    (_, _, search), (_, _, got) = oracle.calls
+    assert search == {"distSpuTitle": "McQueen", "dwSpuTitle": "麦昆", "distBrandName": "Alexander McQueen",
+                      "pageSize": "20"}  # fmt: skip
+    assert got == {"dwSpuId": "9042006", "dwSkuId": "654517365"}
+    (spu,) = page.items
+    assert (spu.dw_spu_id, spu.auth_price, spu.dist_category_l1_name) == (81971, 604700, "Shoes")
+    assert spu.title == "Alexander McQueen Oversized" and spu.min_price == 604700 and spu.logo_url == "https://i/1.jpg"
+    (sku,) = detail.sku_list
+    assert sku.min_bid_price == 0 and sku.barcode == "197594916289" and sku.properties == "尺码:36"
+    assert detail.title == "Nike Cortez" and detail.skus is detail.sku_list
+
+
+async def test_poizon_create_matches_the_documented_example_and_its_answer_decodes() -> None:
+    """§9.1, en api-456883163: ``POST /poizon/order/createOrder``, JSON body ``{requestId,
+    shippingAddress{...}, product{dwSpuId "4329499", dwSkuId "620516702", distSpuId "", distSkuId "",
+    quantity 1, price 5900}}``; the answer ``{code 200, msg "success", data{...}, status 200}``."""
+    documented = json.loads((DATA / "poizon_create_order_request.json").read_text(encoding="utf-8"))
+    answer = (DATA / "poizon_create_order_success.json").read_bytes()
+    oracle = Oracle(lambda request: Response(200, body=answer, headers={"Content-Type": "application/json"}))
+    shipping = documented["shippingAddress"]
+    async with client_for(oracle) as client:
+        order = await client.poizon.orders.create(
+            spu_id="4329499", sku_id="620516702", price=5900, quantity=1, request_id="REQ202501011003",
+            shipping_address={"name": shipping["name"], "email": shipping["email"], "phone": shipping["phone"],
+                              "province": shipping["province"], "city": shipping["city"],
+                              "district": shipping["district"], "detail_address": shipping["detailAddress"]},
+        )  # fmt: skip
+    ((method, path, body),) = oracle.calls
+    assert (method, path) == ("POST", "/poizon/order/createOrder")
+    assert body == {k: v for k, v in documented.items() if k not in AUTH}  # the page's body, value for value
+    assert order.request_id == "REQ202501011003" and order.customer_order_no == "OA00835379"
+    assert order.dist_order_no == "913033-OA00835379"
+    (item,) = order.order_items
+    assert item.order_status == "PAID" and item.dw_sku_id == "620516702" and item.real_pay_amount == "59.00"
+    assert item.create_time == 1779172708157 and item.currency == "CNY"
+    row = ENDPOINTS["poizon.orders.create"]
+    assert row.confirmed and not row.safe and "api-456883163" in row.source
+
+
+def test_poizon_rows_say_what_the_menu_shows() -> None:
+    """§9.1: the Poizon menu has Keyword Search, Product Detail (GET), Create order & Payment,
+    Query Order Info (POST) and Balance Query (GET); no category call (one client's map only)."""
+    assert ENDPOINTS["poizon.orders.get"].method == "POST" and not ENDPOINTS["poizon.orders.get"].confirmed
+    assert ENDPOINTS["poizon.balance"].method == "GET" and not ENDPOINTS["poizon.balance"].confirmed
+    assert "not in the wiki's Poizon menu" in ENDPOINTS["poizon.categories.get"].source
+    for name in ("taobao.products.hot_list_types", "taobao.products.hot_list_products"):
+        assert ENDPOINTS[name].method == "GET" and not ENDPOINTS[name].confirmed  # §9.2 zh menu, GET
+    assert ENDPOINTS["taobao.products.detail_by_link"].source.startswith("inferred")
