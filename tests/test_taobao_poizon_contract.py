@@ -60,9 +60,9 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ),
     ("GET", "/taobao/traffic/item/shop/search"): frozenset({"shop_id", "keyword", "page_no", "page_size", "language"}),
     ("GET", "/taobao/traffic/item/get"): frozenset({"item_id", "language"}),
-    ("GET", "/taobao/traffic/item/logisticPrice/get"): frozenset(
-        {"item_id", "sku_id", "quantity", "state", "city", "district"}
-    ),
+    # §9.4 (C, "as in the documentation example"): item_id and address_info (one JSON string);
+    # sku_id and quantity only when the caller gives them (I)
+    ("GET", "/taobao/traffic/item/logisticPrice/get"): frozenset({"item_id", "address_info", "sku_id", "quantity"}),
     # §3.4 bunker
     ("GET", "/taobao/product/get"): frozenset({"item_id"}),
     # §3.5 preview (render): note the capital L
@@ -785,3 +785,20 @@ def test_poizon_rows_say_what_the_menu_shows() -> None:
     for name in ("taobao.products.hot_list_types", "taobao.products.hot_list_products"):
         assert ENDPOINTS[name].method == "GET" and not ENDPOINTS[name].confirmed  # §9.2 zh menu, GET
     assert ENDPOINTS["taobao.products.detail_by_link"].source.startswith("inferred")
+
+
+async def test_logistics_price_sends_address_info_as_one_json_string() -> None:
+    """§9.4 (C, a client's copy of the documentation example): ``item_id`` and ``address_info``,
+    one string holding ``{country, city, district, state}`` (ex 中国/杭州市/余杭区/浙江省);
+    the answer ``{postFee, currency}``."""
+    oracle = Oracle(lambda request: ok({"postFee": 0, "currency": "CNY"}))
+    async with client_for(oracle) as client:
+        freight = await client.taobao.products.logistics_price(
+            "703446760426", state="浙江省", city="杭州市", district="余杭区"
+        )
+    ((_, _, query),) = oracle.calls
+    assert query.keys() == {"item_id", "address_info"}
+    assert query["item_id"] == "703446760426"
+    assert json.loads(query["address_info"]) == {"country": "中国", "city": "杭州市", "district": "余杭区",
+                                                 "state": "浙江省"}  # fmt: skip
+    assert freight.post_fee == 0 and freight.currency == "CNY"

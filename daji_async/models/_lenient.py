@@ -48,7 +48,11 @@ def _post_init_for(cls: type) -> Any:
     ids = [name for name in getattr(cls, "_id_fields", ()) if name.isidentifier()]
     id_lists = [name for name in getattr(cls, "_id_list_fields", ()) if name.isidentifier()]
     lines = [f"    if self.{name} is None:\n        self.{name} = []" for name in lists if name.isidentifier()]
-    lines += [f"    if not self.{a} and self.{b}:\n        self.{a} = self.{b}" for a, b in spellings]
+    # empty means absent (None, "", [], or the 0 an id field defaults to); the other's 0 is a value
+    lines += [
+        f"    if self.{a} in (None, '', [], 0) and self.{b} not in (None, '', []):\n        self.{a} = self.{b}"
+        for a, b in spellings
+    ]
     lines += [f"    if self.{name}.__class__ is int:\n        self.{name} = str(self.{name})" for name in ids]
     lines += [
         f"    self.{name} = [str(v) if v.__class__ is int else v for v in self.{name} or ()]" for name in id_lists

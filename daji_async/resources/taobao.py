@@ -26,6 +26,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
+import msgspec
+
 from .. import _constants as C
 from .._endpoints import (
     TAOBAO_BUNKER,
@@ -403,30 +405,39 @@ class TaobaoProducts:
         item_id: int | str,
         *,
         sku_id: int | str | None = None,
-        quantity: int = 1,
+        quantity: int | None = None,
         state: str | None = None,
         city: str | None = None,
         district: str | None = None,
+        country: str = "中国",
         extra_params: Mapping[str, ParamValue] | None = None,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> TaobaoLogisticsPrice:
-        """Domestic freight of ``quantity`` of an item to an address inside China, in **fen**
-        (GET /taobao/traffic/item/logisticPrice/get; parameters inferred).
+        """Domestic freight of an item to an address inside China, in **fen**
+        (GET /taobao/traffic/item/logisticPrice/get; inferred).
 
-        ::
+        As a public client reproduces the documentation example (``daji-wiki.md`` §9.4, C):
+        ``item_id`` and ``address_info``, one JSON **string** holding ``{country, state, city,
+        district}`` (``country`` ``"中国"`` unless given). ``sku_id`` and ``quantity`` are not in
+        that example: they are sent only when you give them.
 
-            freight = await client.taobao.products.logistics_price(703446760426, quantity=3,
-                                                                   state="浙江省", city="杭州市")
-            print(freight.post_fee)  # fen
+        ```python
+        freight = await client.taobao.products.logistics_price(703446760426, state="浙江省", city="杭州市")
+        print(freight.post_fee)  # fen
+        ```
         """
-        params: dict[str, ParamValue] = {
-            "item_id": positive_id("item_id", item_id),
-            "sku_id": positive_id("sku_id", sku_id) if sku_id is not None else None,
-            "quantity": integer("quantity", quantity, low=1),
+        address = {
+            "country": name_text("country", country),
             "state": name_text("state", state, required=False),
             "city": name_text("city", city, required=False),
             "district": name_text("district", district, required=False),
+        }
+        params: dict[str, ParamValue] = {
+            "item_id": positive_id("item_id", item_id),
+            "address_info": msgspec.json.encode({k: v for k, v in address.items() if v is not None}).decode(),
+            "sku_id": positive_id("sku_id", sku_id) if sku_id is not None else None,
+            "quantity": integer("quantity", quantity, low=1) if quantity is not None else None,
         }
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None

@@ -11,6 +11,7 @@ import hashlib
 import re
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from .. import _constants as C
@@ -236,7 +237,14 @@ async def logistics_price(request: web.Request) -> web.Response:
     state, params = request.app[STATE_KEY], params_of(request)
     offer = item_of(state, params)
     quantity = params.integer("quantity", low=1) or 1
-    remote = params.text("state") in ("西藏自治区", "新疆维吾尔自治区")
+    raw = params.text("address_info", required=True)  # one JSON string (a client's copy of the doc example)
+    try:
+        address = msgspec.json.decode(raw or "")
+    except msgspec.DecodeError:
+        raise BadParams("address_info格式不正确 (address_info must be a JSON object encoded as a string)") from None
+    if not isinstance(address, dict):
+        raise BadParams("address_info格式不正确 (address_info must be a JSON object encoded as a string)")
+    remote = address.get("state") in ("西藏自治区", "新疆维吾尔自治区")
     free = offer.price_fen * quantity >= 9900 and not remote
     fee = 0 if free else (600 + 200 * (quantity - 1)) * (3 if remote else 1)
     data = {
