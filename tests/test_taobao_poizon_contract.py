@@ -802,3 +802,20 @@ async def test_logistics_price_sends_address_info_as_one_json_string() -> None:
     assert json.loads(query["address_info"]) == {"country": "中国", "city": "杭州市", "district": "余杭区",
                                                  "state": "浙江省"}  # fmt: skip
     assert freight.post_fee == 0 and freight.currency == "CNY"
+
+
+async def test_preview_always_sends_the_warehouse_and_every_address_key() -> None:
+    """§9.2, en api-194164778: every ``receiver_address`` sub-field (country, state, city,
+    district, address, zip, name, phone, mobile_phone) and ``warehouse_address`` required
+    (zh api-183099606 marks the warehouse optional: the stricter page wins)."""
+    oracle = Oracle(lambda request: ok(verdict(totalAmount=100)))
+    line = TaobaoRenderLine(item_id=2048153758314474, sku_id=3357413213162, quantity=1)
+    no_city = TaobaoAddress(name="杭州仓", mobile_phone="13800000000", state="浙江省", district="余杭区", address="x")
+    async with client_for(oracle) as client:
+        await client.taobao.orders.preview([line], receiver_address=ADDRESS)
+        with pytest.raises(TypeError, match=r"receiver_address\.city"):
+            await client.taobao.orders.preview([line], receiver_address=no_city)
+    ((_, _, body),) = oracle.calls
+    assert set(body["receiver_address"]) == ADDRESS_KEYS  # every key, always
+    assert body["warehouse_address"] == body["receiver_address"]  # required: the warehouse is the receiver
+    assert body["receiver_address"]["phone"] == body["receiver_address"]["mobile_phone"] == "13800000000"

@@ -142,8 +142,17 @@ def encode_order_lines(lines: Sequence[OrderLineArg]) -> tuple[str, int]:
     return msgspec.json.encode(encoded).decode(), total
 
 
+#: The keys the newest en pages mark required in every address (api-194164778, api-194164780).
+ADDRESS_KEYS = ("country", "state", "city", "district", "address", "zip", "name", "phone", "mobile_phone")
+
+
 def address_json(name: str, address: AddressArg, *, tax_id: bool = False) -> dict[str, Any]:
-    """A Taobao address as its JSON object (unset keys left out), checked first."""
+    """A Taobao address as its JSON object, checked first, with every documented key sent.
+
+    The en preview and create pages mark every sub-field required (§9.2): ``name``,
+    ``state``, ``city``, ``district`` and ``address`` must be given (else `ValueError`); a
+    missing ``phone`` or ``mobile_phone`` is sent as the other one, a missing ``zip`` as "".
+    """
     if isinstance(address, Mapping):
         try:
             address = TaobaoAddress(**address)
@@ -154,10 +163,14 @@ def address_json(name: str, address: AddressArg, *, tax_id: bool = False) -> dic
     text(f"{name}.name", address.name)
     if not (address.mobile_phone or address.phone):
         raise ValueError(f"{name} needs a mobile_phone or a phone")
-    for key in ("state", "district", "address"):
+    for key in ("state", "city", "district", "address"):
         text(f"{name}.{key}", getattr(address, key))
     built = msgspec.to_builtins(address)
     assert isinstance(built, dict)
+    built.setdefault("country", address.country)
+    built["phone"] = address.phone or address.mobile_phone
+    built["mobile_phone"] = address.mobile_phone or address.phone
+    built.setdefault("zip", "")
     if not tax_id:
         built.pop("tax_id", None)
     return built
@@ -244,7 +257,9 @@ class TaobaoOrders:
         ``lines`` are :class:`~daji_async.models.taobao.TaobaoRenderLine` (``item_id`` and
         ``sku_id`` are the bunker's ``mpId``/``mpSkuid``), sent as the JSON text
         ``render_item_List``. ``receiver_address`` is your **China warehouse** address, as
-        the wiki asks. Amounts of the answer are in fen.
+        the wiki asks. Amounts of the answer are in fen. ``warehouse_address`` is required on
+        en api-194164778 (optional on zh api-183099606): it is always sent, as the
+        ``receiver_address`` when you give none; every address key is sent (see `address_json`).
 
         ::
 
@@ -256,8 +271,10 @@ class TaobaoOrders:
         params: dict[str, ParamValue] = {
             "need_supplychain_service": False,
             "receiver_address": address_json("receiver_address", receiver_address),
-            "warehouse_address": (
-                address_json("warehouse_address", warehouse_address) if warehouse_address is not None else None
+            # required on en api-194164778 (zh: optional): without one, the receiver (the China
+            # warehouse, as the page asks) is sent as both
+            "warehouse_address": address_json(
+                "warehouse_address", receiver_address if warehouse_address is None else warehouse_address
             ),
             "render_item_List": encode_render_lines(lines),
         }
