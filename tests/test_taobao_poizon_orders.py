@@ -361,3 +361,32 @@ async def test_hot_lists_and_detail_by_short_link_against_the_sandbox(daji_clien
     assert len(hot) == 25 and len({i.item_id for i in hot}) == 25
     detail = await products.detail_by_link(f"https://m.tb.cn/h.{hot[0].item_id}")
     assert detail.item_id == hot[0].item_id and detail.skus
+
+
+# --------------------------------------------------------------------------- raw views and pickling
+
+
+async def test_raw_views_cover_the_new_calls(daji_client: DajiClient) -> None:
+    raw = daji_client.with_raw_response
+    balance = await raw.poizon.balance()
+    assert balance.status == 200 and balance.parse().yuan == Decimal("10000.00")
+    themes = await raw.taobao.products.hot_list_types()
+    assert themes.status == 200 and themes.parse()
+    spu = (await daji_client.poizon.products.search(brand="PUMA", page_size=1)).items[0]
+    sku = (await daji_client.poizon.products.detail(spu.dw_spu_id)).sku_list[0]
+    created = await raw.poizon.orders.create(
+        spu_id=spu.dw_spu_id, sku_id=sku.dw_sku_id, price=sku.min_bid_price or 1, shipping_address=ADDRESS
+    )
+    assert created.status == 200 and created.parse().order_items[0].order_status == "PAID"
+
+
+def test_a_pickled_poizon_outcome_keeps_its_request_id() -> None:
+    import pickle
+
+    from daji_async import APIConnectionError
+
+    error = PoizonOrderOutcomeUnknownError.for_call(
+        APIConnectionError("connection reset"), method="POST", path=CREATE, params={"requestId": "REQ-7"}
+    )
+    clone = pickle.loads(pickle.dumps(error))
+    assert clone.request_id == "REQ-7" and str(clone) == str(error)
