@@ -296,22 +296,23 @@ TAOBAO_ANSWERS: dict[str, dict[str, Any]] = {
     # spelling -> (search data, detail data, create data, pay data, freight data)
     "snake (TaoWorld, U)": {
         "search": {"page_no": 1, "page_size": 20, "data": [{"item_id": 703446760426, "main_image_url": "u",
-                                                            "shop_name": "店"}]},
-        "detail": {"item_id": 703446760426, "pic_urls": ["p"], "sku_list": [{"sku_id": 5, "price": 100}]},
+                                                            "shop_name": "店", "price": "19.90"}]},
+        "detail": {"item_id": 703446760426, "pic_urls": ["p"], "sku_list": [{"sku_id": 5, "price": 100,
+                   "properties": [{"prop_name": "颜色", "value_name": "黑"}]}]},
         "create": {"outer_purchase_id": "FY-9", "order_list": [{"purchase_id": 200049962700, "order_line_list": [
             {"sub_purchase_order_id": 200049962701}]}]},
         "pay": {"will_pay_purchase_order_ids": [200049962700], "pay_failure_purchase_order_ids": []},
         "freight": {"post_fee": 600, "currency": "CNY"},
     },
     "snake (cancel page's names)": {
-        "search": {"data": [{"item_id": 703446760426, "main_image_url": "u", "shop_name": "店"}]},
+        "search": {"data": [{"item_id": 703446760426, "main_image_url": "u", "shop_name": "店", "price": 1990}]},
         "detail": {"item_id": 703446760426, "pic_urls": ["p"], "sku_list": [{"sku_id": 5, "price": 100}]},
         "create": {"purchase_id": "200049962700", "sub_purchase_order_id": ["200049962701"], "thirdOrderId": "FY-9"},
         "pay": {"paidOrderIds": [200049962700]},
         "freight": {"post_fee": 600, "currency": "CNY"},
     },
     "camel (production client, C)": {
-        "search": {"data": [{"itemId": 703446760426, "mainImageUrl": "u", "shopName": "店"}]},
+        "search": {"data": [{"itemId": 703446760426, "mainImageUrl": "u", "shopName": "店", "price": 1990}]},
         "detail": {"itemId": 703446760426, "picUrls": ["p"], "skuList": [{"skuId": 5, "price": 100}]},
         "create": {"code": "0", "success": True, "purchaseId": 200049962700, "subPurchaseOrderIds": [200049962701]},
         "pay": {"paidOrderIds": [200049962700], "failedOrderIds": []},
@@ -343,7 +344,10 @@ async def test_taobao_answers_decode_in_each_spelling(spelling: str) -> None:
         freight = await client.taobao.products.logistics_price(703446760426)
     (item,) = page.items
     assert (item.item_id, item.main_image_url, item.shop_name) == (703446760426, "u", "店")
+    assert item.price == 1990  # fen, whether sent as 1990 or as TaoWorld's yuan text "19.90"
     assert detail.item_id == 703446760426 and detail.pic_urls == ["p"] and detail.skus[0].sku_id == 5
+    if "TaoWorld" in spelling:  # TaoWorld's SKU properties come as a list of name/value pairs
+        assert detail.skus[0].properties == "颜色:黑"
     assert created.purchase_id == "200049962700" and created.sub_purchase_order_ids == ["200049962701"]
     assert created.third_order_id == "FY-9"
     assert paid.ok and paid.paid_order_ids == ["200049962700"]

@@ -57,6 +57,8 @@ def _post_init_for(cls: type) -> Any:
     lines += [
         f"    self.{name} = [str(v) if v.__class__ is int else v for v in self.{name} or ()]" for name in id_lists
     ]
+    if any("_normalize" in vars(klass) for klass in cls.__mro__ if klass is not LenientStruct):
+        lines.append("    self._normalize()")
     if not lines:
         return None
     namespace: dict[str, Any] = {}
@@ -68,13 +70,16 @@ class LenientStruct(msgspec.Struct):
     """A Struct whose ``NullableList`` fields read ``null`` as ``[]`` and whose ``_id_fields``
     (and the items of its ``_id_list_fields``) read JSON numbers as decimal text (exact);
     each ``_spellings`` pair ``(field, other)`` fills an empty ``field`` from ``other``, the
-    same datum under another public source's spelling.
+    same datum under another public source's spelling; a subclass's ``_normalize`` runs last.
     Subclasses get a generated ``__post_init__``."""
 
     _id_fields: ClassVar[tuple[str, ...]] = ()
     _id_list_fields: ClassVar[tuple[str, ...]] = ()
     #: (field, other spelling's field) pairs: after decoding, an empty field takes the other's value
     _spellings: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def _normalize(self) -> None:
+        """Override to fix up a decoded object last (other types of the same datum); called after the rules above."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

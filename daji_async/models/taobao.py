@@ -15,7 +15,8 @@ on the create page), line ``price``, item and SKU prices (inferred from the crea
 
 from __future__ import annotations
 
-from typing import Union
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Union
 
 import msgspec
 
@@ -49,11 +50,50 @@ __all__ = [
 
 # --------------------------------------------------------------------------- products
 
+if TYPE_CHECKING:
+    FenAmount = int
+    PropertiesText = str
+else:
+    # TaoWorld's search (U) sends ``price`` as yuan text ("12.50"); others send fen ints. Both
+    # decode; `_fen` turns the text into fen, so the field holds an int as its annotation says.
+    FenAmount = Union[int, str]
+    # TaoWorld's detail (U) sends SKU ``properties`` as a list; the SDK's text joins them.
+    PropertiesText = Union[str, list[Any]]
+
+
+def _fen(value: object) -> int | None:
+    """A price as fen: an int as is, yuan text ("12.50") exactly times 100, else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            fen = Decimal(value.strip()) * 100
+        except InvalidOperation:
+            return None
+        return int(fen) if fen.is_finite() and fen == fen.to_integral_value() else None
+    return None
+
+
+def _properties_text(value: object) -> str | None:
+    """SKU properties as ``name:value;name:value`` text, from text or from a list of pairs."""
+    if value is None or isinstance(value, str):
+        return value
+    parts = []
+    for prop in value if isinstance(value, list) else ():
+        if isinstance(prop, dict):
+            key = prop.get("prop_name") or prop.get("propName") or prop.get("name") or prop.get("prop_id")
+            val = prop.get("value_name") or prop.get("valueName") or prop.get("value") or prop.get("value_id")
+            parts.append(f"{key}:{val}")
+        elif isinstance(prop, str):
+            parts.append(prop)
+    return ";".join(parts) or None
+
 
 class TaobaoItem(LenientStruct, gc=False):
     """One Taobao/Tmall search result (keyword, image or shop search; no wiki page: inferred).
 
-    ``price`` and ``promotion_price`` are in **fen** (int).
+    ``price`` and ``promotion_price`` are in **fen** (int); TaoWorld's yuan text (``"12.50"``,
+    U) is read as 1250.
 
     Both spellings public sources show are read (§9.4): TaoWorld's snake_case (U:
     ``item_id``, ``main_image_url``, ``shop_name``) and the camelCase a production client of
@@ -73,8 +113,8 @@ class TaobaoItem(LenientStruct, gc=False):
     item_id: int = 0
     title: Union[str, None] = None
     main_image_url: Union[str, None] = None
-    price: Union[int, None] = None
-    promotion_price: Union[int, None] = None
+    price: Union[FenAmount, None] = None
+    promotion_price: Union[FenAmount, None] = None
     shop_id: Union[int, None] = None
     shop_name: Union[str, None] = None
     category_id: Union[int, None] = None
@@ -84,7 +124,15 @@ class TaobaoItem(LenientStruct, gc=False):
     main_image_url_camel: Union[str, None] = msgspec.field(name="mainImageUrl", default=None)
     shop_id_camel: Union[int, None] = msgspec.field(name="shopId", default=None)
     shop_name_camel: Union[str, None] = msgspec.field(name="shopName", default=None)
-    promotion_price_camel: Union[int, None] = msgspec.field(name="promotionPrice", default=None)
+    promotion_price_camel: Union[FenAmount, None] = msgspec.field(name="promotionPrice", default=None)
+
+    def _normalize(self) -> None:
+        price: object = self.price
+        if isinstance(price, str):
+            self.price = _fen(price)
+        promotion: object = self.promotion_price
+        if isinstance(promotion, str):
+            self.promotion_price = _fen(promotion)
 
 
 class TaobaoSearchPage(msgspec.Struct, gc=False):
@@ -130,10 +178,18 @@ class TaobaoSku(LenientStruct, gc=False):
     _spellings = (("sku_id", "sku_id_camel"),)
 
     sku_id: int = 0
-    price: Union[int, None] = None
+    price: Union[FenAmount, None] = None
     quantity: Union[int, None] = None
-    properties: Union[str, None] = None
+    properties: Union[PropertiesText, None] = None
     sku_id_camel: Union[int, None] = msgspec.field(name="skuId", default=None)
+
+    def _normalize(self) -> None:
+        price: object = self.price
+        if isinstance(price, str):
+            self.price = _fen(price)
+        properties: object = self.properties
+        if isinstance(properties, list):
+            self.properties = _properties_text(properties)
 
 
 class TaobaoItemDetail(LenientStruct):
