@@ -394,3 +394,28 @@ def test_a_pickled_poizon_outcome_keeps_its_request_id() -> None:
     )
     clone = pickle.loads(pickle.dumps(error))
     assert clone.request_id == "REQ-7" and str(clone) == str(error)
+
+
+async def test_a_lost_create_answer_is_unknown_and_the_same_request_id_finds_the_one_order(
+    daji_client: DajiClient, daji_sandbox: SandboxServer
+) -> None:
+    import aiohttp
+
+    poizon = daji_client.poizon
+    spu = (await poizon.products.search(brand="Jordan", page_size=1)).items[0]
+    sku = (await poizon.products.detail(spu.dw_spu_id)).sku_list[0]
+    price = sku.min_bid_price or 1
+    before = (await poizon.balance()).yuan
+    async with aiohttp.ClientSession() as http:  # the sandbox acts on the create, then drops the answer
+        url = f"{daji_sandbox.base_url}/_sandbox/orders/lose-answer"
+        async with http.post(url, json={"path": CREATE, "times": 1}) as lost:
+            assert lost.status == 200
+    args = {"spu_id": spu.dw_spu_id, "sku_id": sku.dw_sku_id, "price": price, "shipping_address": ADDRESS}
+    with pytest.raises(PoizonOrderOutcomeUnknownError) as info:
+        await poizon.orders.create(**args, request_id="REQ-LOST-1")
+    assert info.value.request_id == "REQ-LOST-1"
+    assert [r.path for r in daji_sandbox.requests].count(CREATE) == 1  # never retried
+    found = await poizon.orders.get(request_id="REQ-LOST-1")  # it was made, and paid
+    again = await poizon.orders.create(**args, request_id="REQ-LOST-1")  # same key: the same order
+    assert again.dist_order_no == found.dist_order_no
+    assert before is not None and (await poizon.balance()).yuan == before - Decimal(price) / 100  # paid once
