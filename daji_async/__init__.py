@@ -33,6 +33,7 @@ from ._errors import (
     OutcomeUnknownError,
     PaginationError,
     PaymentOutcomeUnknownError,
+    PoizonOrderOutcomeUnknownError,
     RateLimitError,
     RedisDataError,
     RedisUnavailableError,
@@ -79,7 +80,17 @@ from .models.orders import (
     parse_1688_time,
     yuan_to_fen,
 )
-from .models.poizon import PoizonCategory, PoizonSearchPage, PoizonSku, PoizonSpu, PoizonSpuDetail
+from .models.poizon import (
+    PoizonAddress,
+    PoizonBalance,
+    PoizonCategory,
+    PoizonOrder,
+    PoizonOrderItem,
+    PoizonSearchPage,
+    PoizonSku,
+    PoizonSpu,
+    PoizonSpuDetail,
+)
 from .models.products import (
     Category,
     ChildCategory,
@@ -98,6 +109,7 @@ from .models.products import (
 from .models.taobao import (
     TaobaoAddress,
     TaobaoCreatedOrder,
+    TaobaoHotListType,
     TaobaoItem,
     TaobaoItemDetail,
     TaobaoOrder,
@@ -108,6 +120,7 @@ from .models.taobao import (
     TaobaoTradeAnswer,
 )
 from .resources.payments import PaymentFailure, PaymentLink, PaymentLinks
+from .resources.poizon import new_request_id as new_poizon_request_id
 from .resources.taobao import TaobaoPayBatch, TaobaoPayResult
 
 __all__ = [
@@ -167,7 +180,12 @@ __all__ = [
     "PaymentLinks",
     "PaymentOutcomeUnknownError",
     "PicRegionInfo",
+    "PoizonAddress",
+    "PoizonBalance",
     "PoizonCategory",
+    "PoizonOrder",
+    "PoizonOrderItem",
+    "PoizonOrderOutcomeUnknownError",
     "PoizonSearchPage",
     "PoizonSku",
     "PoizonSpu",
@@ -197,6 +215,7 @@ __all__ = [
     "StrictRateLimiter",
     "TaobaoAddress",
     "TaobaoCreatedOrder",
+    "TaobaoHotListType",
     "TaobaoItem",
     "TaobaoItemDetail",
     "TaobaoOrder",
@@ -215,6 +234,7 @@ __all__ = [
     "Transport",
     "__version__",
     "fen_to_yuan",
+    "new_poizon_request_id",
     "parse_1688_time",
     "yuan_to_fen",
 ]

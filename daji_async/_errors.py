@@ -9,7 +9,8 @@ Everything the SDK raises on purpose derives from :class:`DajiError`::
     │   ├── APITimeoutError
     │   └── OutcomeUnknownError     create or pay got no readable answer: it may have taken effect
     │       ├── OrderOutcomeUnknownError    .out_order_id: look the order up before creating again
-    │       └── PaymentOutcomeUnknownError  .order_id: check the order's status before paying again
+    │       ├── PaymentOutcomeUnknownError  .order_id: check the order's status before paying again
+    │       └── (Taobao and Poizon subclasses; PoizonOrderOutcomeUnknownError .request_id)
     ├── APIError                    the service answered with an error; .status, .code, .message, .trace_id
     │   ├── BadRequestError         HTTP 400, or envelope code for bad parameters / bad signature
     │   ├── AuthenticationError     HTTP 401/403, app not activated
@@ -50,6 +51,7 @@ __all__ = [
     "OutcomeUnknownError",
     "PaginationError",
     "PaymentOutcomeUnknownError",
+    "PoizonOrderOutcomeUnknownError",
     "RateLimitError",
     "RedisDataError",
     "RedisUnavailableError",
@@ -439,3 +441,36 @@ class RedisDataError(DajiError):
     A `RedisCache` never raises it: a foreign value under one of its keys is
     a miss. The message names the Redis host and the key, never a password.
     """
+
+
+class PoizonOrderOutcomeUnknownError(OrderOutcomeUnknownError):
+    """``poizon.orders.create`` (create **and pay** at once) got no answer that proves anything.
+
+    The order may exist and the prepaid balance may have been drawn down: a timeout, a lost
+    connection, a gateway 5xx, an HTML page, an undecodable body or a success without a
+    well-formed order number says nothing either way. ``request_id`` (also ``out_order_id``)
+    is the ``requestId`` the call carried: Poizon's idempotency key. Query the order with
+    ``poizon.orders.get(request_id=...)``, or create again with the **same** ``request_id``
+    (never a new one): the service treats it as the same order.
+    """
+
+    @property
+    def request_id(self) -> str:
+        """The ``requestId`` the lost create carried."""
+        return self.out_order_id
+
+    @classmethod
+    def for_call(
+        cls, cause: DajiError, *, method: str, path: str, params: Mapping[str, object]
+    ) -> PoizonOrderOutcomeUnknownError:
+        """Create got no answer that proves anything: name the ``requestId`` it carried."""
+        request_id = str(params.get("requestId") or "")
+        return cls(
+            f"{method} {path}: create-and-pay {_cause(cause)}; the outcome is unknown: the order may exist "
+            f"and the balance may have been drawn down. Query requestId={request_id!r} "
+            "(poizon.orders.get) before creating it again, and only ever again with the same request_id",
+            out_order_id=request_id,
+            method=method,
+            path=path,
+            timed_out=isinstance(cause, APITimeoutError),
+        )

@@ -269,13 +269,27 @@ def json_body(params: Params) -> dict[str, Any]:
 
 
 class Envelope(msgspec.Struct, Generic[T], rename="camel"):
-    """The service's answer around every payload: ``{code, message, data, timestamp, traceId}``."""
+    """The service's answer around every payload: ``{code, message, data, timestamp, traceId}``.
+
+    Poizon's envelope carries its text under ``msg`` and adds a ``status`` (en api-456883163:
+    ``{code, msg, data, status}``); both are kept, and ``text`` is whichever text came.
+    """
 
     code: int
     message: Union[str, None] = None
     data: Union[T, None] = None
     timestamp: Union[int, None] = None
     trace_id: Union[str, None] = None
+    msg: Union[str, None] = None
+    status: Union[int, str, None] = None
+
+    @property
+    def text(self) -> Union[str, None]:
+        """The envelope's text: ``message``, else Poizon's ``msg``, with Poizon's ``status`` when sent."""
+        text = self.message or self.msg
+        if self.status is not None and text:
+            return f"{text} (status {self.status})"
+        return text
 
 
 def envelope_decoder(data_type: Any) -> msgspec.json.Decoder[Envelope[Any]]:
@@ -501,7 +515,7 @@ def decode_success(
         nested = nested_trade_error(body, status=status, method=method, path=path, redact=redact)
         if nested is not None:
             raise nested
-        info = ErrorInfo(code=envelope.code, message=envelope.message, trace_id=envelope.trace_id)
+        info = ErrorInfo(code=envelope.code, message=envelope.text, trace_id=envelope.trace_id)
         raise make_api_error(status, info, method=method, path=path, redact=redact)
     return envelope
 
@@ -527,7 +541,7 @@ def nested_trade_error(
         code = node.get("errorCode")
         if node.get("success") is False or (code not in (None, "") and not isinstance(code, bool)):
             text = next((node[k] for k in _NESTED_TEXT_KEYS if isinstance(node.get(k), str) and node[k]), None)
-            outer = obj.get("message")
+            outer = obj.get("message") or obj.get("msg")
             message = "; ".join(t for t in (outer if isinstance(outer, str) else None, text) if t) or "1688 refused"
             trace = obj.get("traceId")
             if isinstance(code, str):

@@ -244,6 +244,9 @@ class TaobaoWithRawResponse:
             distribution_info=raw_response_wrapper(products.distribution_info),
             upload_image=raw_response_wrapper(products.upload_image),
             logistics_price=raw_response_wrapper(products.logistics_price),
+            hot_list_types=raw_response_wrapper(products.hot_list_types),
+            hot_list_products=raw_response_wrapper(products.hot_list_products),
+            detail_by_link=raw_response_wrapper(products.detail_by_link),
         )
         """Taobao product calls returning :class:`RawResponse`."""
         self.orders = _Group(
@@ -268,6 +271,13 @@ class PoizonWithRawResponse:
         """Poizon product calls returning :class:`RawResponse` (search: around its first page)."""
         self.categories = _Group(get=raw_response_wrapper(poizon.categories.get))
         """Poizon categories returning :class:`RawResponse`."""
+        self.orders = _Group(
+            create=raw_response_wrapper(poizon.orders.create),
+            get=raw_response_wrapper(poizon.orders.get),
+        )
+        """Poizon orders returning `RawResponse` (create is still sent once)."""
+        self.balance = raw_response_wrapper(poizon.balance)
+        """The prepaid balance returning `RawResponse`."""
 
 
 class _Group:

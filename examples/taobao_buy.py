@@ -56,6 +56,7 @@ async def run(keyword: str, orders: int, client: DajiClient) -> None:
                 [line],
                 receiver=WAREHOUSE,
                 warehouse_address=WAREHOUSE,
+                order_source="lazada",
                 purchase_amount=preview.total_amount,
                 third_order_id=number,
             )
@@ -67,7 +68,7 @@ async def run(keyword: str, orders: int, client: DajiClient) -> None:
 
     result = await taobao.payments.pay(purchase_ids)
     print(f"{len(result.batches)} pay calls: {len(result.paid_order_ids)} paid, "
-          f"{len(result.failed_order_ids)} refused, {len(result.unknown_order_ids)} unknown")  # fmt: skip
+          f"{len(result.refused_order_ids)} refused, {len(result.unknown_order_ids)} unknown")  # fmt: skip
     for purchase_id in result.unknown_order_ids:
         print(purchase_id, (await taobao.orders.get(purchase_id)).status)
     if purchase_ids:

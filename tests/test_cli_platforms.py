@@ -48,11 +48,11 @@ def test_poizon_search_walks_the_cursor_and_detail() -> None:
     result = ok(daji("--sandbox", "poizon", "search", "--brand", "Nike", "--max-items", "all", "--json"))
     rows = json_lines(result.stdout)
     ids = [row["dwSpuId"] for row in rows]
-    assert len(ids) == len(set(ids)) and {row["brandName"] for row in rows} == {"Nike"}
+    assert len(ids) == len(set(ids)) and {row["distBrandName"] for row in rows} == {"Nike"}  # §9.1 (C)
     match = re.search(r"([\d,]+) of ([\d,]+) results for Nike", result.stderr)
     assert match and match.group(1) == match.group(2) == f"{len(ids):,}"
     (detail,) = json_lines(ok(daji("--sandbox", "poizon", "detail", str(ids[0]), "--json")).stdout)
-    assert detail["dwSpuId"] == ids[0] and detail["skus"]
+    assert detail["dwSpuId"] == ids[0] and detail["skuList"]
 
 
 def test_exit_codes() -> None:

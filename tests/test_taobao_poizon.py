@@ -119,7 +119,11 @@ async def test_preview_create_pay_get_flow_with_pay_in_batches_of_ten(
     line = TaobaoOrderLine(item_id=item_id, sku_id=sku_id, quantity=2, price=preview.lines[0].price)
     created = [
         await orders.create(
-            [line], receiver=WAREHOUSE, warehouse_address=WAREHOUSE, purchase_amount=preview.total_amount
+            [line],
+            receiver=WAREHOUSE,
+            warehouse_address=WAREHOUSE,
+            order_source="lazada",
+            purchase_amount=preview.total_amount,
         )
         for _ in range(25)
     ]
@@ -132,7 +136,7 @@ async def test_preview_create_pay_get_flow_with_pay_in_batches_of_ten(
     assert order.purchase_amount == preview.total_amount and order.third_order_id == created[0].third_order_id
     # paying again: the sandbox reports every order as failed, and nothing is dropped
     again = await daji_client.taobao.payments.pay([c.purchase_id for c in created[:3]])
-    assert again.failed_order_ids == [c.purchase_id for c in created[:3]] and not again.ok
+    assert again.refused_order_ids == [c.purchase_id for c in created[:3]] and not again.ok
 
 
 async def test_cancel_is_asynchronous_and_refused_once_paid(daji_client: DajiClient) -> None:
@@ -140,7 +144,9 @@ async def test_cancel_is_asynchronous_and_refused_once_paid(daji_client: DajiCli
     item_id, sku_id = await _buyable_line(daji_client, "钱包")
     line = TaobaoOrderLine(item_id=item_id, sku_id=sku_id, quantity=1, price=999_999)
     kept, dropped = [
-        await orders.create([line], receiver=WAREHOUSE, warehouse_address=WAREHOUSE, purchase_amount=999_999)
+        await orders.create(
+            [line], receiver=WAREHOUSE, warehouse_address=WAREHOUSE, order_source="lazada", purchase_amount=999_999
+        )
         for _ in range(2)
     ]
     answer = await orders.cancel(dropped.purchase_id, reason="买家不想要了")
@@ -164,12 +170,13 @@ async def test_create_refuses_a_short_purchase_amount_and_checks_arguments_first
             [line],
             receiver="nowhere",  # type: ignore[arg-type]
             warehouse_address=WAREHOUSE,
+            order_source="lazada",
             purchase_amount=500,
         )
     with pytest.raises(ValueError, match="mobile_phone"):
         await daji_client.taobao.orders.create(
             [line], receiver=TaobaoAddress(name="x", state="s", district="d", address="a"),
-            warehouse_address=WAREHOUSE, purchase_amount=500,
+            warehouse_address=WAREHOUSE, order_source="lazada", purchase_amount=500,
         )  # fmt: skip
     assert requests_to(daji_sandbox, CREATE) == 0
 
@@ -180,7 +187,12 @@ async def test_lost_create_answer_names_third_order_id_and_a_second_create_finds
     item_id, sku_id = await _buyable_line(daji_client)
     line = TaobaoOrderLine(item_id=item_id, sku_id=sku_id, quantity=1, price=100_000)
     orders_store(daji_sandbox.state).lose_answer(CREATE)
-    args: dict[str, Any] = {"receiver": WAREHOUSE, "warehouse_address": WAREHOUSE, "purchase_amount": 100_000}
+    args: dict[str, Any] = {
+        "receiver": WAREHOUSE,
+        "warehouse_address": WAREHOUSE,
+        "purchase_amount": 100_000,
+        "order_source": "lazada",
+    }
     with pytest.raises(TaobaoOrderOutcomeUnknownError) as lost:
         await daji_client.taobao.orders.create([line], **args)
     assert requests_to(daji_sandbox, CREATE) == 1  # never retried
@@ -316,7 +328,12 @@ async def test_sandbox_pushes_taobao_status_messages_to_the_same_receiver(
         item_id, sku_id = await _buyable_line(daji_client)
         line = TaobaoOrderLine(item_id=item_id, sku_id=sku_id, quantity=1, price=100_000)
         order = await daji_client.taobao.orders.create(
-            [line], receiver=WAREHOUSE, warehouse_address=WAREHOUSE, purchase_amount=100_000, third_order_id="FY-7"
+            [line],
+            receiver=WAREHOUSE,
+            warehouse_address=WAREHOUSE,
+            order_source="lazada",
+            purchase_amount=100_000,
+            third_order_id="FY-7",
         )
         await daji_client.taobao.payments.pay([order.purchase_id])
         await asyncio.wait_for(arrived.wait(), 30)
@@ -369,7 +386,12 @@ async def test_platform_reads_share_the_response_cache_and_money_calls_never_do(
         assert [s.dw_spu_id async for s in client.poizon.products.search(brand="PUMA")] == spus
         item_id, sku_id = await _buyable_line(client)
         line = TaobaoOrderLine(item_id=item_id, sku_id=sku_id, quantity=1, price=100_000)
-        args: dict[str, Any] = {"receiver": WAREHOUSE, "warehouse_address": WAREHOUSE, "purchase_amount": 100_000}
+        args: dict[str, Any] = {
+            "receiver": WAREHOUSE,
+            "warehouse_address": WAREHOUSE,
+            "purchase_amount": 100_000,
+            "order_source": "lazada",
+        }
         first = await client.taobao.orders.create([line], **args)
         second = await client.taobao.orders.create([line], **args)
     assert first.purchase_id != second.purchase_id  # never answered from the cache

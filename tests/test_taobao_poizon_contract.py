@@ -60,9 +60,9 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ),
     ("GET", "/taobao/traffic/item/shop/search"): frozenset({"shop_id", "keyword", "page_no", "page_size", "language"}),
     ("GET", "/taobao/traffic/item/get"): frozenset({"item_id", "language"}),
-    ("GET", "/taobao/traffic/item/logisticPrice/get"): frozenset(
-        {"item_id", "sku_id", "quantity", "state", "city", "district"}
-    ),
+    # §9.4 (C, "as in the documentation example"): item_id and address_info (one JSON string);
+    # sku_id and quantity only when the caller gives them (I)
+    ("GET", "/taobao/traffic/item/logisticPrice/get"): frozenset({"item_id", "address_info", "sku_id", "quantity"}),
     # §3.4 bunker
     ("GET", "/taobao/product/get"): frozenset({"item_id"}),
     # §3.5 preview (render): note the capital L
@@ -94,10 +94,22 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/taobao/purchase/order/query"): frozenset({"purchase_id"}),
     # §3.9 pay
     ("POST", "/taobao/purchase/order/batch/pay"): frozenset({"purchaseOrderIdList"}),
-    # §4 Poizon (C)
-    ("GET", "/poizon/product/queryList"): frozenset({"startId", "pageSize", "distBrandName", "title"}),
-    ("GET", "/poizon/product/queryDetail"): frozenset({"dwSpuId"}),
-    ("GET", "/poizon/category/get"): frozenset({"categoryId"}),
+    # §9.2 newest zh menu (api-183099606): hot lists (paths and keys from client code, C) and
+    # detail by short link (I: menu only, path and key guessed)
+    ("GET", "/taobao/traffic/getThemeDimList"): frozenset({"themeType"}),
+    ("GET", "/taobao/traffic/getThemeDetail"): frozenset({"themeId", "page_no", "page_size"}),
+    ("GET", "/taobao/traffic/item/shortLink/get"): frozenset({"short_link", "language"}),
+    # §9.1 Poizon search and detail as several public clients call them (C); no client sends `title`
+    ("GET", "/poizon/product/queryList"): frozenset(
+        {"startId", "pageSize", "distBrandName", "distSpuTitle", "dwSpuTitle"}
+    ),
+    ("GET", "/poizon/product/queryDetail"): frozenset({"dwSpuId", "dwSkuId", "dwDesignerId"}),
+    ("GET", "/poizon/category/get"): frozenset({"categoryId"}),  # one client's map only (C)
+    # §9.1 Create order & Payment (W, en api-456883163)
+    ("POST", "/poizon/order/createOrder"): frozenset({"requestId", "shippingAddress", "product"}),
+    # §9.1 Query Order Info (POST, W menu) and Balance Query (GET, W menu): paths not captured (I)
+    ("POST", "/poizon/order/queryOrderInfo"): frozenset({"requestId", "distOrderNo"}),
+    ("GET", "/poizon/order/queryBalance"): frozenset(),
 }
 #: §3.5/§3.6 address keys
 ADDRESS_KEYS = {"country", "state", "city", "district", "address", "zip", "name", "phone", "mobile_phone"}
@@ -111,6 +123,11 @@ INFERRED_PATHS = {
     "/taobao/traffic/item/get",
     "/taobao/traffic/item/logisticPrice/get",
     "/taobao/purchase/order/query",
+    "/taobao/traffic/getThemeDimList",
+    "/taobao/traffic/getThemeDetail",
+    "/taobao/traffic/item/shortLink/get",
+    "/poizon/order/queryOrderInfo",
+    "/poizon/order/queryBalance",
     "/poizon/product/queryList",
     "/poizon/product/queryDetail",
     "/poizon/category/get",
@@ -124,6 +141,7 @@ WIKI_PATHS = {
     "/taobao/purchase/order/create",
     "/taobao/purchase/order/asyn/cancel",
     "/taobao/purchase/order/batch/pay",
+    "/poizon/order/createOrder",
 }
 TAOBAO_PAGE_SIZE_MAX = 20  # §3.3 page_size <= 20; §3.2 pageSize 1-20
 PAY_BATCH_MAX = 10  # §3.9
@@ -257,15 +275,23 @@ async def test_create_sends_order_line_list_as_a_json_string_and_fen_amounts() -
     line = TaobaoOrderLine(item_id=2048153758314474, sku_id=3357413213162, quantity=3, price=100, title="手机壳")
     async with client_for(oracle) as client:
         created = await client.taobao.orders.create(
-            [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=300, third_order_id="FY20220426002"
+            [line],
+            receiver=ADDRESS,
+            warehouse_address=ADDRESS,
+            order_source="lazada",
+            purchase_amount=300,
+            third_order_id="FY20220426002",
         )
         with pytest.raises(ValueError, match="purchase_amount"):
-            await client.taobao.orders.create([line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=299)
+            await client.taobao.orders.create(
+                [line], receiver=ADDRESS, warehouse_address=ADDRESS, order_source="lazada", purchase_amount=299
+            )
         with pytest.raises(ValueError, match="purchase_amount"):
             await client.taobao.orders.create(
                 [line],
                 receiver=ADDRESS,
                 warehouse_address=ADDRESS,
+                order_source="lazada",
                 purchase_amount=3.0,  # type: ignore[arg-type]
             )
     assert created.purchase_id == "200049919063" and created.third_order_id == "FY20220426002"
@@ -296,7 +322,7 @@ async def test_cancel_body_keys_and_the_documented_answer() -> None:
     ((method, path, body),) = oracle.calls
     assert (method, path) == ("POST", "/taobao/purchase/order/asyn/cancel")
     assert body == {
-        "purchase_id": 200049919063,
+        "purchase_id": "200049919063",  # §9.2: a string (en api-194164781)
         "sub_purchase_orderId_list": ["200049919064"],  # array of string
         "cancel_reason": "买家不想要了",
         "cancel_remark": "sandbox",
@@ -356,20 +382,26 @@ async def test_money_calls_are_never_retried_and_lost_answers_name_the_purchase(
     async with client_for(oracle, max_retries=5) as client:
         with pytest.raises(TaobaoOrderOutcomeUnknownError) as lost:
             await client.taobao.orders.create(
-                [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100, third_order_id="FY-1"
+                [line],
+                receiver=ADDRESS,
+                warehouse_address=ADDRESS,
+                order_source="lazada",
+                purchase_amount=100,
+                third_order_id="FY-1",
             )
         result = await client.taobao.payments.pay([200049919063 + n for n in range(25)])
     assert lost.value.third_order_id == lost.value.out_order_id == "FY-1" and "FY-1" in str(lost.value)
     assert sent.count("/taobao/purchase/order/create") == 1
     assert sent.count("/taobao/purchase/order/batch/pay") == 3  # one call per batch, none repeated
     first, second, third = result.batches
-    assert first.answer is not None and result.failed_order_ids[0] == "200049919072"
+    assert first.answer is not None and result.refused_order_ids[0] == "200049919072"
     assert isinstance(second.error, TaobaoPaymentOutcomeUnknownError) and second.outcome_unknown
     assert second.error.order_ids == tuple(str(200049919073 + n) for n in range(10))
-    assert result.unknown_order_ids == list(second.order_ids)
-    assert third.error is not None and not third.outcome_unknown
+    # a 500 proves nothing about the money: unknown, not refused (issue 22)
+    assert isinstance(third.error, TaobaoPaymentOutcomeUnknownError) and third.outcome_unknown
+    assert result.unknown_order_ids == list(second.order_ids) + list(third.order_ids)
     # every order is accounted for exactly once
-    every = result.paid_order_ids + result.failed_order_ids + result.unknown_order_ids
+    every = result.paid_order_ids + result.refused_order_ids + result.unknown_order_ids
     assert sorted(every) == sorted(str(200049919063 + n) for n in range(25)) and not result.ok
 
 
@@ -412,7 +444,7 @@ def test_every_platform_path_is_wrapped_with_its_status_and_in_the_readme() -> N
         assert row.confirmed is (path in WIKI_PATHS), path
         assert path in INFERRED_PATHS or path in WIKI_PATHS, path
         assert f"`{path}`" in readme, f"README's endpoint table lacks {path}"
-        assert (row.safe is False) == path.endswith(("/create", "/cancel", "/pay")), path
+        assert (row.safe is False) == path.endswith(("/create", "/cancel", "/pay", "/createOrder")), path
 
 
 async def test_inferred_paths_can_be_pointed_elsewhere() -> None:
@@ -552,11 +584,16 @@ async def test_bad_arguments_are_refused_naming_the_argument_before_anything_is_
             await taobao.payments.pay([])
         with pytest.raises(ValueError, match="third_order_id"):
             await taobao.orders.create(
-                [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100, third_order_id="a b"
+                [line],
+                receiver=ADDRESS,
+                warehouse_address=ADDRESS,
+                order_source="lazada",
+                purchase_amount=100,
+                third_order_id="a b",
             )
         with pytest.raises(TypeError, match="support_partial_success"):
             await taobao.orders.create(
-                [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100,
+                [line], receiver=ADDRESS, warehouse_address=ADDRESS, order_source="lazada", purchase_amount=100,
                 support_partial_success="no",  # type: ignore[arg-type]
             )  # fmt: skip
         with pytest.raises(TypeError, match="lines"):
@@ -593,14 +630,19 @@ async def test_max_retries_does_not_make_money_calls_retry() -> None:
     oracle = Oracle(answer)
     line = TaobaoOrderLine(item_id=1, sku_id=2, quantity=1, price=100)
     async with client_for(oracle) as client:
-        with pytest.raises(APIError):
+        with pytest.raises(TaobaoOrderOutcomeUnknownError):  # a 503 proves nothing: unknown (issue 22)
             await client.taobao.orders.create(
-                [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100, max_retries=5
+                [line],
+                receiver=ADDRESS,
+                warehouse_address=ADDRESS,
+                order_source="lazada",
+                purchase_amount=100,
+                max_retries=5,
             )
         with pytest.raises(APIError):
             await client.taobao.orders.cancel(1, reason="x", max_retries=5)
         result = await client.taobao.payments.pay([1, 2], max_retries=5)
-    assert len(oracle.calls) == 3 and isinstance(result.errors[0], APIError)
+    assert len(oracle.calls) == 3 and isinstance(result.errors[0], TaobaoPaymentOutcomeUnknownError)
 
 
 async def test_the_project_validators_guard_the_platform_calls_too() -> None:
@@ -619,6 +661,161 @@ async def test_the_project_validators_guard_the_platform_calls_too() -> None:
         with pytest.raises(ValueError, match="order_remark"):
             await client.taobao.orders.create(
                 [TaobaoOrderLine(item_id=1, sku_id=2, quantity=1, price=1)],
-                receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=1, order_remark="   ",
+                receiver=ADDRESS, warehouse_address=ADDRESS, order_source="lazada", purchase_amount=1,
+                order_remark="   ",
             )  # fmt: skip
     assert oracle.calls == []
+
+
+# --------------------------------------------------------------------------- §9.2 newest page versions
+
+
+async def test_create_always_sends_order_source_and_refuses_to_go_without_it() -> None:
+    """§9.2, en api-194164780: every top-level field of create is required, ``order_source``
+    included (ex ``lazada``); zh api-183099796 marks it optional: the stricter page wins."""
+    oracle = Oracle(lambda request: ok(verdict(purchaseId=200049919063)))
+    line = TaobaoOrderLine(item_id=2048153758314474, sku_id=3357413213162, quantity=1, price=100)
+    async with client_for(oracle) as client:
+        with pytest.raises(ValueError, match="order_source is required"):
+            await client.taobao.orders.create([line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100)
+        assert oracle.calls == []  # refused before anything was sent
+        await client.taobao.orders.create(
+            [line], receiver=ADDRESS, warehouse_address=ADDRESS, purchase_amount=100, order_source="lazada"
+        )
+    ((_, _, body),) = oracle.calls
+    assert body["order_source"] == "lazada"
+    assert body["seller_order_number"] == ""  # "may be empty", but sent
+    for key in ("thirdOrderId", "purchase_amount", "order_line_list", "receiver"):
+        assert key in body
+
+
+async def test_cancel_sends_ids_as_strings_and_both_required_texts() -> None:
+    """§9.2, en api-194164781: ``purchase_id`` a string (ex ``"200049962700"``),
+    ``sub_purchase_orderId_list`` strings, ``cancel_reason`` and ``cancel_remark`` required."""
+    oracle = Oracle(lambda request: ok(verdict()))
+    async with client_for(oracle) as client:
+        await client.taobao.orders.cancel(200049962700, sub_purchase_order_ids=[200049962701], reason="缺货")
+        await client.taobao.orders.cancel("200049962700", reason="缺货", remark="客户取消")
+        await client.taobao.orders.get(200049962700)
+    (_, _, first), (_, _, second), (_, _, query) = oracle.calls
+    assert first == {
+        "purchase_id": "200049962700",
+        "sub_purchase_orderId_list": ["200049962701"],
+        "cancel_reason": "缺货",
+        "cancel_remark": "缺货",  # required: without a remark the reason is sent
+    }
+    assert second["purchase_id"] == "200049962700" and second["cancel_remark"] == "客户取消"
+    assert query == {"purchase_id": "200049962700"}  # the same field, typed as the cancel page types it
+
+
+def test_create_row_no_longer_cites_the_poizon_page() -> None:
+    """§9.1: en api-456883163 now holds the Poizon section; it must not be cited for Taobao create."""
+    row = ENDPOINTS["taobao.orders.create"]
+    assert "api-456883163" not in row.source and "api-194164780" in row.source
+
+
+# --------------------------------------------------------------------------- §9.1 Poizon
+
+
+async def test_poizon_search_and_detail_use_the_names_public_clients_use() -> None:
+    """§9.1 (C, several clients): queryList sends ``distSpuTitle``/``dwSpuTitle``/``distBrandName``
+    (never ``title``) and answers ``spuList[{dwSpuId, distSpuTitle, authPrice (fen), image,
+    distCategoryl1Name (sic)...}]``; queryDetail answers ``skuList[{dwSkuId, minBidPrice, saleAttr}]``."""
+
+    def answer(request: Request) -> Response:
+        if request.path == "/poizon/product/queryList":
+            return ok({"total": 984061, "spuList": [{"dwSpuId": 81971, "distSpuTitle": "Alexander McQueen Oversized",
+                       "distBrandName": "Alexander McQueen", "authPrice": 604700, "image": "https://i/1.jpg",
+                       "baseImage": ["https://i/1.jpg"], "distCategoryl1Name": "Shoes",
+                       "distCategoryl3Name": "Casual Shoes", "sales": 0}]})  # fmt: skip
+        return ok({"dwSpuId": 9042006, "dwSpuTitle": "Nike Cortez 经典", "distSpuTitle": "Nike Cortez",
+                   "skuList": [{"dwSkuId": 654517365, "distSkuId": "e41632d8", "minBidPrice": 0,
+                   "barcode": "197594916289", "saleAttr": [{"cnName": "尺码", "enName": "Size", "cnValue": "36",
+                   "enValue": "36"}]}]})  # fmt: skip
+
+    oracle = Oracle(answer)
+    async with client_for(oracle) as client:
+        page = await client.poizon.products.search(title="McQueen", cn_title="麦昆", brand="Alexander McQueen")
+        detail = await client.poizon.products.detail(9042006, sku_id=654517365)
+    (_, _, search), (_, _, got) = oracle.calls
+    assert search == {"distSpuTitle": "McQueen", "dwSpuTitle": "麦昆", "distBrandName": "Alexander McQueen",
+                      "pageSize": "20"}  # fmt: skip
+    assert got == {"dwSpuId": "9042006", "dwSkuId": "654517365"}
+    (spu,) = page.items
+    assert (spu.dw_spu_id, spu.auth_price, spu.dist_category_l1_name) == (81971, 604700, "Shoes")
+    assert spu.title == "Alexander McQueen Oversized" and spu.min_price == 604700 and spu.logo_url == "https://i/1.jpg"
+    (sku,) = detail.sku_list
+    assert sku.min_bid_price == 0 and sku.barcode == "197594916289" and sku.properties == "尺码:36"
+    assert detail.title == "Nike Cortez" and detail.skus is detail.sku_list
+
+
+async def test_poizon_create_matches_the_documented_example_and_its_answer_decodes() -> None:
+    """§9.1, en api-456883163: ``POST /poizon/order/createOrder``, JSON body ``{requestId,
+    shippingAddress{...}, product{dwSpuId "4329499", dwSkuId "620516702", distSpuId "", distSkuId "",
+    quantity 1, price 5900}}``; the answer ``{code 200, msg "success", data{...}, status 200}``."""
+    documented = json.loads((DATA / "poizon_create_order_request.json").read_text(encoding="utf-8"))
+    answer = (DATA / "poizon_create_order_success.json").read_bytes()
+    oracle = Oracle(lambda request: Response(200, body=answer, headers={"Content-Type": "application/json"}))
+    shipping = documented["shippingAddress"]
+    async with client_for(oracle) as client:
+        order = await client.poizon.orders.create(
+            spu_id="4329499", sku_id="620516702", price=5900, quantity=1, request_id="REQ202501011003",
+            shipping_address={"name": shipping["name"], "email": shipping["email"], "phone": shipping["phone"],
+                              "province": shipping["province"], "city": shipping["city"],
+                              "district": shipping["district"], "detail_address": shipping["detailAddress"]},
+        )  # fmt: skip
+    ((method, path, body),) = oracle.calls
+    assert (method, path) == ("POST", "/poizon/order/createOrder")
+    assert body == {k: v for k, v in documented.items() if k not in AUTH}  # the page's body, value for value
+    assert order.request_id == "REQ202501011003" and order.customer_order_no == "OA00835379"
+    assert order.dist_order_no == "913033-OA00835379"
+    (item,) = order.order_items
+    assert item.order_status == "PAID" and item.dw_sku_id == "620516702" and item.real_pay_amount == "59.00"
+    assert item.create_time == 1779172708157 and item.currency == "CNY"
+    row = ENDPOINTS["poizon.orders.create"]
+    assert row.confirmed and not row.safe and "api-456883163" in row.source
+
+
+def test_poizon_rows_say_what_the_menu_shows() -> None:
+    """§9.1: the Poizon menu has Keyword Search, Product Detail (GET), Create order & Payment,
+    Query Order Info (POST) and Balance Query (GET); no category call (one client's map only)."""
+    assert ENDPOINTS["poizon.orders.get"].method == "POST" and not ENDPOINTS["poizon.orders.get"].confirmed
+    assert ENDPOINTS["poizon.balance"].method == "GET" and not ENDPOINTS["poizon.balance"].confirmed
+    assert "not in the wiki's Poizon menu" in ENDPOINTS["poizon.categories.get"].source
+    for name in ("taobao.products.hot_list_types", "taobao.products.hot_list_products"):
+        assert ENDPOINTS[name].method == "GET" and not ENDPOINTS[name].confirmed  # §9.2 zh menu, GET
+    assert ENDPOINTS["taobao.products.detail_by_link"].source.startswith("inferred")
+
+
+async def test_logistics_price_sends_address_info_as_one_json_string() -> None:
+    """§9.4 (C, a client's copy of the documentation example): ``item_id`` and ``address_info``,
+    one string holding ``{country, city, district, state}`` (ex 中国/杭州市/余杭区/浙江省);
+    the answer ``{postFee, currency}``."""
+    oracle = Oracle(lambda request: ok({"postFee": 0, "currency": "CNY"}))
+    async with client_for(oracle) as client:
+        freight = await client.taobao.products.logistics_price(
+            "703446760426", state="浙江省", city="杭州市", district="余杭区"
+        )
+    ((_, _, query),) = oracle.calls
+    assert query.keys() == {"item_id", "address_info"}
+    assert query["item_id"] == "703446760426"
+    assert json.loads(query["address_info"]) == {"country": "中国", "city": "杭州市", "district": "余杭区",
+                                                 "state": "浙江省"}  # fmt: skip
+    assert freight.post_fee == 0 and freight.currency == "CNY"
+
+
+async def test_preview_always_sends_the_warehouse_and_every_address_key() -> None:
+    """§9.2, en api-194164778: every ``receiver_address`` sub-field (country, state, city,
+    district, address, zip, name, phone, mobile_phone) and ``warehouse_address`` required
+    (zh api-183099606 marks the warehouse optional: the stricter page wins)."""
+    oracle = Oracle(lambda request: ok(verdict(totalAmount=100)))
+    line = TaobaoRenderLine(item_id=2048153758314474, sku_id=3357413213162, quantity=1)
+    no_city = TaobaoAddress(name="杭州仓", mobile_phone="13800000000", state="浙江省", district="余杭区", address="x")
+    async with client_for(oracle) as client:
+        await client.taobao.orders.preview([line], receiver_address=ADDRESS)
+        with pytest.raises(TypeError, match=r"receiver_address\.city"):
+            await client.taobao.orders.preview([line], receiver_address=no_city)
+    ((_, _, body),) = oracle.calls
+    assert set(body["receiver_address"]) == ADDRESS_KEYS  # every key, always
+    assert body["warehouse_address"] == body["receiver_address"]  # required: the warehouse is the receiver
+    assert body["receiver_address"]["phone"] == body["receiver_address"]["mobile_phone"] == "13800000000"

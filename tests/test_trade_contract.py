@@ -531,3 +531,29 @@ async def test_upload_by_url_against_the_sandbox(daji_client: DajiClient, daji_s
         query = {"appKey": daji_sandbox.app_key, "appSecret": daji_sandbox.app_secret, "image_base64": "AAAA"}
         async with http.get(f"{daji_sandbox.base_url}/alibaba/upload/image", params=query) as response:
             assert response.status == 400 and "pic_url" in await response.text()
+
+
+# --------------------------------------------------------------------------- §9.3 freight, re-read
+
+
+async def test_freight_sends_sku_ids_as_strings_and_always_the_required_sku_models() -> None:
+    """§9.3 (zh api-218256628): ``logisticsSkuNumModels`` is required (必需), an array of
+    ``{skuId: string (ex "4829152353068"), number: integer}``; ``offerId`` and ``totalNum`` integers."""
+    from daji_async.testing import MockTransport, Request, Response
+
+    bodies: list[dict[str, Any]] = []
+
+    def answer(request: Request) -> Response:
+        assert (request.method, request.path) == ("POST", "/alibaba/product/freightEstimate")
+        bodies.append(dict(request.params))
+        return Response(200, json={"code": 200, "message": "操作成功", "data": {"freight": "8.00"}})
+
+    codes = {"to_province_code": "330000", "to_city_code": "330100", "to_country_code": "330108"}
+    async with DajiClient("key", "secret", transport=MockTransport(answer)) as client:
+        await client.products.estimate_freight(727920485853, total_num=2, sku_numbers={4829152353068: 2}, **codes)
+        await client.products.estimate_freight("727920485853", total_num=3, **codes)
+    with_skus, without = bodies
+    assert with_skus["logisticsSkuNumModels"] == [{"skuId": "4829152353068", "number": 2}]  # a string id
+    assert with_skus["offerId"] == 727920485853 and with_skus["totalNum"] == 2  # integers
+    assert "logisticsSkuNumModels" in without and without["logisticsSkuNumModels"] == []  # required: always sent
+    assert without["offerId"] == 727920485853 and without["totalNum"] == 3

@@ -32,8 +32,9 @@ from .. import _constants as C
 from .._client import DajiClient
 from .._pagination import Paginator
 from ..models.orders import fen_to_yuan
-from ..models.poizon import PoizonSpu, PoizonSpuDetail
+from ..models.poizon import PoizonAddress, PoizonSpu, PoizonSpuDetail
 from ..models.taobao import TaobaoItem, TaobaoItemDetail
+from ..resources.poizon import new_request_id
 from ._commands import (
     Command,
     arguments_checked_by_the_sdk,
@@ -159,6 +160,53 @@ def add_platform_commands(commands: Subcommands[Parser]) -> None:
         platform="poizon",
     )
     spu.add_argument("spu_id", type=platform_id, metavar="SPU_ID", help="the product's dwSpuId")
+    leaf(
+        poizon,
+        "balance",
+        "show the prepaid balance Poizon orders are paid from",
+        handler="poizon_balance",
+        families=(CONNECTION, FORMAT),
+        platform="poizon",
+    )
+    orders = node(poizon, "order", "Poizon orders: create & pay, query", "poizon_order", "action")
+    create = leaf(
+        orders,
+        "create",
+        "create a Poizon order and pay it from the prepaid balance (sent once, never retried)",
+        handler="poizon_order_create",
+        families=(CONNECTION, QUIET, FORMAT),
+        platform="poizon",
+        description="Create an order for one SKU and pay it at once from the prepaid balance "
+        "(POST /poizon/order/createOrder). The --request-id is the idempotency key: give your own, or "
+        "one is generated and printed before anything is sent; after an unknown outcome, query it or "
+        "create again with the same id, never a new one. The price is per unit, in fen.",
+    )
+    create.add_argument("--spu", type=platform_id, required=True, metavar="ID", help="the product's dwSpuId")
+    create.add_argument("--sku", type=platform_id, required=True, metavar="ID", help="the SKU's dwSkuId")
+    create.add_argument("--price", type=platform_id, required=True, metavar="FEN", help="unit price in fen")
+    create.add_argument("--quantity", type=platform_id, default=1, metavar="N", help="units (default 1)")
+    create.add_argument("--request-id", metavar="ID", help="the idempotency key (generated when left out)")
+    for flag, text_help in (
+        ("--name", "recipient's name"),
+        ("--phone", "recipient's phone"),
+        ("--province", "province, e.g. 上海"),
+        ("--city", "city, e.g. 上海市"),
+        ("--district", "district, e.g. 闵行区"),
+        ("--address", "street address (detailAddress)"),
+    ):
+        create.add_argument(flag, required=True, metavar="TEXT", help=text_help)
+    create.add_argument("--email", metavar="TEXT", help="recipient's email (optional)")
+    query = leaf(
+        orders,
+        "get",
+        "show a Poizon order by its request id or distOrderNo",
+        handler="poizon_order_get",
+        families=(CONNECTION, FORMAT),
+        platform="poizon",
+    )
+    which = query.add_mutually_exclusive_group(required=True)
+    which.add_argument("--request-id", metavar="ID", help="the requestId create carried")
+    which.add_argument("--dist-order-no", metavar="NO", help="the order's distOrderNo")
 
 
 # ------------------------------------------------------------------ output
@@ -404,6 +452,63 @@ async def poizon_detail(args: argparse.Namespace, fmt: Format, messages: Message
     return 0
 
 
+def write_object(fmt: Format, value: msgspec.Struct, sink: Sink | None = None) -> None:
+    """One answer object: a JSON line, a CSV header and row, or a two-column sheet of its set fields."""
+    sink = sink or Sink()
+    if fmt == "json":
+        sink.write(_encoder.encode(value) + b"\n")
+        return
+    columns = struct_columns(type(value))
+    if fmt == "csv":
+        sink.write(csv_text([[".".join(path) for path in columns], flat_row(value, columns)]))
+        return
+    sheet = Table.grid(padding=(0, 2))
+    sheet.add_column(style="bold")
+    sheet.add_column()
+    for path, cell in zip(columns, flat_row(value, columns), strict=True):
+        if cell not in ("", None):
+            sheet.add_row(safe_text(".".join(path)), safe_text(str(cell)))
+    stdout_console().print(sheet)
+
+
+async def poizon_balance(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
+    """``daji poizon balance``."""
+    async with open_client(args) as client:
+        balance = await client.poizon.balance()
+    write_object(fmt, balance)
+    return 0
+
+
+async def poizon_order_create(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
+    """``daji poizon order create --spu ID --sku ID --price FEN ...``: sent once."""
+    request_id = args.request_id or new_request_id()
+    address = PoizonAddress(
+        name=args.name, phone=args.phone, province=args.province, city=args.city, district=args.district,
+        detail_address=args.address, email=args.email,
+    )  # fmt: skip
+    if args.request_id is None:  # a generated key is printed before sending: after a lost answer it finds the order
+        messages.warn(f"requestId {request_id} (keep it: after a lost answer it finds this order)")
+    async with open_client(args) as client:
+        with arguments_checked_by_the_sdk():
+            call = client.poizon.orders.create(
+                spu_id=args.spu, sku_id=args.sku, price=args.price, quantity=args.quantity,
+                shipping_address=address, request_id=request_id,
+            )  # fmt: skip
+            order = await call
+    write_object(fmt, order)
+    return 0
+
+
+async def poizon_order_get(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
+    """``daji poizon order get --request-id ID | --dist-order-no NO``."""
+    async with open_client(args) as client:
+        with arguments_checked_by_the_sdk():
+            call = client.poizon.orders.get(request_id=args.request_id, dist_order_no=args.dist_order_no)
+            order = await call
+    write_object(fmt, order)
+    return 0
+
+
 #: What each platform leaf's ``handler`` runs.
 COMMANDS: dict[str, Command] = {
     "taobao_search": taobao_search,
@@ -411,4 +516,7 @@ COMMANDS: dict[str, Command] = {
     "taobao_upload": taobao_upload,
     "poizon_search": poizon_search,
     "poizon_detail": poizon_detail,
+    "poizon_balance": poizon_balance,
+    "poizon_order_create": poizon_order_create,
+    "poizon_order_get": poizon_order_get,
 }

@@ -15,7 +15,8 @@ on the create page), line ``price``, item and SKU prices (inferred from the crea
 
 from __future__ import annotations
 
-from typing import Union
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Union
 
 import msgspec
 
@@ -23,9 +24,12 @@ from ._lenient import IdText, LenientStruct, NullableList
 
 __all__ = [
     "TaobaoAddress",
+    "TaobaoCreatedLine",
     "TaobaoCreatedOrder",
+    "TaobaoCreatedPurchase",
     "TaobaoDistributionInfo",
     "TaobaoDistributionSku",
+    "TaobaoHotListType",
     "TaobaoImageSearchPage",
     "TaobaoItem",
     "TaobaoItemDetail",
@@ -34,6 +38,7 @@ __all__ = [
     "TaobaoOrderLine",
     "TaobaoOrderLineStatus",
     "TaobaoPayAnswer",
+    "TaobaoPayFailure",
     "TaobaoPreview",
     "TaobaoPreviewLine",
     "TaobaoRenderLine",
@@ -45,23 +50,89 @@ __all__ = [
 
 # --------------------------------------------------------------------------- products
 
+if TYPE_CHECKING:
+    FenAmount = int
+    PropertiesText = str
+else:
+    # TaoWorld's search (U) sends ``price`` as yuan text ("12.50"); others send fen ints. Both
+    # decode; `_fen` turns the text into fen, so the field holds an int as its annotation says.
+    FenAmount = Union[int, str]
+    # TaoWorld's detail (U) sends SKU ``properties`` as a list; the SDK's text joins them.
+    PropertiesText = Union[str, list[Any]]
 
-class TaobaoItem(msgspec.Struct, gc=False):
-    """One Taobao/Tmall search result (keyword, image or shop search; shape inferred).
 
-    ``price`` and ``promotion_price`` are in **fen** (int).
+def _fen(value: object) -> int | None:
+    """A price as fen: an int as is, yuan text ("12.50") exactly times 100, else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            fen = Decimal(value.strip()) * 100
+        except InvalidOperation:
+            return None
+        return int(fen) if fen.is_finite() and fen == fen.to_integral_value() else None
+    return None
+
+
+def _properties_text(value: object) -> str | None:
+    """SKU properties as ``name:value;name:value`` text, from text or from a list of pairs."""
+    if value is None or isinstance(value, str):
+        return value
+    parts = []
+    for prop in value if isinstance(value, list) else ():
+        if isinstance(prop, dict):
+            key = prop.get("prop_name") or prop.get("propName") or prop.get("name") or prop.get("prop_id")
+            val = prop.get("value_name") or prop.get("valueName") or prop.get("value") or prop.get("value_id")
+            parts.append(f"{key}:{val}")
+        elif isinstance(prop, str):
+            parts.append(prop)
+    return ";".join(parts) or None
+
+
+class TaobaoItem(LenientStruct, gc=False):
+    """One Taobao/Tmall search result (keyword, image or shop search; no wiki page: inferred).
+
+    ``price`` and ``promotion_price`` are in **fen** (int); TaoWorld's yuan text (``"12.50"``,
+    U) is read as 1250.
+
+    Both spellings public sources show are read (§9.4): TaoWorld's snake_case (U:
+    ``item_id``, ``main_image_url``, ``shop_name``) and the camelCase a production client of
+    DAJI reads (C: ``itemId``, ``mainImageUrl``, ``shopName``, ``shopId``); the ``*_camel``
+    fields hold the latter as it arrived and fill the snake_case ones when those are absent.
+    Which one DAJI sends is not confirmed by any wiki page.
     """
 
-    item_id: int
+    _spellings = (
+        ("item_id", "item_id_camel"),
+        ("main_image_url", "main_image_url_camel"),
+        ("shop_id", "shop_id_camel"),
+        ("shop_name", "shop_name_camel"),
+        ("promotion_price", "promotion_price_camel"),
+    )
+
+    item_id: int = 0
     title: Union[str, None] = None
     main_image_url: Union[str, None] = None
-    price: Union[int, None] = None
-    promotion_price: Union[int, None] = None
+    price: Union[FenAmount, None] = None
+    promotion_price: Union[FenAmount, None] = None
     shop_id: Union[int, None] = None
     shop_name: Union[str, None] = None
     category_id: Union[int, None] = None
     sales: Union[int, None] = None
     is_tmall: Union[bool, None] = None
+    item_id_camel: Union[int, None] = msgspec.field(name="itemId", default=None)
+    main_image_url_camel: Union[str, None] = msgspec.field(name="mainImageUrl", default=None)
+    shop_id_camel: Union[int, None] = msgspec.field(name="shopId", default=None)
+    shop_name_camel: Union[str, None] = msgspec.field(name="shopName", default=None)
+    promotion_price_camel: Union[FenAmount, None] = msgspec.field(name="promotionPrice", default=None)
+
+    def _normalize(self) -> None:
+        price: object = self.price
+        if isinstance(price, str):
+            self.price = _fen(price)
+        promotion: object = self.promotion_price
+        if isinstance(promotion, str):
+            self.promotion_price = _fen(promotion)
 
 
 class TaobaoSearchPage(msgspec.Struct, gc=False):
@@ -98,22 +169,46 @@ class TaobaoImageSearchPage(msgspec.Struct, rename="camel", gc=False):
         return len(self.items)
 
 
-class TaobaoSku(msgspec.Struct, gc=False):
-    """One SKU of a Taobao item: ``price`` in **fen**; ``properties`` such as ``颜色:黑色``."""
+class TaobaoSku(LenientStruct, gc=False):
+    """One SKU of a Taobao item: ``price`` in **fen**; ``properties`` such as ``颜色:黑色``.
 
-    sku_id: int
-    price: Union[int, None] = None
+    Read as ``sku_id`` (U) or ``skuId`` (C).
+    """
+
+    _spellings = (("sku_id", "sku_id_camel"),)
+
+    sku_id: int = 0
+    price: Union[FenAmount, None] = None
     quantity: Union[int, None] = None
-    properties: Union[str, None] = None
+    properties: Union[PropertiesText, None] = None
+    sku_id_camel: Union[int, None] = msgspec.field(name="skuId", default=None)
+
+    def _normalize(self) -> None:
+        price: object = self.price
+        if isinstance(price, str):
+            self.price = _fen(price)
+        properties: object = self.properties
+        if isinstance(properties, list):
+            self.properties = _properties_text(properties)
 
 
 class TaobaoItemDetail(LenientStruct):
     """The detail of one Taobao/Tmall item (``GET /taobao/traffic/item/get``; shape inferred).
 
-    Prices in **fen**.
+    Prices in **fen**. Read in TaoWorld's snake_case (U: ``item_id``, ``pic_urls``,
+    ``sku_list``) and in camelCase (C: ``itemId``, ``picUrls``, ``skuList``); ``skus`` takes
+    the SDK's own name, else ``sku_list``, else ``skuList``.
     """
 
-    item_id: int
+    _spellings = (
+        ("item_id", "item_id_camel"),
+        ("skus", "sku_list"),
+        ("skus", "sku_list_camel"),
+        ("pic_urls", "pic_urls_camel"),
+        ("main_image_url", "main_image_url_camel"),
+    )
+
+    item_id: int = 0
     title: Union[str, None] = None
     main_image_url: Union[str, None] = None
     pic_urls: NullableList[str] = msgspec.field(default_factory=list)
@@ -125,19 +220,46 @@ class TaobaoItemDetail(LenientStruct):
     category_id: Union[int, None] = None
     description: Union[str, None] = None
     skus: NullableList[TaobaoSku] = msgspec.field(default_factory=list)
+    sku_list: NullableList[TaobaoSku] = msgspec.field(default_factory=list)
+    sku_list_camel: NullableList[TaobaoSku] = msgspec.field(name="skuList", default_factory=list)
+    item_id_camel: Union[int, None] = msgspec.field(name="itemId", default=None)
+    pic_urls_camel: NullableList[str] = msgspec.field(name="picUrls", default_factory=list)
+    main_image_url_camel: Union[str, None] = msgspec.field(name="mainImageUrl", default=None)
 
 
-class TaobaoLogisticsPrice(msgspec.Struct, gc=False):
+class TaobaoLogisticsPrice(LenientStruct, gc=False):
     """Domestic freight of a Taobao item (``/taobao/traffic/item/logisticPrice/get``; inferred).
 
-    ``post_fee`` in **fen**.
+    ``post_fee`` in **fen**; read as ``post_fee`` or ``postFee`` (a client's copy of the
+    documentation example answers ``{postFee, currency}``, C).
     """
+
+    _spellings = (("post_fee", "post_fee_camel"),)
 
     item_id: Union[int, None] = None
     sku_id: Union[int, None] = None
     quantity: Union[int, None] = None
     post_fee: Union[int, None] = None
     free_shipping: Union[bool, None] = None
+    currency: Union[str, None] = None
+    post_fee_camel: Union[int, None] = msgspec.field(name="postFee", default=None)
+
+
+class TaobaoHotListType(LenientStruct):
+    """One Taobao hot-list (榜单) type (``/taobao/traffic/getThemeDimList``; no page: inferred).
+
+    ``theme_id`` is what ``hot_list_products`` takes; read as ``theme_id``/``themeId`` and
+    ``name``/``theme_name``/``themeName``.
+    """
+
+    _spellings = (("theme_id", "theme_id_camel"), ("name", "theme_name"), ("name", "theme_name_camel"))
+
+    theme_id: Union[int, str, None] = None
+    name: Union[str, None] = None
+    theme_type: Union[str, int, None] = None
+    theme_id_camel: Union[int, str, None] = msgspec.field(name="themeId", default=None)
+    theme_name: Union[str, None] = None
+    theme_name_camel: Union[str, None] = msgspec.field(name="themeName", default=None)
 
 
 class TaobaoDistributionSku(msgspec.Struct, rename="camel", gc=False):
@@ -276,21 +398,61 @@ class TaobaoPreview(TaobaoTradeAnswer):
     lines: NullableList[TaobaoPreviewLine] = msgspec.field(default_factory=list)
 
 
-class TaobaoCreatedOrder(TaobaoTradeAnswer):
-    """What ``taobao.orders.create`` answers (inferred).
+class TaobaoCreatedLine(LenientStruct):
+    """One sub-order of a created purchase (TaoWorld's ``order_line_list[]``, snake_case; U, inferred)."""
 
-    ``purchase_id`` is the main purchase order id (text) that cancel, query and pay take;
-    ``third_order_id`` the caller's purchase number the request carried (the SDK fills it
-    in from the request when the answer leaves it out); ``purchase_amount`` in **fen**.
+    _id_fields = ("sub_purchase_order_id",)
+
+    sub_purchase_order_id: IdText = ""
+    item_id: Union[int, str, None] = None
+    sku_id: Union[int, str, None] = None
+    quantity: Union[int, str, None] = None
+    order_line_no: Union[str, None] = None
+
+
+class TaobaoCreatedPurchase(LenientStruct):
+    """One purchase order of a create answer in TaoWorld's spelling (``order_list[]``; U, inferred)."""
+
+    _id_fields = ("purchase_id",)
+
+    purchase_id: IdText = ""
+    supplier_nick: Union[str, None] = None
+    estimate_amount: Union[int, str, None] = None
+    order_line_list: NullableList[TaobaoCreatedLine] = msgspec.field(default_factory=list)
+
+
+class TaobaoCreatedOrder(TaobaoTradeAnswer):
+    """What ``taobao.orders.create`` answers (no wiki page shows it: inferred, both spellings read).
+
+    ``purchase_id`` is the main purchase order id (digit text) that cancel, query and pay
+    take; ``third_order_id`` the caller's purchase number the request carried (the SDK fills
+    it in from the request when the answer leaves it out); ``purchase_amount`` in **fen**.
+
+    Spellings read (the cancel page, en api-194164781, names create's ids ``purchase_id`` and
+    ``sub_purchase_order_id``; TaoWorld (U) answers ``outer_purchase_id`` and
+    ``order_list[{purchase_id, order_line_list[{sub_purchase_order_id}]}]``; the sandbox and
+    a production client read camelCase): ``purchaseId`` / ``purchase_id`` /
+    ``order_list[0].purchase_id``; ``thirdOrderId`` / ``outer_purchase_id``;
+    ``subPurchaseOrderIds`` / ``sub_purchase_order_id`` (one id or a list) / the ids of
+    ``order_list[].order_line_list[]``. ``taobao.orders.create`` merges them; the fields
+    named ``*_snake`` and ``order_list`` hold the other spellings as they arrived.
     """
 
     _id_fields = ("purchase_id",)
     _id_list_fields = ("sub_purchase_order_ids",)
+    _spellings = (("purchase_id", "purchase_id_snake"), ("third_order_id", "outer_purchase_id"))
 
     purchase_id: IdText = ""
     third_order_id: Union[str, None] = None
     purchase_amount: Union[int, None] = None
     sub_purchase_order_ids: NullableList[IdText] = msgspec.field(default_factory=list)
+    purchase_id_snake: Union[int, str, None] = msgspec.field(name="purchase_id", default=None)
+    outer_purchase_id: Union[str, None] = msgspec.field(name="outer_purchase_id", default=None)
+    sub_purchase_order_id_snake: Union[int, str, list[Union[int, str]], None] = msgspec.field(
+        name="sub_purchase_order_id", default=None
+    )
+    payment_url: Union[str, None] = msgspec.field(name="payment_url", default=None)
+    order_list: NullableList[TaobaoCreatedPurchase] = msgspec.field(name="order_list", default_factory=list)
 
 
 class TaobaoOrderLineStatus(LenientStruct, rename="camel"):
@@ -317,6 +479,7 @@ class TaobaoOrder(TaobaoTradeAnswer):
     """
 
     _id_fields = ("purchase_id",)
+    _spellings = (("purchase_id", "purchase_id_snake"), ("third_order_id", "outer_purchase_id"))
 
     purchase_id: IdText = ""
     third_order_id: Union[str, None] = None
@@ -325,15 +488,47 @@ class TaobaoOrder(TaobaoTradeAnswer):
     paid: Union[bool, None] = None
     cancel_requested: Union[bool, None] = None
     lines: NullableList[TaobaoOrderLineStatus] = msgspec.field(default_factory=list)
+    purchase_id_snake: Union[int, str, None] = msgspec.field(name="purchase_id", default=None)
+    outer_purchase_id: Union[str, None] = msgspec.field(name="outer_purchase_id", default=None)
+
+
+class TaobaoPayFailure(LenientStruct):
+    """One order a pay call could not pay, and why (TaoWorld's ``pay_failed_results[]``; U, inferred)."""
+
+    _id_fields = ("purchase_order_id",)
+    _spellings = (("purchase_order_id", "purchase_order_id_camel"),)
+
+    purchase_order_id: IdText = ""
+    reason: Union[str, None] = None
+    purchase_order_id_camel: Union[int, str, None] = msgspec.field(name="purchaseOrderId", default=None)
 
 
 class TaobaoPayAnswer(TaobaoTradeAnswer):
-    """What one ``batch/pay`` call answers (inferred): the orders it paid and those it could not.
+    """What one ``batch/pay`` call answers (no wiki page shows it: inferred, both spellings read).
 
-    Ids are held as text.
+    Ids are held as text. Read: ``paidOrderIds`` / ``failedOrderIds`` (the sandbox's
+    camelCase) and TaoWorld's (U) ``will_pay_purchase_order_ids``,
+    ``pay_failure_purchase_order_ids`` and ``pay_failed_results[{purchase_order_id, reason}]``;
+    ``refused_ids`` and ``reasons`` combine them.
     """
 
-    _id_list_fields = ("paid_order_ids", "failed_order_ids")
+    _id_list_fields = ("paid_order_ids", "failed_order_ids", "will_pay_purchase_order_ids", "pay_failure_ids")
+    _spellings = (("paid_order_ids", "will_pay_purchase_order_ids"), ("failed_order_ids", "pay_failure_ids"))
 
     paid_order_ids: NullableList[IdText] = msgspec.field(default_factory=list)
     failed_order_ids: NullableList[IdText] = msgspec.field(default_factory=list)
+    will_pay_purchase_order_ids: NullableList[IdText] = msgspec.field(
+        name="will_pay_purchase_order_ids", default_factory=list
+    )
+    pay_failure_ids: NullableList[IdText] = msgspec.field(name="pay_failure_purchase_order_ids", default_factory=list)
+    pay_failed_results: NullableList[TaobaoPayFailure] = msgspec.field(name="pay_failed_results", default_factory=list)
+
+    @property
+    def refused_ids(self) -> set[str]:
+        """Every order this answer reports as not paid (any spelling)."""
+        return {*self.failed_order_ids, *self.pay_failure_ids, *(f.purchase_order_id for f in self.pay_failed_results)}
+
+    @property
+    def reasons(self) -> dict[str, str]:
+        """The reason Taobao gave for each order it could not pay, where it gave one."""
+        return {f.purchase_order_id: f.reason for f in self.pay_failed_results if f.reason}

@@ -434,6 +434,8 @@ class Products:
 
         The codes are Chinese administrative division codes; ``to_country_code`` is the
         district code (the service's naming). ``sku_numbers`` maps sku_id to quantity.
+        As the page (zh api-218256628) requires, ``logisticsSkuNumModels`` is always sent (an
+        empty list when you give no per-SKU breakdown) and each ``skuId`` goes as a string.
 
         ::
 
@@ -442,7 +444,7 @@ class Products:
                 to_country_code="330108", total_num=10, sku_numbers={5050367386839: 10})
         """
         integer("total_num", total_num, low=1, high=C.MAX_QUANTITY)
-        models: list[dict[str, int]] | None = None
+        models: list[dict[str, int | str]] = []
         if sku_numbers is not None:
             if isinstance(sku_numbers, Mapping):
                 pairs = list(sku_numbers.items())
@@ -457,7 +459,7 @@ class Products:
                 )
             models = [
                 {
-                    "skuId": positive_id(f"sku_numbers[{i}] sku_id", sku),
+                    "skuId": str(positive_id(f"sku_numbers[{i}] sku_id", sku)),
                     "number": integer(f"sku_numbers[{sku!r}] quantity", number, low=1, high=C.MAX_QUANTITY),
                 }
                 for i, (sku, number) in enumerate(pairs)

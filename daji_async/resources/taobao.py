@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 import msgspec
@@ -33,20 +32,17 @@ from .. import _constants as C
 from .._endpoints import (
     TAOBAO_BUNKER,
     TAOBAO_DETAIL,
+    TAOBAO_DETAIL_BY_LINK,
+    TAOBAO_HOT_LIST_PRODUCTS,
+    TAOBAO_HOT_LIST_TYPES,
     TAOBAO_IMAGE_SEARCH,
     TAOBAO_IMAGE_SEARCH_URL,
     TAOBAO_KEYWORD_SEARCH,
     TAOBAO_LOGISTICS_PRICE,
-    TAOBAO_ORDER_CANCEL,
-    TAOBAO_ORDER_CREATE,
-    TAOBAO_ORDER_GET,
-    TAOBAO_ORDER_PREVIEW,
-    TAOBAO_PAY,
     TAOBAO_SHOP_SEARCH,
     TAOBAO_UPLOAD_IMAGE,
     TAOBAO_UPLOAD_IMAGE_URL,
 )
-from .._errors import DajiError, OutcomeUnknownError
 from .._pagination import Paginator, PagingOptions, paginate
 from .._protocol import ParamValue
 from .._validate import (
@@ -62,22 +58,24 @@ from .._validate import (
     extra_params as check_extra_params,
 )
 from ..models.taobao import (
-    TaobaoAddress,
-    TaobaoCreatedOrder,
     TaobaoDistributionInfo,
+    TaobaoHotListType,
     TaobaoItem,
     TaobaoItemDetail,
     TaobaoLogisticsPrice,
-    TaobaoOrder,
-    TaobaoOrderLine,
-    TaobaoPayAnswer,
-    TaobaoPreview,
-    TaobaoRenderLine,
     TaobaoSearchPage,
-    TaobaoTradeAnswer,
 )
-from .orders import new_out_order_id
 from .products import ImageData, _picture_url, image_base64
+from .taobao_orders import (
+    MAX_ORDER_LINES,
+    PAY_BATCH,
+    TaobaoOrders,
+    TaobaoPayBatch,
+    TaobaoPayments,
+    TaobaoPayResult,
+    encode_order_lines,
+    encode_render_lines,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -97,127 +95,31 @@ __all__ = [
     "encode_render_lines",
 ]
 
-#: Most purchase orders one pay call takes (the documented limit); larger lists are batched.
-PAY_BATCH = C.TAOBAO_PAY_BATCH
-#: Most lines the SDK puts in one preview or create (undocumented; a conservative bound).
-MAX_ORDER_LINES = 100
-#: Longest ``third_order_id`` the SDK sends.
-MAX_THIRD_ORDER_ID = 64
-
-AddressArg = Union[TaobaoAddress, Mapping[str, Any]]
-RenderLineArg = Union[TaobaoRenderLine, Mapping[str, Any]]
-OrderLineArg = Union[TaobaoOrderLine, Mapping[str, Any]]
 TextList = Union[Sequence[str], str, None]
 
 
-# --------------------------------------------------------------------------- encoding (pure)
+#: Longest share link ``detail_by_link`` sends (it travels in a query string).
+MAX_LINK = 2048
 
 
-def _lines(name: str, lines: object) -> Sequence[Any]:
-    if isinstance(lines, (str, bytes, Mapping, msgspec.Struct)) or not isinstance(lines, Sequence):
-        raise TypeError(f"{name} must be a list of lines")
-    if not lines:
-        raise ValueError(f"{name} is empty: an order needs at least one line")
-    if len(lines) > MAX_ORDER_LINES:
-        raise ValueError(f"{name} has {len(lines)} lines; at most {MAX_ORDER_LINES}")
-    return lines
-
-
-def encode_render_lines(lines: Sequence[RenderLineArg]) -> str:
-    """Preview lines as the JSON text ``render_item_List`` carries (checked first).
-
-    ``[{"itemId": 2048153758314474, "quantity": "1", "skuId": 3357413213162}]``: ids as
-    numbers and the quantity as text, as the wiki's example sends them.
-    """
-    encoded = []
-    for i, line in enumerate(_lines("lines", lines)):
-        if isinstance(line, Mapping):
-            line = TaobaoRenderLine(**line)
-        if not isinstance(line, TaobaoRenderLine):
-            raise TypeError(f"lines[{i}] must be a TaobaoRenderLine, got {type(line).__name__}")
-        encoded.append(
-            {
-                "itemId": positive_id(f"lines[{i}].item_id", line.item_id),
-                "quantity": str(integer(f"lines[{i}].quantity", line.quantity, low=1)),
-                "skuId": positive_id(f"lines[{i}].sku_id", line.sku_id),
-            }
-        )
-    return msgspec.json.encode(encoded).decode()
-
-
-def encode_order_lines(lines: Sequence[OrderLineArg]) -> tuple[str, int]:
-    """Create lines as the JSON text ``order_line_list`` carries, and their total in fen.
-
-    Each line: ``{itemId, orderLineNo, quantity (text), price (fen), currency, title, skuId}``;
-    ``orderLineNo`` defaults to the line's position (``"1"``, ``"2"``...).
-    """
-    encoded = []
-    total = 0
-    numbers: set[str] = set()
-    for i, line in enumerate(_lines("lines", lines)):
-        if isinstance(line, Mapping):
-            line = TaobaoOrderLine(**line)
-        if not isinstance(line, TaobaoOrderLine):
-            raise TypeError(f"lines[{i}] must be a TaobaoOrderLine, got {type(line).__name__}")
-        quantity = integer(f"lines[{i}].quantity", line.quantity, low=1)
-        price = integer(f"lines[{i}].price", line.price, low=0)
-        number = line.order_line_no if line.order_line_no is not None else str(i + 1)
-        name_text(f"lines[{i}].order_line_no", number)
-        if number in numbers:
-            raise ValueError(f"lines[{i}].order_line_no {number!r} repeats an earlier line's")
-        numbers.add(number)
-        name_text(f"lines[{i}].currency", line.currency)
-        encoded.append(
-            {
-                "itemId": positive_id(f"lines[{i}].item_id", line.item_id),
-                "orderLineNo": number,
-                "quantity": str(quantity),
-                "price": price,
-                "currency": line.currency,
-                "title": text(f"lines[{i}].title", line.title, required=False),
-                "skuId": positive_id(f"lines[{i}].sku_id", line.sku_id),
-            }
-        )
-        total += price * quantity
-    return msgspec.json.encode(encoded).decode(), total
-
-
-def address_json(name: str, address: AddressArg, *, tax_id: bool = False) -> dict[str, Any]:
-    """A Taobao address as its JSON object (unset keys left out), checked first."""
-    if isinstance(address, Mapping):
-        try:
-            address = TaobaoAddress(**address)
-        except TypeError as exc:
-            raise TypeError(f"{name}: {exc}") from None
-    if not isinstance(address, TaobaoAddress):
-        raise TypeError(f"{name} must be a TaobaoAddress, got {type(address).__name__}")
-    text(f"{name}.name", address.name)
-    if not (address.mobile_phone or address.phone):
-        raise ValueError(f"{name} needs a mobile_phone or a phone")
-    for key in ("state", "district", "address"):
-        text(f"{name}.{key}", getattr(address, key))
-    built = msgspec.to_builtins(address)
-    assert isinstance(built, dict)
-    if not tax_id:
-        built.pop("tax_id", None)
-    return built
-
-
-def _third_order_id(value: str | None) -> str:
-    if value is None:
-        return new_out_order_id()
-    name_text("third_order_id", value)
-    assert value is not None
-    if len(value) > MAX_THIRD_ORDER_ID or any(c.isspace() for c in value):
-        raise ValueError(f"third_order_id must be 1..{MAX_THIRD_ORDER_ID} characters without spaces, got {value!r}")
+def _link(name: str, value: object) -> str:
+    """A share link: an http(s) URL of at most ``MAX_LINK`` characters, one line, no spaces."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not value.startswith(("https://", "http://")) or len(value) > MAX_LINK:
+        raise ValueError(f"{name} must be an http(s) URL of at most {MAX_LINK} characters, got {value[:80]!r}")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError(f"{name} must not contain spaces or control characters")
     return value
 
 
-def purchase_id_of(value: int | str, name: str = "purchase_id") -> int:
-    """A Taobao purchase order id (int or digit text) as the int the JSON bodies carry."""
-    if isinstance(value, float):
-        raise TypeError(f"{name} must be an int or its digits as a str, not a float")
-    return positive_id(name, value)
+def _theme(value: object) -> str:
+    """A hot-list id: a positive int or a str (themes are ids the service hands out)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise TypeError(f"theme_id must be an int or a str, got {type(value).__name__}")
+    if isinstance(value, int) and value <= 0:
+        raise ValueError(f"theme_id must be positive, got {value}")
+    return str(value)
 
 
 def _texts(name: str, values: TextList) -> str | None:
@@ -381,6 +283,74 @@ class TaobaoProducts:
         }
         return await self._client._call(TAOBAO_DETAIL, params, timeout=timeout, max_retries=max_retries)
 
+    async def detail_by_link(
+        self,
+        link: str,
+        *,
+        language: str | None = None,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> TaobaoItemDetail:
+        """The detail of one item by its share (short) link, e.g. ``https://m.tb.cn/h.abc``.
+
+        Inferred: the newest zh menu lists 商品详情搜索-支持短链 (GET); no page or public
+        client shows its path, so both the path (``/taobao/traffic/item/shortLink/get``) and
+        the parameter (``short_link``) are guesses, marked so in the endpoint table; point the
+        row elsewhere with ``DajiClient(endpoint_paths={"taobao.products.detail_by_link": ...})``.
+
+        ```python
+        detail = await client.taobao.products.detail_by_link("https://m.tb.cn/h.5CqJ9Zx")
+        ```
+        """
+        params: dict[str, ParamValue] = {
+            "short_link": _link("link", link),
+            "language": self._language(language),
+        }
+        return await self._client._call(TAOBAO_DETAIL_BY_LINK, params, timeout=timeout, max_retries=max_retries)
+
+    async def hot_list_types(
+        self,
+        *,
+        theme_type: str | None = None,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> list[TaobaoHotListType]:
+        """The hot-list (榜单) types (GET /taobao/traffic/getThemeDimList; inferred).
+
+        The menu (zh 榜单类型搜索, en Hot list type search, GET) confirms the call; the path and
+        the optional ``themeType`` come from public client code (C).
+
+        ```python
+        for theme in await client.taobao.products.hot_list_types():
+            print(theme.theme_id, theme.name)
+        ```
+        """
+        params: dict[str, ParamValue] = {"themeType": name_text("theme_type", theme_type, required=False)}
+        return await self._client._call(TAOBAO_HOT_LIST_TYPES, params, timeout=timeout, max_retries=max_retries)
+
+    def hot_list_products(
+        self,
+        theme_id: int | str,
+        *,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage, TaobaoItem]:
+        """The items of one hot list (GET /taobao/traffic/getThemeDetail; inferred).
+
+        The menu (zh 榜单商品搜索, en List product search, GET) confirms the call; the path,
+        ``themeId`` and ``page_no``/``page_size`` paging come from public client code (C).
+
+        ```python
+        async for item in client.taobao.products.hot_list_products(theme.theme_id, max_items=40):
+            print(item.item_id, item.title)
+        ```
+        """
+        params: dict[str, ParamValue] = {"themeId": name_text("theme_id", _theme(theme_id))}
+        if check_extra_params("extra_params", extra_params):
+            assert extra_params is not None
+            params.update(extra_params)
+        return paginate(self._client, TAOBAO_HOT_LIST_PRODUCTS, params, paging)
+
     async def distribution_info(
         self, item_id: int | str, *, timeout: Timeout | None = None, max_retries: int | None = None
     ) -> TaobaoDistributionInfo:
@@ -435,328 +405,44 @@ class TaobaoProducts:
         item_id: int | str,
         *,
         sku_id: int | str | None = None,
-        quantity: int = 1,
+        quantity: int | None = None,
         state: str | None = None,
         city: str | None = None,
         district: str | None = None,
+        country: str = "中国",
         extra_params: Mapping[str, ParamValue] | None = None,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> TaobaoLogisticsPrice:
-        """Domestic freight of ``quantity`` of an item to an address inside China, in **fen**
-        (GET /taobao/traffic/item/logisticPrice/get; parameters inferred).
+        """Domestic freight of an item to an address inside China, in **fen**
+        (GET /taobao/traffic/item/logisticPrice/get; inferred).
 
-        ::
+        As a public client reproduces the documentation example (``daji-wiki.md`` §9.4, C):
+        ``item_id`` and ``address_info``, one JSON **string** holding ``{country, state, city,
+        district}`` (``country`` ``"中国"`` unless given). ``sku_id`` and ``quantity`` are not in
+        that example: they are sent only when you give them.
 
-            freight = await client.taobao.products.logistics_price(703446760426, quantity=3,
-                                                                   state="浙江省", city="杭州市")
-            print(freight.post_fee)  # fen
+        ```python
+        freight = await client.taobao.products.logistics_price(703446760426, state="浙江省", city="杭州市")
+        print(freight.post_fee)  # fen
+        ```
         """
-        params: dict[str, ParamValue] = {
-            "item_id": positive_id("item_id", item_id),
-            "sku_id": positive_id("sku_id", sku_id) if sku_id is not None else None,
-            "quantity": integer("quantity", quantity, low=1),
+        address = {
+            "country": name_text("country", country),
             "state": name_text("state", state, required=False),
             "city": name_text("city", city, required=False),
             "district": name_text("district", district, required=False),
+        }
+        params: dict[str, ParamValue] = {
+            "item_id": positive_id("item_id", item_id),
+            "address_info": msgspec.json.encode({k: v for k, v in address.items() if v is not None}).decode(),
+            "sku_id": positive_id("sku_id", sku_id) if sku_id is not None else None,
+            "quantity": integer("quantity", quantity, low=1) if quantity is not None else None,
         }
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
         return await self._client._call(TAOBAO_LOGISTICS_PRICE, params, timeout=timeout, max_retries=max_retries)
-
-
-# --------------------------------------------------------------------------- orders
-
-
-class TaobaoOrders:
-    """Taobao purchase orders: ``client.taobao.orders`` (create and cancel never retried)."""
-
-    def __init__(self, client: DajiClient) -> None:
-        self._client = client
-
-    async def preview(
-        self,
-        lines: Sequence[RenderLineArg],
-        *,
-        receiver_address: AddressArg,
-        warehouse_address: AddressArg | None = None,
-        extra_params: Mapping[str, ParamValue] | None = None,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
-    ) -> TaobaoPreview:
-        """Price a purchase order before creating it (POST /taobao/purchase/order/render).
-
-        ``lines`` are :class:`~daji_async.models.taobao.TaobaoRenderLine` (``item_id`` and
-        ``sku_id`` are the bunker's ``mpId``/``mpSkuid``), sent as the JSON text
-        ``render_item_List``. ``receiver_address`` is your **China warehouse** address, as
-        the wiki asks. Amounts of the answer are in fen.
-
-        ::
-
-            preview = await client.taobao.orders.preview(
-                [TaobaoRenderLine(item_id=2048153758314474, sku_id=3357413213162, quantity=1)],
-                receiver_address=warehouse)
-            print(preview.total_amount)  # fen
-        """
-        params: dict[str, ParamValue] = {
-            "need_supplychain_service": False,
-            "receiver_address": address_json("receiver_address", receiver_address),
-            "warehouse_address": (
-                address_json("warehouse_address", warehouse_address) if warehouse_address is not None else None
-            ),
-            "render_item_List": encode_render_lines(lines),
-        }
-        if check_extra_params("extra_params", extra_params):
-            assert extra_params is not None
-            params.update(extra_params)
-        return await self._client._call(TAOBAO_ORDER_PREVIEW, params, timeout=timeout, max_retries=max_retries)
-
-    async def create(
-        self,
-        lines: Sequence[OrderLineArg],
-        *,
-        receiver: AddressArg,
-        warehouse_address: AddressArg,
-        purchase_amount: int,
-        third_order_id: str | None = None,
-        seller_order_number: str = "",
-        order_source: str | None = None,
-        channel_order_type: str | None = None,
-        support_partial_success: bool = False,
-        order_remark: str = "",
-        need_sys_retry: bool = False,
-        extra_params: Mapping[str, ParamValue] | None = None,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
-    ) -> TaobaoCreatedOrder:
-        """Create a purchase order (POST /taobao/purchase/order/create). **Never retried.**
-
-        ``lines`` are :class:`~daji_async.models.taobao.TaobaoOrderLine` (unit ``price`` in
-        **fen**), sent as the JSON text ``order_line_list``. ``purchase_amount`` is the
-        planned total in **fen** (an int; at least the lines' total). ``third_order_id`` is
-        your purchase number: one is generated when you give none, and the answer carries it.
-        ``max_retries`` is ignored: create is sent once.
-
-        A timeout, a lost connection or an unreadable answer raises
-        :class:`~daji_async.TaobaoOrderOutcomeUnknownError` with that ``third_order_id``: the
-        order may exist; look for it before creating again, and never under a new number.
-
-        ::
-
-            order = await client.taobao.orders.create(
-                [TaobaoOrderLine(item_id=2048153758314474, sku_id=3357413213162, quantity=1, price=1990)],
-                receiver=customer, warehouse_address=warehouse, purchase_amount=1990)
-            print(order.purchase_id, order.third_order_id)
-        """
-        encoded, lines_total = encode_order_lines(lines)
-        amount = integer("purchase_amount", purchase_amount, low=1)
-        if amount < lines_total:
-            raise ValueError(
-                f"purchase_amount is {amount} fen, less than the lines' total of {lines_total} fen "
-                "(price is per unit, in fen)"
-            )
-        for name, value in (("seller_order_number", seller_order_number), ("order_remark", order_remark)):
-            if not isinstance(value, str):
-                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-            if value:  # empty is documented ("may be empty"); anything else is checked
-                text(name, value)
-        for name, flag in (("support_partial_success", support_partial_success), ("need_sys_retry", need_sys_retry)):
-            if not isinstance(flag, bool):
-                raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
-        third = _third_order_id(third_order_id)
-        params: dict[str, ParamValue] = {
-            "thirdOrderId": third,
-            "purchase_amount": amount,
-            "seller_order_number": seller_order_number,
-            "order_source": name_text("order_source", order_source, required=False),
-            "order_line_list": encoded,
-            "receiver": address_json("receiver", receiver, tax_id=True),
-            "warehouse_address_info": address_json("warehouse_address", warehouse_address),
-            "channel_order_type": name_text("channel_order_type", channel_order_type, required=False),
-            "support_partial_success": support_partial_success,
-            "order_remark": order_remark,
-            "need_supply_chain_service": False,
-            "need_sys_retry": need_sys_retry,
-        }
-        if check_extra_params("extra_params", extra_params):
-            assert extra_params is not None
-            params.update(extra_params)
-        # outcome-unknown (with thirdOrderId) and TradeError come from the pipeline: the row says so
-        created = await self._client._call(TAOBAO_ORDER_CREATE, params, timeout=timeout, max_retries=0)
-        if not created.third_order_id:
-            created.third_order_id = third
-        return created
-
-    async def cancel(
-        self,
-        purchase_id: int | str,
-        *,
-        sub_purchase_order_ids: Iterable[int | str] = (),
-        reason: str,
-        remark: str = "",
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
-    ) -> TaobaoTradeAnswer:
-        """Ask to cancel a purchase order (POST /taobao/purchase/order/asyn/cancel). **Never retried.**
-
-        The cancel is **asynchronous**: a success (inner ``code`` ``"0"``) means the request
-        was accepted; the order's status (``orders.get``, or a type-3 message) says when it is
-        closed. ``sub_purchase_order_ids`` cancels only those sub-orders (empty: the whole order).
-        ``max_retries`` is ignored: cancel is sent once.
-
-        ::
-
-            answer = await client.taobao.orders.cancel(order.purchase_id, reason="buyer changed mind")
-            print(answer.request_id)
-        """
-        if isinstance(sub_purchase_order_ids, (str, bytes)):
-            raise TypeError("sub_purchase_order_ids must be an iterable of ids, not a single string")
-        subs = [str(purchase_id_of(s, "sub_purchase_order_ids[]")) for s in sub_purchase_order_ids]
-        params: dict[str, ParamValue] = {
-            "purchase_id": purchase_id_of(purchase_id),
-            "sub_purchase_orderId_list": subs,
-            "cancel_reason": text("reason", reason),
-            "cancel_remark": text("remark", remark) if remark else "",
-        }
-        return await self._client._call(TAOBAO_ORDER_CANCEL, params, timeout=timeout, max_retries=0)
-
-    async def get(
-        self, purchase_id: int | str, *, timeout: Timeout | None = None, max_retries: int | None = None
-    ) -> TaobaoOrder:
-        """A purchase order's status, lines and shipments (POST /taobao/purchase/order/query;
-        the path is from client code, the body ``{purchase_id}`` inferred).
-
-        ::
-
-            order = await client.taobao.orders.get(created.purchase_id)
-            print(order.status, order.purchase_amount)  # fen
-        """
-        params: dict[str, ParamValue] = {"purchase_id": purchase_id_of(purchase_id)}
-        return await self._client._call(TAOBAO_ORDER_GET, params, timeout=timeout, max_retries=max_retries)
-
-
-# --------------------------------------------------------------------------- payment
-
-
-@dataclass
-class TaobaoPayBatch:
-    """One pay call: the purchase orders it named, and what came back.
-
-    ``answer`` is Taobao's answer when the batch was accepted; ``error`` the exception when
-    it was not (a :class:`~daji_async.TradeError`, or a
-    :class:`~daji_async.TaobaoPaymentOutcomeUnknownError`: then the orders may have been paid).
-    """
-
-    order_ids: tuple[str, ...]
-    answer: TaobaoPayAnswer | None = None
-    error: DajiError | None = None
-
-    @property
-    def outcome_unknown(self) -> bool:
-        """True when the batch got no readable answer (its orders may or may not be paid)."""
-        return isinstance(self.error, OutcomeUnknownError)
-
-
-@dataclass
-class TaobaoPayResult:
-    """What ``taobao.payments.pay`` returns: every batch, so no order goes unaccounted for.
-
-    ::
-
-        result = await client.taobao.payments.pay(purchase_ids)
-        if not result.ok:
-            print(result.failed_order_ids, result.unknown_order_ids)
-    """
-
-    batches: list[TaobaoPayBatch] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when every batch was accepted and none reported a failed order."""
-        return not self.failed_order_ids and not self.unknown_order_ids
-
-    @property
-    def paid_order_ids(self) -> list[str]:
-        """Orders of accepted batches that Taobao did not report as failed, in input order."""
-        paid: list[str] = []
-        for batch in self.batches:
-            if batch.answer is not None:
-                failed = set(batch.answer.failed_order_ids)
-                paid.extend(o for o in batch.order_ids if o not in failed)
-        return paid
-
-    @property
-    def failed_order_ids(self) -> list[str]:
-        """Orders certainly not paid: in a refused batch, or reported failed by Taobao."""
-        failed: list[str] = []
-        for batch in self.batches:
-            if batch.answer is not None:
-                refused = set(batch.answer.failed_order_ids)
-                failed.extend(o for o in batch.order_ids if o in refused)
-            elif not batch.outcome_unknown:
-                failed.extend(batch.order_ids)
-        return failed
-
-    @property
-    def unknown_order_ids(self) -> list[str]:
-        """Orders of batches that got no readable answer: query them before paying again."""
-        return [o for b in self.batches if b.outcome_unknown for o in b.order_ids]
-
-    @property
-    def errors(self) -> list[DajiError]:
-        """The exception of every batch that failed."""
-        return [b.error for b in self.batches if b.error is not None]
-
-
-class TaobaoPayments:
-    """Paying Taobao purchase orders: ``client.taobao.payments`` (never retried)."""
-
-    def __init__(self, client: DajiClient) -> None:
-        self._client = client
-
-    async def pay(
-        self,
-        order_ids: Iterable[int | str],
-        *,
-        batch_size: int = PAY_BATCH,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
-    ) -> TaobaoPayResult:
-        """Pay purchase orders (POST /taobao/purchase/order/batch/pay). **Never retried.**
-
-        Taobao debits the Alipay balance first, then the bound bank card. Each call takes at
-        most 10 orders (``purchaseOrderIdList``, integers); a longer list goes out as
-        consecutive batches of ``batch_size`` (1..10), one after another. A failing batch
-        does not stop the others: every batch is in the result with its answer or its error
-        (:class:`TaobaoPayResult`), so no order is silently dropped. Duplicate ids are paid once.
-        A success envelope without ``data`` counts its batch as accepted, no order reported failed.
-        ``max_retries`` is ignored: every pay call is sent once.
-
-        ::
-
-            result = await client.taobao.payments.pay([order.purchase_id for order in created])
-            print(result.paid_order_ids, result.failed_order_ids, result.unknown_order_ids)
-        """
-        integer("batch_size", batch_size, low=1, high=PAY_BATCH)
-        if isinstance(order_ids, (str, bytes)):
-            raise TypeError("order_ids must be an iterable of purchase order ids, not a single string")
-        ids = list(dict.fromkeys(purchase_id_of(o, "order_ids[]") for o in order_ids))
-        if not ids:
-            raise ValueError("order_ids is empty")
-        result = TaobaoPayResult()
-        for start in range(0, len(ids), batch_size):
-            chunk = ids[start : start + batch_size]
-            batch = TaobaoPayBatch(tuple(str(i) for i in chunk))
-            try:
-                envelope = await self._client._execute(
-                    TAOBAO_PAY, {"purchaseOrderIdList": chunk}, timeout=timeout, max_retries=0
-                )
-                batch.answer = envelope.data if envelope.data is not None else TaobaoPayAnswer(code="0")
-            except DajiError as exc:
-                batch.error = exc
-            result.batches.append(batch)
-        return result
 
 
 # --------------------------------------------------------------------------- the namespace

@@ -1,9 +1,17 @@
-"""The sandbox's Poizon (得物) endpoints: product list (``startId`` cursor), detail, categories.
+"""The sandbox's Poizon (得物) endpoints: product list (``startId`` cursor), detail, categories,
+create & pay, order query and balance.
 
 A small seeded catalogue of sneakers and streetwear SPUs, sorted by ``dwSpuId``. The list
 pages with a cursor: without ``startId`` it starts at the first SPU; with one it answers
 the SPUs whose id is greater (the cursor is the last id seen), ``pageSize`` at most 50.
-``data`` is ``{total, spuList[]}``; prices are ints in fen.
+``data`` is ``{total, spuList[]}`` with the names public clients read (``distSpuTitle``,
+``authPrice``, ``distCategoryl1Name``...); prices are ints in fen.
+
+Orders (en api-456883163): create pays at once from a prepaid balance
+(``state.extensions["poizon"]``, `INITIAL_BALANCE` fen until reset) and is idempotent on
+``requestId``; a price below the SKU's lowest bid or a balance too small is refused in
+Poizon's envelope ``{code, msg, data, status}`` (HTTP 200). Lost answers
+(``orders_store(state).lose_answer(path)``) work on create as on the other money calls.
 
 :data:`HANDLERS` maps endpoint names to handlers; the app registers each at its row's path.
 """
@@ -12,15 +20,40 @@ from __future__ import annotations
 
 import bisect
 import random
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from .._endpoints import PAGING_POIZON, POIZON_CATEGORY, POIZON_DETAIL, POIZON_SEARCH
-from ._wire import STATE_KEY, BadParams, Handler, encode, ok, params_of, repeat_page
+from .._endpoints import (
+    PAGING_POIZON,
+    POIZON_BALANCE,
+    POIZON_CATEGORY,
+    POIZON_DETAIL,
+    POIZON_ORDER_CREATE,
+    POIZON_ORDER_GET,
+    POIZON_SEARCH,
+)
+from ._orders_store import orders_store
+from ._state import SandboxState
+from ._wire import STATE_KEY, BadParams, Dropped, Handler, encode, ok, params_of, repeat_page
 
-__all__ = ["BRANDS", "CATEGORIES", "HANDLERS", "PoizonCatalogue", "poizon_catalogue"]
+__all__ = [
+    "BRANDS",
+    "CATEGORIES",
+    "HANDLERS",
+    "INITIAL_BALANCE",
+    "PoizonCatalogue",
+    "PoizonStore",
+    "poizon_catalogue",
+    "poizon_store",
+]
+
+#: The prepaid balance of a fresh sandbox, in fen (10,000.00 yuan).
+INITIAL_BALANCE = 1_000_000
+#: ``state.extensions`` key of the Poizon orders and balance.
+EXTENSION = "poizon"
 
 BRANDS = ("Nike", "adidas", "New Balance", "Jordan", "李宁", "安踏", "ASICS", "Converse", "Vans", "PUMA")
 #: category id -> (name, parent id); 0 is the root.
@@ -52,16 +85,22 @@ class Spu:
     min_price: int
 
     def json(self) -> dict[str, Any]:
-        """As the list answers it (camelCase, price in fen)."""
+        """As the list answers it, in the names public clients read (price in fen)."""
+        parent = CATEGORIES[self.category_id][1]
+        image = f"https://cdn.poizon.com/pro-img/origin-img/{self.spu_id}.jpg"
         return {
             "dwSpuId": self.spu_id,
-            "title": self.title,
-            "brandName": self.brand,
-            "categoryId": self.category_id,
-            "categoryName": CATEGORIES[self.category_id][0],
+            "distSpuTitle": self.title,
+            "dwSpuTitle": self.title,
+            "distBrandName": self.brand,
+            "authPrice": self.min_price,
+            "image": image,
+            "baseImage": [image],
+            "distCategoryl1Name": CATEGORIES[parent][0] if parent else CATEGORIES[self.category_id][0],
+            "distCategoryl2Name": CATEGORIES[self.category_id][0],
+            "distCategoryl3Name": None,
+            "sales": self.spu_id % 997,
             "articleNumber": self.article_number,
-            "logoUrl": f"https://cdn.poizon.com/pro-img/origin-img/{self.spu_id}.jpg",
-            "minPrice": self.min_price,
         }
 
 
@@ -122,7 +161,8 @@ async def query_list(request: web.Request) -> web.Response:
     size = params.integer(spec.size_param, required=True, low=spec.min_size, high=spec.max_size)
     assert size is not None
     start = params.integer(spec.page_param, low=0)
-    spus = _catalogue(request).matching(params.text("distBrandName"), params.text("title"))
+    title = params.text("distSpuTitle") or params.text("dwSpuTitle")
+    spus = _catalogue(request).matching(params.text("distBrandName"), title)
     # the cursor is the last id seen: start after it (repeat_page: ignore it, a cycle)
     begin = 0 if start is None or repeat_page.get() else bisect.bisect_right([s.spu_id for s in spus], start)
     page = spus[begin : begin + size]
@@ -136,19 +176,25 @@ async def query_detail(request: web.Request) -> web.Response:
     spu = _catalogue(request).by_id.get(spu_id or 0)
     if spu is None:
         raise LookupError(f"商品不存在 (no SPU {spu_id})")
+    data = {**spu.json(), "sizeChart": None, "skuList": skus_of(spu)}
+    return ok(encode(data))
+
+
+def skus_of(spu: Spu) -> list[dict[str, Any]]:
+    """The SKUs of an SPU as the detail answers them (``minBidPrice`` in fen, ``saleAttr``)."""
     rng = random.Random(spu.spu_id)
     sizes = _SHOE_SIZES if CATEGORIES[spu.category_id][1] == 1 else _WEAR_SIZES
-    skus = [
+    return [
         {
             "dwSkuId": spu.spu_id * 100 + i,
-            "properties": f"尺码:{size}",
-            "price": spu.min_price + rng.randrange(0, 40) * 100,
-            "stock": rng.randrange(0, 50),
+            "distSkuId": f"d{spu.spu_id}-{i}",
+            "minBidPrice": spu.min_price + rng.randrange(0, 40) * 100,
+            "barcode": f"69{spu.spu_id:08d}{i:02d}",
+            "skuLink": f"https://www.dewu.com/product-detail.html?spuId={spu.spu_id}&skuId={spu.spu_id * 100 + i}",
+            "saleAttr": [{"cnName": "尺码", "enName": "Size", "cnValue": size, "enValue": size, "level": 1}],
         }
         for i, size in enumerate(sizes)
     ]
-    data = {**spu.json(), "images": [spu.json()["logoUrl"]], "skus": skus}
-    return ok(encode(data))
 
 
 async def category_get(request: web.Request) -> web.Response:
@@ -166,9 +212,141 @@ async def category_get(request: web.Request) -> web.Response:
     return ok(encode([node(c) for c, (_, p) in CATEGORIES.items() if p == parent]))
 
 
+# --------------------------------------------------------------------------- orders and balance
+
+
+@dataclass
+class PoizonStore:
+    """The prepaid balance (fen) and every order of one sandbox (until reset)."""
+
+    balance: int = INITIAL_BALANCE
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the requestId of every create call, in arrival order (repeats included)
+    create_calls: list[str] = field(default_factory=list)
+
+
+def poizon_store(state: SandboxState) -> PoizonStore:
+    """The Poizon store of a sandbox state (created on first use, dropped by ``reset``)."""
+    store = state.extensions.get(EXTENSION)
+    if not isinstance(store, PoizonStore):
+        store = state.extensions[EXTENSION] = PoizonStore()
+    return store
+
+
+def poizon_answer(data: Any, *, code: int = 200, msg: str = "success") -> web.Response:
+    """Poizon's envelope, as en api-456883163 shows it: ``{code, msg, data, status}`` (no traceId)."""
+    body = {"code": code, "msg": msg, "data": data, "status": code}
+    return web.Response(body=encode(body), content_type="application/json")
+
+
+def _id_text(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value.isdigit():
+        raise BadParams(f"{name}格式不正确 ({name} must be a string of digits, got {value!r})")
+    return value
+
+
+async def create_order(request: web.Request) -> web.Response:
+    """POST /poizon/order/createOrder: create and pay from the balance, idempotent on requestId."""
+    state, params = request.app[STATE_KEY], params_of(request)
+    store = poizon_store(state)
+    request_id = params.text("requestId", required=True)
+    assert request_id is not None
+    address = params.values.get("shippingAddress")
+    if not isinstance(address, dict):
+        raise BadParams("shippingAddress不能为空 (shippingAddress must be an object)")
+    for key in ("name", "phone", "province", "city", "district", "detailAddress"):
+        if not address.get(key):
+            raise BadParams(f"shippingAddress.{key}不能为空 (shippingAddress.{key} is required)")
+    product = params.values.get("product")
+    if not isinstance(product, dict):
+        raise BadParams("product不能为空 (product must be an object)")
+    spu_id = int(_id_text(product.get("dwSpuId"), "product.dwSpuId"))
+    sku_id = _id_text(product.get("dwSkuId"), "product.dwSkuId")
+    quantity, price = product.get("quantity"), product.get("price")
+    for name, value in (("quantity", quantity), ("price", price)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise BadParams(f"product.{name}格式不正确 (product.{name} must be a positive integer)")
+    assert isinstance(quantity, int) and isinstance(price, int)
+    store.create_calls.append(request_id)
+    existing = store.orders.get(request_id)
+    if existing is not None:  # the same requestId again: the same order, never a second payment
+        return await _respond(request, existing)
+    spu = _catalogue(request).by_id.get(spu_id)
+    sku = next((s for s in skus_of(spu) if str(s["dwSkuId"]) == sku_id), None) if spu else None
+    if sku is None:
+        return poizon_answer(None, code=500, msg=f"商品不存在 (no SKU {sku_id} of SPU {spu_id})")
+    if price < sku["minBidPrice"]:
+        return poizon_answer(
+            None, code=500, msg=f"价格已变动 (price {price} is below the lowest bid {sku['minBidPrice']} fen)"
+        )
+    total = price * quantity
+    if total > store.balance:
+        return poizon_answer(None, code=500, msg=f"余额不足 (insufficient balance: {store.balance} fen < {total} fen)")
+    store.balance -= total
+    now = int(time.time() * 1000)
+    number = f"OA{len(store.orders) + 835379:08d}"
+    order = {
+        "requestId": request_id,
+        "customerOrderNo": number,
+        "distOrderNo": f"913033-{number}",
+        "orderItems": [
+            {
+                "distSubOrderNo": f"913033-{number}-1",
+                "orderStatus": "PAID",
+                "distSkuId": product.get("distSkuId") or sku["distSkuId"],
+                "dwSkuId": sku_id,
+                "quantity": quantity,
+                "createTime": now,
+                "modifyTime": now,
+                "realPayAmount": f"{total // 100}.{total % 100:02d}",
+                "currency": "CNY",
+            }
+        ],
+    }
+    store.orders[request_id] = order
+    return await _respond(request, order)
+
+
+async def _respond(request: web.Request, order: dict[str, Any]) -> web.Response:
+    """Answer create, unless a lost answer was asked for (after acting on the call)."""
+    store = orders_store(request.app[STATE_KEY])
+    for lost in store.lost_answers:
+        if lost.path != request.path or (lost.times is not None and lost.hits >= lost.times):
+            continue
+        lost.hits += 1
+        if request.transport is not None:
+            request.transport.close()
+        raise Dropped
+    return poizon_answer(order)
+
+
+async def query_order(request: web.Request) -> web.Response:
+    """POST /poizon/order/queryOrderInfo (path inferred): an order by requestId or distOrderNo."""
+    store = poizon_store(request.app[STATE_KEY])
+    params = params_of(request)
+    request_id, number = params.text("requestId"), params.text("distOrderNo")
+    if not request_id and not number:
+        raise BadParams("requestId和distOrderNo不能同时为空 (requestId or distOrderNo is required)")
+    found = store.orders.get(request_id or "") or next(
+        (o for o in store.orders.values() if number and o["distOrderNo"] == number), None
+    )
+    if found is None:
+        return poizon_answer(None, code=500, msg="订单不存在 (no such order)")
+    return poizon_answer(found)
+
+
+async def query_balance(request: web.Request) -> web.Response:
+    """GET /poizon/order/queryBalance (path inferred): the prepaid balance, as yuan text."""
+    balance = poizon_store(request.app[STATE_KEY]).balance
+    return poizon_answer({"balance": f"{balance // 100}.{balance % 100:02d}", "currency": "CNY"})
+
+
 #: Endpoint name -> handler: the routes come from the endpoint table (see ``create_app``).
 HANDLERS: dict[str, Handler] = {
     POIZON_SEARCH.name: query_list,
     POIZON_DETAIL.name: query_detail,
     POIZON_CATEGORY.name: category_get,
+    POIZON_ORDER_CREATE.name: create_order,
+    POIZON_ORDER_GET.name: query_order,
+    POIZON_BALANCE.name: query_balance,
 }

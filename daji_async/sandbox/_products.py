@@ -475,7 +475,10 @@ async def freight_estimate(request: web.Request) -> web.Response:
         "chargeType": "weight",
         "freePostage": free,
         "productFreightSkuInfoModels": [
-            {"skuId": s.get("skuId"), "singleSkuWeight": weight} for s in skus if isinstance(s, dict)
+            # the request's skuId is a string (zh api-218256628); the answer's, as 1688 numbers it
+            {"skuId": int(s["skuId"]) if str(s.get("skuId")).isdigit() else s.get("skuId"), "singleSkuWeight": weight}
+            for s in skus
+            if isinstance(s, dict)
         ],
         "sizeValueType": "1",
     }

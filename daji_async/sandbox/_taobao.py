@@ -15,7 +15,6 @@ answers (``orders_store(state).lose_answer(path)``) work on create and pay as on
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -26,10 +25,11 @@ from aiohttp import web
 
 from .. import _constants as C
 from .._endpoints import (
-    PAGING_TAOBAO,
-    PAGING_TAOBAO_IMAGE,
     TAOBAO_BUNKER,
     TAOBAO_DETAIL,
+    TAOBAO_DETAIL_BY_LINK,
+    TAOBAO_HOT_LIST_PRODUCTS,
+    TAOBAO_HOT_LIST_TYPES,
     TAOBAO_IMAGE_SEARCH,
     TAOBAO_IMAGE_SEARCH_URL,
     TAOBAO_KEYWORD_SEARCH,
@@ -42,25 +42,31 @@ from .._endpoints import (
     TAOBAO_SHOP_SEARCH,
     TAOBAO_UPLOAD_IMAGE,
     TAOBAO_UPLOAD_IMAGE_URL,
-    PagingSpec,
 )
 from ..messages import Topic
-from ._catalogue import COLORS, SIZES, Offer
 from ._orders_store import PUSHER_KEY, SentMessage, orders_store, respond
 from ._products import upload_image
 from ._state import SandboxState
-from ._wire import STATE_KEY, BadParams, Handler, Params, encode, ok, params_of, repeat_page, trace_id
+from ._taobao_items import (
+    MP_BASE,
+    bunker,
+    detail,
+    detail_by_link,
+    hot_list_products,
+    hot_list_types,
+    image_search,
+    image_search_url,
+    keyword_search,
+    logistics_price,
+    shop_search,
+    skus_of,
+)
+from ._wire import STATE_KEY, BadParams, Handler, Params, encode, ok, params_of, trace_id
 
 __all__ = ["EXTENSION", "HANDLERS", "TaobaoStore", "taobao_store"]
 
 #: ``state.extensions`` key of the Taobao purchase orders.
 EXTENSION = "taobao"
-#: Shops are the catalogue's sellers, numbered from here.
-SHOP_BASE = 100_000
-#: The bunker's ``mpId`` of an item is its id plus this (16 digits, like the wiki's example).
-MP_BASE = 2_000_000_000_000_000
-#: Image search V2.0's documented ``categoryId`` values.
-IMAGE_CATEGORIES = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 20, 21, 22, 88888888})
 #: Statuses of the message page (``BULIDING`` sic is the page's spelling of "building").
 WAIT_BUYER_PAY = "WAIT_BUYER_PAY"
 WAIT_SELLER_SEND_GOODS = "WAIT_SELLER_SEND_GOODS"
@@ -73,188 +79,6 @@ _PUSH_IDS = itertools.count(int(time.time() * 1000) * 1000 + 500_000)
 SELLER_ID = 2100000927014
 #: The ``site`` of the sandbox's Taobao messages (the page's example).
 SITE = "taobao_hk"
-
-
-# --------------------------------------------------------------------------- items
-
-
-def item_json(offer: Offer) -> dict[str, Any]:
-    """One search result as the sandbox's Taobao sends it (snake_case, prices in fen)."""
-    return {
-        "item_id": offer.offer_id,
-        "title": offer.subject,
-        "main_image_url": f"https://img.alicdn.com/imgextra/i1/{offer.seller}/O1CN01{offer.image_key}.jpg",
-        "price": offer.price_fen,
-        "promotion_price": offer.price_fen * 9 // 10 if offer.jxhy else None,
-        "shop_id": SHOP_BASE + offer.seller,
-        "shop_name": f"沙盒{offer.seller}号店",
-        "category_id": offer.category_id,
-        "sales": offer.month_sold,
-        "is_tmall": "super_factory" in offer.identities,
-    }
-
-
-def _paging(params: Params, spec: PagingSpec) -> tuple[int, int]:
-    """The page and size asked for, checked against the row's spec (the first page under ``repeat_page``)."""
-    page, size = params.paging(spec)
-    assert isinstance(spec.first_page, int)
-    return (spec.first_page if repeat_page.get() else page), size
-
-
-def _slice(state: SandboxState, offers: list[Offer], page: int, size: int, spec: PagingSpec) -> tuple[list[Any], int]:
-    """Page ``page`` (numbered as ``spec`` numbers them) of ``offers`` as Taobao items, and the capped total."""
-    assert isinstance(spec.first_page, int)
-    total = min(len(offers), state.config.result_cap)
-    start = (page - spec.first_page) * size
-    return [item_json(o) for o in offers[start : min(start + size, total)]], total
-
-
-def _search_answer(state: SandboxState, offers: list[Offer], params: Params) -> web.Response:
-    page, size = _paging(params, PAGING_TAOBAO)
-    items, total = _slice(state, offers, page, size, PAGING_TAOBAO)
-    return ok(encode({"page_no": page, "page_size": size, "total_count": total, "data": items}))
-
-
-def _sort(offers: list[Offer], sort: str | None) -> list[Offer]:
-    if sort in ("price_asc", "price_desc"):
-        return sorted(offers, key=lambda o: o.price_fen, reverse=sort == "price_desc")
-    if sort == "sales_desc":
-        return sorted(offers, key=lambda o: o.month_sold, reverse=True)
-    return offers  # other values pass, as the service lets unknown sorts through
-
-
-async def keyword_search(request: web.Request) -> web.Response:
-    """GET /taobao/traffic/item/search: the offers a keyword names, paged by page_no/page_size."""
-    state, params = request.app[STATE_KEY], params_of(request)
-    keyword = params.text("keyword", required=True)
-    assert keyword is not None
-    offers = state.results.get_or(("tb-kw", keyword), lambda: state.catalogue.keyword_matches(keyword))
-    return _search_answer(state, _sort(offers, params.text("sort")), params)
-
-
-def _image_offers(state: SandboxState, source: str) -> list[Offer]:
-    digest = int.from_bytes(hashlib.sha256(source.encode()).digest()[:4], "big")
-    offers: list[Offer] = state.results.get_or(
-        ("tb-img", source), lambda: state.catalogue.sample(source, 40 + digest % 300)
-    )
-    return offers
-
-
-async def image_search(request: web.Request) -> web.Response:
-    """GET /taobao/traffic/item/imgsearch (V1.0): a stable selection for an uploaded image id."""
-    state, params = request.app[STATE_KEY], params_of(request)
-    image_id = params.text("image_id", required=True)
-    assert image_id is not None
-    if image_id not in state.uploads and not image_id.isdigit():
-        raise BadParams(f"image_id不存在 (unknown image_id {image_id!r})")
-    return _search_answer(state, _image_offers(state, "tb-id:" + image_id), params)
-
-
-async def image_search_url(request: web.Request) -> web.Response:
-    """GET /taobao/image-search/url (V2.0): a stable selection for a picture URL, pageNo from 0."""
-    state, params = request.app[STATE_KEY], params_of(request)
-    url = params.text("picUrl", required=True)
-    assert url is not None
-    if not url.startswith(("http://", "https://")):
-        raise BadParams("picUrl格式不正确 (picUrl must be an http(s) URL)")
-    category = params.integer("categoryId")
-    if category is not None and category not in IMAGE_CATEGORIES:
-        raise BadParams(f"categoryId不支持 (categoryId {category} is not one of the documented values)")
-    crop = params.text("crop")
-    if crop not in (None, "true", "false"):
-        raise BadParams(f"crop格式不正确 (crop must be true or false, got {crop!r})")
-    page, size = _paging(params, PAGING_TAOBAO_IMAGE)
-    if page > C.TAOBAO_IMAGE_MAX_PAGE_NO:
-        raise BadParams(f"pageNo超出范围 (pageNo must be 0..{C.TAOBAO_IMAGE_MAX_PAGE_NO})")
-    offers = _image_offers(state, f"tb-url:{url}|{category}|{crop}")
-    items, total = _slice(state, offers, page, size, PAGING_TAOBAO_IMAGE)
-    return ok(encode({"pageNo": page, "pageSize": size, "total": total, "data": items}))
-
-
-async def shop_search(request: web.Request) -> web.Response:
-    """GET /taobao/traffic/item/shop/search: one shop's items (the catalogue's seller)."""
-    state, params = request.app[STATE_KEY], params_of(request)
-    shop_id = params.integer("shop_id", required=True, low=1)
-    assert shop_id is not None
-    keyword = params.text("keyword")
-    seller = shop_id - SHOP_BASE
-    offers = [o for o in state.catalogue.offers if o.seller == seller and (not keyword or keyword in o.subject)]
-    return _search_answer(state, offers, params)
-
-
-def item_of(state: SandboxState, params: Params, name: str = "item_id") -> Offer:
-    """The catalogue offer a Taobao ``item_id`` names (404 when none)."""
-    item_id = params.integer(name, required=True, low=1)
-    offer = state.catalogue.by_id.get(item_id or 0)
-    if offer is None:
-        raise LookupError(f"商品不存在 (no item {item_id})")
-    return offer
-
-
-def skus_of(state: SandboxState, offer: Offer) -> list[dict[str, Any]]:
-    """An item's SKUs, generated deterministically (sku ids 13 digits, prices in fen)."""
-    rng = state.catalogue.detail_rng(offer)
-    skus = []
-    for color_zh, _ in rng.sample(COLORS, rng.randint(1, 3)):
-        for size in SIZES[: rng.randint(1, 3)]:
-            skus.append(
-                {
-                    "sku_id": rng.randrange(3_000_000_000_000, 6_000_000_000_000),
-                    "price": offer.price_fen + rng.randrange(0, 300),
-                    "quantity": rng.randrange(0, 5000),
-                    "properties": f"颜色:{color_zh};尺码:{size}",
-                }
-            )
-    return skus
-
-
-async def detail(request: web.Request) -> web.Response:
-    """GET /taobao/traffic/item/get: an item with its SKUs (fen)."""
-    state, params = request.app[STATE_KEY], params_of(request)
-    offer = item_of(state, params)
-    skus = skus_of(state, offer)
-    data = {
-        **item_json(offer),
-        "pic_urls": [item_json(offer)["main_image_url"]],
-        "quantity": sum(s["quantity"] for s in skus),
-        "description": f"<p>{offer.subject}</p>",
-        "skus": skus,
-    }
-    return ok(encode(data))
-
-
-async def bunker(request: web.Request) -> web.Response:
-    """GET /taobao/product/get: the item's distribution ids (mpId, mpSkuid), as the wiki's bunker answers."""
-    state, params = request.app[STATE_KEY], params_of(request)
-    offer = item_of(state, params)
-    skus = skus_of(state, offer)
-    data = {
-        "itemType": "HAVE_MATERIAL" if offer.one_psale else "WITHOUT_MATERIAL",
-        "quantity": sum(s["quantity"] for s in skus),
-        "skuList": [
-            {"mpId": MP_BASE + offer.offer_id, "mpSkuid": s["sku_id"], "skuId": s["sku_id"], "quantity": s["quantity"]}
-            for s in skus
-        ],
-    }
-    return ok(encode(data))
-
-
-async def logistics_price(request: web.Request) -> web.Response:
-    """GET /taobao/traffic/item/logisticPrice/get: domestic freight in fen (free from 99 yuan, remote x3)."""
-    state, params = request.app[STATE_KEY], params_of(request)
-    offer = item_of(state, params)
-    quantity = params.integer("quantity", low=1) or 1
-    remote = params.text("state") in ("西藏自治区", "新疆维吾尔自治区")
-    free = offer.price_fen * quantity >= 9900 and not remote
-    fee = 0 if free else (600 + 200 * (quantity - 1)) * (3 if remote else 1)
-    data = {
-        "item_id": offer.offer_id,
-        "sku_id": params.integer("sku_id"),
-        "quantity": quantity,
-        "post_fee": fee,
-        "free_shipping": fee == 0,
-    }
-    return ok(encode(data))
 
 
 # --------------------------------------------------------------------------- purchase orders
@@ -432,6 +256,7 @@ async def create(request: web.Request) -> web.Response:
     amount = params.values.get("purchase_amount")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
         raise BadParams(f"purchase_amount格式不正确 (purchase_amount must be an integer number of fen, got {amount!r})")
+    params.text("order_source", required=True)  # required on the newest en page (api-194164780)
     _address(params, "receiver")
     _address(params, "warehouse_address_info")
     raw_lines = _json_text_list(params, "order_line_list")
@@ -510,6 +335,9 @@ async def cancel(request: web.Request) -> web.Response:
     if subs is not None and (not isinstance(subs, list) or not all(isinstance(s, str) for s in subs)):
         raise BadParams("sub_purchase_orderId_list格式不正确 (sub_purchase_orderId_list must be an array of strings)")
     params.text("cancel_reason", required=True)
+    params.text("cancel_remark", required=True)  # both required (en api-194164781)
+    if not isinstance(params.values.get("purchase_id"), str):
+        raise BadParams("purchase_id格式不正确 (purchase_id must be a string)")
     order = _purchase(taobao_store(state), params)
     if order is None:
         return refuse("ORDER_NOT_EXIST", "采购单不存在 (no such purchase order)")
@@ -582,4 +410,7 @@ HANDLERS: dict[str, Handler] = {
     TAOBAO_ORDER_CANCEL.name: cancel,
     TAOBAO_ORDER_GET.name: query,
     TAOBAO_PAY.name: pay,
+    TAOBAO_HOT_LIST_TYPES.name: hot_list_types,
+    TAOBAO_HOT_LIST_PRODUCTS.name: hot_list_products,
+    TAOBAO_DETAIL_BY_LINK.name: detail_by_link,
 }
