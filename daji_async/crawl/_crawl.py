@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -285,7 +286,9 @@ class Crawl:
             return int(worker.jobs_complete)
         finally:
             try:
-                await worker.close()
+                with warnings.catch_warnings():  # arq 0.28 closes its pool with redis-py's deprecated close()
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    await worker.close()
             finally:
                 await client.close()
                 await limiter.aclose()
