@@ -22,11 +22,11 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from daji_async import ConfigError
+from daji_async import ConfigError, RedisUnavailableError
 from daji_async.cli import main
 from daji_async.crawl import Crawl
 from daji_async.sandbox import SandboxServer
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisServer, free_port
 from tests.test_redis import TIMED_NICE, prioritize
 
 ROOT = Path(__file__).parents[1]
@@ -346,3 +346,24 @@ def test_cli_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_importing_the_sdk_does_not_import_arq() -> None:
     code = "import sys, daji_async, daji_async.cli; assert 'arq' not in sys.modules, 'arq imported'"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+async def test_unreachable_redis_is_a_clear_error_without_the_password() -> None:
+    port = free_port()
+    async with Crawl(f"redis://:hunter2@127.0.0.1:{port}/0", "gone") as crawl:
+        with pytest.raises(RedisUnavailableError, match=f"127.0.0.1:{port}/0 cannot be reached") as caught:
+            await crawl.status()
+        assert "hunter2" not in str(caught.value) and "hunter2" not in repr(crawl)
+
+
+async def test_delete_removes_the_crawl_and_leaves_others(redis_url: str, daji_sandbox: SandboxServer) -> None:
+    async with Crawl(redis_url, "gone") as crawl, Crawl(redis_url, "kept") as kept:
+        await crawl.enqueue(["连衣裙", "手机壳"], max_pages=1, page_size=5)
+        await kept.enqueue(["连衣裙"], max_pages=1, page_size=5)
+        await run_burst(crawl, daji_sandbox)
+        await crawl.enqueue(["水杯"])  # one still queued
+        assert await crawl.delete() > 0
+        state = await crawl.status()
+        assert (state.inputs, state.done, state.pending, state.items, state.requests) == (0, 0, 0, 0, 0)
+        assert [r async for r in crawl.results()] == []
+        assert (await kept.status()).pending == 1

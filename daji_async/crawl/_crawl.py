@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from .._errors import ConfigError
 from .._redis import RedisConnection, check_url, redact_url
@@ -23,6 +24,21 @@ _NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 _BATCH = 500
 
 ARQ_HINT = "pip install 'daji-async[crawl]'"
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def _reaching_redis(method: F) -> F:
+    """Redis out of reach becomes a RedisUnavailableError naming where (never a password)."""
+
+    @functools.wraps(method)
+    async def wrapper(self: Crawl, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(self, *args, **kwargs)
+        except RedisConnection.connection_errors() as exc:
+            raise self._connection.unavailable(exc) from exc
+
+    return cast(F, wrapper)
 
 
 def _arq() -> Any:
@@ -129,6 +145,7 @@ class Crawl:
 
     # ------------------------------------------------------------------ enqueue
 
+    @_reaching_redis
     async def enqueue(
         self,
         inputs: Iterable[str],
@@ -202,6 +219,7 @@ class Crawl:
 
     # ------------------------------------------------------------------ workers
 
+    @_reaching_redis
     async def run_worker(
         self,
         *,
@@ -295,6 +313,7 @@ class Crawl:
 
     # ------------------------------------------------------------------ reading
 
+    @_reaching_redis
     async def status(self, *, errors: int = 100) -> CrawlStatus:
         """Counts of the crawl's inputs by state, items, requests, rate, and up to ``errors`` last errors."""
         from arq.constants import in_progress_key_prefix
@@ -359,16 +378,20 @@ class Crawl:
                 found.append(CrawlResult(entry["input"], entry["kind"], entry["platform"], items))
             return found
 
-        async for jid, _ in redis.hscan_iter(keys.done, count=_BATCH):
-            batch.append(text(jid))
-            if len(batch) >= _BATCH:
+        try:
+            async for jid, _ in redis.hscan_iter(keys.done, count=_BATCH):
+                batch.append(text(jid))
+                if len(batch) >= _BATCH:
+                    for result in await read(batch):
+                        yield result
+                    batch = []
+            if batch:
                 for result in await read(batch):
                     yield result
-                batch = []
-        if batch:
-            for result in await read(batch):
-                yield result
+        except RedisConnection.connection_errors() as exc:
+            raise self._connection.unavailable(exc) from exc
 
+    @_reaching_redis
     async def shapes(self) -> set[tuple[str, str]]:
         """The (kind, platform) pairs of the crawl's inputs: which models its items are."""
         found: set[tuple[str, str]] = set()
@@ -381,6 +404,7 @@ class Crawl:
 
     # ------------------------------------------------------------------ upkeep
 
+    @_reaching_redis
     async def retry_failed(self) -> int:
         """Queue again every input that failed (or that arq gave up); returns how many."""
         pool = await self._arq_pool()
@@ -415,6 +439,7 @@ class Crawl:
             await flush()
         return again
 
+    @_reaching_redis
     async def delete(self) -> int:
         """Remove everything of this crawl from Redis (its queue and arq's keys included); returns keys removed."""
         redis, keys = self._redis, self.keys
