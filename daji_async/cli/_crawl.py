@@ -119,7 +119,7 @@ def open_crawl(args: argparse.Namespace) -> Any:
 async def enqueue(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
     """``daji crawl enqueue``."""
     options = {"page_size": args.page_size, "max_items": args.max_items, "max_pages": args.max_pages}
-    with _lines(args.file) as lines:
+    with _Lines(args.file) as lines:
         async with open_crawl(args) as crawl:
             done = await crawl.enqueue(lines, kind=args.kind, platform=args.platform, **options)
     messages.note(f"queued {done.added}, already known {done.already}, blank lines skipped {done.blank}")
@@ -220,7 +220,7 @@ COMMANDS = {
 # ------------------------------------------------------------------ inputs and export
 
 
-class _lines:
+class _Lines:
     """The lines of a file ('-': standard input), as a context manager; a usage error when unreadable."""
 
     def __init__(self, name: str) -> None:
