@@ -9,6 +9,7 @@ spent at most the minimum plus what the killed worker had in hand.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import signal
@@ -367,3 +368,22 @@ async def test_delete_removes_the_crawl_and_leaves_others(redis_url: str, daji_s
         assert (state.inputs, state.done, state.pending, state.items, state.requests) == (0, 0, 0, 0, 0)
         assert [r async for r in crawl.results()] == []
         assert (await kept.status()).pending == 1
+
+
+def test_status_watch_redraws_until_nothing_is_left(
+    redis_url: str, daji_sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(_enqueue(redis_url, "watch", ["连衣裙", "手机壳", "水杯"], max_pages=1, page_size=5))
+    watch = ["crawl", "status", "--redis", redis_url, "--name", "watch", "--watch", "0.05"]
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        watching = pool.submit(main, watch)
+        time.sleep(0.3)
+        assert not watching.done()  # three inputs pending: it keeps watching
+
+        async def work() -> None:
+            async with Crawl(redis_url, "watch") as crawl:
+                await run_burst(crawl, daji_sandbox)
+
+        asyncio.run(work())
+        assert watching.result(timeout=15) == 0
+    assert "3/3" in capsys.readouterr().out

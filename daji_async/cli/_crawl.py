@@ -17,6 +17,7 @@ attribute names (nested ones as dotted columns in CSV and Parquet).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import decimal
 import json
 import sys
@@ -87,14 +88,30 @@ def add_crawl_commands(commands: Subcommands[Parser]) -> None:
     )
     worker.add_argument("--concurrency", type=positive_int, default=8, metavar="N", help="inputs at once (default 8)")
     worker.add_argument(
-        "--lease", type=positive_float, default=30.0, metavar="SECONDS", help="a dead worker's jobs run again after it"
+        "--lease",
+        type=positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a dead worker's jobs run again after this (default: %(default)g; renewed while a job runs)",
     )
-    worker.add_argument("--job-timeout", type=positive_float, default=600.0, metavar="SECONDS", help="per input")
+    worker.add_argument(
+        "--job-timeout",
+        type=positive_float,
+        default=600.0,
+        metavar="SECONDS",
+        help="an input taking longer is recorded as failed (default: %(default)g)",
+    )
     worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
 
     status = sub("status", "show the crawl's progress", "Done, pending, running and failed inputs, items, requests.")
     status.add_argument("--json", dest="status_json", action="store_true", help="one JSON object")
     status.add_argument("--errors", type=int, default=20, metavar="N", help="failed inputs to show (default 20)")
+    status.add_argument(
+        "--watch",
+        type=positive_float,
+        metavar="SECONDS",
+        help="redraw every SECONDS until nothing is pending or running",
+    )
 
     export = sub("export", "write every stored item once", "Write every stored item once, with its input.")
     export.add_argument("out", metavar="OUT", help="the file to write ('-': standard output, jsonl or csv)")
@@ -145,15 +162,31 @@ async def status(args: argparse.Namespace, fmt: Format, messages: Messages) -> i
     """``daji crawl status``."""
     async with open_crawl(args) as crawl:
         state = await crawl.status(errors=max(0, args.errors))
-    if args.status_json:
-        sys.stdout.write(json.dumps(state.to_dict(), ensure_ascii=False) + "\n")
-        sys.stdout.flush()
-        return 0
+        if args.status_json:
+            sys.stdout.write(json.dumps(state.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+            return 0
+        from rich.live import Live
+
+        from ._output import stdout_console
+
+        console = stdout_console()
+        if args.watch is None or not (state.pending or state.running):
+            console.print(_status_view(state))
+            return 0
+        with Live(_status_view(state), console=console, auto_refresh=False) as live:
+            while state.pending or state.running:
+                await asyncio.sleep(args.watch)
+                state = await crawl.status(errors=max(0, args.errors))
+                live.update(_status_view(state), refresh=True)
+    return 0
+
+
+def _status_view(state: Any) -> Any:
+    """A progress bar of the inputs finished, and the counts below it."""
     from rich.console import Group
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
     from rich.table import Table
-
-    from ._output import stdout_console
 
     bar = Progress(TextColumn(f"crawl {state.name}"), BarColumn(), TaskProgressColumn(), TextColumn("{task.fields[n]}"))
     bar.add_task("", total=max(state.inputs, 1), completed=state.done + state.failed, n=f"{state.done}/{state.inputs}")
@@ -172,8 +205,7 @@ async def status(args: argparse.Namespace, fmt: Format, messages: Messages) -> i
         table.add_row(label, str(value))
     for value, error in state.errors.items():
         table.add_row(safe_text(f"failed: {value}"), safe_text(error))
-    stdout_console().print(Group(bar.get_renderable(), table))
-    return 0
+    return Group(bar.get_renderable(), table)
 
 
 async def retry_failed(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
