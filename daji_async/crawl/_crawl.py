@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 import warnings
@@ -22,6 +23,8 @@ _NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 #: Inputs read, checked and enqueued together.
 _BATCH = 500
+#: arq enqueues one job per transaction: this many at once.
+_ENQUEUE_CONCURRENCY = 16
 
 ARQ_HINT = "pip install 'daji-async[crawl]'"
 
@@ -183,19 +186,25 @@ class Crawl:
                     pipe.hsetnx(self.keys.inputs, jid, spec(kind, platform, value, checked))
                     pipe.hexists(self.keys.done, jid)
                     pipe.hexists(self.keys.failed, jid)
+                    pipe.zscore(self.keys.queue, jid)
                 replies = await pipe.execute()
-            for index, (jid, value) in enumerate(batch):
-                if replies[3 * index + 1] or replies[3 * index + 2]:
-                    already += 1
-                    continue
-                job = await pool.enqueue_job(
-                    JOB_FUNCTION, kind, platform, value, checked, _job_id=jid, _queue_name=self.keys.queue,
-                    _expires=expires,
-                )  # fmt: skip
-                if job is None:  # queued or running already
-                    already += 1
-                else:
-                    added += 1
+            # done, failed or queued already: arq would refuse it anyway, at a transaction each
+            known = [any(replies[4 * i + 1 : 4 * i + 3]) or replies[4 * i + 3] is not None for i in range(len(batch))]
+            fresh = [pair for pair, skip in zip(batch, known, strict=True) if not skip]
+            already += len(batch) - len(fresh)
+            gate = asyncio.Semaphore(_ENQUEUE_CONCURRENCY)
+
+            async def one(jid: str, value: str) -> bool:
+                async with gate:
+                    job = await pool.enqueue_job(
+                        JOB_FUNCTION, kind, platform, value, checked,
+                        _job_id=jid, _queue_name=self.keys.queue, _expires=expires,
+                    )  # fmt: skip
+                return job is not None  # None: queued or running already
+
+            queued = await asyncio.gather(*(one(jid, value) for jid, value in fresh))
+            added += sum(queued)
+            already += len(queued) - sum(queued)
             batch.clear()
 
         for line in inputs:
@@ -256,7 +265,6 @@ class Crawl:
         Returns:
             The jobs this worker completed.
         """
-        import asyncio
 
         from .._client import DajiClient
         from .._redis_limiter import RedisRateLimiter
