@@ -387,3 +387,11 @@ def test_status_watch_redraws_until_nothing_is_left(
         asyncio.run(work())
         assert watching.result(timeout=15) == 0
     assert "3/3" in capsys.readouterr().out
+
+
+async def test_repeats_across_batches_are_enqueued_once(redis_url: str) -> None:
+    async with Crawl(redis_url, "batches") as crawl:
+        keywords = [f"k{i}" for i in range(700)]
+        done = await crawl.enqueue([*keywords, *keywords[:300], "k5", ""])
+        assert (done.added, done.already, done.blank) == (700, 301, 1)
+        assert (await crawl.status()).pending == 700

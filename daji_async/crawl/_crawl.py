@@ -174,7 +174,7 @@ class Crawl:
             raise ConfigError("Crawl.enqueue takes an iterable of inputs (e.g. a list of keywords), not one str")
         checked = check(kind, platform, dict(options))
         pool = await self._arq_pool()
-        seen: set[str] = set()
+        seen: set[str] = set()  # this batch's job ids (memory stays bounded on any number of inputs)
         added = already = blank = 0
         batch: list[tuple[str, str]] = []
 
@@ -206,6 +206,7 @@ class Crawl:
             added += sum(queued)
             already += len(queued) - sum(queued)
             batch.clear()
+            seen.clear()  # a repeat in a later batch is found queued, done or failed in Redis
 
         for line in inputs:
             if not isinstance(line, str):
