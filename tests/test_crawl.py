@@ -107,10 +107,8 @@ def test_600_keywords_three_workers_one_killed(redis_server: RedisServer, tmp_pa
     assert status(url, name)["pending"] == 600
 
     with SandboxServer() as sandbox:
-        assert sandbox._thread is not None and sandbox._thread.native_id is not None
         assert redis_server.process is not None
-        for task in (sandbox._thread.native_id, redis_server.process.pid):
-            prioritize(task)
+        prioritize(redis_server.process.pid)  # timing measures the limiter, not a busy machine
         options = ("--rate-limit", str(RATE), "--concurrency", str(CONCURRENCY), "--lease", "1.5")
         workers = [start_worker(url, name, sandbox, *options) for _ in range(3)]
         replacement = None
