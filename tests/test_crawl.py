@@ -393,3 +393,22 @@ async def test_repeats_across_batches_are_enqueued_once(redis_url: str) -> None:
         done = await crawl.enqueue([*keywords, *keywords[:300], "k5", ""])
         assert (done.added, done.already, done.blank) == (700, 301, 1)
         assert (await crawl.status()).pending == 700
+
+
+def test_a_crawl_of_two_platforms_exports_both(redis_url: str, daji_sandbox: SandboxServer, tmp_path: Path) -> None:
+    async def crawl_both() -> None:
+        async with Crawl(redis_url, "mixed") as crawl:
+            await crawl.enqueue(["连衣裙"], max_items=4, page_size=4)
+            await crawl.enqueue(["手机壳"], platform="taobao", max_items=3, page_size=3)
+            await crawl.enqueue(["Nike"], kind="detail", platform="poizon")  # not an SPU id: fails
+            await run_burst(crawl, daji_sandbox)
+
+    asyncio.run(crawl_both())
+    base = ["crawl", "export", "--redis", redis_url, "--name", "mixed"]
+    assert main([*base, str(tmp_path / "m.parquet")]) == 0
+    table = pq.read_table(tmp_path / "m.parquet")
+    assert table.column_names[0] == "input"  # kinds differ: the input column is named for none of them
+    assert sorted(table.column("input").to_pylist()) == ["手机壳"] * 3 + ["连衣裙"] * 4
+    assert {"offer_id", "item_id", "title", "subject"} <= set(table.column_names)
+    assert main([*base, str(tmp_path / "m.csv")]) == 0
+    assert len((tmp_path / "m.csv").read_text(encoding="utf-8").splitlines()) == 1 + 7

@@ -303,14 +303,15 @@ def _struct(kind: mi.Type) -> mi.StructType | None:
 
 
 def _union(groups: list[list[Leaf]]) -> list[Leaf]:
-    seen: set[tuple[str, ...]] = set()
-    merged = []
+    """The leaves of several models, each path once; a path typed differently by two is JSON text."""
+    merged: dict[tuple[str, ...], Leaf] = {}
     for group in groups:
-        for leaf_ in group:
-            if leaf_[0] not in seen:
-                seen.add(leaf_[0])
-                merged.append(leaf_)
-    return merged
+        for path, wire, kind in group:
+            if path not in merged:
+                merged[path] = (path, wire, kind)
+            elif column_kind(merged[path][1], merged[path][2]) != column_kind(wire, kind):
+                merged[path] = (path, wire, mi.AnyType())
+    return list(merged.values())
 
 
 def _value(item: Any, path: tuple[str, ...]) -> Any:
