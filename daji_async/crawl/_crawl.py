@@ -325,6 +325,7 @@ class Crawl:
     @_reaching_redis
     async def status(self, *, errors: int = 100) -> CrawlStatus:
         """Counts of the crawl's inputs by state, items, requests, rate, and up to ``errors`` last errors."""
+        _arq()  # a ConfigError naming the extra when arq is missing
         from arq.constants import in_progress_key_prefix
 
         redis, keys = self._redis, self.keys
