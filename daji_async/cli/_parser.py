@@ -416,6 +416,7 @@ examples:
   daji taobao search keyword 手机壳 --max-items 30 --json
   daji poizon search --brand Nike --csv > nike.csv
   daji sandbox --port 8080                              serve the sandbox to other programs
+  daji crawl worker --redis redis://host:6379/0         one of many crawl workers (daji crawl --help)
 
 each command's --help lists the options it takes; the connection and output options may
 also be given before the command.
@@ -547,6 +548,9 @@ def build_parser() -> Parser:
     from ._platforms import add_platform_commands  # its handlers import this module: import on use
 
     add_platform_commands(commands)
+    from ._crawl import add_crawl_commands
+
+    add_crawl_commands(commands)
 
     sandbox = leaf(
         commands,
@@ -569,7 +573,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.error("choose a command: search, product, upload, bulk, categories, taobao, poizon or sandbox")
+        parser.error("choose a command: search, product, upload, bulk, categories, taobao, poizon, crawl or sandbox")
     prog = args.prog
     if not hasattr(args, "handler"):  # a group (``daji search``) without one of its commands
         _fail(prog, f"choose one of {' or '.join(args.children.choices)}")

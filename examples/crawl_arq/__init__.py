@@ -1,1 +1,1 @@
-"""A keyword crawl spread over arq workers that share one rate limit and one cache on Redis."""
+"""A keyword crawl with ``daji_async.crawl``: queue once, run workers anywhere, read the results."""
