@@ -192,6 +192,18 @@ class RedisConnection:
                 f"it answered what Redis would not: {type(exc).__name__}: {self._clean(exc)}"
             ) from None
 
+    @staticmethod
+    def connection_errors() -> tuple[type[BaseException], ...]:
+        """The exceptions that mean Redis is not there (or too slow), as opposed to a bug.
+
+        For callers that drive a redis-py client themselves (the crawl's arq pool) instead of
+        going through `call`.
+        """
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        return (RedisConnectionError, RedisTimeoutError, OSError, asyncio.TimeoutError)
+
     def _clean(self, exc: BaseException) -> str:
         """An exception's text with the URL's password hidden, and not too long."""
         text = str(exc)

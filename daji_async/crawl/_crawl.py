@@ -39,7 +39,7 @@ def _reaching_redis(method: F) -> F:
         try:
             return await method(self, *args, **kwargs)
         except RedisConnection.connection_errors() as exc:
-            raise self._connection.unavailable(exc) from exc
+            raise self._connection.unavailable(exc) from None
 
     return cast(F, wrapper)
 
@@ -399,7 +399,7 @@ class Crawl:
                 for result in await read(batch):
                     yield result
         except RedisConnection.connection_errors() as exc:
-            raise self._connection.unavailable(exc) from exc
+            raise self._connection.unavailable(exc) from None
 
     @_reaching_redis
     async def shapes(self) -> set[tuple[str, str]]:
