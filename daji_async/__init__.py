@@ -41,6 +41,7 @@ from ._errors import (
     TaobaoPaymentOutcomeUnknownError,
     TradeError,
 )
+from ._hooks import EventHooks, RequestEvent, RequestHook, ResponseEvent, ResponseHook
 from ._pagination import Paginator, PagingOptions
 from ._protocol import Envelope, RetryPolicy
 from ._ratelimit import RateLimiter, StrictRateLimiter
@@ -134,6 +135,7 @@ __all__ = [
     "DajiError",
     "Endpoint",
     "Envelope",
+    "EventHooks",
     "EventLoopError",
     "Filter",
     "FreightEstimate",
@@ -181,8 +183,12 @@ __all__ = [
     "RedisCache",
     "RedisRateLimiter",
     "RedisUnavailableError",
+    "RequestEvent",
+    "RequestHook",
     "ResponseCache",
     "ResponseDecodeError",
+    "ResponseEvent",
+    "ResponseHook",
     "ResponseMeta",
     "RetryPolicy",
     "SellerIdentity",

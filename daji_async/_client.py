@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from types import EllipsisType, MappingProxyType, TracebackType
@@ -36,6 +37,7 @@ from ._errors import (
     ResponseDecodeError,
 )
 from ._gate import ConcurrencyGate
+from ._hooks import EventHooks, make_hooks, rate_limit_wait
 from ._logs import logger, setup_from_env
 from ._protocol import (
     Envelope,
@@ -176,6 +178,8 @@ class DajiClient:
             ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` for ``base_url`` apply, unless
             ``NO_PROXY`` names its host (read once, here; see :mod:`daji_async._proxy`).
         trust_env: False ignores the environment's proxy variables.
+        event_hooks: `{"request": [...], "response": [...]}`: sync or async callables called
+            before and after every attempt with a redacted view of it (see `EventHooks`).
 
     One client belongs to one event loop: the loop of its first request. Used from another
     loop it raises :class:`~daji_async.EventLoopError`; create the client inside the coroutine
@@ -206,6 +210,7 @@ class DajiClient:
         max_response_bytes: int = C.MAX_RESPONSE_BYTES,
         proxy: str | None = None,
         trust_env: bool = True,
+        event_hooks: EventHooks | None = None,
     ) -> None:
         setup_from_env()  # DAJI_LOG may have been set after import
         app_key = app_key if app_key is not None else os.environ.get(C.ENV_APP_KEY)
@@ -281,6 +286,7 @@ class DajiClient:
         except (TypeError, ValueError) as exc:
             raise ConfigError(str(exc)) from None
         self._paths: dict[str, str] = dict(endpoint_paths or {})
+        self.event_hooks = event_hooks  # the setter checks them
         self._limiter = resolve_rate_limit(rate_limit, app_key=app_key)
         if cache is not None and not isinstance(cache, ResponseCache):
             raise ConfigError(
@@ -437,6 +443,21 @@ class DajiClient:
         Calls made without it pay nothing for it.
         """
         return DajiClientWithRawResponse(self._view(_RecordingClient))
+
+    @property
+    def event_hooks(self) -> EventHooks:
+        """The hooks called around every attempt (a copy); assign a new dict to replace them.
+
+        Views made by `with_options` keep the hooks their client had when they were made.
+        """
+        return self._hooks.as_dict() if self._hooks is not None else {"request": [], "response": []}
+
+    @event_hooks.setter
+    def event_hooks(self, hooks: EventHooks | None) -> None:
+        try:
+            self._hooks = make_hooks(hooks)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(str(exc)) from None
 
     @property
     def rate_limiter(self) -> RateLimiter | None:
@@ -625,14 +646,19 @@ class DajiClient:
                         hit.data = trade_result(
                             hit.data, method=request.method, path=request.path, redact=request.redact
                         )
+                    if self._hooks is not None:
+                        await self._hooks.cached(endpoint, request, hit.trace_id)
                     return hit
         retry = 0
         debug = logger.isEnabledFor(logging.DEBUG)
+        hooks = self._hooks
         while True:
-            started = time.perf_counter() if debug else 0.0
+            if hooks is not None:
+                await hooks.before(endpoint, request, retry)
+            started = time.perf_counter() if debug or hooks is not None else 0.0
             trace_id: str | None = None
             status = 0
-            error: APIConnectionError | APIError
+            error: APIConnectionError | APIError | None = None
             try:
                 response = await self._send(request)
                 status, body = response.status, response.body
@@ -675,6 +701,8 @@ class DajiClient:
                 exc.attempts = retry + 1
                 error = exc
             finally:
+                if hooks is not None:
+                    await hooks.after(endpoint, request, retry, started, status, trace_id, error or sys.exc_info()[1])
                 if debug:
                     logger.debug(
                         "%s %s -> %s in %.1f ms (attempt %d, traceId %s)",
@@ -764,6 +792,8 @@ class DajiClient:
                 else:
                     await limiter.acquire()
                 waited = time.perf_counter() - started
+                if self._hooks is not None:
+                    rate_limit_wait.set(waited)
                 if waited > C.RATE_LIMIT_WAIT_LOG_SECONDS:
                     logger.info("%s %s: waited %.1f s for the rate limiter", request.method, request.path, waited)
             try:
