@@ -85,10 +85,10 @@ from ._raw import (
     raw_response_wrapper,
 )
 from ._transport import AiohttpTransport, Request, Response, Transport, request_sent
+from ._validate import country as check_country
 from ._validate import (
     extra_params,
     integer,
-    language,
     name_text,
     origin,
     retry_count,
@@ -99,7 +99,7 @@ from .resources.categories import Categories
 from .resources.orders import Orders
 from .resources.payments import Payments
 from .resources.poizon import Poizon
-from .resources.products import Products
+from .resources.products import CountryArg, Products
 from .resources.taobao import Taobao
 
 T = TypeVar("T")
@@ -196,7 +196,7 @@ class DajiClient:
         app_secret: str | None = None,
         *,
         base_url: str | None = None,
-        country: str = C.DEFAULT_COUNTRY,
+        country: CountryArg = "en",
         rate_limit: RateLimitArg = None,
         max_concurrency: int = C.DEFAULT_MAX_CONCURRENCY,
         timeout: Timeout = C.DEFAULT_TIMEOUT,
@@ -257,7 +257,7 @@ class DajiClient:
         if transport is not None and not callable(getattr(transport, "send", None)):
             raise ConfigError(f"transport must have an async send(request) method, got {type(transport).__name__}")
         try:
-            language("country", country)
+            check_country("country", country)
         except (TypeError, ValueError):
             raise ConfigError(f"country must be a language code such as 'en', got {country!r}") from None
         if endpoint_paths:

@@ -41,6 +41,7 @@ __all__ = [
     "BadRequestError",
     "ConfigError",
     "DajiError",
+    "DajiWarning",
     "EventLoopError",
     "InvalidMessageError",
     "MessageSignatureError",
@@ -422,4 +423,12 @@ class RedisUnavailableError(DajiError):
     can degrade instead: ``RedisRateLimiter(..., fallback=share)`` switches to a local limiter
     at that share of the rate, ``RedisCache(..., ignore_errors=True)`` treats errors as misses.
     The message names the Redis host, never its password.
+    """
+
+
+class DajiWarning(UserWarning):
+    """A warning of the SDK: for example a `country` the service does not document (sent anyway).
+
+    Turn it into an error while testing with `-W error::daji_async.DajiWarning` (or
+    `warnings.simplefilter("error", DajiWarning)`).
     """

@@ -21,12 +21,15 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from .. import _constants as C
 from .._bulk import DEFAULT_BULK_CONCURRENCY
 from .._version import __version__
-from ..enums import Country, Filter, Sort, StrEnum
+from ..enums import Country, Filter, Raw, Sort, StrEnum
+
+if TYPE_CHECKING:
+    from ..resources.products import FilterValue, SortKey, SortOrderArg
 
 #: Exit status of a usage error (argparse's own convention).
 EXIT_USAGE = 2
@@ -155,7 +158,7 @@ def _choose(kind: str, text: str, known: dict[str, str], shown: Sequence[str]) -
         value = text[len(RAW_PREFIX) :].strip()
         if not value:
             raise argparse.ArgumentTypeError(f"expected a {kind} after {RAW_PREFIX!r}, got {text!r}")
-        return value
+        return Raw(value)  # the SDK checks documented values too; Raw tells it this one is meant
     found = known.get(text.lower())
     if found is not None:
         return found
@@ -177,7 +180,7 @@ def _vocabulary(members: Iterable[StrEnum], aliases: dict[str, str] | None = Non
 
 _SORT_FIELDS = _vocabulary(Sort, SORT_ALIASES)
 _FILTERS = _vocabulary(Filter)
-_COUNTRIES = _vocabulary(Country)
+_COUNTRIES = _vocabulary(Country, {"zh": "zh"})  # "zh": production clients send it (the SDK takes it)
 
 
 def country(text: str) -> str:
@@ -185,7 +188,7 @@ def country(text: str) -> str:
     return _choose("language", text.strip(), _COUNTRIES, [c.value for c in Country])
 
 
-def sort_spec(text: str) -> tuple[str, str]:
+def sort_spec(text: str) -> tuple[SortKey, SortOrderArg]:
     """``FIELD[:asc|desc]`` -> ``(service field, order)``; ``raw:FIELD[:order]`` for another field."""
     text = text.strip()
     raw = text.lower().startswith(RAW_PREFIX)
@@ -195,26 +198,27 @@ def sort_spec(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(f"expected FIELD[:asc|desc] such as price:asc, got {text!r}")
     if order not in ("asc", "desc"):
         raise argparse.ArgumentTypeError(f"sort order must be asc or desc, got {order!r} in {text!r}")
+    direction = cast("SortOrderArg", order)
     if raw:
-        return field, order
-    return _choose("sort field", field, _SORT_FIELDS, ["price", "sold", "repurchase"]), order
+        return Raw(field), direction
+    return cast("SortKey", _choose("sort field", field, _SORT_FIELDS, ["price", "sold", "repurchase"])), direction
 
 
-def filter_names(text: str) -> list[str]:
+def filter_names(text: str) -> list[FilterValue]:
     """One ``--filter`` value: names, comma-separated, each checked (``raw:NAME`` for another)."""
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
         raise argparse.ArgumentTypeError(f"expected a filter name, got {text!r}")
-    return [_choose("filter", name, _FILTERS, [f.value for f in Filter]) for name in names]
+    return [cast("FilterValue", _choose("filter", name, _FILTERS, [f.value for f in Filter])) for name in names]
 
 
-def filter_list(values: Sequence[Sequence[str]] | None) -> list[str] | None:
+def filter_list(values: Sequence[Sequence[FilterValue]] | None) -> list[FilterValue] | None:
     """Repeated ``--filter`` values (each a list of names) as one list without repeats, or None."""
     names = list(dict.fromkeys(name for value in values or () for name in value))
     return names or None
 
 
-def sort_mapping(values: Sequence[tuple[str, str]] | None) -> dict[str, str] | None:
+def sort_mapping(values: Sequence[tuple[SortKey, SortOrderArg]] | None) -> dict[SortKey, SortOrderArg] | None:
     """Repeated ``--sort`` values as the mapping the SDK takes, in the order given."""
     return dict(values) if values else None
 
