@@ -26,7 +26,7 @@ class ClientOptions(TypedDict, total=False):
     """Keyword arguments of [DajiClient][daji_async.DajiClient] (all optional; see it for each).
 
     Attributes:
-        base_url: the service's address (default: env `DAJI_BASE_URL`, else
+        base_url: the service's address (default None: env `DAJI_BASE_URL`, else
             `"https://openapi.dajisaas.com"`).
         country: language of translated fields (default `"en"`).
         rate_limit: requests per second, a limiter, or None for no limit (default None).
@@ -35,11 +35,11 @@ class ClientOptions(TypedDict, total=False):
         max_retries: retries of safe calls (default 3).
         session: an `aiohttp.ClientSession` for the default transport (default None).
         send_secret: debug mode, sends `appSecret` instead of `sign` (default False).
-        retry_policy: backoff and retried statuses (default `RetryPolicy()`).
+        retry_policy: backoff and retried statuses (default None: a `RetryPolicy` with its defaults).
         endpoint_paths: `{endpoint name: path}` overrides (default None).
         cache: a response cache for safe calls (default None).
         transport: a transport instead of the default aiohttp one (default None).
-        max_response_bytes: the largest answer read (default 16 MiB, 16777216).
+        max_response_bytes: the largest answer read (default 16777216, 16 MiB).
         proxy: an HTTP proxy URL (default None: the environment's, unless `trust_env=False`).
         trust_env: honour the environment's proxy variables (default True).
         event_hooks: `{"request": [...], "response": [...]}` (default None).

@@ -3,8 +3,8 @@
 Two things the stock rendering gets wrong for this package:
 
 - **Defaults named by a constant** (`timeout: Timeout = C.DEFAULT_TIMEOUT`) would show the
-  constant's name. Each such default is replaced by its value, read from the imported module
-  (`30.0`); an enum member shows as its value.
+  constant's name. Each such default (and attribute value) is replaced by its value, read from
+  the imported module (`30.0`); an enum member shows as its value.
 - **Options that arrive through `**options: Unpack[SomeOptions]`** would show as that one
   parameter. The TypedDict's fields, inherited ones included, become keyword-only parameters of
   the signature and rows of the method's parameter table (type, default, meaning); the
@@ -24,6 +24,7 @@ from enum import Enum
 from typing import Any
 
 from griffe import (
+    Attribute,
     Class,
     Docstring,
     DocstringParameter,
@@ -63,6 +64,8 @@ class DajiReference(Extension):
         # every TypedDict's fields first, from the untouched data: the changes below would feed back
         fields = {obj.path: _fields(obj) for obj in objects if isinstance(obj, Class) and _is_typed_dict(obj)}
         for obj in objects:
+            if isinstance(obj, Attribute) and obj.value is not None:
+                obj.value = _value_of(str(obj.value), obj.module.path) or obj.value
             if isinstance(obj, Function):
                 _resolve_defaults(obj)
                 _expand_unpack(obj, fields)
@@ -163,7 +166,9 @@ def _stated_default(text: str) -> str | None:
     found = STATED_DEFAULT.search(text)
     if found is None:
         return None
-    return (found.group(1) or found.group(2)).strip().strip("`")
+    # "(default 16777216, 16 MiB)", "(default None: the environment's)": the value, not the gloss
+    stated = found.group(1) or found.group(2)
+    return re.split(r"[,:;]\s", stated + " ", maxsplit=1)[0].replace("`", "").strip()
 
 
 def _default_elsewhere(cls: Class, name: str) -> str:

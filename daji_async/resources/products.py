@@ -194,7 +194,7 @@ class SearchFilters(TypedDict, total=False):
         price_start: the lowest price in CNY, decimal text such as `"12.50"` or a number.
         price_end: the highest price in CNY, like `price_start`.
         category_id: a 1688 category id (it may stand in for a keyword).
-        country: language of translated fields (default: the client's `country`): a
+        country: language of translated fields (default None: the client's `country`): a
             `Country`, its value or `"zh"`; another code is sent with a `DajiWarning`.
         region_opp: the service's `regionOpp` parameter, sent as given.
         product_collection_id: the service's `productCollectionId` parameter, sent as given.
