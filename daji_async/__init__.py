@@ -238,3 +238,11 @@ __all__ = [
     "parse_1688_time",
     "yuan_to_fen",
 ]
+
+# Errors and warnings show their public path (daji_async.APIConnectionError, not
+# daji_async._errors.APIConnectionError) in tracebacks and reprs; they are importable from here.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) and issubclass(_obj, (DajiError, DajiWarning)):
+        _obj.__module__ = __name__
+del _name, _obj

@@ -113,3 +113,11 @@ def test_defaults_show_values_not_constant_names(site: Path) -> None:
     for page in (site / "reference").rglob("index.html"):
         text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
         assert not re.findall(r"= C\.[A-Z_]+", text), page
+
+
+def test_the_changelog_is_a_page_of_the_site(site: Path) -> None:
+    page = html.unescape(re.sub(r"<[^>]+>", "", (site / "changelog" / "index.html").read_text(encoding="utf-8")))
+    headings = re.findall(r"^#{2,3} (.+)$", (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), flags=re.M)
+    assert len(headings) > 3
+    for heading in headings:
+        assert heading.replace("`", "") in page, heading

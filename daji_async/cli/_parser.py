@@ -21,15 +21,13 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import NoReturn, cast
 
 from .. import _constants as C
 from .._bulk import DEFAULT_BULK_CONCURRENCY
 from .._version import __version__
 from ..enums import Country, Filter, Raw, Sort, StrEnum
-
-if TYPE_CHECKING:
-    from ..resources.products import FilterValue, SortKey, SortOrderArg
+from ..resources.products import FilterValue, SortKey, SortOrderArg
 
 #: Exit status of a usage error (argparse's own convention).
 EXIT_USAGE = 2
@@ -93,6 +91,13 @@ def positive_float(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
     return value
+
+
+def port(text: str) -> int:
+    """A TCP port, 0..65535 (0 picks a free one); anything else is a usage error, not a crash."""
+    if not (text.strip().isascii() and text.strip().isdigit() and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"expected a port between 0 and 65535, got {text!r}")
+    return int(text)
 
 
 def max_items(text: str) -> int | None:
@@ -198,10 +203,8 @@ def sort_spec(text: str) -> tuple[SortKey, SortOrderArg]:
         raise argparse.ArgumentTypeError(f"expected FIELD[:asc|desc] such as price:asc, got {text!r}")
     if order not in ("asc", "desc"):
         raise argparse.ArgumentTypeError(f"sort order must be asc or desc, got {order!r} in {text!r}")
-    direction = cast("SortOrderArg", order)
-    if raw:
-        return Raw(field), direction
-    return cast("SortKey", _choose("sort field", field, _SORT_FIELDS, ["price", "sold", "repurchase"])), direction
+    chosen = Raw(field) if raw else _choose("sort field", field, _SORT_FIELDS, ["price", "sold", "repurchase"])
+    return cast("SortKey", chosen), cast("SortOrderArg", order)
 
 
 def filter_names(text: str) -> list[FilterValue]:
@@ -563,7 +566,7 @@ def build_parser() -> Parser:
         "it with DAJI_BASE_URL and the sandbox's app key and secret (printed on start).",
     )
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    sandbox.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one")
+    sandbox.add_argument("--port", type=port, default=8080, help="port to listen on; 0 picks a free one")
     sandbox.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="seconds added to answers")
     return parser
 
