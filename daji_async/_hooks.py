@@ -17,6 +17,7 @@ A client without hooks pays nothing for them: the pipeline checks one attribute 
 from __future__ import annotations
 
 import inspect
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
@@ -37,6 +38,10 @@ HIDDEN_PARAMS = frozenset({"appKey", "appSecret", "sign"})
 #: Seconds the current attempt waited for the rate limiter; set by the pipeline only when the
 #: client has hooks (one attempt at a time runs in a task, so a context variable is enough).
 rate_limit_wait: ContextVar[float] = ContextVar("daji_rate_limit_wait", default=0.0)
+
+#: The exception the caller was handling when the attempt began (a call made in an `except`
+#: block): `sys.exc_info()` shows it in the pipeline's `finally` too, and it is not the attempt's.
+_handled: ContextVar[BaseException | None] = ContextVar("daji_handled", default=None)
 
 
 class RequestEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -131,6 +136,7 @@ class Hooks:
     async def before(self, endpoint: Endpoint[Any], request: Request, retry: int) -> None:
         """Run the request hooks for attempt `retry + 1`."""
         rate_limit_wait.set(0.0)
+        _handled.set(sys.exc_info()[1])
         if self.request:
             event = RequestEvent(**_fields(endpoint, request, retry))
             for hook in self.request:
@@ -150,6 +156,8 @@ class Hooks:
         if not self.response:
             return
         elapsed = time.perf_counter() - started
+        if error is not None and error is _handled.get():  # the caller's, not this attempt's
+            error = None
         event = ResponseEvent(
             **_fields(endpoint, request, retry),
             status=status or None,

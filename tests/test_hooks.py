@@ -103,6 +103,19 @@ async def test_errors_cache_hits_and_the_rate_limit_wait(daji_sandbox: SandboxSe
     assert len(seen.requests) == 4  # the cache hits too: a request event, then a response event
 
 
+async def test_a_call_made_while_handling_an_exception_succeeds_without_an_error(
+    daji_sandbox: SandboxServer,
+) -> None:
+    seen = Recorder()
+    async with daji_sandbox.client(event_hooks=seen.hooks) as client:
+        try:
+            raise KeyError("the caller's own")
+        except KeyError:
+            await client.categories.get(0)  # e.g. a fallback in an except block
+    (event,) = seen.responses
+    assert (event.status, event.error) == (200, None)
+
+
 async def test_a_cancelled_attempt_ends_with_a_response_event(daji_sandbox: SandboxServer) -> None:
     seen = Recorder()
     daji_sandbox.add_fault("latency", seconds=1, path=DETAIL)
