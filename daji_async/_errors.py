@@ -429,6 +429,6 @@ class RedisUnavailableError(DajiError):
 class DajiWarning(UserWarning):
     """A warning of the SDK: for example a `country` the service does not document (sent anyway).
 
-    Turn it into an error while testing with `-W error::daji_async.DajiWarning` (or
-    `warnings.simplefilter("error", DajiWarning)`).
+    Turn it into an error while testing: `filterwarnings = ["error::daji_async.DajiWarning"]` in
+    pytest's configuration, or `warnings.simplefilter("error", DajiWarning)`.
     """
