@@ -25,6 +25,7 @@ from ._errors import (
     BadRequestError,
     ConfigError,
     DajiError,
+    DajiWarning,
     EventLoopError,
     InvalidMessageError,
     MessageSignatureError,
@@ -43,6 +44,8 @@ from ._errors import (
     TaobaoPaymentOutcomeUnknownError,
     TradeError,
 )
+from ._hooks import EventHooks, RequestEvent, RequestHook, ResponseEvent, ResponseHook
+from ._options import ClientOptions
 from ._pagination import Paginator, PagingOptions
 from ._protocol import Envelope, RetryPolicy
 from ._ratelimit import RateLimiter, StrictRateLimiter
@@ -53,13 +56,19 @@ from ._version import __version__
 from .enums import (
     CancelReason,
     Country,
+    CountryCode,
     Filter,
+    FilterName,
     OfferIdentity,
     OrderFlow,
     OrderStatus,
+    OrderStatusName,
     PayChannel,
+    Raw,
     SellerIdentity,
     Sort,
+    SortDirection,
+    SortField,
     SortOrder,
     TradeType,
 )
@@ -140,16 +149,21 @@ __all__ = [
     "CargoLine",
     "Category",
     "ChildCategory",
+    "ClientOptions",
     "ConfigError",
     "Country",
+    "CountryCode",
     "CreatedOrder",
     "DajiClient",
     "DajiClientWithRawResponse",
     "DajiError",
+    "DajiWarning",
     "Endpoint",
     "Envelope",
+    "EventHooks",
     "EventLoopError",
     "Filter",
+    "FilterName",
     "FreightEstimate",
     "ImageSearchPage",
     "InvalidMessageError",
@@ -167,6 +181,7 @@ __all__ = [
     "OrderPreviewResult",
     "OrderProductItem",
     "OrderStatus",
+    "OrderStatusName",
     "OutcomeUnknownError",
     "Page",
     "PaginationError",
@@ -196,13 +211,18 @@ __all__ = [
     "ProductItem",
     "RateLimitError",
     "RateLimiter",
+    "Raw",
     "RawResponse",
     "RedisCache",
     "RedisDataError",
     "RedisRateLimiter",
     "RedisUnavailableError",
+    "RequestEvent",
+    "RequestHook",
     "ResponseCache",
     "ResponseDecodeError",
+    "ResponseEvent",
+    "ResponseHook",
     "ResponseMeta",
     "RetryPolicy",
     "SellerIdentity",
@@ -211,6 +231,8 @@ __all__ = [
     "SkuAttribute",
     "SkuInfo",
     "Sort",
+    "SortDirection",
+    "SortField",
     "SortOrder",
     "StrictRateLimiter",
     "TaobaoAddress",
@@ -238,3 +260,11 @@ __all__ = [
     "parse_1688_time",
     "yuan_to_fen",
 ]
+
+# Errors and warnings show their public path (daji_async.APIConnectionError, not
+# daji_async._errors.APIConnectionError) in tracebacks and reprs; they are importable from here.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) and issubclass(_obj, (DajiError, DajiWarning)):
+        _obj.__module__ = __name__
+del _name, _obj

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from ._client import DajiClient, Timeout
     from .models.products import ProductDetail, ProductItem
-    from .resources.products import ImageSearchOptions, KeywordSearchOptions
+    from .resources.products import CountryArg, ImageSearchOptions, KeywordSearchOptions
 
 Q = TypeVar("Q")
 V = TypeVar("V")
@@ -511,7 +511,7 @@ class Bulk:
         concurrency: int = DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
-        country: str | None = None,
+        country: CountryArg | None = None,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncGenerator[BulkResult[int | str, ProductDetail], None]:

@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from types import EllipsisType, MappingProxyType, TracebackType
@@ -36,6 +37,7 @@ from ._errors import (
     ResponseDecodeError,
 )
 from ._gate import ConcurrencyGate
+from ._hooks import EventHooks, make_hooks, rate_limit_wait
 from ._logs import logger, setup_from_env
 from ._protocol import (
     Envelope,
@@ -84,10 +86,10 @@ from ._raw import (
 )
 from ._redact import chain_shows_secret, clean_trace_id, mask_url, redact_body, redact_text, url_credentials
 from ._transport import AiohttpTransport, Request, Response, Transport, request_sent
+from ._validate import country as check_country
 from ._validate import (
     extra_params,
     integer,
-    language,
     name_text,
     origin,
     retry_count,
@@ -98,7 +100,7 @@ from .resources.categories import Categories
 from .resources.orders import Orders
 from .resources.payments import Payments
 from .resources.poizon import Poizon
-from .resources.products import Products
+from .resources.products import CountryArg, Products
 from .resources.taobao import Taobao
 
 T = TypeVar("T")
@@ -177,6 +179,8 @@ class DajiClient:
             ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` for ``base_url`` apply, unless
             ``NO_PROXY`` names its host (read once, here; see :mod:`daji_async._proxy`).
         trust_env: False ignores the environment's proxy variables.
+        event_hooks: `{"request": [...], "response": [...]}`: sync or async callables called
+            before and after every attempt with a redacted view of it (see `EventHooks`).
 
     One client belongs to one event loop: the loop of its first request. Used from another
     loop it raises :class:`~daji_async.EventLoopError`; create the client inside the coroutine
@@ -193,7 +197,7 @@ class DajiClient:
         app_secret: str | None = None,
         *,
         base_url: str | None = None,
-        country: str = C.DEFAULT_COUNTRY,
+        country: CountryArg = "en",
         rate_limit: RateLimitArg = None,
         max_concurrency: int = C.DEFAULT_MAX_CONCURRENCY,
         timeout: Timeout = C.DEFAULT_TIMEOUT,
@@ -207,6 +211,7 @@ class DajiClient:
         max_response_bytes: int = C.MAX_RESPONSE_BYTES,
         proxy: str | None = None,
         trust_env: bool = True,
+        event_hooks: EventHooks | None = None,
     ) -> None:
         setup_from_env()  # DAJI_LOG may have been set after import
         app_key = app_key if app_key is not None else os.environ.get(C.ENV_APP_KEY)
@@ -255,7 +260,7 @@ class DajiClient:
         if transport is not None and not callable(getattr(transport, "send", None)):
             raise ConfigError(f"transport must have an async send(request) method, got {type(transport).__name__}")
         try:
-            language("country", country)
+            check_country("country", country)
         except (TypeError, ValueError):
             raise ConfigError(f"country must be a language code such as 'en', got {country!r}") from None
         if endpoint_paths:
@@ -286,6 +291,7 @@ class DajiClient:
         except (TypeError, ValueError) as exc:
             raise ConfigError(str(exc)) from None
         self._paths: dict[str, str] = dict(endpoint_paths or {})
+        self.event_hooks = event_hooks  # the setter checks them
         self._limiter = resolve_rate_limit(rate_limit, app_key=app_key)
         if cache is not None and not isinstance(cache, ResponseCache):
             raise ConfigError(
@@ -443,6 +449,21 @@ class DajiClient:
         Calls made without it pay nothing for it.
         """
         return DajiClientWithRawResponse(self._view(_RecordingClient))
+
+    @property
+    def event_hooks(self) -> EventHooks:
+        """The hooks called around every attempt (a copy); assign a new dict to replace them.
+
+        Views made by `with_options` keep the hooks their client had when they were made.
+        """
+        return self._hooks.as_dict() if self._hooks is not None else {"request": [], "response": []}
+
+    @event_hooks.setter
+    def event_hooks(self, hooks: EventHooks | None) -> None:
+        try:
+            self._hooks = make_hooks(hooks)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(str(exc)) from None
 
     @property
     def rate_limiter(self) -> RateLimiter | None:
@@ -633,14 +654,19 @@ class DajiClient:
                         hit.data = trade_result(
                             hit.data, method=request.method, path=request.path, redact=request.redact
                         )
+                    if self._hooks is not None:
+                        await self._hooks.cached(endpoint, request, hit.trace_id)
                     return hit
         retry = 0
         debug = logger.isEnabledFor(logging.DEBUG)
+        hooks = self._hooks
         while True:
-            started = time.perf_counter() if debug else 0.0
+            if hooks is not None:
+                await hooks.before(endpoint, request, retry)
+            started = time.perf_counter() if debug or hooks is not None else 0.0
             trace_id: str | None = None
             status = 0
-            error: APIConnectionError | APIError
+            error: APIConnectionError | APIError | None = None
             try:
                 response = await self._send(request)
                 status, body = response.status, response.body
@@ -686,6 +712,8 @@ class DajiClient:
                 exc.attempts = retry + 1
                 error = exc
             finally:
+                if hooks is not None:
+                    await hooks.after(endpoint, request, retry, started, status, trace_id, error or sys.exc_info()[1])
                 if debug:
                     logger.debug(
                         "%s %s -> %s in %.1f ms (attempt %d, traceId %s)",
@@ -775,6 +803,8 @@ class DajiClient:
                 else:
                     await limiter.acquire()
                 waited = time.perf_counter() - started
+                if self._hooks is not None:
+                    rate_limit_wait.set(waited)
                 if waited > C.RATE_LIMIT_WAIT_LOG_SECONDS:
                     logger.info("%s %s: waited %.1f s for the rate limiter", request.method, request.path, waited)
             try:

@@ -25,6 +25,8 @@ Everything the SDK raises on purpose derives from :class:`DajiError`::
     ├── RedisUnavailableError       the shared rate limiter or cache cannot reach its Redis
     └── RedisDataError              a value under the shared rate limiter's key is not one it wrote
 
+DajiWarning (a UserWarning): something sent anyway that the service does not document
+
 Messages and ``repr`` never contain the app secret or a request signature: requests are
 identified by method and path (the query string, which carries ``sign``, is never shown).
 Invalid arguments that are caught before any request (a page size of 0, two image sources)
@@ -43,6 +45,7 @@ __all__ = [
     "BadRequestError",
     "ConfigError",
     "DajiError",
+    "DajiWarning",
     "EventLoopError",
     "InvalidMessageError",
     "MessageSignatureError",
@@ -474,3 +477,11 @@ class PoizonOrderOutcomeUnknownError(OrderOutcomeUnknownError):
             path=path,
             timed_out=isinstance(cause, APITimeoutError),
         )
+
+
+class DajiWarning(UserWarning):
+    """A warning of the SDK: for example a `country` the service does not document (sent anyway).
+
+    Turn it into an error while testing: `filterwarnings = ["error::daji_async.DajiWarning"]` in
+    pytest's configuration, or `warnings.simplefilter("error", DajiWarning)`.
+    """

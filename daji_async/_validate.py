@@ -7,14 +7,27 @@ error message never echoes a long argument whole.
 
 from __future__ import annotations
 
+import difflib
+import json
 import math
+import warnings
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 import aiohttp
 
 from . import _constants as C
+from ._errors import DajiWarning
+from .enums import CountryCode, FilterName, OrderStatusName, Raw, SortDirection, SortField
+
+#: The documented value sets, from the `Literal` types of `enums` (one source of truth; a test
+#: holds them equal to the enums' values).
+FILTERS: tuple[str, ...] = get_args(FilterName)
+SORT_FIELDS: tuple[str, ...] = get_args(SortField)
+SORT_DIRECTIONS: tuple[str, ...] = get_args(SortDirection)
+ORDER_STATUSES: tuple[str, ...] = get_args(OrderStatusName)
+COUNTRIES: tuple[str, ...] = get_args(CountryCode)
 
 
 def integer(name: str, value: object, *, low: int | None = None, high: int | None = None) -> int:
@@ -162,6 +175,91 @@ def language(name: str, value: object) -> str:
     return code
 
 
+def country(name: str, value: object, *, stacklevel: int = 2) -> str:
+    """A language code (see `language`); one the service does not document is sent with a `DajiWarning`.
+
+    The set is open: the service may answer in more languages than its pages list (production
+    clients send `"zh"`, accepted silently), so an unknown code is never refused; the warning
+    names the closest documented one. A `Raw` value is not warned about. `stacklevel` counts
+    from the caller (2: the caller's caller, where the warning points).
+    """
+    code = language(name, value)
+    if code not in COUNTRIES and not isinstance(value, Raw):
+        warnings.warn(
+            f"{name} {_show(code)} is not a language the service documents; {_closest(code, COUNTRIES)}"
+            f" (sent anyway; daji_async.Raw({code!r}) silences this warning)",
+            DajiWarning,
+            stacklevel=stacklevel + 1,
+        )
+    return code
+
+
+def documented(name: str, value: object, allowed: Collection[str]) -> str:
+    """`value` when `allowed` holds it (or it is a `Raw`), else a ValueError naming the closest allowed value.
+
+    For the service's closed value sets (filters, sort fields and orders, order statuses): a
+    typo would otherwise be sent and silently ignored by the service.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {_kind(value)}")
+    if isinstance(value, Raw):
+        return _checked(name_text(name, str(value)))
+    if value in allowed:
+        return str(value)  # a StrEnum member as its plain value
+    raise ValueError(
+        f"{name} {_show(value)} is not a value the service documents; {_closest(value, allowed)}"
+        f" (daji_async.Raw({value[:40]!r}) sends a value added after this release as it is)"
+    )
+
+
+def filter_text(value: object) -> str:
+    """`filter=` as the service's comma-joined text, each name a documented one (or `Raw`)."""
+    if isinstance(value, Raw):
+        return _checked(text("filter", str(value), max_length=C.MAX_TEXT_LENGTH, one_line=True))
+    if isinstance(value, str):  # "a,b" as one text: each name checked
+        names: list[Any] = [name.strip() for name in value.split(",") if name.strip()]
+    elif isinstance(value, (bytes, bytearray)) or not isinstance(value, Sequence):
+        raise TypeError(f"filter must be a Filter, a filter name or a list of them, got {type(value).__name__}")
+    else:
+        names = list(value)
+        text_list("filter", [str(name) if isinstance(name, str) else name for name in names])
+    return ",".join(documented("filter", name, FILTERS) for name in names)
+
+
+def sort_text(value: object) -> str:
+    """`sort=` as compact JSON, each field and order a documented one (a `Raw` key is not checked)."""
+    if isinstance(value, Raw):
+        return _checked(text("sort", str(value), max_length=C.MAX_NAME_LENGTH, one_line=True))
+    if isinstance(value, str):  # JSON text, as the service takes it: read it to check it
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ValueError(
+                'sort text must be a JSON object such as \'{"price":"asc"}\''
+                " (or daji_async.Raw(text) to send it as it is)"
+            ) from None
+    if not isinstance(value, Mapping):
+        raise TypeError(f"sort must be a mapping such as {{'price': 'asc'}}, got {type(value).__name__}")
+    fields: dict[str, str] = {}
+    for key, order in value.items():
+        if not isinstance(order, str):
+            raise TypeError(f"sort[{key!r}] must be 'asc' or 'desc', got {type(order).__name__}")
+        fields[documented("sort field", key, SORT_FIELDS)] = documented(f"sort[{key!r}] order", order, SORT_DIRECTIONS)
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def _closest(value: str, allowed: Collection[str]) -> str:
+    by_lower = {item.lower(): item for item in allowed}
+    lowered = value.lower()
+    # "ascending" is far from "asc" for difflib, yet plainly meant it: a shared start counts first
+    close = [item for item in by_lower if len(item) >= 2 and (lowered.startswith(item) or item.startswith(lowered))]
+    close = close or difflib.get_close_matches(lowered, list(by_lower), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {by_lower[close[0]]!r}?"
+    shown = ", ".join(list(allowed)[:12]) + (", ..." if len(allowed) > 12 else "")
+    return f"documented: {shown}"
+
+
 def web_url(name: str, value: object, *, max_length: int = C.MAX_PICTURE_URL) -> str:
     """An absolute http(s) URL (or a scheme-relative ``//host/...``): no spaces, no control characters."""
     url = _checked(text(name, value, max_length=max_length, one_line=True))
@@ -282,8 +380,16 @@ def _bounds(low: int | None, high: int | None) -> str:
 
 
 __all__ = [
+    "COUNTRIES",
+    "FILTERS",
+    "ORDER_STATUSES",
+    "SORT_DIRECTIONS",
+    "SORT_FIELDS",
+    "country",
     "digits",
+    "documented",
     "extra_params",
+    "filter_text",
     "finite_number",
     "integer",
     "is_positive_number",
@@ -297,6 +403,7 @@ __all__ = [
     "positive_seconds",
     "price",
     "retry_count",
+    "sort_text",
     "text",
     "text_list",
     "text_mapping",

@@ -1,17 +1,24 @@
 """The service's documented enumerations, as string constants.
 
 Each class is a ``str`` enum: pass a member or a plain string anywhere the SDK takes one.
-Values the service adds later are passed through unchanged; nothing here rejects them.
 
     from daji_async import Filter, Sort
     await client.products.keyword_search(keyword="连衣裙", filter=[Filter.CERTIFIED_FACTORY],
                                           sort={Sort.PRICE: "asc"})
+
+Beside each enum, a ``Literal`` type of the same values (``FilterName``, ``SortField``,
+``SortDirection``, ``CountryCode``, ``OrderStatusName``) types the search options, so a
+misspelt value fails the type checker; at run time a value outside a closed set (filters,
+sort fields and orders, order statuses) raises a ValueError naming the closest documented one,
+and an unknown ``country`` warns (a ``DajiWarning``). A value the service adds after this
+release is sent as given when wrapped in ``Raw``: ``filter=[Raw("newFilter")]``.
 """
 
 from __future__ import annotations
 
 import sys
 from enum import Enum
+from typing import Literal
 
 if sys.version_info >= (3, 11):
     from enum import StrEnum
@@ -27,17 +34,40 @@ else:  # pragma: no cover - Python 3.10
 __all__ = [
     "CancelReason",
     "Country",
+    "CountryCode",
     "Filter",
+    "FilterName",
     "OfferIdentity",
     "OrderFlow",
     "OrderStatus",
+    "OrderStatusName",
     "PayChannel",
+    "Raw",
     "SellerIdentity",
     "Sort",
+    "SortDirection",
+    "SortField",
     "SortOrder",
     "StrEnum",
     "TradeType",
 ]
+
+
+class Raw(str):
+    """A value sent exactly as given, unchecked: the escape hatch for values added after this release.
+
+    The SDK checks documented values (filters, sort fields and orders, order statuses) and
+    refuses a typo with a did-you-mean; a `Raw` value skips that check (and the type
+    checker accepts it where a documented value is expected):
+
+        await client.products.keyword_search("连衣裙", filter=[Filter.NEW_7, Raw("newFilter2027")])
+        await client.products.keyword_search("连衣裙", sort={Raw("newSortField"): "desc"})
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Raw({str.__repr__(self)})"
 
 
 class Country(StrEnum):
@@ -56,12 +86,22 @@ class Country(StrEnum):
     AR = "ar"
 
 
+CountryCode = Literal["en", "ru", "vi", "ja", "ko", "fr", "pt", "es", "th", "id", "ar", "zh"]
+"""The documented languages (`Country`'s values), and `"zh"`: production clients send it and the
+service answers, so the SDK accepts it without a warning. Another code is sent too, with a
+`DajiWarning` naming the closest of these."""
+
+
 class Sort(StrEnum):
     """Fields to sort search results by: ``sort={Sort.PRICE: SortOrder.ASC}``."""
 
     PRICE = "price"
     MONTH_SOLD = "monthSold"
     REPURCHASE_RATE = "rePurchaseRate"  # the service's spelling, capital P
+
+
+SortField = Literal["price", "monthSold", "rePurchaseRate"]
+"""`Sort`'s values as a type: the keys `sort=` takes."""
 
 
 class SortOrder(StrEnum):
@@ -71,8 +111,12 @@ class SortOrder(StrEnum):
     DESC = "desc"
 
 
+SortDirection = Literal["asc", "desc"]
+"""`SortOrder`'s values as a type: the values `sort=` takes."""
+
+
 class Filter(StrEnum):
-    """Search filters (joined with "," on the wire). Unknown strings pass through too."""
+    """Search filters (joined with "," on the wire); another value needs `Raw` (see the module)."""
 
     # fulfilment and seller service
     TOTAL_EP_SCORE_LV1 = "totalEpScoreLv1"
@@ -115,6 +159,51 @@ class Filter(StrEnum):
     HKFL = "HKFL"
     MOFL = "MOFL"
     TWFL = "TWFL"
+    # used by the wiki's own keyword-search examples; its meaning is not documented
+    KS_CIPHERTEXT = "ksCiphertext"
+
+
+FilterName = Literal[
+    "totalEpScoreLv1",
+    "totalEpScoreLv2",
+    "totalEpScoreLv3",
+    "totalEpScoreLv4",
+    "certifiedFactory",
+    "getRate24HLv1",
+    "getRate24HLv2",
+    "getRate24HLv3",
+    "getRate48HLv1",
+    "getRate48HLv2",
+    "getRate48HLv3",
+    "shipInToday",
+    "shipIn24Hours",
+    "shipIn48Hours",
+    "noReason7DReturn",
+    "isOnePsale",
+    "isOnePsaleFreePost",
+    "new7",
+    "new30",
+    "1688Selection",
+    "isQqyx",
+    "jxhy",
+    "isSelect",
+    "qrr0",
+    "qrr1",
+    "qrr5",
+    "qrr10",
+    "JPFL",
+    "USFL",
+    "KRFL",
+    "VNFL",
+    "SAFL",
+    "RUFL",
+    "KZFL",
+    "HKFL",
+    "MOFL",
+    "TWFL",
+    "ksCiphertext",
+]
+"""`Filter`'s values as a type: the names `filter=` takes."""
 
 
 class SellerIdentity(StrEnum):
@@ -156,6 +245,12 @@ class OrderStatus(StrEnum):
     SUCCESS = "success"
     CANCEL = "cancel"
     TERMINATED = "terminated"
+
+
+OrderStatusName = Literal[
+    "waitbuyerpay", "waitsellersend", "waitbuyerreceive", "confirm_goods", "success", "cancel", "terminated"
+]
+"""`OrderStatus`'s values as a type (`orders.list(status=...)`)."""
 
 
 class OrderFlow(StrEnum):

@@ -16,6 +16,7 @@ from daji_async import (
     NotFoundError,
     Page,
     ProductDetail,
+    Raw,
     Sort,
     SortOrder,
 )
@@ -61,7 +62,7 @@ async def test_sort_filter_and_price_range(daji_client: DajiClient) -> None:
     assert prices == sorted(prices)
     assert all(5 <= p <= 200 for p in prices)
     factories = await daji_client.products.keyword_search(
-        "手机壳", filter=[Filter.CERTIFIED_FACTORY, "notAFilterYet"], page_size=50
+        "手机壳", filter=[Filter.CERTIFIED_FACTORY, Raw("notAFilterYet")], page_size=50
     )
     assert factories.items
     assert all("super_factory" in i.seller_identities for i in factories.items)

@@ -20,6 +20,7 @@ from daji_async import (
     Filter,
     NotFoundError,
     RateLimitError,
+    Raw,
     ResponseDecodeError,
     ServerError,
     Sort,
@@ -116,7 +117,7 @@ def test_wire_values() -> None:
 def test_search_params_encoding() -> None:
     params = search_params(
         keyword="手机壳",
-        filter=[Filter.CERTIFIED_FACTORY, "someNewFilter"],
+        filter=[Filter.CERTIFIED_FACTORY, Raw("someNewFilter")],
         sort={"price": "asc"},
         out_member_id="u1",
         price_start=10,

@@ -22,6 +22,7 @@ from daji_async import (
     OrderOutcomeUnknownError,
     PaymentOutcomeUnknownError,
     RateLimitError,
+    Raw,
     ServerError,
     TradeError,
 )
@@ -79,7 +80,7 @@ async def test_handler_sees_every_signed_parameter() -> None:
     transport = MockTransport(search_handler(5))
     async with DajiClient("key", SECRET, transport=transport) as client:
         await client.products.keyword_search(
-            "连衣裙", filter=["a", "b"], out_member_id=["m1", "m2"], page_size=5, country="ru"
+            "连衣裙", filter=[Raw("a"), Raw("b")], out_member_id=["m1", "m2"], page_size=5, country="ru"
         )
     params = transport.requests[0].params
     assert params["keyword"] == "连衣裙"

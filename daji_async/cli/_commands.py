@@ -31,6 +31,7 @@ from .. import (
 )
 from .. import _constants as C
 from .. import _errors as E
+from ..resources.products import FilterValue, SortKey, SortOrderArg
 from ._inputs import InputLines, PipeReader
 from ._output import Format, ItemsOutput, choose_format, write_categories, write_detail, write_upload
 from ._parser import UsageError, filter_list, sort_mapping
@@ -48,8 +49,8 @@ Command = Callable[[argparse.Namespace, Format, Messages], Awaitable[int]]
 class SearchOptions(TypedDict):
     """The search arguments shared by ``search`` and ``bulk`` (what the SDK calls take)."""
 
-    filter: list[str] | None
-    sort: dict[str, str] | None
+    filter: list[FilterValue] | None
+    sort: dict[SortKey, SortOrderArg] | None
     price_start: str | None
     price_end: str | None
     category_id: int | None

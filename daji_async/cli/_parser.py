@@ -21,12 +21,13 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import NoReturn, cast
 
 from .. import _constants as C
 from .._bulk import DEFAULT_BULK_CONCURRENCY
 from .._version import __version__
-from ..enums import Country, Filter, Sort, StrEnum
+from ..enums import Country, Filter, Raw, Sort, StrEnum
+from ..resources.products import FilterValue, SortKey, SortOrderArg
 
 #: Exit status of a usage error (argparse's own convention).
 EXIT_USAGE = 2
@@ -92,6 +93,13 @@ def positive_float(text: str) -> float:
     return value
 
 
+def port(text: str) -> int:
+    """A TCP port, 0..65535 (0 picks a free one); anything else is a usage error, not a crash."""
+    if not (text.strip().isascii() and text.strip().isdigit() and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"expected a port between 0 and 65535, got {text!r}")
+    return int(text)
+
+
 def max_items(text: str) -> int | None:
     """``--max-items``: a number >= 1, or ``all`` for every result (None)."""
     if text.strip().lower() in ("all", "none", "unlimited"):
@@ -155,7 +163,7 @@ def _choose(kind: str, text: str, known: dict[str, str], shown: Sequence[str]) -
         value = text[len(RAW_PREFIX) :].strip()
         if not value:
             raise argparse.ArgumentTypeError(f"expected a {kind} after {RAW_PREFIX!r}, got {text!r}")
-        return value
+        return Raw(value)  # the SDK checks documented values too; Raw tells it this one is meant
     found = known.get(text.lower())
     if found is not None:
         return found
@@ -177,7 +185,7 @@ def _vocabulary(members: Iterable[StrEnum], aliases: dict[str, str] | None = Non
 
 _SORT_FIELDS = _vocabulary(Sort, SORT_ALIASES)
 _FILTERS = _vocabulary(Filter)
-_COUNTRIES = _vocabulary(Country)
+_COUNTRIES = _vocabulary(Country, {"zh": "zh"})  # "zh": production clients send it (the SDK takes it)
 
 
 def country(text: str) -> str:
@@ -185,7 +193,7 @@ def country(text: str) -> str:
     return _choose("language", text.strip(), _COUNTRIES, [c.value for c in Country])
 
 
-def sort_spec(text: str) -> tuple[str, str]:
+def sort_spec(text: str) -> tuple[SortKey, SortOrderArg]:
     """``FIELD[:asc|desc]`` -> ``(service field, order)``; ``raw:FIELD[:order]`` for another field."""
     text = text.strip()
     raw = text.lower().startswith(RAW_PREFIX)
@@ -195,26 +203,25 @@ def sort_spec(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(f"expected FIELD[:asc|desc] such as price:asc, got {text!r}")
     if order not in ("asc", "desc"):
         raise argparse.ArgumentTypeError(f"sort order must be asc or desc, got {order!r} in {text!r}")
-    if raw:
-        return field, order
-    return _choose("sort field", field, _SORT_FIELDS, ["price", "sold", "repurchase"]), order
+    chosen = Raw(field) if raw else _choose("sort field", field, _SORT_FIELDS, ["price", "sold", "repurchase"])
+    return cast("SortKey", chosen), cast("SortOrderArg", order)
 
 
-def filter_names(text: str) -> list[str]:
+def filter_names(text: str) -> list[FilterValue]:
     """One ``--filter`` value: names, comma-separated, each checked (``raw:NAME`` for another)."""
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
         raise argparse.ArgumentTypeError(f"expected a filter name, got {text!r}")
-    return [_choose("filter", name, _FILTERS, [f.value for f in Filter]) for name in names]
+    return [cast("FilterValue", _choose("filter", name, _FILTERS, [f.value for f in Filter])) for name in names]
 
 
-def filter_list(values: Sequence[Sequence[str]] | None) -> list[str] | None:
+def filter_list(values: Sequence[Sequence[FilterValue]] | None) -> list[FilterValue] | None:
     """Repeated ``--filter`` values (each a list of names) as one list without repeats, or None."""
     names = list(dict.fromkeys(name for value in values or () for name in value))
     return names or None
 
 
-def sort_mapping(values: Sequence[tuple[str, str]] | None) -> dict[str, str] | None:
+def sort_mapping(values: Sequence[tuple[SortKey, SortOrderArg]] | None) -> dict[SortKey, SortOrderArg] | None:
     """Repeated ``--sort`` values as the mapping the SDK takes, in the order given."""
     return dict(values) if values else None
 
@@ -563,7 +570,7 @@ def build_parser() -> Parser:
         "it with DAJI_BASE_URL and the sandbox's app key and secret (printed on start).",
     )
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    sandbox.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one")
+    sandbox.add_argument("--port", type=port, default=8080, help="port to listen on; 0 picks a free one")
     sandbox.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="seconds added to answers")
     return parser
 

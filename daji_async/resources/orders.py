@@ -36,9 +36,9 @@ from .._errors import (
 )
 from .._pagination import Paginator, PagingOptions, paginate
 from .._protocol import ParamValue
+from .._validate import ORDER_STATUSES, documented, integer, positive_id, retry_count, text
 from .._validate import extra_params as check_extra_params
-from .._validate import integer, positive_id, retry_count, text
-from ..enums import CancelReason, OrderFlow, OrderStatus
+from ..enums import CancelReason, OrderFlow, OrderStatus, OrderStatusName, Raw
 from ..models.orders import (
     Address,
     CargoLine,
@@ -400,7 +400,7 @@ class Orders:
         *,
         created_from: _dt.datetime | None = None,
         created_to: _dt.datetime | None = None,
-        status: OrderStatus | str | None = None,
+        status: OrderStatus | OrderStatusName | Raw | None = None,
         out_order_id: str | None = None,
         product_name: str | None = None,
         extra_params: Mapping[str, ParamValue] | None = None,
@@ -410,7 +410,8 @@ class Orders:
 
         Filters: the creation window (aware ``datetime``s, sent as 1688's
         ``yyyyMMddHHmmssSSS+0800`` in ``createStartTime``/``createEndTime``), ``status`` (an
-        :class:`~daji_async.OrderStatus`, sent as ``orderStatus``), ``out_order_id`` (your
+        :class:`~daji_async.OrderStatus`, sent as ``orderStatus``; another value raises a ValueError
+        naming the closest, unless wrapped in ``Raw``), ``out_order_id`` (your
         ``thirdOrderId``, sent as ``outOrderId``) and ``product_name``. Paged by
         ``page``/``pageSize`` (the :class:`~daji_async.PagingOptions`); read-only, retried like a
         search. Without a total from the service, a short page is the last.
@@ -423,12 +424,12 @@ class Orders:
         """
         if created_from is not None and created_to is not None and created_from > created_to:
             raise ValueError("created_from is after created_to")
-        if status is not None and (not isinstance(status, str) or not status.strip()):
-            raise ValueError(f"status must be an OrderStatus, got {status!r}")
+        # a typo would list every order: refused, naming the closest status (Raw sends it as it is)
+        order_status = documented("status", status, ORDER_STATUSES) if status is not None else None
         params: dict[str, ParamValue] = {
             "createStartTime": time_1688(created_from, "created_from") if created_from is not None else None,
             "createEndTime": time_1688(created_to, "created_to") if created_to is not None else None,
-            "orderStatus": str(status) if status is not None else None,
+            "orderStatus": order_status,
             "outOrderId": _out_order_id(out_order_id) if out_order_id is not None else None,
             "productName": _text(product_name, "product_name", limit=200),
         }

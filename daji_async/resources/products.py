@@ -1,4 +1,4 @@
-"""``client.products``: search by keyword, image and shop, detail, image upload, freight."""
+"""`client.products`: search by keyword, image and shop, detail, image upload, freight."""
 
 from __future__ import annotations
 
@@ -23,22 +23,24 @@ from .._endpoints import (
 )
 from .._pagination import PAGING_OPTIONS, Paginator, PagingOptions, paginate
 from .._protocol import ParamValue, wire_value
+from .._validate import country as check_country
 from .._validate import (
     digits,
+    filter_text,
     integer,
     known_keys,
-    language,
     name_text,
     positive_id,
     price,
+    sort_text,
     text,
     text_list,
-    text_mapping,
     web_url,
 )
 from .._validate import (
     extra_params as check_extra_params,
 )
+from ..enums import Country, CountryCode, Filter, FilterName, Raw, Sort, SortDirection, SortField, SortOrder
 from ..models.common import Page
 from ..models.products import (
     FreightEstimate,
@@ -56,12 +58,22 @@ if TYPE_CHECKING:
 
 P = TypeVar("P")
 
-#: The service's limit on an uploaded image (see ``_constants``).
+#: The service's limit on an uploaded image (see `_constants`).
 MAX_IMAGE_BYTES = C.MAX_IMAGE_BYTES
 
 ImageData = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
-FilterArg = Union[Sequence[str], str, None]
-SortArg = Union[Mapping[str, str], str, None]
+FilterValue = Union[Filter, FilterName, Raw]
+"""One search filter: a `Filter`, its value, or `Raw("newFilter")` for one added after this release."""
+FilterArg = Union[Sequence[FilterValue], FilterValue, None]
+"""`filter=`: one filter or a sequence of them (joined with "," on the wire)."""
+SortKey = Union[Sort, SortField, Raw]
+"""A key of `sort=`: a `Sort`, its value, or `Raw("newField")`."""
+SortOrderArg = Union[SortOrder, SortDirection]
+"""A value of `sort=`: `"asc"` or `"desc"` (or a `SortOrder`)."""
+SortArg = Union[Mapping[SortKey, SortOrderArg], Raw, None]
+"""`sort=`: `{field: order}` such as `{"price": "asc"}` (compact JSON on the wire), or `Raw(json_text)`."""
+CountryArg = Union[Country, CountryCode, Raw]
+"""`country=`: a documented language (`Country`, its value, or `"zh"`); `Raw("xx")` for another."""
 
 
 def search_params(
@@ -72,16 +84,17 @@ def search_params(
     price_start: str | float | None = None,
     price_end: str | float | None = None,
     category_id: int | None = None,
-    country: str,
+    country: CountryArg | str,
     extra_params: Mapping[str, ParamValue] | None = None,
     **named: ParamValue,
 ) -> dict[str, ParamValue]:
     """Build the service's query parameters from snake_case search arguments.
 
-    ``filter`` (a sequence) is joined with ","; ``sort`` (a mapping) becomes compact JSON;
-    ``out_member_id`` is an array parameter (the key repeats per element). Values the SDK does
-    not know (new filters, new sort fields) pass through unchanged. ``named`` takes other
-    snake_case parameters (``keyword``, ``image_id``...), converted to camelCase. Every value
+    `filter` (a sequence) is joined with ","; `sort` (a mapping) becomes compact JSON;
+    `out_member_id` is an array parameter (the key repeats per element). Filters, sort fields
+    and orders must be documented values (a ValueError names the closest) unless wrapped in
+    `Raw`; an undocumented `country` is sent with a `DajiWarning`. `named` takes other
+    snake_case parameters (`keyword`, `image_id`...), converted to camelCase. Every value
     is checked (TypeError or ValueError naming it) before anything is sent.
     """
     params: dict[str, ParamValue] = {}
@@ -91,17 +104,9 @@ def search_params(
                 name_text(key, value)
             params[_camel(key)] = value
     if filter is not None:
-        if isinstance(filter, str):
-            params["filter"] = text("filter", filter, max_length=C.MAX_TEXT_LENGTH, one_line=True)
-        else:
-            params["filter"] = ",".join(wire_value(f) for f in text_list("filter", filter) or ())
+        params["filter"] = filter_text(filter)
     if sort is not None:
-        if isinstance(sort, str):
-            params["sort"] = text("sort", sort, max_length=C.MAX_NAME_LENGTH, one_line=True)
-        else:
-            params["sort"] = wire_value(
-                {wire_value(k): wire_value(v) for k, v in (text_mapping("sort", sort) or {}).items()}
-            )
+        params["sort"] = sort_text(sort)
     if out_member_id is not None:
         params["outMemberId"] = text_list("out_member_id", out_member_id)
     if price_start is not None:
@@ -110,7 +115,7 @@ def search_params(
         params["priceEnd"] = price("price_end", price_end)
     if category_id is not None:
         params["categoryId"] = positive_id("category_id", category_id)
-    params["country"] = language("country", country)
+    params["country"] = check_country("country", country, stacklevel=4)
     if check_extra_params("extra_params", extra_params):
         assert extra_params is not None
         params.update(extra_params)
@@ -129,8 +134,8 @@ def _camel(name: str) -> str:
 def image_base64(data: ImageData) -> str:
     """Validate image bytes (JPG, PNG or WEBP; at most 3 MB) and return their base64 text.
 
-    Accepts raw bytes, a path (``pathlib.Path`` or any ``os.PathLike``), or base64 text (a
-    ``data:image/...;base64,`` prefix is allowed). Raises ValueError naming the problem.
+    Accepts raw bytes, a path (`pathlib.Path` or any `os.PathLike`), or base64 text (a
+    `data:image/...;base64,` prefix is allowed). Raises ValueError naming the problem.
     """
     if isinstance(data, str):
         text = data.strip()
@@ -164,7 +169,7 @@ def image_base64(data: ImageData) -> str:
 
 
 def image_kind(raw: bytes) -> str | None:
-    """``"jpg"``, ``"png"`` or ``"webp"`` from an image's magic bytes, else None."""
+    """`"jpg"`, `"png"` or `"webp"` from an image's magic bytes, else None."""
     if raw[:3] == b"\xff\xd8\xff":
         return "jpg"
     if raw[:8] == b"\x89PNG\r\n\x1a\n":
@@ -177,16 +182,25 @@ def image_kind(raw: bytes) -> str | None:
 class SearchFilters(TypedDict, total=False):
     """The search parameters keyword, image and shop search share, declared once.
 
+    Every field is optional; one left out (or None) is not sent.
+
     Attributes:
-        filter: :class:`~daji_async.Filter` values or strings, joined with ","; unknown
-            values are passed through.
-        sort: a mapping such as ``{"price": "asc"}``, sent as compact JSON.
-        out_member_id: your member id(s) (an array parameter).
-        price_start, price_end: a price range in CNY.
-        category_id: a 1688 category id.
-        country: language of translated fields (the client's ``country`` by default).
-        region_opp, product_collection_id, sn_id: the service's other search parameters.
-        extra_params: parameters the SDK does not know yet, sent as given (camelCase).
+        filter: `Filter` members or their values (one, or a list, joined with ","); a value
+            outside `Filter` raises a ValueError naming the closest one, unless wrapped in
+            `Raw` (for a filter added after this release).
+        sort: `{field: order}` such as `{"price": "asc"}` (fields: `Sort`, orders:
+            `SortOrder`), sent as compact JSON; other fields raise a ValueError unless `Raw`.
+        out_member_id: your member id(s) (an array parameter, `outMemberId`).
+        price_start: the lowest price in CNY, decimal text such as `"12.50"` or a number.
+        price_end: the highest price in CNY, like `price_start`.
+        category_id: a 1688 category id (it may stand in for a keyword).
+        country: language of translated fields (default None: the client's `country`): a
+            `Country`, its value or `"zh"`; another code is sent with a `DajiWarning`.
+        region_opp: the service's `regionOpp` parameter, sent as given.
+        product_collection_id: the service's `productCollectionId` parameter, sent as given.
+        sn_id: a multi-language navigation id (`snId`), sent as given.
+        extra_params: parameters the SDK does not know yet, sent as given (camelCase keys;
+            `appKey`, `appSecret` and `sign` are refused).
     """
 
     filter: FilterArg
@@ -195,7 +209,7 @@ class SearchFilters(TypedDict, total=False):
     price_start: str | float | None
     price_end: str | float | None
     category_id: int | None
-    country: str | None
+    country: CountryArg | None
     region_opp: str | None
     product_collection_id: str | None
     sn_id: str | None
@@ -203,11 +217,24 @@ class SearchFilters(TypedDict, total=False):
 
 
 class KeywordSearchOptions(SearchFilters, PagingOptions, total=False):
-    """Keyword arguments of :meth:`Products.keyword_search` (and ``bulk.keyword_search``)."""
+    """Keyword arguments of `Products.keyword_search` (and `bulk.keyword_search`).
+
+    The fields of `SearchFilters` and of `PagingOptions`.
+    """
 
 
 class ImageSearchOptions(SearchFilters, PagingOptions, total=False):
-    """Keyword arguments of :meth:`Products.image_search` (and ``bulk.image_search``)."""
+    """Keyword arguments of `Products.image_search` (and `bulk.image_search`).
+
+    The fields of `SearchFilters` and of `PagingOptions`, and:
+
+    Attributes:
+        image_id: an image id from `upload_image` (instead of `image_url`).
+        image_address: an image address (instead of `image_url`).
+        region: the subject to search for, `"x1,x2,y1,y2"` (see `page.pic_region_info.regions`).
+        keyword: narrows the results.
+        auxiliary_text: a text hint added to the image.
+    """
 
     image_id: str | int | None
     image_address: str | None
@@ -217,13 +244,19 @@ class ImageSearchOptions(SearchFilters, PagingOptions, total=False):
 
 
 class ShopSearchOptions(SearchFilters, PagingOptions, total=False):
-    """Keyword arguments of :meth:`Products.shop_search`."""
+    """Keyword arguments of `Products.shop_search`.
+
+    The fields of `SearchFilters` and of `PagingOptions`, and:
+
+    Attributes:
+        keyword: searches within the seller's offers (all of them when left out).
+    """
 
     keyword: str | None
 
 
 class Products:
-    """Product search, detail, image upload and freight estimates: ``client.products``."""
+    """Product search, detail, image upload and freight estimates: `client.products`."""
 
     def __init__(self, client: DajiClient) -> None:
         self._client = client
@@ -231,7 +264,7 @@ class Products:
     def _search(
         self, endpoint: Endpoint[P], schema: type[Any], options: Mapping[str, Any], **named: ParamValue
     ) -> Paginator[P, ProductItem]:
-        """Check ``options`` against ``schema``, split off the paging controls, build the walk."""
+        """Check `options` against `schema`, split off the paging controls, build the walk."""
         known_keys(endpoint.name, options, schema.__annotations__)
         paging = {k: v for k, v in options.items() if k in PAGING_OPTIONS}
         given: dict[str, Any] = {k: v for k, v in options.items() if k not in PAGING_OPTIONS}
@@ -243,14 +276,19 @@ class Products:
     ) -> Paginator[Page[ProductItem], ProductItem]:
         """Search offers by keyword (GET /alibaba/product/keywordQuery).
 
-        The service matches **Chinese** keywords; translate others first. A ``category_id``
-        may stand in for the keyword. Takes :class:`SearchFilters` and :class:`PagingOptions`.
+        The service matches **Chinese** keywords; translate others first. A `category_id`
+        may stand in for the keyword. Every option is below (the fields of
+        `KeywordSearchOptions`: `SearchFilters` and `PagingOptions`).
 
-        ::
+        Args:
+            keyword: what to search for, at most 200 characters (None or blank: give a
+                `category_id`).
 
-            page = await client.products.keyword_search("连衣裙", sort={"price": "asc"})
-            async for item in client.products.keyword_search("手机壳", max_items=1000, prefetch=4):
-                print(item.offer_id, item.price_info and item.price_info.price)
+        ```python
+        page = await client.products.keyword_search("连衣裙", sort={"price": "asc"})
+        async for item in client.products.keyword_search("手机壳", max_items=1000, prefetch=4):
+            print(item.offer_id, item.price_info and item.price_info.price)
+        ```
         """
         if keyword is not None and not isinstance(keyword, str):
             raise TypeError(f"keyword must be a str, got {type(keyword).__name__}")
@@ -265,14 +303,14 @@ class Products:
     def _keyword_searches(
         self, options: Mapping[str, Any]
     ) -> Callable[[str], Paginator[Page[ProductItem], ProductItem]]:
-        """``keyword -> keyword_search(keyword, **options)`` with ``options`` checked and encoded once.
+        """`keyword -> keyword_search(keyword, **options)` with `options` checked and encoded once.
 
-        ``client.bulk.keyword_search`` runs the same search for many keywords: the options
-        are the same for each, so they are checked (the errors :meth:`keyword_search` would
+        `client.bulk.keyword_search` runs the same search for many keywords: the options
+        are the same for each, so they are checked (the errors `keyword_search` would
         raise, raised now) and turned into service parameters here, once. Each keyword then
         costs its own check and a copy of the checked paginator; the parameters are those
-        :meth:`keyword_search` builds, in the same order (the keyword first). A keyword that
-        is not a non-empty str goes through :meth:`keyword_search` itself.
+        `keyword_search` builds, in the same order (the keyword first). A keyword that
+        is not a non-empty str goes through `keyword_search` itself.
         """
         search = self.keyword_search
         prototype = search("check", **options)  # every argument checked now; sends nothing
@@ -302,17 +340,20 @@ class Products:
     ) -> Paginator[ImageSearchPage[ProductItem], ProductItem]:
         """Search offers by image (GET /alibaba/product/imageQuery).
 
-        Give exactly one of ``image_url`` (a 1688-hosted image: other hosts are "not
-        guaranteed" by the service), ``image_id`` (from :meth:`upload_image`) or
-        ``image_address``. ``region`` crops the subject (``"x1,x2,y1,y2"``, see
-        ``page.pic_region_info.regions``); ``keyword`` narrows results; ``auxiliary_text``
-        adds a text hint.
+        Give exactly one of `image_url` (a 1688-hosted image: other hosts are "not
+        guaranteed" by the service), `image_id` (from `upload_image`) or
+        `image_address`. `region` crops the subject (`"x1,x2,y1,y2"`, see
+        `page.pic_region_info.regions`); `keyword` narrows results; `auxiliary_text`
+        adds a text hint. Every option is below (the fields of `ImageSearchOptions`).
 
-        ::
+        Args:
+            image_url: a picture hosted by 1688 (or give `image_id` or `image_address`).
 
-            image_id = await client.products.upload_image(Path("shoe.jpg"))
-            async for item in client.products.image_search(image_id=image_id, max_items=100):
-                ...
+        ```python
+        image_id = await client.products.upload_image(Path("shoe.jpg"))
+        async for item in client.products.image_search(image_id=image_id, max_items=100):
+            ...
+        ```
         """
         image_id = options.pop("image_id", None)
         sources = {"image_url": image_url, "image_id": image_id, "image_address": options.get("image_address")}
@@ -336,12 +377,16 @@ class Products:
     ) -> Paginator[ShopSearchPage[ProductItem], ProductItem]:
         """List (or search within) one seller's offers (GET /alibaba/product/shopQuery).
 
-        ``seller_open_id`` comes from :meth:`detail` (``ProductDetail.seller_open_id``).
+        `seller_open_id` comes from `detail` (`ProductDetail.seller_open_id`). Every option
+        is below (the fields of `ShopSearchOptions`).
 
-        ::
+        Args:
+            seller_open_id: the seller, as `ProductDetail.seller_open_id` names it.
 
-            async for item in client.products.shop_search(detail.seller_open_id, max_items=100):
-                ...
+        ```python
+        async for item in client.products.shop_search(detail.seller_open_id, max_items=100):
+            ...
+        ```
         """
         if seller_open_id is None or seller_open_id == "":
             raise ValueError("shop_search needs a seller_open_id (see ProductDetail.seller_open_id)")
@@ -353,7 +398,7 @@ class Products:
         self,
         offer_id: int | str,
         *,
-        country: str | None = None,
+        country: CountryArg | None = None,
         out_member_id: str | None = None,
         extra_params: Mapping[str, ParamValue] | None = None,
         timeout: Timeout | None = None,
@@ -361,15 +406,24 @@ class Products:
     ) -> ProductDetail:
         """The full detail of one offer (GET /alibaba/product/queryProductDetail).
 
-        ::
+        Args:
+            offer_id: the offer, an int or ASCII digits.
+            country: language of translated fields (default: the client's `country`); an
+                undocumented one is sent with a `DajiWarning`.
+            out_member_id: your member id (`outMemberId`), or None.
+            extra_params: parameters the SDK does not know yet, sent as given.
+            timeout: seconds for each attempt of this call (default: the client's).
+            max_retries: retries of this call (default: the client's).
 
-            detail = await client.products.detail(727920485853)
-            for sku in detail.product_sku_infos:
-                print(sku.spec_id, sku.price)
+        ```python
+        detail = await client.products.detail(727920485853)
+        for sku in detail.product_sku_infos:
+            print(sku.spec_id, sku.price)
+        ```
         """
         params: dict[str, ParamValue] = {
             "offerId": positive_id("offer_id", offer_id),
-            "country": language("country", country) if country is not None else self._client.country,
+            "country": check_country("country", country) if country is not None else self._client.country,
             "outMemberId": name_text("out_member_id", out_member_id, required=False),
         }
         if check_extra_params("extra_params", extra_params):
@@ -386,18 +440,25 @@ class Products:
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> str:
-        """Upload an image; returns its id for ``image_search(image_id=...)``.
+        """Upload an image; returns its id for `image_search(image_id=...)`.
 
-        ``image`` is raw bytes, a path (``pathlib.Path``), or base64 text. It must be a JPG,
+        `image` is raw bytes, a path (`pathlib.Path`), or base64 text. It must be a JPG,
         PNG or WEBP of at most 3 MB: both are checked before anything is sent (ValueError).
-        Or give ``url=`` (an http(s) picture URL) instead: the SDK then uses the service's
-        GET mode with ``pic_url`` only (inferred: DAJI's menu lists "Image upload By Get",
-        and its Taobao upload page says the GET mode takes only ``pic_url``).
+        Or give `url=` (an http(s) picture URL) instead: the SDK then uses the service's
+        GET mode with `pic_url` only (inferred: DAJI's menu lists "Image upload By Get",
+        and its Taobao upload page says the GET mode takes only `pic_url`).
 
-        ::
+        Args:
+            image: raw bytes, a path or base64 text (or give `url`).
+            url: an http(s) picture URL (instead of `image`).
+            out_member_id: your member id (`outMemberId`), or None.
+            timeout: seconds for each attempt of this call (default: the client's).
+            max_retries: retries of this call (default: the client's).
 
-            image_id = await client.products.upload_image(Path("bag.jpg"))
-            image_id = await client.products.upload_image(url="https://cbu01.alicdn.com/img/a.jpg")
+        ```python
+        image_id = await client.products.upload_image(Path("bag.jpg"))
+        image_id = await client.products.upload_image(url="https://cbu01.alicdn.com/img/a.jpg")
+        ```
         """
         if (image is None) == (url is None):
             raise ValueError("upload_image needs exactly one of image or url=")
@@ -432,16 +493,27 @@ class Products:
     ) -> FreightEstimate:
         """Estimate domestic freight (POST /alibaba/product/freightEstimate, JSON body).
 
-        The codes are Chinese administrative division codes; ``to_country_code`` is the
-        district code (the service's naming). ``sku_numbers`` maps sku_id to quantity.
-        As the page (zh api-218256628) requires, ``logisticsSkuNumModels`` is always sent (an
-        empty list when you give no per-SKU breakdown) and each ``skuId`` goes as a string.
+        The codes are Chinese administrative division codes; `to_country_code` is the
+        district code (the service's naming). `sku_numbers` maps sku_id to quantity.
+        As the page (zh api-218256628) requires, `logisticsSkuNumModels` is always sent (an
+        empty list when you give no per-SKU breakdown) and each `skuId` goes as a string.
 
-        ::
+        Args:
+            offer_id: the offer, an int or ASCII digits.
+            to_province_code: the province's division code, e.g. `"330000"`.
+            to_city_code: the city's division code, e.g. `"330100"`.
+            to_country_code: the district's division code, e.g. `"330108"`.
+            total_num: the quantity, 1 or more.
+            sku_numbers: `{sku_id: quantity}` or `LogisticsSkuNum` lines, or None.
+            extra_params: parameters the SDK does not know yet, sent as given.
+            timeout: seconds for each attempt of this call (default: the client's).
+            max_retries: retries of this call (default: the client's).
 
-            freight = await client.products.estimate_freight(
-                727920485853, to_province_code="330000", to_city_code="330100",
-                to_country_code="330108", total_num=10, sku_numbers={5050367386839: 10})
+        ```python
+        freight = await client.products.estimate_freight(
+            727920485853, to_province_code="330000", to_city_code="330100",
+            to_country_code="330108", total_num=10, sku_numbers={5050367386839: 10})
+        ```
         """
         integer("total_num", total_num, low=1, high=C.MAX_QUANTITY)
         models: list[dict[str, int | str]] = []
@@ -478,12 +550,12 @@ class Products:
         return await self._client._call(FREIGHT_ESTIMATE, params, timeout=timeout, max_retries=max_retries)
 
 
-#: Longest picture URL ``upload_image(url=...)`` sends (it travels in a query string).
+#: Longest picture URL `upload_image(url=...)` sends (it travels in a query string).
 MAX_PICTURE_URL = C.MAX_PICTURE_URL
 
 
 def _picture_url(url: object) -> str:
-    """Check a picture URL for ``upload_image(url=...)``: an absolute http(s) URL, no spaces."""
+    """Check a picture URL for `upload_image(url=...)`: an absolute http(s) URL, no spaces."""
     if not isinstance(url, str):
         raise TypeError(f"url must be a str, got {type(url).__name__}")
     if not url.strip():

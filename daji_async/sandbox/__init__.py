@@ -17,6 +17,7 @@ injects faults on demand. Run it in-process (:class:`SandboxServer`), as a proce
 
 from ._app import create_app
 from ._catalogue import Catalogue, Offer
+from ._options import FaultOptions, SandboxOptions
 from ._routes import Route, SandboxRequest
 from ._server import SandboxServer
 from ._state import SANDBOX_APP_KEY, SANDBOX_APP_SECRET, Fault, SandboxConfig, SandboxState, Stats
@@ -26,9 +27,11 @@ __all__ = [
     "SANDBOX_APP_SECRET",
     "Catalogue",
     "Fault",
+    "FaultOptions",
     "Offer",
     "Route",
     "SandboxConfig",
+    "SandboxOptions",
     "SandboxRequest",
     "SandboxServer",
     "SandboxState",

@@ -16,7 +16,11 @@ from ._routes import Route, SandboxRequest
 from ._state import Fault, FaultKind, SandboxConfig, SandboxState
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .._client import DajiClient
+    from .._options import ClientOptions
+    from ._options import FaultOptions, SandboxOptions
 
 
 class SandboxServer:
@@ -40,7 +44,11 @@ class SandboxServer:
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, config: SandboxConfig | None = None, **options: Any
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        config: SandboxConfig | None = None,
+        **options: Unpack[SandboxOptions],
     ) -> None:
         config = config or SandboxConfig()
         for name, value in options.items():
@@ -73,7 +81,7 @@ class SandboxServer:
         """The app secret this sandbox signs with (it protects nothing: the sandbox is a fake)."""
         return self.state.config.app_secret
 
-    def client(self, **options: Any) -> DajiClient:
+    def client(self, **options: Unpack[ClientOptions]) -> DajiClient:
         """A DajiClient pointed at this sandbox with its credentials (options pass through).
 
         It ignores the environment's proxy variables (``trust_env=False``): the sandbox is on
@@ -85,7 +93,7 @@ class SandboxServer:
         options.setdefault("trust_env", False)
         return DajiClient(self.app_key, self.app_secret, **options)
 
-    def add_fault(self, kind: FaultKind | Fault, **options: Any) -> Fault:
+    def add_fault(self, kind: FaultKind | Fault, **options: Unpack[FaultOptions]) -> Fault:
         """Inject a fault (see :class:`Fault`): ``sandbox.add_fault("status", status=503, times=2)``."""
         return self.state.add_fault(kind, **options)
 
