@@ -25,6 +25,7 @@ import msgspec
 from . import _constants as C
 from ._bulk import Bulk
 from ._cache import ResponseCache
+from ._core import Core, Resource
 from ._endpoints import ENDPOINTS, BodyKind, Endpoint, PageToken
 from ._errors import (
     APIConnectionError,
@@ -72,15 +73,10 @@ from ._ratelimit import (
 from ._raw import (
     CAPTURE,
     SLOT,
-    CategoriesWithRawResponse,
-    OrdersWithRawResponse,
-    PaymentsWithRawResponse,
-    PoizonWithRawResponse,
-    ProductsWithRawResponse,
     RawResponse,
+    RawView,
     ResponseMeta,
     Slot,
-    TaobaoWithRawResponse,
     clean_headers,
     raw_response_wrapper,
 )
@@ -331,21 +327,22 @@ class DajiClient:
 
     def _attach_resources(self) -> None:
         """Create the resource groups, bound to this client (or to a view of it)."""
-        self.products: Products = Products(self)
+        core = Core.of(self)  # the resources' front door to this pipeline
+        self.products: Products = Products(core)
         """Product search, detail, image upload and freight."""
-        self.categories: Categories = Categories(self)
+        self.categories: Categories = Categories(core)
         """The 1688 category tree."""
-        self.orders: Orders = Orders(self)
+        self.orders: Orders = Orders(core)
         """Preview, create, cancel, view and confirm receipt of orders (create/cancel never retried)."""
-        self.payments: Payments = Payments(self)
+        self.payments: Payments = Payments(core)
         """Cashier links in batches, and password-free payment (never retried)."""
         self.bulk: Bulk = Bulk(self)
         """Thousands of searches or details at once, with bounded concurrency."""
         self.alibaba: Alibaba = Alibaba(self)
         """The 1688 calls under a platform name: ``client.alibaba.products is client.products``."""
-        self.taobao: Taobao = Taobao(self)
+        self.taobao: Taobao = Taobao(core)
         """Taobao/Tmall: products (search, image search, detail, upload, freight), orders, payments."""
-        self.poizon: Poizon = Poizon(self)
+        self.poizon: Poizon = Poizon(core)
         """Poizon (得物): product search (startId cursor), detail and categories."""
 
     # ------------------------------------------------------------------ lifecycle
@@ -986,22 +983,17 @@ class DajiClientWithRawResponse:
     """
 
     def __init__(self, client: DajiClient) -> None:
-        self.products = ProductsWithRawResponse(client.products)
-        """Product calls returning :class:`RawResponse` (searches: around their first page)."""
-        self.categories = CategoriesWithRawResponse(client.categories)
-        """Category calls returning :class:`RawResponse`."""
-        self.orders = OrdersWithRawResponse(client.orders)
-        """Order calls returning :class:`RawResponse`."""
-        self.payments = PaymentsWithRawResponse(client.payments)
-        """Payment calls returning :class:`RawResponse`."""
+        # every resource group of the client, derived: a group added later has its raw view at once
+        for name, group in vars(client).items():
+            if not name.startswith("_") and isinstance(group, Resource):
+                setattr(self, name, RawView(group))
         self.request = raw_response_wrapper(client.request)
-        """:meth:`DajiClient.request` returning :class:`RawResponse`."""
+        """`DajiClient.request` returning `RawResponse`."""
         self.alibaba = self
-        """The 1688 calls under their platform's name (``raw.alibaba.products is raw.products``)."""
-        self.taobao = TaobaoWithRawResponse(client.taobao)
-        """Taobao/Tmall calls returning :class:`RawResponse`."""
-        self.poizon = PoizonWithRawResponse(client.poizon)
-        """Poizon calls returning :class:`RawResponse`."""
+        """The 1688 calls under their platform's name (`raw.alibaba.products is raw.products`)."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"no raw view of {name!r}")
 
 
 class Alibaba:

@@ -18,21 +18,15 @@ that call. Calls made through the plain client never touch it: no copies, no che
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from ._core import Resource
 from ._redact import redact_text, shows_secret
-
-if TYPE_CHECKING:
-    from .resources.categories import Categories
-    from .resources.orders import Orders
-    from .resources.payments import Payments
-    from .resources.poizon import Poizon
-    from .resources.products import Products
-    from .resources.taobao import Taobao
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -190,104 +184,35 @@ def raw_response_wrapper(method: Callable[P, Awaitable[T]]) -> Callable[P, Await
     return call
 
 
-class ProductsWithRawResponse:
-    """``client.with_raw_response.products``: :class:`~daji_async.resources.products.Products`
-    calls returning :class:`RawResponse` (searches: around their first page)."""
+class RawView:
+    """A resource group's calls, each returning a `RawResponse` (searches: around their first page).
 
-    def __init__(self, products: Products) -> None:
-        self.keyword_search = raw_response_wrapper(products.keyword_search)
-        self.image_search = raw_response_wrapper(products.image_search)
-        self.shop_search = raw_response_wrapper(products.shop_search)
-        self.detail = raw_response_wrapper(products.detail)
-        self.upload_image = raw_response_wrapper(products.upload_image)
-        self.estimate_freight = raw_response_wrapper(products.estimate_freight)
+    Derived from the group itself: every public method of the group becomes a wrapped call
+    with the same arguments and docstring, and every `Resource` attribute (a platform's
+    `products`, `orders`...) a `RawView` of its own. Nothing is listed by hand, so a method
+    added to a resource has its raw view at once.
 
+    ```python
+    raw = await client.with_raw_response.taobao.products.detail(item_id)
+    print(raw.status, raw.trace_id)
+    ```
+    """
 
-class CategoriesWithRawResponse:
-    """``client.with_raw_response.categories``."""
+    def __init__(self, group: Resource) -> None:
+        for name, member in vars(group).items():
+            if not name.startswith("_") and isinstance(member, Resource):
+                setattr(self, name, RawView(member))
+        for name, _function in inspect.getmembers(type(group), inspect.isfunction):
+            if not name.startswith("_"):
+                setattr(self, name, raw_response_wrapper(getattr(group, name)))
 
-    def __init__(self, categories: Categories) -> None:
-        self.get = raw_response_wrapper(categories.get)
-
-
-class OrdersWithRawResponse:
-    """``client.with_raw_response.orders`` (``list``: around its first page)."""
-
-    def __init__(self, orders: Orders) -> None:
-        self.preview = raw_response_wrapper(orders.preview)
-        self.create = raw_response_wrapper(orders.create)
-        self.cancel = raw_response_wrapper(orders.cancel)
-        self.get = raw_response_wrapper(orders.get)
-        self.list = raw_response_wrapper(orders.list)
-        self.confirm_receipt = raw_response_wrapper(orders.confirm_receipt)
-
-
-class PaymentsWithRawResponse:
-    """``client.with_raw_response.payments`` (``links``: ``answers`` holds one per batch)."""
-
-    def __init__(self, payments: Payments) -> None:
-        self.links = raw_response_wrapper(payments.links)
-        self.pay = raw_response_wrapper(payments.pay)
-
-
-class TaobaoWithRawResponse:
-    """``client.with_raw_response.taobao``: ``.products``, ``.orders`` and ``.payments`` returning
-    :class:`RawResponse` (searches: around their first page; ``pay``: one answer per batch)."""
-
-    def __init__(self, taobao: Taobao) -> None:
-        products, orders, payments = taobao.products, taobao.orders, taobao.payments
-        self.products = _Group(
-            keyword_search=raw_response_wrapper(products.keyword_search),
-            image_search=raw_response_wrapper(products.image_search),
-            shop_search=raw_response_wrapper(products.shop_search),
-            detail=raw_response_wrapper(products.detail),
-            distribution_info=raw_response_wrapper(products.distribution_info),
-            upload_image=raw_response_wrapper(products.upload_image),
-            logistics_price=raw_response_wrapper(products.logistics_price),
-            hot_list_types=raw_response_wrapper(products.hot_list_types),
-            hot_list_products=raw_response_wrapper(products.hot_list_products),
-            detail_by_link=raw_response_wrapper(products.detail_by_link),
-        )
-        """Taobao product calls returning :class:`RawResponse`."""
-        self.orders = _Group(
-            preview=raw_response_wrapper(orders.preview),
-            create=raw_response_wrapper(orders.create),
-            cancel=raw_response_wrapper(orders.cancel),
-            get=raw_response_wrapper(orders.get),
-        )
-        """Taobao order calls returning :class:`RawResponse`."""
-        self.payments = _Group(pay=raw_response_wrapper(payments.pay))
-        """Taobao payment returning :class:`RawResponse`."""
-
-
-class PoizonWithRawResponse:
-    """``client.with_raw_response.poizon``: ``.products`` and ``.categories`` returning :class:`RawResponse`."""
-
-    def __init__(self, poizon: Poizon) -> None:
-        self.products = _Group(
-            search=raw_response_wrapper(poizon.products.search),
-            detail=raw_response_wrapper(poizon.products.detail),
-        )
-        """Poizon product calls returning :class:`RawResponse` (search: around its first page)."""
-        self.categories = _Group(get=raw_response_wrapper(poizon.categories.get))
-        """Poizon categories returning :class:`RawResponse`."""
-        self.orders = _Group(
-            create=raw_response_wrapper(poizon.orders.create),
-            get=raw_response_wrapper(poizon.orders.get),
-        )
-        """Poizon orders returning `RawResponse` (create is still sent once)."""
-        self.balance = raw_response_wrapper(poizon.balance)
-        """The prepaid balance returning `RawResponse`."""
-
-
-class _Group:
-    """A namespace of wrapped calls (``raw.taobao.products.detail``)."""
-
-    def __init__(self, **calls: Callable[..., Awaitable[RawResponse[Any]]]) -> None:
-        self.__dict__.update(calls)
-
-    def __getattr__(self, name: str) -> Callable[..., Awaitable[RawResponse[Any]]]:
+    def __getattr__(self, name: str) -> Any:
         raise AttributeError(f"no raw view of {name!r}")
+
+
+#: The names the hand-kept raw classes had, kept for code that imported them.
+ProductsWithRawResponse = CategoriesWithRawResponse = OrdersWithRawResponse = RawView
+PaymentsWithRawResponse = TaobaoWithRawResponse = PoizonWithRawResponse = RawView
 
 
 __all__ = [
@@ -297,6 +222,7 @@ __all__ = [
     "PoizonWithRawResponse",
     "ProductsWithRawResponse",
     "RawResponse",
+    "RawView",
     "ResponseMeta",
     "TaobaoWithRawResponse",
     "raw_response_wrapper",

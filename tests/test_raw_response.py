@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from daji_async import (
     ResponseMeta,
 )
 from daji_async._raw import CAPTURE, SLOT
+from daji_async.resources import Resource
 from daji_async.resources.categories import Categories
 from daji_async.resources.orders import Orders
 from daji_async.resources.payments import Payments
@@ -137,27 +139,43 @@ def test_every_public_method_has_a_raw_counterpart(resource: type, raw_name: str
     assert public == {name for name in vars(raw_group) if not name.startswith("_")}
 
 
-def resource_groups(client: DajiClient) -> set[str]:
-    """The client's attributes that are resources (``products``...) or hold some (a platform group)."""
-
-    def is_resource(value: object) -> bool:
-        return hasattr(value, "_client")
-
-    return {
-        name
-        for name, value in vars(client).items()
-        if name != "bulk"
-        and not name.startswith("_")
-        and (is_resource(value) or any(is_resource(v) for v in getattr(value, "__dict__", {}).values()))
-    }
+def public_calls(group: object, prefix: str = "") -> dict[str, Any]:
+    """Every public method of a resource group and of the groups it holds, by dotted name."""
+    calls: dict[str, Any] = {}
+    for name, member in inspect.getmembers(type(group), inspect.isfunction):
+        if not name.startswith("_"):
+            calls[prefix + name] = member
+    for name, value in vars(group).items():
+        if not name.startswith("_") and isinstance(value, Resource):
+            calls.update(public_calls(value, prefix + name + "."))
+    return calls
 
 
-def test_every_resource_group_of_the_client_has_a_raw_view() -> None:
-    """A resource group added to the client later (another platform...) needs its raw view too."""
+def test_every_public_method_of_every_platform_has_a_raw_view() -> None:
+    """Walks every resource group of the client (1688, Taobao, Poizon) and every public method in it."""
     client = DajiClient("key", "secret", transport=MockTransport(lambda r: Response(500)))
-    groups = resource_groups(client)
-    assert {"products", "categories", "orders", "payments"} <= groups
-    assert groups <= set(vars(client.with_raw_response)), sorted(groups - set(vars(client.with_raw_response)))
+    raw = client.with_raw_response
+    groups = {name: value for name, value in vars(client).items() if isinstance(value, Resource)}
+    assert {"products", "categories", "orders", "payments", "taobao", "poizon"} <= set(groups)
+    walked = 0
+    for group_name, group in groups.items():
+        for dotted, function in public_calls(group).items():
+            mirror: Any = getattr(raw, group_name)
+            for part in dotted.split("."):
+                mirror = getattr(mirror, part)
+            assert inspect.iscoroutinefunction(mirror), f"{group_name}.{dotted}"
+            assert mirror.__doc__ == function.__doc__, f"{group_name}.{dotted}"
+            assert mirror.__name__ == function.__name__
+            walked += 1
+    assert walked >= 36
+    with pytest.raises(AttributeError, match="no raw view of 'no_such_call'"):
+        raw.taobao.products.no_such_call  # noqa: B018
+
+
+async def test_a_derived_raw_view_calls_through_the_sandbox(daji_client: DajiClient) -> None:
+    raw = await daji_client.with_raw_response.poizon.balance()
+    assert raw.status == 200 and raw.answers[0].path == "/poizon/order/queryBalance"
+    assert raw.parse() == await daji_client.poizon.balance()
 
 
 def test_a_raw_response_needs_an_answer() -> None:

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._core import Resource
 from .._endpoints import CATEGORY_GET
 from .._validate import positive_id
 from ..models.products import Category
 
 if TYPE_CHECKING:
-    from .._client import DajiClient, Timeout
+    from .._client import Timeout
 
 
-class Categories:
+class Categories(Resource):
     """The 1688 category tree: ``client.categories``."""
-
-    def __init__(self, client: DajiClient) -> None:
-        self._client = client
 
     async def get(
         self, category_id: int = 0, *, timeout: Timeout | None = None, max_retries: int | None = None
@@ -34,6 +32,6 @@ class Categories:
         if category_id != 0 or isinstance(category_id, bool):
             positive_id("category_id", category_id)
         category_id = int(category_id)
-        return await self._client._call(
+        return await self._core.call(
             CATEGORY_GET, {"categoryID": category_id}, timeout=timeout, max_retries=max_retries
         )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 import msgspec
 
 from .. import _constants as C
+from .._core import Resource
 from .._endpoints import (
     ORDER_CANCEL,
     ORDER_CONFIRM_RECEIPT,
@@ -34,7 +35,7 @@ from .._errors import (
     OrderOutcomeUnknownError,
     TradeError,
 )
-from .._pagination import Paginator, PagingOptions, paginate
+from .._pagination import Paginator, PagingOptions
 from .._protocol import ParamValue
 from .._validate import ORDER_STATUSES, documented, integer, positive_id, retry_count, text
 from .._validate import extra_params as check_extra_params
@@ -52,7 +53,7 @@ from ..models.orders import (
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .._client import DajiClient, Timeout
+    from .._client import Timeout
 
 A = TypeVar("A", bound=TradeAnswer)
 
@@ -200,7 +201,7 @@ def _extra(params: dict[str, ParamValue], extra_params: Mapping[str, ParamValue]
         params.update(extra_params)
 
 
-class Orders:
+class Orders(Resource):
     """Preview, create, cancel, list, view and confirm receipt of 1688 orders: ``client.orders``.
 
     The safe way to buy::
@@ -209,9 +210,6 @@ class Orders:
         order = await client.orders.create(address, cargo)                 # order.order_id: str
         await client.payments.pay(order.order_id)                          # or payments.links(...)
     """
-
-    def __init__(self, client: DajiClient) -> None:
-        self._client = client
 
     async def _trade(
         self,
@@ -224,9 +222,9 @@ class Orders:
     ) -> A:
         # the pipeline applies the row's trade semantics (TradeError, outcome unknown), once
         if allow_empty:
-            envelope = await self._client._execute(endpoint, params, timeout=timeout, max_retries=max_retries)
+            envelope = await self._core.envelope(endpoint, params, timeout=timeout, max_retries=max_retries)
             return envelope.data if envelope.data is not None else endpoint.response(success=True)
-        return await self._client._call(endpoint, params, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(endpoint, params, timeout=timeout, max_retries=max_retries)
 
     async def preview(
         self,
@@ -299,7 +297,7 @@ class Orders:
             "cargoParamList": _cargo(cargo),
         }
         _extra(params, extra_params)
-        path = self._client.endpoint_path(ORDER_CREATE)
+        path = self._core.endpoint_path(ORDER_CREATE)
         # no readable answer: the pipeline raises OrderOutcomeUnknownError (the row says so)
         created = await self._trade(ORDER_CREATE, params, timeout=timeout, max_retries=0)
         if created.out_order_id is None:
@@ -382,7 +380,7 @@ class Orders:
             for order in page.items:
                 if order.base_info is None or order.base_info.out_order_id in (None, wanted):
                     return order
-            path = self._client.endpoint_path(ORDER_LIST)
+            path = self._core.endpoint_path(ORDER_LIST)
             raise TradeError(
                 f"no order carries out_order_id {wanted!r}",
                 status=200,
@@ -434,7 +432,7 @@ class Orders:
             "productName": _text(product_name, "product_name", limit=200),
         }
         _extra(params, extra_params)
-        return paginate(self._client, ORDER_LIST, {k: v for k, v in params.items() if v is not None}, paging)
+        return self._core.walk(ORDER_LIST, {k: v for k, v in params.items() if v is not None}, paging)
 
     async def confirm_receipt(
         self,

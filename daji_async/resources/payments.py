@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .._core import Resource
 from .._endpoints import PAYMENT_LINKS, PAYMENT_PAY
 from .._errors import DajiError
 from .._protocol import ParamValue
@@ -21,7 +22,7 @@ from ..models.orders import PayResult
 from .orders import order_id_of
 
 if TYPE_CHECKING:
-    from .._client import DajiClient, Timeout
+    from .._client import Timeout
 
 #: Most orders one payment-link request may name (the documented limit).
 MAX_LINK_BATCH = 30
@@ -88,11 +89,8 @@ class PaymentLinks:
         return None
 
 
-class Payments:
+class Payments(Resource):
     """Cashier links and password-free payment: ``client.payments``."""
-
-    def __init__(self, client: DajiClient) -> None:
-        self._client = client
 
     async def links(
         self,
@@ -135,7 +133,7 @@ class Payments:
     async def _link_batch(self, batch: list[str], *, timeout: Timeout | None, max_retries: int | None) -> PaymentLinks:
         out = PaymentLinks()
         try:
-            answer = await self._client._call(
+            answer = await self._core.call(
                 PAYMENT_LINKS, {"orderIdList": ",".join(batch)}, timeout=timeout, max_retries=max_retries
             )
         except DajiError as exc:
@@ -189,5 +187,5 @@ class Payments:
             assert extra_params is not None
             params.update(extra_params)
         # TradeError and PaymentOutcomeUnknownError come from the pipeline (the row says so)
-        envelope = await self._client._execute(PAYMENT_PAY, params, timeout=timeout, max_retries=0)
+        envelope = await self._core.envelope(PAYMENT_PAY, params, timeout=timeout, max_retries=0)
         return envelope.data if envelope.data is not None else PayResult(success=True)

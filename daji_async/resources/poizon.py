@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import msgspec
 
+from .._core import Resource
 from .._endpoints import (
     POIZON_BALANCE,
     POIZON_CATEGORY,
@@ -36,7 +37,7 @@ from .._endpoints import (
     POIZON_SEARCH,
 )
 from .._errors import APIError, PoizonOrderOutcomeUnknownError, ServerError
-from .._pagination import Paginator, PagingOptions, paginate
+from .._pagination import Paginator, PagingOptions
 from .._protocol import ParamValue
 from .._validate import extra_params as check_extra_params
 from .._validate import integer, name_text, positive_id, text
@@ -53,7 +54,8 @@ from ..models.poizon import (
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .._client import DajiClient, Timeout
+    from .._client import Timeout
+    from .._core import Core
 
 __all__ = ["Poizon", "PoizonCategories", "PoizonOrders", "PoizonProducts", "new_request_id"]
 
@@ -126,11 +128,8 @@ def _well_formed(order: PoizonOrder) -> bool:
     return isinstance(number, str) and bool(number.strip())
 
 
-class PoizonProducts:
+class PoizonProducts(Resource):
     """Poizon product search and detail: ``client.poizon.products``."""
-
-    def __init__(self, client: DajiClient) -> None:
-        self._client = client
 
     def search(
         self,
@@ -162,7 +161,7 @@ class PoizonProducts:
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return paginate(self._client, POIZON_SEARCH, params, paging)
+        return self._core.walk(POIZON_SEARCH, params, paging)
 
     async def detail(
         self,
@@ -186,14 +185,11 @@ class PoizonProducts:
             "dwSpuId": positive_id("spu_id", spu_id),
             "dwSkuId": positive_id("sku_id", sku_id) if sku_id is not None else None,
         }
-        return await self._client._call(POIZON_DETAIL, params, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(POIZON_DETAIL, params, timeout=timeout, max_retries=max_retries)
 
 
-class PoizonCategories:
+class PoizonCategories(Resource):
     """Poizon's categories: ``client.poizon.categories`` (not in the wiki's Poizon menu: inferred)."""
-
-    def __init__(self, client: DajiClient) -> None:
-        self._client = client
 
     async def get(
         self, category_id: int | None = None, *, timeout: Timeout | None = None, max_retries: int | None = None
@@ -209,14 +205,11 @@ class PoizonCategories:
         params: dict[str, ParamValue] = {
             "categoryId": integer("category_id", category_id, low=0) if category_id is not None else None
         }
-        return await self._client._call(POIZON_CATEGORY, params, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(POIZON_CATEGORY, params, timeout=timeout, max_retries=max_retries)
 
 
-class PoizonOrders:
+class PoizonOrders(Resource):
     """Poizon orders: ``client.poizon.orders`` (create pays at once; never retried)."""
-
-    def __init__(self, client: DajiClient) -> None:
-        self._client = client
 
     async def create(
         self,
@@ -267,10 +260,10 @@ class PoizonOrders:
         address = shipping_address_json(shipping_address)
         key = _request_id(request_id)
         params: dict[str, ParamValue] = {"requestId": key, "shippingAddress": address, "product": product}
-        path = self._client.endpoint_path(POIZON_ORDER_CREATE)
+        path = self._core.endpoint_path(POIZON_ORDER_CREATE)
         logger.info("POST %s: creating Poizon order requestId=%s", path, key)
         try:
-            order = await self._client._call(POIZON_ORDER_CREATE, params, timeout=timeout, max_retries=0)
+            order = await self._core.call(POIZON_ORDER_CREATE, params, timeout=timeout, max_retries=0)
         except APIError as exc:
             # Poizon refuses inside its 200 envelope (msg); a gateway's 5xx or 408 proves nothing
             if exc.status == 200 or (
@@ -317,19 +310,19 @@ class PoizonOrders:
             "requestId": _request_id(request_id) if request_id is not None else None,
             "distOrderNo": name_text("dist_order_no", dist_order_no, required=False),
         }
-        return await self._client._call(POIZON_ORDER_GET, params, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(POIZON_ORDER_GET, params, timeout=timeout, max_retries=max_retries)
 
 
-class Poizon:
+class Poizon(Resource):
     """Everything Poizon: ``client.poizon.products``, ``.categories``, ``.orders`` and ``.balance()``."""
 
-    def __init__(self, client: DajiClient) -> None:
-        self._client = client
-        self.products: PoizonProducts = PoizonProducts(client)
+    def __init__(self, core: Core) -> None:
+        super().__init__(core)
+        self.products: PoizonProducts = PoizonProducts(core)
         """Product search (startId cursor) and detail."""
-        self.categories: PoizonCategories = PoizonCategories(client)
+        self.categories: PoizonCategories = PoizonCategories(core)
         """Poizon's category tree (inferred: not in the wiki's Poizon menu)."""
-        self.orders: PoizonOrders = PoizonOrders(client)
+        self.orders: PoizonOrders = PoizonOrders(core)
         """Create & pay (from the prepaid balance) and query orders."""
 
     async def balance(self, *, timeout: Timeout | None = None, max_retries: int | None = None) -> PoizonBalance:
@@ -340,4 +333,4 @@ class Poizon:
         print(balance.yuan, balance.currency)
         ```
         """
-        return await self._client._call(POIZON_BALANCE, {}, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(POIZON_BALANCE, {}, timeout=timeout, max_retries=max_retries)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Union
 from urllib.parse import urlsplit
 
 from .. import _constants as C
+from .._core import Resource
 from .._endpoints import (
     FREIGHT_ESTIMATE,
     IMAGE_SEARCH,
@@ -21,7 +22,7 @@ from .._endpoints import (
     UPLOAD_IMAGE_URL,
     Endpoint,
 )
-from .._pagination import PAGING_OPTIONS, Paginator, PagingOptions, paginate
+from .._pagination import PAGING_OPTIONS, Paginator, PagingOptions
 from .._protocol import ParamValue, wire_value
 from .._validate import country as check_country
 from .._validate import (
@@ -54,7 +55,7 @@ from ..models.products import (
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .._client import DajiClient, Timeout
+    from .._client import Timeout
 
 P = TypeVar("P")
 
@@ -255,11 +256,8 @@ class ShopSearchOptions(SearchFilters, PagingOptions, total=False):
     keyword: str | None
 
 
-class Products:
+class Products(Resource):
     """Product search, detail, image upload and freight estimates: `client.products`."""
-
-    def __init__(self, client: DajiClient) -> None:
-        self._client = client
 
     def _search(
         self, endpoint: Endpoint[P], schema: type[Any], options: Mapping[str, Any], **named: ParamValue
@@ -268,8 +266,8 @@ class Products:
         known_keys(endpoint.name, options, schema.__annotations__)
         paging = {k: v for k, v in options.items() if k in PAGING_OPTIONS}
         given: dict[str, Any] = {k: v for k, v in options.items() if k not in PAGING_OPTIONS}
-        given.update(named, country=given.get("country") or self._client.country)
-        return paginate(self._client, endpoint, search_params(**given), paging)
+        given.update(named, country=given.get("country") or self._core.country)
+        return self._core.walk(endpoint, search_params(**given), paging)
 
     def keyword_search(
         self, keyword: str | None = None, **options: Unpack[KeywordSearchOptions]
@@ -315,12 +313,12 @@ class Products:
         search = self.keyword_search
         prototype = search("check", **options)  # every argument checked now; sends nothing
         given: dict[str, Any] = {k: v for k, v in options.items() if k not in PAGING_OPTIONS}
-        given["country"] = given.get("country") or self._client.country
+        given["country"] = given.get("country") or self._core.country
         fixed = search_params(**given)
         prototype._walk_size()  # every search is walked: settle its page size now, once
         size_param, size = prototype._spec.size_param, prototype.page_size
         # each keyword's page requests from one template: only the keyword is encoded per keyword
-        pages = self._client._keyed_pages(KEYWORD_SEARCH, {"keyword": "", **fixed, size_param: size}, "keyword")
+        pages = self._core.client._keyed_pages(KEYWORD_SEARCH, {"keyword": "", **fixed, size_param: size}, "keyword")
         max_length = C.MAX_KEYWORD_LENGTH
 
         def walk(keyword: str) -> Paginator[Page[ProductItem], ProductItem]:
@@ -423,13 +421,13 @@ class Products:
         """
         params: dict[str, ParamValue] = {
             "offerId": positive_id("offer_id", offer_id),
-            "country": check_country("country", country) if country is not None else self._client.country,
+            "country": check_country("country", country) if country is not None else self._core.country,
             "outMemberId": name_text("out_member_id", out_member_id, required=False),
         }
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return await self._client._call(PRODUCT_DETAIL, params, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(PRODUCT_DETAIL, params, timeout=timeout, max_retries=max_retries)
 
     async def upload_image(
         self,
@@ -464,8 +462,8 @@ class Products:
             raise ValueError("upload_image needs exactly one of image or url=")
         name_text("out_member_id", out_member_id, required=False)
         if url is not None:
-            picture = _picture_url(url)
-            answer = await self._client._call(
+            picture = picture_url(url)
+            answer = await self._core.call(
                 UPLOAD_IMAGE_URL, {"pic_url": picture}, timeout=timeout, max_retries=max_retries
             )
             return answer.image_id
@@ -475,7 +473,7 @@ class Products:
         else:
             encoded = image_base64(image)
         params: dict[str, ParamValue] = {"image_base64": encoded, "outMemberId": out_member_id}
-        result = await self._client._call(UPLOAD_IMAGE, params, timeout=timeout, max_retries=max_retries)
+        result = await self._core.call(UPLOAD_IMAGE, params, timeout=timeout, max_retries=max_retries)
         return result.image_id
 
     async def estimate_freight(
@@ -547,14 +545,14 @@ class Products:
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return await self._client._call(FREIGHT_ESTIMATE, params, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(FREIGHT_ESTIMATE, params, timeout=timeout, max_retries=max_retries)
 
 
 #: Longest picture URL `upload_image(url=...)` sends (it travels in a query string).
 MAX_PICTURE_URL = C.MAX_PICTURE_URL
 
 
-def _picture_url(url: object) -> str:
+def picture_url(url: object) -> str:
     """Check a picture URL for `upload_image(url=...)`: an absolute http(s) URL, no spaces."""
     if not isinstance(url, str):
         raise TypeError(f"url must be a str, got {type(url).__name__}")

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Union
 import msgspec
 
 from .. import _constants as C
+from .._core import Resource
 from .._endpoints import (
     TAOBAO_BUNKER,
     TAOBAO_DETAIL,
@@ -43,7 +44,7 @@ from .._endpoints import (
     TAOBAO_UPLOAD_IMAGE,
     TAOBAO_UPLOAD_IMAGE_URL,
 )
-from .._pagination import Paginator, PagingOptions, paginate
+from .._pagination import Paginator, PagingOptions
 from .._protocol import ParamValue
 from .._validate import (
     digits,
@@ -65,7 +66,7 @@ from ..models.taobao import (
     TaobaoLogisticsPrice,
     TaobaoSearchPage,
 )
-from .products import ImageData, _picture_url, image_base64
+from .products import ImageData, image_base64, picture_url
 from .taobao_orders import (
     MAX_ORDER_LINES,
     PAY_BATCH,
@@ -80,7 +81,8 @@ from .taobao_orders import (
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .._client import DajiClient, Timeout
+    from .._client import Timeout
+    from .._core import Core
 
 __all__ = [
     "MAX_ORDER_LINES",
@@ -131,14 +133,11 @@ def _texts(name: str, values: TextList) -> str | None:
 # --------------------------------------------------------------------------- products
 
 
-class TaobaoProducts:
+class TaobaoProducts(Resource):
     """Taobao/Tmall search, detail, image upload and freight: ``client.taobao.products``."""
 
-    def __init__(self, client: DajiClient) -> None:
-        self._client = client
-
     def _language(self, given: str | None) -> str:
-        return self._client.country if given is None else language("language", given)
+        return self._core.country if given is None else language("language", given)
 
     def keyword_search(
         self,
@@ -171,7 +170,7 @@ class TaobaoProducts:
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return paginate(self._client, TAOBAO_KEYWORD_SEARCH, params, paging)
+        return self._core.walk(TAOBAO_KEYWORD_SEARCH, params, paging)
 
     def image_search(
         self,
@@ -212,7 +211,7 @@ class TaobaoProducts:
             if check_extra_params("extra_params", extra_params):
                 assert extra_params is not None
                 params.update(extra_params)
-            return paginate(self._client, TAOBAO_IMAGE_SEARCH, params, paging)
+            return self._core.walk(TAOBAO_IMAGE_SEARCH, params, paging)
         if crop is not None and not isinstance(crop, bool):
             raise TypeError(f"crop must be a bool, got {type(crop).__name__}")
         if language is not None:  # V2.0 documents no language: refuse it rather than drop it
@@ -225,14 +224,14 @@ class TaobaoProducts:
         if asked is None or (isinstance(asked, int) and not isinstance(asked, bool) and asked > room):
             paging = {**paging, "max_pages": room}
         params = {
-            "picUrl": _picture_url(image_url),
+            "picUrl": picture_url(image_url),
             "categoryId": integer("category_id", category_id, low=0) if category_id is not None else None,
             "crop": crop,
         }
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return paginate(self._client, TAOBAO_IMAGE_SEARCH_URL, params, paging)
+        return self._core.walk(TAOBAO_IMAGE_SEARCH_URL, params, paging)
 
     def shop_search(
         self,
@@ -259,7 +258,7 @@ class TaobaoProducts:
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return paginate(self._client, TAOBAO_SHOP_SEARCH, params, paging)
+        return self._core.walk(TAOBAO_SHOP_SEARCH, params, paging)
 
     async def detail(
         self,
@@ -281,7 +280,7 @@ class TaobaoProducts:
             "item_id": positive_id("item_id", item_id),
             "language": self._language(language),
         }
-        return await self._client._call(TAOBAO_DETAIL, params, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(TAOBAO_DETAIL, params, timeout=timeout, max_retries=max_retries)
 
     async def detail_by_link(
         self,
@@ -306,7 +305,7 @@ class TaobaoProducts:
             "short_link": _link("link", link),
             "language": self._language(language),
         }
-        return await self._client._call(TAOBAO_DETAIL_BY_LINK, params, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(TAOBAO_DETAIL_BY_LINK, params, timeout=timeout, max_retries=max_retries)
 
     async def hot_list_types(
         self,
@@ -326,7 +325,7 @@ class TaobaoProducts:
         ```
         """
         params: dict[str, ParamValue] = {"themeType": name_text("theme_type", theme_type, required=False)}
-        return await self._client._call(TAOBAO_HOT_LIST_TYPES, params, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(TAOBAO_HOT_LIST_TYPES, params, timeout=timeout, max_retries=max_retries)
 
     def hot_list_products(
         self,
@@ -349,7 +348,7 @@ class TaobaoProducts:
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return paginate(self._client, TAOBAO_HOT_LIST_PRODUCTS, params, paging)
+        return self._core.walk(TAOBAO_HOT_LIST_PRODUCTS, params, paging)
 
     async def distribution_info(
         self, item_id: int | str, *, timeout: Timeout | None = None, max_retries: int | None = None
@@ -363,7 +362,7 @@ class TaobaoProducts:
             line = TaobaoRenderLine(info.sku_list[0].mp_id, info.sku_list[0].mp_skuid, 1)
         """
         params: dict[str, ParamValue] = {"item_id": positive_id("item_id", item_id)}
-        return await self._client._call(TAOBAO_BUNKER, params, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(TAOBAO_BUNKER, params, timeout=timeout, max_retries=max_retries)
 
     async def upload_image(
         self,
@@ -387,15 +386,15 @@ class TaobaoProducts:
         if (image is None) == (url is None):
             raise ValueError("upload_image needs exactly one of image or url=")
         if url is not None:
-            params: dict[str, ParamValue] = {"pic_url": _picture_url(url)}
-            answer = await self._client._call(TAOBAO_UPLOAD_IMAGE_URL, params, timeout=timeout, max_retries=max_retries)
+            params: dict[str, ParamValue] = {"pic_url": picture_url(url)}
+            answer = await self._core.call(TAOBAO_UPLOAD_IMAGE_URL, params, timeout=timeout, max_retries=max_retries)
             return answer.image_id
         assert image is not None
         if isinstance(image, os.PathLike):
             encoded = await asyncio.to_thread(image_base64, image)
         else:
             encoded = image_base64(image)
-        result = await self._client._call(
+        result = await self._core.call(
             TAOBAO_UPLOAD_IMAGE, {"image_base64": encoded}, timeout=timeout, max_retries=max_retries
         )
         return result.image_id
@@ -442,19 +441,20 @@ class TaobaoProducts:
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return await self._client._call(TAOBAO_LOGISTICS_PRICE, params, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(TAOBAO_LOGISTICS_PRICE, params, timeout=timeout, max_retries=max_retries)
 
 
 # --------------------------------------------------------------------------- the namespace
 
 
-class Taobao:
+class Taobao(Resource):
     """Everything Taobao/Tmall: ``client.taobao.products``, ``.orders`` and ``.payments``."""
 
-    def __init__(self, client: DajiClient) -> None:
-        self.products: TaobaoProducts = TaobaoProducts(client)
+    def __init__(self, core: Core) -> None:
+        super().__init__(core)
+        self.products: TaobaoProducts = TaobaoProducts(core)
         """Search (keyword, image V1/V2, shop), detail, bunker, image upload, freight."""
-        self.orders: TaobaoOrders = TaobaoOrders(client)
+        self.orders: TaobaoOrders = TaobaoOrders(core)
         """Preview (render), create, cancel (asynchronous) and query purchase orders."""
-        self.payments: TaobaoPayments = TaobaoPayments(client)
+        self.payments: TaobaoPayments = TaobaoPayments(core)
         """Pay purchase orders, in batches of at most 10."""

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Union
 import msgspec
 
 from .. import _constants as C
+from .._core import Resource
 from .._endpoints import TAOBAO_ORDER_CANCEL, TAOBAO_ORDER_CREATE, TAOBAO_ORDER_GET, TAOBAO_ORDER_PREVIEW, TAOBAO_PAY
 from .._errors import (
     APIError,
@@ -45,7 +46,7 @@ from ..models.taobao import (
 from .orders import new_out_order_id
 
 if TYPE_CHECKING:
-    from .._client import DajiClient, Timeout
+    from .._client import Timeout
 
 __all__ = [
     "MAX_ORDER_LINES",
@@ -236,11 +237,8 @@ def purchase_id_of(value: int | str, name: str = "purchase_id") -> int:
 # --------------------------------------------------------------------------- orders
 
 
-class TaobaoOrders:
+class TaobaoOrders(Resource):
     """Taobao purchase orders: ``client.taobao.orders`` (create and cancel never retried)."""
-
-    def __init__(self, client: DajiClient) -> None:
-        self._client = client
 
     async def preview(
         self,
@@ -281,7 +279,7 @@ class TaobaoOrders:
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return await self._client._call(TAOBAO_ORDER_PREVIEW, params, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(TAOBAO_ORDER_PREVIEW, params, timeout=timeout, max_retries=max_retries)
 
     async def create(
         self,
@@ -364,7 +362,7 @@ class TaobaoOrders:
             params.update(extra_params)
         # outcome-unknown (with thirdOrderId) and TradeError come from the pipeline: the row says so
         try:
-            created = await self._client._call(TAOBAO_ORDER_CREATE, params, timeout=timeout, max_retries=0)
+            created = await self._core.call(TAOBAO_ORDER_CREATE, params, timeout=timeout, max_retries=0)
         except APIError as exc:
             if is_refusal(exc):
                 raise
@@ -372,10 +370,10 @@ class TaobaoOrders:
             raise TaobaoOrderOutcomeUnknownError.for_call(
                 exc,
                 method=TAOBAO_ORDER_CREATE.method,
-                path=self._client.endpoint_path(TAOBAO_ORDER_CREATE),
+                path=self._core.endpoint_path(TAOBAO_ORDER_CREATE),
                 params=params,
             ) from exc
-        return settle_created(created, third, self._client.endpoint_path(TAOBAO_ORDER_CREATE))
+        return settle_created(created, third, self._core.endpoint_path(TAOBAO_ORDER_CREATE))
 
     async def cancel(
         self,
@@ -413,7 +411,7 @@ class TaobaoOrders:
             "cancel_reason": text("reason", reason),
             "cancel_remark": reason if remark is None else text("remark", remark),
         }
-        return await self._client._call(TAOBAO_ORDER_CANCEL, params, timeout=timeout, max_retries=0)
+        return await self._core.call(TAOBAO_ORDER_CANCEL, params, timeout=timeout, max_retries=0)
 
     async def get(
         self, purchase_id: int | str, *, timeout: Timeout | None = None, max_retries: int | None = None
@@ -429,7 +427,7 @@ class TaobaoOrders:
         ```
         """
         params: dict[str, ParamValue] = {"purchase_id": str(purchase_id_of(purchase_id))}
-        return await self._client._call(TAOBAO_ORDER_GET, params, timeout=timeout, max_retries=max_retries)
+        return await self._core.call(TAOBAO_ORDER_GET, params, timeout=timeout, max_retries=max_retries)
 
 
 # --------------------------------------------------------------------------- payment
@@ -563,11 +561,8 @@ class TaobaoPayResult:
         return [b.error for b in self.batches if b.error is not None]
 
 
-class TaobaoPayments:
+class TaobaoPayments(Resource):
     """Paying Taobao purchase orders: ``client.taobao.payments`` (never retried)."""
-
-    def __init__(self, client: DajiClient) -> None:
-        self._client = client
 
     async def pay(
         self,
@@ -608,7 +603,7 @@ class TaobaoPayments:
             chunk = ids[start : start + batch_size]
             batch = TaobaoPayBatch(tuple(str(i) for i in chunk))
             try:
-                envelope = await self._client._execute(
+                envelope = await self._core.envelope(
                     TAOBAO_PAY, {"purchaseOrderIdList": chunk}, timeout=timeout, max_retries=0
                 )
                 batch.answer = envelope.data if envelope.data is not None else TaobaoPayAnswer(code="0")
@@ -621,7 +616,7 @@ class TaobaoPayments:
         """A batch whose answer proves nothing, as the outcome-unknown error naming its orders."""
         if isinstance(cause, OutcomeUnknownError):
             return cause
-        path = self._client.endpoint_path(TAOBAO_PAY)
+        path = self._core.endpoint_path(TAOBAO_PAY)
         error = TaobaoPaymentOutcomeUnknownError.for_call(
             cause, method=TAOBAO_PAY.method, path=path, params={"purchaseOrderIdList": chunk}
         )
