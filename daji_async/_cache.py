@@ -4,7 +4,7 @@
 dropped first); ``DajiClient(cache=RedisCache(url))`` shares them between every process on one
 Redis. Either way:
 
-- only the endpoints in :data:`~daji_async._constants.CACHE_TTLS` are cached (details,
+- only the endpoints in the endpoint rows' `cache_ttl` are cached (details,
   categories, keyword/image/shop search pages), each for its own time to live; orders,
   payments and uploads never are, and neither is any call made with ``safe=False``;
 - the key is the endpoint, the method, the URL and every parameter sent *except* ``sign`` and
@@ -42,6 +42,7 @@ from typing import Any
 import msgspec
 
 from . import _constants as C
+from ._endpoint_spec import cache_ttls
 from ._errors import ConfigError, RedisDataError, RedisUnavailableError
 from ._logs import logger
 from ._redis import RedisArg, RedisConnection
@@ -127,16 +128,17 @@ class ResponseCache(ABC):
 
     Args:
         ttl: seconds an answer stays fresh, by endpoint name, overriding the defaults in
-            :data:`~daji_async._constants.CACHE_TTLS` (``{"products.detail": 600}``); 0 or None
+            the endpoint rows' `cache_ttl` (``{"products.detail": 600}``); 0 or None
             turns caching of that endpoint off. Only those endpoints can be named.
     """
 
     def __init__(self, ttl: Mapping[str, float | None] | None = None) -> None:
-        ttls: dict[str, float] = dict(C.CACHE_TTLS)
+        defaults = cache_ttls()
+        ttls: dict[str, float] = dict(defaults)
         for name, seconds in (ttl or {}).items():
-            if name not in C.CACHE_TTLS:
+            if name not in defaults:
                 raise ConfigError(
-                    f"cache ttl names {name!r}, which cannot be cached; cacheable endpoints: {sorted(C.CACHE_TTLS)}"
+                    f"cache ttl names {name!r}, which cannot be cached; cacheable endpoints: {sorted(defaults)}"
                 )
             if seconds is None or seconds == 0:
                 ttls.pop(name, None)
@@ -406,7 +408,7 @@ class RedisCache(ResponseCache):
         self._warned_at = -float("inf")
         self._skip_until = -float("inf")  # monotonic; with ignore_errors, Redis is left alone until then
         self._entry_key = re.compile(
-            re.escape(self.prefix) + "(?:" + "|".join(re.escape(name) for name in C.CACHE_TTLS) + r")"
+            re.escape(self.prefix) + "(?:" + "|".join(re.escape(name) for name in cache_ttls()) + r")"
             r":(?:[0-9a-f]{16}:)?[0-9a-f]{64}"
         )
 

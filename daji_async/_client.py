@@ -901,7 +901,13 @@ class DajiClient:
             raise ValueError("pass params or json, not both")
         body: BodyKind = "json" if json is not None else "query"
         endpoint: Endpoint[Any] = Endpoint(
-            f"raw:{method} {path}", method, path, object, body=body, safe=method == "GET" if safe is None else safe
+            f"raw:{method} {path}",
+            method,
+            path,
+            object,
+            body=body,
+            safe=method == "GET" if safe is None else safe,
+            register=False,
         )
         answer = await self._execute(
             endpoint, json if json is not None else (params or {}), timeout=timeout, max_retries=max_retries

@@ -6,13 +6,13 @@ Kept apart from the rows so that the 1688 rows (``_endpoints``) and the Taobao/P
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar, Union
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar, Union
 
 from . import _constants as C
 from ._errors import OutcomeUnknownError
 
-__all__ = ["BodyKind", "Endpoint", "PageToken", "PagingSpec"]
+__all__ = ["REGISTRY", "BodyKind", "Endpoint", "PageToken", "PagingSpec", "cache_ttls"]
 
 T = TypeVar("T")
 
@@ -105,6 +105,14 @@ class Endpoint(Generic[T]):
         platform: ``"1688"``, ``"taobao"`` or ``"poizon"``.
         source: where the path comes from (a wiki page id, or "client code").
         summary: one line for docs and the CLI.
+        call: how users make the call when it is not the row's name (`poizon.balance()`,
+            `products.upload_image(url=...)`); the docs' tables show it.
+        cache_ttl: seconds a response cache keeps the answer fresh, or None when the call is
+            never cached (only safe, read-only calls may declare one).
+        register: False for a row made on the fly (`client.request`'s): it stays out of the
+            registry. Every other row registers itself under its name when it is declared, so
+            there is no hand-kept list of rows: the sandbox's routes, the cache's TTLs and the
+            docs' endpoint tables are all read from `REGISTRY`.
     """
 
     name: str
@@ -120,8 +128,29 @@ class Endpoint(Generic[T]):
     summary: str = ""
     platform: str = "1688"
     source: str = ""
+    call: str = ""
+    cache_ttl: float | None = None
+    register: bool = field(default=True, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.cache_ttl is not None and (not self.safe or self.cache_ttl <= 0):
+            raise ValueError(f"{self.name}: only a safe call may declare a positive cache_ttl")
+        if self.register:
+            known = REGISTRY.get(self.name)
+            if known is not None and known != self:
+                raise ValueError(f"two endpoint rows are named {self.name!r}")
+            REGISTRY[self.name] = self
 
     @property
     def paginated(self) -> bool:
         """True when the endpoint pages (it has a :class:`PagingSpec`)."""
         return self.paging is not None
+
+
+#: Every declared endpoint row, by name, in declaration order (`daji_async.ENDPOINTS`).
+REGISTRY: dict[str, Endpoint[Any]] = {}
+
+
+def cache_ttls() -> dict[str, float]:
+    """The default freshness of every cacheable row, by name, read from the registry."""
+    return {name: row.cache_ttl for name, row in REGISTRY.items() if row.cache_ttl is not None}

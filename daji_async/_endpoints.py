@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._endpoint_spec import BodyKind, Endpoint, PageToken, PagingSpec
+from . import _constants as C
+from ._endpoint_spec import REGISTRY, BodyKind, Endpoint, PageToken, PagingSpec
 from ._endpoints_platforms import (  # the Taobao/Poizon rows, re-exported
     PAGING_POIZON,
     PAGING_TAOBAO,
@@ -114,6 +115,8 @@ KEYWORD_SEARCH = Endpoint(
     Page[ProductItem],
     paging=PAGING_1688,
     summary="Search offers by (Chinese) keyword",
+    cache_ttl=C.CACHE_TTL_SEARCH,
+    source="wiki zh api-182690989",
 )
 IMAGE_SEARCH = Endpoint(
     "products.image_search",
@@ -122,6 +125,8 @@ IMAGE_SEARCH = Endpoint(
     ImageSearchPage[ProductItem],
     paging=PAGING_1688,
     summary="Search offers by image (1688 image URL or uploaded image id)",
+    cache_ttl=C.CACHE_TTL_SEARCH,
+    source="wiki en api-194164764",
 )
 SHOP_SEARCH = Endpoint(
     "products.shop_search",
@@ -130,6 +135,8 @@ SHOP_SEARCH = Endpoint(
     ShopSearchPage[ProductItem],
     paging=PAGING_1688,
     summary="List or search one seller's offers",
+    cache_ttl=C.CACHE_TTL_SEARCH,
+    source="wiki menu; path from client code",
 )
 PRODUCT_DETAIL = Endpoint(
     "products.detail",
@@ -137,6 +144,8 @@ PRODUCT_DETAIL = Endpoint(
     "/alibaba/product/queryProductDetail",
     ProductDetail,
     summary="Full detail of one offer (SKUs, attributes, prices, shipping)",
+    cache_ttl=C.CACHE_TTL_DETAIL,
+    source="wiki menu; path from client code",
 )
 UPLOAD_IMAGE = Endpoint(
     "products.upload_image",
@@ -145,6 +154,7 @@ UPLOAD_IMAGE = Endpoint(
     UploadResult,
     body="form",
     summary="Upload an image (base64, multipart) to get an image id for image search",
+    source="wiki en api-207114140",
 )
 UPLOAD_IMAGE_URL = Endpoint(
     "products.upload_image_url",
@@ -154,6 +164,8 @@ UPLOAD_IMAGE_URL = Endpoint(
     confirmed=False,
     summary="Upload an image by URL (GET, pic_url only): inferred from the menu's 'Image upload By Get' "
     "and the Taobao upload page (wiki en api-216685825)",
+    source='wiki menu "Image upload By Get"; the Taobao page en api-216685825 says GET takes only `pic_url`',
+    call="products.upload_image(url=...)",
 )
 FREIGHT_ESTIMATE = Endpoint(
     "products.estimate_freight",
@@ -162,6 +174,7 @@ FREIGHT_ESTIMATE = Endpoint(
     FreightEstimate,
     body="json",
     summary="Estimate domestic freight for a quantity of an offer",
+    source="wiki zh api-218256628",
 )
 CATEGORY_GET = Endpoint(
     "categories.get",
@@ -169,6 +182,8 @@ CATEGORY_GET = Endpoint(
     "/alibaba/category/get",
     list[Category],
     summary="A category and its children (0 is the root)",
+    cache_ttl=C.CACHE_TTL_CATEGORIES,
+    source="wiki en api-310621288",
 )
 
 
@@ -183,6 +198,7 @@ ORDER_PREVIEW = Endpoint(
     body="json",
     trade=True,
     summary="Price an order before creating it (wiki en api-194164767, zh api-164891582)",
+    source="wiki en api-194164767, zh api-164891582",
 )
 ORDER_CREATE = Endpoint(
     "orders.create",
@@ -194,6 +210,7 @@ ORDER_CREATE = Endpoint(
     trade=True,
     outcome_unknown=OrderOutcomeUnknownError,
     summary="Create an order; never retried (wiki en api-194164768, zh api-164891583)",
+    source="wiki en api-194164768, zh api-164891583",
 )
 ORDER_CANCEL = Endpoint(
     "orders.cancel",
@@ -204,6 +221,7 @@ ORDER_CANCEL = Endpoint(
     safe=False,
     trade=True,
     summary="Cancel an unpaid order; never retried (wiki en api-194164769, zh api-164891584)",
+    source="wiki en api-194164769, zh api-164891584",
 )
 ORDER_GET = Endpoint(
     "orders.get",
@@ -213,6 +231,7 @@ ORDER_GET = Endpoint(
     body="json",
     trade=True,
     summary="An order's details, buyer's view (wiki en api-194164770, zh api-164891585)",
+    source="wiki en api-194164770, zh api-164891585",
 )
 ORDER_LIST = Endpoint(
     "orders.list",
@@ -222,6 +241,7 @@ ORDER_LIST = Endpoint(
     body="json",
     paging=PAGING_ORDER_LIST,
     summary="The buyer's orders, paged by page/pageSize (wiki zh api-341849148)",
+    source="wiki zh api-341849148",
 )
 ORDER_CONFIRM_RECEIPT = Endpoint(
     "orders.confirm_receipt",
@@ -232,6 +252,7 @@ ORDER_CONFIRM_RECEIPT = Endpoint(
     safe=False,  # releases the buyer's money to the seller: a money-moving call, never retried
     trade=True,
     summary="Confirm receipt of an order's entries; never retried (wiki en api-194164772)",
+    source="wiki en api-194164772",
 )
 PAYMENT_LINKS = Endpoint(
     "payments.links",
@@ -239,6 +260,7 @@ PAYMENT_LINKS = Endpoint(
     "/alibaba/alipay/url/get",
     PayUrlAnswer,
     summary="Cashier links for up to 30 orders per call (wiki en api-194164773)",
+    source="wiki en api-194164773",
 )
 PAYMENT_PAY = Endpoint(
     "payments.pay",
@@ -250,28 +272,10 @@ PAYMENT_PAY = Endpoint(
     trade=True,
     outcome_unknown=PaymentOutcomeUnknownError,
     summary="Password-free payment of an order; never retried (wiki en api-194164774, zh api-194158434)",
+    source="wiki en api-194164774, zh api-194158434",
 )
 
 
-#: The 1688 rows, in table order.
-ROWS_1688: tuple[Endpoint[Any], ...] = (
-    KEYWORD_SEARCH,
-    IMAGE_SEARCH,
-    SHOP_SEARCH,
-    PRODUCT_DETAIL,
-    UPLOAD_IMAGE,
-    UPLOAD_IMAGE_URL,
-    FREIGHT_ESTIMATE,
-    CATEGORY_GET,
-    ORDER_PREVIEW,
-    ORDER_CREATE,
-    ORDER_CANCEL,
-    ORDER_GET,
-    ORDER_LIST,
-    ORDER_CONFIRM_RECEIPT,
-    PAYMENT_LINKS,
-    PAYMENT_PAY,
-)
-
-#: Every endpoint the SDK wraps, by name.
-ENDPOINTS: dict[str, Endpoint[Any]] = {e.name: e for e in (*ROWS_1688, *PLATFORM_ENDPOINTS)}
+#: Every endpoint the SDK wraps, by name: the registry the rows above (and the Taobao/Poizon rows)
+#: filled in as they were declared. There is no hand-kept list to add a row to.
+ENDPOINTS: dict[str, Endpoint[Any]] = REGISTRY

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _constants as C
-from ._endpoint_spec import Endpoint, PagingSpec
+from ._endpoint_spec import REGISTRY, Endpoint, PagingSpec
 from ._errors import PoizonOrderOutcomeUnknownError, TaobaoOrderOutcomeUnknownError, TaobaoPaymentOutcomeUnknownError
 from .models.poizon import PoizonBalance, PoizonCategory, PoizonOrder, PoizonSearchPage, PoizonSpuDetail
 from .models.products import UploadResult
@@ -91,6 +91,7 @@ TAOBAO_KEYWORD_SEARCH = Endpoint(
     platform="taobao",
     source="client code (wiki menu: keyword search, GET)",
     summary="Search Taobao/Tmall items by keyword, page_no/page_size <= 20",
+    cache_ttl=C.CACHE_TTL_SEARCH,
 )
 TAOBAO_IMAGE_SEARCH = Endpoint(
     "taobao.products.image_search",
@@ -102,6 +103,8 @@ TAOBAO_IMAGE_SEARCH = Endpoint(
     platform="taobao",
     source="client code (wiki menu: Image search V1.0, GET)",
     summary="Image search V1.0: Taobao/Tmall items like an uploaded image (image_id)",
+    cache_ttl=C.CACHE_TTL_SEARCH,
+    call="taobao.products.image_search(image_id)",
 )
 TAOBAO_IMAGE_SEARCH_URL = Endpoint(
     "taobao.products.image_search_url",
@@ -112,6 +115,8 @@ TAOBAO_IMAGE_SEARCH_URL = Endpoint(
     platform="taobao",
     source="wiki en api-310619961",
     summary="Image search V2.0: Taobao/Tmall items like a picture URL, pageNo 0-based",
+    cache_ttl=C.CACHE_TTL_SEARCH,
+    call="taobao.products.image_search(image_url=...)",
 )
 TAOBAO_SHOP_SEARCH = Endpoint(
     "taobao.products.shop_search",
@@ -123,6 +128,7 @@ TAOBAO_SHOP_SEARCH = Endpoint(
     platform="taobao",
     source="client code (wiki menu: shop search, GET)",
     summary="List or search one Taobao/Tmall shop's items",
+    cache_ttl=C.CACHE_TTL_SEARCH,
 )
 TAOBAO_DETAIL = Endpoint(
     "taobao.products.detail",
@@ -133,6 +139,7 @@ TAOBAO_DETAIL = Endpoint(
     platform="taobao",
     source="client code (wiki menu: Product details search, GET)",
     summary="The detail of one Taobao/Tmall item (SKUs, prices in fen)",
+    cache_ttl=C.CACHE_TTL_DETAIL,
 )
 TAOBAO_UPLOAD_IMAGE = Endpoint(
     "taobao.products.upload_image",
@@ -152,6 +159,7 @@ TAOBAO_UPLOAD_IMAGE_URL = Endpoint(
     platform="taobao",
     source="wiki en api-216685825 (the GET mode takes pic_url only)",
     summary="Upload an image by picture URL (GET, pic_url only)",
+    call="taobao.products.upload_image(url=...)",
 )
 TAOBAO_LOGISTICS_PRICE = Endpoint(
     "taobao.products.logistics_price",
@@ -280,6 +288,7 @@ POIZON_SEARCH = Endpoint(
     platform="poizon",
     source="client code, several independent clients (wiki en api-456883163 menu: Keyword Search, GET)",
     summary="Search Poizon products (SPUs) by brand or title, startId cursor paging",
+    cache_ttl=C.CACHE_TTL_SEARCH,
 )
 POIZON_DETAIL = Endpoint(
     "poizon.products.detail",
@@ -290,6 +299,7 @@ POIZON_DETAIL = Endpoint(
     platform="poizon",
     source="client code, several independent clients (wiki en api-456883163 menu: Product Detail, GET)",
     summary="The detail of one Poizon product (dwSpuId): SKUs and prices in fen",
+    cache_ttl=C.CACHE_TTL_DETAIL,
 )
 POIZON_CATEGORY = Endpoint(
     "poizon.categories.get",
@@ -300,6 +310,7 @@ POIZON_CATEGORY = Endpoint(
     platform="poizon",
     source="one client's endpoint map only; not in the wiki's Poizon menu (en api-456883163)",
     summary="Poizon's categories (the top level, or one category's children)",
+    cache_ttl=C.CACHE_TTL_CATEGORIES,
 )
 POIZON_ORDER_CREATE = Endpoint(
     "poizon.orders.create",
@@ -333,31 +344,8 @@ POIZON_BALANCE = Endpoint(
     platform="poizon",
     source="inferred (wiki en api-456883163 menu: Balance Query, GET); path guessed",
     summary="The app's prepaid Poizon balance that create & pay draws down",
+    call="poizon.balance()",
 )
 
-#: Every Taobao/Tmall and Poizon row, in table order.
-PLATFORM_ENDPOINTS: tuple[Endpoint[Any], ...] = (
-    TAOBAO_KEYWORD_SEARCH,
-    TAOBAO_IMAGE_SEARCH,
-    TAOBAO_IMAGE_SEARCH_URL,
-    TAOBAO_SHOP_SEARCH,
-    TAOBAO_DETAIL,
-    TAOBAO_UPLOAD_IMAGE,
-    TAOBAO_UPLOAD_IMAGE_URL,
-    TAOBAO_LOGISTICS_PRICE,
-    TAOBAO_BUNKER,
-    TAOBAO_ORDER_PREVIEW,
-    TAOBAO_ORDER_CREATE,
-    TAOBAO_ORDER_CANCEL,
-    TAOBAO_ORDER_GET,
-    TAOBAO_PAY,
-    TAOBAO_HOT_LIST_TYPES,
-    TAOBAO_HOT_LIST_PRODUCTS,
-    TAOBAO_DETAIL_BY_LINK,
-    POIZON_SEARCH,
-    POIZON_DETAIL,
-    POIZON_CATEGORY,
-    POIZON_ORDER_CREATE,
-    POIZON_ORDER_GET,
-    POIZON_BALANCE,
-)
+#: Every Taobao/Tmall and Poizon row (read from the registry; kept for code that imported it).
+PLATFORM_ENDPOINTS: tuple[Endpoint[Any], ...] = tuple(row for row in REGISTRY.values() if row.platform != "1688")

@@ -54,12 +54,13 @@ async def test_following_the_walk_through_adds_a_working_endpoint(monkeypatch: p
     exec(blocks["struct"], models)
     similar_offer = models["SimilarOffer"]
 
-    # 2. the row, in _endpoints.py (which imports the models it names), and its place in ENDPOINTS
+    # 2. the row, in _endpoints.py (which imports the models it names); it registers itself
     rows = module_namespace(_endpoints)
     rows["SimilarOffer"] = similar_offer
     exec(blocks["row"], rows)
     row = rows["SIMILAR_SEARCH"]
-    monkeypatch.setitem(_endpoints.ENDPOINTS, row.name, row)
+    assert _endpoints.ENDPOINTS.pop(row.name) is row  # the row registered itself...
+    monkeypatch.setitem(_endpoints.ENDPOINTS, row.name, row)  # ...and is gone again after the test
     assert row.paging is _endpoints.PAGING_1688
 
     # 3. the method, in the Products class of resources/products.py

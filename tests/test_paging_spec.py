@@ -22,7 +22,7 @@ class Thing(msgspec.Struct, rename="camel"):
     price: str
 
 
-THINGS = Endpoint("test.things", "GET", "/test/things", Page[Thing], paging=PagingSpec())
+THINGS = Endpoint("test.things", "GET", "/test/things", Page[Thing], paging=PagingSpec(), register=False)
 
 
 def envelope(data: Any) -> Response:
@@ -134,7 +134,9 @@ TAOBAO_PAGING = PagingSpec(
     trace_id=None,
     item_id="item_id",
 )
-TAOBAO_SEARCH = Endpoint("test.taobao_search", "GET", "/taobao/traffic/item/search", TaobaoPage, paging=TAOBAO_PAGING)
+TAOBAO_SEARCH = Endpoint(
+    "test.taobao_search", "GET", "/taobao/traffic/item/search", TaobaoPage, paging=TAOBAO_PAGING, register=False
+)
 
 
 def taobao_handler(total: int, asked: list[int]) -> Any:
@@ -201,7 +203,9 @@ POIZON_PAGING = PagingSpec(
     cursor_item="dw_spu_id",
     item_id="dw_spu_id",
 )
-POIZON_LIST = Endpoint("test.poizon_list", "GET", "/poizon/product/queryList", SpuPage, paging=POIZON_PAGING)
+POIZON_LIST = Endpoint(
+    "test.poizon_list", "GET", "/poizon/product/queryList", SpuPage, paging=POIZON_PAGING, register=False
+)
 
 
 def poizon_handler(ids: list[int], asked: list[str | None]) -> Any:
@@ -260,6 +264,7 @@ CURSORED = Endpoint(
         trace_id=None,
         next_cursor="next_start_id",
     ),
+    register=False,
 )
 
 
@@ -284,7 +289,11 @@ def test_paging_spec_checks_itself() -> None:
     with pytest.raises(ValueError, match="sizes"):
         PagingSpec(min_size=5, default_size=2)
     with pytest.raises(ValueError, match="not a paged endpoint"):
-        Paginator(DajiClient("k", "s", transport=MockTransport(things_handler(1))), Endpoint("x", "GET", "/x", int), {})
+        Paginator(
+            DajiClient("k", "s", transport=MockTransport(things_handler(1))),
+            Endpoint("x", "GET", "/x", int, register=False),
+            {},
+        )
 
 
 class Listing(msgspec.Struct, rename="camel"):
@@ -304,6 +313,7 @@ NO_TOTALS = Endpoint(
     Listing,
     body="json",
     paging=PagingSpec(page_param="page", total_items=None, page_size=None, trace_id=None, item_id="item_id"),
+    register=False,
 )
 
 
