@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, Union
 
 from . import _constants as C
+from ._bulk_inputs import image_input, keyword_input
 from ._bulk_platforms import PoizonBulk, TaobaoBulk
 from ._pagination import Paginator
 from ._validate import integer
@@ -448,7 +449,9 @@ class Bulk:
 
         Every search argument is forwarded unchanged and applies to every keyword;
         ``max_items``/``max_pages`` cap each keyword (None fetches every page). Arguments are
-        checked before anything is sent.
+        checked before anything is sent. A keyword that is not a non-blank one-line str of at
+        most 200 characters (None, bytes, a bool, a float...) gets its own result with a
+        TypeError or ValueError in ``error``; nothing is sent for it.
 
         ::
 
@@ -458,7 +461,7 @@ class Bulk:
         # every argument checked now (nothing sent), and encoded once for all the keywords
         searches = self._client.products._keyword_searches(search)
         return self.walk(
-            searches,
+            lambda keyword: searches(keyword_input(keyword)),
             keywords,
             concurrency=concurrency,
             ordered=ordered,
@@ -490,16 +493,10 @@ class Bulk:
 
         def paginate(image: str | int) -> Paginator[Any, ProductItem]:
             # a bad input is that input's error (every input gets exactly one result), never a request
-            if isinstance(image, str):
-                text = image.strip()
-                if text.startswith(("http://", "https://", "//")):
-                    return products.image_search(text, **search)
-            elif isinstance(image, bool) or not isinstance(image, int):
-                raise TypeError(
-                    f"bulk image inputs must be an image URL (str) or an image id (str or int), "
-                    f"got {type(image).__name__}"
-                )
-            by_id: ImageSearchOptions = {**search, "image_id": image if isinstance(image, int) else image.strip()}
+            url, image_id = image_input(image)
+            if url is not None:
+                return products.image_search(url, **search)
+            by_id: ImageSearchOptions = {**search, "image_id": image_id}
             return products.image_search(**by_id)
 
         return self.walk(paginate, images, concurrency=concurrency, ordered=ordered, progress=progress)

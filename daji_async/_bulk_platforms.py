@@ -4,7 +4,9 @@ Thin wrappers over the generic engine's public calls (:meth:`Bulk.walk
 <daji_async.Bulk.walk>` for searches, :meth:`Bulk.map <daji_async.Bulk.map>` for details):
 every input yields exactly one result, failures stay per input, memory stays bounded by
 ``concurrency``, and every request shares the client's rate limit and ``max_concurrency``.
-Arguments are checked (by building one walk, which sends nothing) before any input is read.
+Arguments are checked (by building one walk, which sends nothing) before any input is read;
+each input is checked on its own (see ``_bulk_inputs``): None, bytes, a bool, a float, a blank
+or over-long string is that input's TypeError or ValueError, and nothing is sent for it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
 from . import _constants as C
+from ._bulk_inputs import brand_input, image_input, keyword_input
 
 if TYPE_CHECKING:
     from ._bulk import Bulk, BulkResult, Inputs, ProgressCallback
@@ -54,7 +57,7 @@ class TaobaoBulk:
         products = self._client.taobao.products
         products.keyword_search("check", **search)  # validates every argument now, sends nothing
         return self._bulk.walk(
-            lambda keyword: products.keyword_search(keyword, **search),
+            lambda keyword: products.keyword_search(keyword_input(keyword), **search),
             keywords,
             concurrency=concurrency,
             ordered=ordered,
@@ -75,10 +78,10 @@ class TaobaoBulk:
         products.image_search(image_url="https://img.alicdn.com/check.jpg", **search)  # validates now
 
         def paginate(image: str | int) -> Paginator[Any, TaobaoItem]:
-            text = str(image).strip()
-            if text.startswith(("http://", "https://")):
-                return products.image_search(image_url=text, **search)
-            return products.image_search(text, **search)
+            url, image_id = image_input(image)  # a bad input is its own error, never a request
+            if url is not None:
+                return products.image_search(image_url=url, **search)
+            return products.image_search(image_id, **search)
 
         return self._bulk.walk(paginate, images, concurrency=concurrency, ordered=ordered, progress=progress)
 
@@ -129,7 +132,8 @@ class PoizonBulk:
         products = self._client.poizon.products
         products.search(brand="check", **search)  # validates every argument now, sends nothing
         return self._bulk.walk(
-            lambda brand: products.search(brand=brand, **search),
+            # brand_input refuses None: a search without a brand is the whole catalogue
+            lambda brand: products.search(brand=brand_input(brand), **search),
             brands,
             concurrency=concurrency,
             ordered=ordered,

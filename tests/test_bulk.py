@@ -263,7 +263,7 @@ async def test_bulk_keyword_search_bad_keywords_get_keyword_search_errors() -> N
     async with DajiClient("key", "secret", transport=MockTransport(lambda r: Response(500))) as client:
         results = [r async for r in client.bulk.keyword_search([None, "  ", "a\nb", 7], ordered=True)]  # type: ignore[list-item]
     errors = [type(r.error) for r in results]
-    assert errors == [ValueError, ValueError, ValueError, TypeError]
+    assert errors == [TypeError, ValueError, ValueError, TypeError]  # None is the wrong kind, like 7
 
 
 def test_a_worker_sheds_only_results_nobody_else_holds() -> None:
