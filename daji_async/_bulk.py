@@ -78,8 +78,14 @@ class BulkResult(Generic[Q, V]):
         return self.error is None
 
     @property
-    def items(self) -> list[Any]:
-        """The items a search found (its ``value`` when that is a list); empty on error."""
+    def items(self: BulkResult[Q, list[I]]) -> list[I]:
+        """The items a search found (its ``value``); empty on error.
+
+        Typed by the platform's item: ``list[ProductItem]`` for ``bulk.keyword_search``,
+        ``list[TaobaoItem]`` for ``bulk.taobao.keyword_search``, ``list[PoizonSpu]`` for
+        ``bulk.poizon.search``, the paginator's item type for ``bulk.walk``. A result whose
+        value is not a list (a detail, most ``map`` results) has no items for type checkers.
+        """
         value = self.value
         return value if isinstance(value, list) else []
 

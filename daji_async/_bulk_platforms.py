@@ -11,20 +11,49 @@ or over-long string is that input's TypeError or ValueError, and nothing is sent
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import TYPE_CHECKING, Union
 
 from . import _constants as C
 from ._bulk_inputs import brand_input, image_input, keyword_input
+from ._pagination import PagingOptions
+from ._protocol import ParamValue
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ._bulk import Bulk, BulkResult, Inputs, ProgressCallback
     from ._client import DajiClient, Timeout
     from ._pagination import Paginator
     from .models.poizon import PoizonSpu, PoizonSpuDetail
     from .models.taobao import TaobaoItem, TaobaoItemDetail
 
-__all__ = ["PoizonBulk", "TaobaoBulk"]
+__all__ = ["PoizonBulk", "PoizonSearchOptions", "TaobaoBulk", "TaobaoImageSearchOptions", "TaobaoKeywordSearchOptions"]
+
+
+class TaobaoKeywordSearchOptions(PagingOptions, total=False):
+    """What ``bulk.taobao.keyword_search`` passes to every ``taobao.products.keyword_search``."""
+
+    sort: str | None
+    filter: Union[Sequence[str], str, None]
+    language: str | None
+    extra_params: Mapping[str, ParamValue] | None
+
+
+class TaobaoImageSearchOptions(PagingOptions, total=False):
+    """What ``bulk.taobao.image_search`` passes to every ``taobao.products.image_search``."""
+
+    category_id: int | None
+    crop: bool | None
+    language: str | None
+    extra_params: Mapping[str, ParamValue] | None
+
+
+class PoizonSearchOptions(PagingOptions, total=False):
+    """What ``bulk.poizon.search`` passes to every ``poizon.products.search`` (one brand per input)."""
+
+    title: str | None
+    extra_params: Mapping[str, ParamValue] | None
 
 
 class TaobaoBulk:
@@ -47,7 +76,7 @@ class TaobaoBulk:
         concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
-        **search: Any,
+        **search: Unpack[TaobaoKeywordSearchOptions],
     ) -> AsyncGenerator[BulkResult[str, list[TaobaoItem]], None]:
         """Run ``taobao.products.keyword_search(keyword, **search)`` for every keyword.
 
@@ -71,13 +100,13 @@ class TaobaoBulk:
         concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
-        **search: Any,
+        **search: Unpack[TaobaoImageSearchOptions],
     ) -> AsyncGenerator[BulkResult[str | int, list[TaobaoItem]], None]:
         """An image search for every image: a picture URL (V2.0) or an uploaded image id (V1.0)."""
         products = self._client.taobao.products
         products.image_search(image_url="https://img.alicdn.com/check.jpg", **search)  # validates now
 
-        def paginate(image: str | int) -> Paginator[Any, TaobaoItem]:
+        def paginate(image: str | int) -> Paginator[object, TaobaoItem]:
             url, image_id = image_input(image)  # a bad input is its own error, never a request
             if url is not None:
                 return products.image_search(image_url=url, **search)
@@ -125,7 +154,7 @@ class PoizonBulk:
         concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
-        **search: Any,
+        **search: Unpack[PoizonSearchOptions],
     ) -> AsyncGenerator[BulkResult[str, list[PoizonSpu]], None]:
         """Run ``poizon.products.search(brand=brand, **search)`` for every brand (``title``,
         ``max_items``, ``page_size``... apply to each)."""
