@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from daji_async import APITimeoutError, DajiClient, PaginationError, ServerError
+from daji_async import APITimeoutError, DajiClient, PaginationError, Paginator, ServerError
 from daji_async.sandbox import SandboxServer
 from daji_async.sandbox.pytest_plugin import FAST_RETRIES
 from tests.conftest import settle
@@ -234,11 +235,18 @@ def test_every_item_exactly_once_in_order(
             options = {"page": start, "page_size": page_size, "max_items": max_items, "max_pages": max_pages}
             walked = client.products.keyword_search(keyword, prefetch=prefetch, **options)  # type: ignore[arg-type]
             items = [i.offer_id async for i in walked]
-            # what bulk keeps per input: the same walk as one coroutine, one list
-            collected = client.products.keyword_search(keyword, prefetch=prefetch, **options)  # type: ignore[arg-type]
-            counts: list[int] = []
-            gathered = [i.offer_id for i in await collected._collect(counts.append)]
-            assert sum(counts) == len(gathered)
+            # what bulk keeps per input: the same walk, every item in one list
+            made: list[Paginator[Any, Any]] = []
+
+            def search(word: str) -> Paginator[Any, Any]:
+                made.append(client.products.keyword_search(word, prefetch=prefetch, **options))  # type: ignore[arg-type]
+                return made[-1]
+
+            [result] = [r async for r in client.bulk.walk(search, [keyword])]
+            assert result.error is None
+            gathered = [i.offer_id for i in result.items]
+            [collected] = made
+            assert result.pages == collected.pages_fetched
             return (
                 items,
                 gathered,
