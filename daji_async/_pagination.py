@@ -223,35 +223,6 @@ class Paginator(Generic[P, T]):
         self._page_len: int | None = None  # that page's length, once fetched
         self._after: tuple[PageToken | None] | None = (self.page,)  # the page after it; None: no more pages
 
-    def _with_params(
-        self, params: dict[str, ParamValue], requests: Callable[[PageToken | None], Request] | None = None
-    ) -> Paginator[P, T]:
-        """A new paginator with this one's (checked) paging options over other service parameters.
-
-        Nothing is checked again: bulk calls check the options once, then make one paginator
-        per input this way. ``requests`` is the new walk's page requests when the caller has
-        them already (see ``DajiClient._keyed_pages``); they must be for ``params`` with this
-        paginator's page size.
-        """
-        clone: Paginator[P, T] = object.__new__(Paginator)
-        clone._auto_size = self._auto_size
-        clone._client = self._client
-        clone._endpoint = self._endpoint
-        clone._spec = self._spec
-        clone._params = params
-        clone.page = clone.next_page = self.page
-        clone.page_size = self.page_size
-        clone.max_items = self.max_items
-        clone.max_pages = self.max_pages
-        clone.prefetch = self.prefetch
-        clone._timeout = self._timeout
-        clone._max_retries = self._max_retries
-        clone.pages_fetched = 0
-        clone._requests = requests
-        clone._skip = self._skip
-        clone._rewind()
-        return clone
-
     @property
     def endpoint(self) -> Endpoint[P]:
         """The endpoint row this paginator walks."""
@@ -497,23 +468,18 @@ class Paginator(Generic[P, T]):
                 return
             token = self._after[0]
 
-    async def _collect(self, each_page: Callable[[int], object] | None = None) -> list[T]:
+    async def _collect(self) -> list[T]:
         """Every item of an iteration, in order, in one list: what ``client.bulk`` keeps per input.
 
         The same walk as ``async for`` (every stop rule, :attr:`next_page`,
-        :attr:`resume_token`, :attr:`pages_fetched`). ``each_page(count)`` is called as each
-        page's ``count`` items are taken, before they are added (the bulk engine frees as
-        many items of a worker's previous result then).
+        :attr:`resume_token`, :attr:`pages_fetched`).
         """
         collected: list[T] = []
         pages = self._walk(False)
         items_of = self._spec.items
         try:
             async for page in pages:
-                found = getattr(page, items_of)
-                if each_page is not None:
-                    each_page(len(found))
-                collected += found
+                collected += getattr(page, items_of)
         except BaseException:
             await pages.aclose()  # pages still in flight are cancelled now, not when collected
             raise

@@ -257,22 +257,3 @@ def test_every_item_exactly_once_in_order(
     items, gathered, walked_state, collected_state = asyncio.run(run())
     assert items == gathered == expected
     assert walked_state == collected_state
-
-
-def test_a_copy_for_other_parameters_keeps_every_checked_option_and_none_of_the_state() -> None:
-    """What bulk searches make per input: the prototype's paging options, the input's parameters."""
-    client = DajiClient("key", "secret")
-    prototype = client.products.keyword_search(
-        "连衣裙", page=2, page_size=7, max_items=9, max_pages=3, prefetch=2, timeout=5, max_retries=1
-    )
-    prototype.pages_fetched = 4  # state of the prototype never carries over
-    prototype.next_page = 9
-    params = {"keyword": "手机壳", "country": "en"}
-    copy = prototype._with_params(params)
-    assert type(copy) is type(prototype) and copy is not prototype
-    assert repr(copy) == repr(prototype)
-    options = ("page", "page_size", "max_items", "max_pages", "prefetch", "_timeout", "_max_retries", "_auto_size")
-    assert [getattr(copy, name) for name in options] == [getattr(prototype, name) for name in options]
-    assert copy.endpoint is prototype.endpoint and copy.items_field == "items"
-    assert copy._params is params and prototype._params["keyword"] == "连衣裙"
-    assert (copy.pages_fetched, copy.next_page, copy._requests) == (0, 2, None)
