@@ -96,7 +96,7 @@ async def test_a_repeated_page_raises_instead_of_looping(daji_sandbox: SandboxSe
 
 @pytest.mark.parametrize("prefetch", [1, 4])
 async def test_a_repeated_page_fails_a_bulk_input_the_same_way(daji_sandbox: SandboxServer, prefetch: int) -> None:
-    # bulk walks each input as one coroutine (Paginator._collect): the same guard, the same error
+    # bulk walks each input through the same walk as async for: the same guard, the same error
     daji_sandbox.set_scenario("循环", 100)
     daji_sandbox.add_fault("repeat_page", path=KEYWORD, match={"beginPage": "3"})
     async with daji_sandbox.client() as client:
