@@ -45,8 +45,8 @@ def image_input(value: object) -> tuple[str | None, str | None]:
             f"bulk image inputs must be an image URL (str) or an image id (str or int), got {type(value).__name__}"
         )
     if isinstance(value, int):
-        return None, digits("bulk image id input", value)
+        return None, digits("image_id", value)
     url = _text_input("image", value, C.MAX_PICTURE_URL).strip()
     if url.startswith(("http://", "https://", "//")):
         return url, None
-    return None, digits("bulk image id input", url)
+    return None, digits("image_id", url)

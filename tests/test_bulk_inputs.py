@@ -79,10 +79,10 @@ async def test_searches_refuse_each_bad_input_alone(name: str, daji_sandbox: San
         assert len(result.items) == 2
     for result, (bad, kind, words) in zip(results[1:-1], BAD, strict=True):
         if bad == LONG and "image" in name:
-            words = "digits"  # not a URL, so read as an image id: refused as one
+            words = "image_id must be 1 to 32 digits"  # not a URL, so read as an image id: refused as one
         assert type(result.error) is kind, (bad, result.error)
         assert words in str(result.error)
-        assert "bulk" in str(result.error)  # names where the input came from
+        assert "bulk" in str(result.error) or words.startswith("image_id")  # names the input
         assert result.items == [] and result.pages == 0
     sent = [r for r in daji_sandbox.requests if r.path == path]
     assert len(sent) == 2  # one page for each good input, none for a bad one
