@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, Union
 
 from . import _constants as C
-from ._bulk_inputs import image_input, keyword_input
+from ._bulk_inputs import image_input, keyword_input, no_resume
 from ._bulk_platforms import PoizonBulk, TaobaoBulk
 from ._pagination import Paginator
 from ._validate import integer
@@ -371,6 +371,7 @@ class Bulk:
             async for result in client.bulk.keyword_search(["连衣裙", "手机壳"], max_items=100):
                 print(result.query, result.error or len(result.items))
         """
+        no_resume(search)
         products = self._client.products
         products.keyword_search("check", **search)  # validates every argument now, sends nothing
         return self.walk(
@@ -401,6 +402,7 @@ class Bulk:
             async for result in client.bulk.image_search(urls, max_items=40, concurrency=16):
                 ...
         """
+        no_resume(search)
         products = self._client.products
         products.image_search("https://cbu01.alicdn.com/check.jpg", **search)  # validates now, sends nothing
 

@@ -10,10 +10,12 @@ brand is the whole catalogue).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from . import _constants as C
 from ._validate import digits, text
 
-__all__ = ["brand_input", "image_input", "keyword_input"]
+__all__ = ["brand_input", "image_input", "keyword_input", "no_resume"]
 
 
 def _text_input(kind: str, value: object, max_length: int) -> str:
@@ -50,3 +52,12 @@ def image_input(value: object) -> tuple[str | None, str | None]:
     if url.startswith(("http://", "https://", "//")):
         return url, None
     return None, digits("image_id", url)
+
+
+def no_resume(options: Mapping[str, object]) -> None:
+    """Refuse ``resume=`` in a bulk call's search options: a token continues one walk, not many."""
+    if options.get("resume") is not None:
+        raise ValueError(
+            "resume= continues one walk (one search's paginator.resume_token); a bulk call walks many: "
+            "resume each input's search on its own"
+        )

@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, Union
 
 from . import _constants as C
-from ._bulk_inputs import brand_input, image_input, keyword_input
+from ._bulk_inputs import brand_input, image_input, keyword_input, no_resume
 from ._pagination import PagingOptions
 from ._protocol import ParamValue
 
@@ -83,6 +83,7 @@ class TaobaoBulk:
         ``search`` takes the search's keywords (``sort``, ``filter``, ``language``,
         ``max_items``, ``page_size``...), applied to every keyword.
         """
+        no_resume(search)
         products = self._client.taobao.products
         products.keyword_search("check", **search)  # validates every argument now, sends nothing
         return self._bulk.walk(
@@ -103,6 +104,7 @@ class TaobaoBulk:
         **search: Unpack[TaobaoImageSearchOptions],
     ) -> AsyncGenerator[BulkResult[str | int, list[TaobaoItem]], None]:
         """An image search for every image: a picture URL (V2.0) or an uploaded image id (V1.0)."""
+        no_resume(search)
         products = self._client.taobao.products
         products.image_search(image_url="https://img.alicdn.com/check.jpg", **search)  # validates now
 
@@ -158,6 +160,7 @@ class PoizonBulk:
     ) -> AsyncGenerator[BulkResult[str, list[PoizonSpu]], None]:
         """Run ``poizon.products.search(brand=brand, **search)`` for every brand (``title``,
         ``max_items``, ``page_size``... apply to each)."""
+        no_resume(search)
         products = self._client.poizon.products
         products.search(brand="check", **search)  # validates every argument now, sends nothing
         return self._bulk.walk(

@@ -200,3 +200,47 @@ async def test_taobao_search_resumes_too(daji_client: DajiClient) -> None:
     first = [i.item_id async for i in walk]
     rest = daji_client.taobao.products.keyword_search("手机壳", resume=walk.resume_token, max_items=37)
     assert first + [i.item_id async for i in rest] == everything
+
+
+async def _walks(client: DajiClient) -> dict[str, tuple[Callable[..., Paginator[Any, Any]], str]]:
+    """Every other kind of paged call, by name: ``search(**paging)`` and its items' id field."""
+    offer = (await client.products.keyword_search("连衣裙")).items[0].offer_id
+    seller = (await client.products.detail(offer)).seller_open_id
+    shop = (await client.taobao.products.keyword_search("手机壳")).items[0].shop_id
+    assert seller is not None and shop is not None
+    return {
+        "1688 shop search": (lambda **kw: client.products.shop_search(seller, **kw), "offer_id"),
+        "1688 image search": (
+            lambda **kw: client.products.image_search("https://cbu01.alicdn.com/a.jpg", **kw),
+            "offer_id",
+        ),
+        "taobao image search V2 (0-based pages)": (
+            lambda **kw: client.taobao.products.image_search(image_url="https://img.alicdn.com/a.jpg", **kw),
+            "item_id",
+        ),
+        "taobao shop search": (lambda **kw: client.taobao.products.shop_search(shop, **kw), "item_id"),
+    }
+
+
+async def test_every_kind_of_paged_call_resumes_to_the_item(daji_client: DajiClient) -> None:
+    for name, (search, id_of) in (await _walks(daji_client)).items():
+        everything = [getattr(i, id_of) async for i in search(page_size=5, max_items=23)]
+        assert len(everything) > 7, name
+        walk = search(page_size=5, max_items=7)
+        first = [getattr(i, id_of) async for i in walk]
+        rest = search(resume=walk.resume_token, max_items=len(everything) - 7)
+        assert first + [getattr(i, id_of) async for i in rest] == everything, name
+
+
+async def test_a_bulk_call_refuses_resume(daji_client: DajiClient) -> None:
+    token = daji_client.products.keyword_search("甲").resume_token
+    calls = [
+        lambda: daji_client.bulk.keyword_search(["甲"], resume=token),
+        lambda: daji_client.bulk.image_search(["https://cbu01.alicdn.com/a.jpg"], resume=token),
+        lambda: daji_client.bulk.taobao.keyword_search(["甲"], resume=token),
+        lambda: daji_client.bulk.taobao.image_search(["https://img.alicdn.com/a.jpg"], resume=token),
+        lambda: daji_client.bulk.poizon.search(["Nike"], resume=token),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match="resume= continues one walk"):
+            call()
