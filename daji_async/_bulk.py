@@ -5,16 +5,13 @@ iterable; each input yields exactly one :class:`BulkResult`, whether it succeede
 At most ``2 * concurrency`` inputs are taken and not yet yielded at any moment, so memory
 does not grow with the number of inputs (a generator of a million keywords is fine), and
 ``ordered=True`` reorders within that same bound. Every request underneath still passes
-the client's rate limit and ``max_concurrency``. Each worker also keeps its last result
-until its next one is done, so that the memory of results the caller has dropped is
-given back next to the next decode (see :func:`run_bulk`).
+the client's rate limit and ``max_concurrency``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-import sys
 from collections import deque
 from collections.abc import (
     AsyncGenerator,
@@ -31,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, Union
 
 from . import _constants as C
+from ._bulk_inputs import image_input, keyword_input, no_resume
 from ._bulk_platforms import PoizonBulk, TaobaoBulk
 from ._pagination import Paginator
 from ._validate import integer
@@ -77,8 +75,14 @@ class BulkResult(Generic[Q, V]):
         return self.error is None
 
     @property
-    def items(self) -> list[Any]:
-        """The items a search found (its ``value`` when that is a list); empty on error."""
+    def items(self: BulkResult[Q, list[I]]) -> list[I]:
+        """The items a search found (its ``value``); empty on error.
+
+        Typed by the platform's item: ``list[ProductItem]`` for ``bulk.keyword_search``,
+        ``list[TaobaoItem]`` for ``bulk.taobao.keyword_search``, ``list[PoizonSpu]`` for
+        ``bulk.poizon.search``, the paginator's item type for ``bulk.walk``. A result whose
+        value is not a list (a detail, most ``map`` results) has no items for type checkers.
+        """
         value = self.value
         return value if isinstance(value, list) else []
 
@@ -163,32 +167,17 @@ class _Source(Generic[Q]):
 
 async def run_bulk(
     inputs: Inputs[Q],
-    call: Callable[[Q, BulkResult[Q, V], Callable[[int], None]], Awaitable[None]],
+    call: Callable[[Q, BulkResult[Q, V]], Awaitable[None]],
     *,
     concurrency: int,
     ordered: bool,
     progress: ProgressCallback | None,
-    shelve: bool = False,
 ) -> AsyncGenerator[BulkResult[Q, V], None]:
     """The engine of every bulk call: a fixed pool of workers over a lazy input source.
 
-    ``call(input, result, decoded)`` fills ``result`` (value, items, pages) or raises; the
-    engine records the exception in ``result.error``. Leaving the loop early (break,
-    exception, cancellation) cancels the workers and waits for them.
-
-    ``shelve`` (walks, whose results hold items): a result the caller has moved past goes
-    on a shelf, and each ``decoded(count)`` (a walk calls it as it takes each page of
-    ``count`` items) frees up to ``count`` items of the shelf's results (see :func:`shed`).
-    Why: CPython's garbage collector runs its youngest generation once allocations
-    outnumber frees by 700, and a decoded page allocates two lists per item. Freed in a
-    batch when the caller drops a result, between the decodes, the lists made that count
-    climb and the collector run 4 times as often as in a hand-written pool (measured: 54
-    passes against 14 per 2,000 requests at concurrency 64). Freed next to each decode, the
-    count stays level; freed within a few decodes of the caller letting go, the items are
-    still in the CPU's caches (a worker that kept its previous result until its next search
-    freed items a search later, measured 4% slower at concurrency 16). Only items nobody
-    else can reach are freed: a result or an items list the caller still holds is never
-    touched, and leaves the shelf as it is.
+    ``call(input, result)`` fills ``result`` (value, items, pages) or raises; the engine
+    records the exception in ``result.error``. Leaving the loop early (break, exception,
+    cancellation) cancels the workers and waits for them.
     """
     integer("concurrency", concurrency, low=1)
     if not isinstance(ordered, bool):
@@ -204,12 +193,6 @@ async def run_bulk(
     failure: list[BaseException] = []  # the input source's own failure
     consumer: asyncio.Future[None] | None = None  # set while the consumer sleeps
     taken = live = 0
-    shelf: list[BulkResult[Q, V]] = []  # results the caller has moved past, freed as pages are decoded
-    limit = 2 * concurrency  # results on the shelf at most (a walk of empty pages frees none)
-
-    def decoded(count: int) -> None:
-        if shelf:
-            shed(shelf, count)
 
     def wake() -> None:
         nonlocal consumer
@@ -236,7 +219,7 @@ async def run_bulk(
                 index, query = next_input
                 result: BulkResult[Q, V] = BulkResult(query, index)
                 try:
-                    await call(query, result, decoded)
+                    await call(query, result)
                 except Exception as exc:
                     result.error = exc
                     result.value = None
@@ -254,8 +237,6 @@ async def run_bulk(
     waiting: dict[int, BulkResult[Q, V]] = {}
     next_index = 0
     ready: deque[BulkResult[Q, V]] = deque()  # popped as yielded: nothing here refers to a yielded result
-    shelving = shelve and _ALONE is not None
-    previous: BulkResult[Q, V] | None = None  # the result yielded before the current one
     try:
         while True:
             if not finished:
@@ -288,76 +269,10 @@ async def run_bulk(
                     if inspect.isawaitable(outcome):
                         await outcome
                 yield result
-                if shelving:
-                    # the caller asks for the next result: its loop variable still holds this one,
-                    # but no longer the one before, which goes on the shelf
-                    if previous is not None:
-                        shelf.append(previous)
-                        if len(shelf) > limit:
-                            del shelf[0]
-                    previous = result
     finally:
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
-
-
-def _counts(held: list[Any]) -> tuple[int, int, Any]:
-    """Reference counts of the shelf's first result and of its value, as :func:`shed` sees them, and the value."""
-    previous = held[0]
-    value = previous.value
-    refcount = sys.getrefcount
-    return refcount(previous), refcount(value), value
-
-
-def _alone_counts() -> tuple[int, int] | None:
-    """What :func:`_counts` reports for a result and a list nothing else refers to, or None.
-
-    Measured with the same code rather than assumed, so that an interpreter that counts
-    references differently (or not at all) makes :func:`shed` keep everything instead of
-    guessing: None unless a second holder of the result, or of its list, changes the counts.
-    """
-    if not hasattr(sys, "getrefcount"):
-        return None
-    probe: BulkResult[None, list[None]] = BulkResult(None, 0, [])
-    held: list[Any] = [probe]
-    del probe
-    alone = _counts(held)[:2]
-    shared_result = held[0]
-    with_result = _counts(held)[:2]
-    del shared_result
-    shared_list = held[0].value
-    with_list = _counts(held)[:2]
-    del shared_list
-    if with_result[0] <= alone[0] or with_list[1] <= alone[1]:
-        return None
-    return alone[0], alone[1]
-
-
-#: The counts of a result only the shelf holds (None: shedding is off on this interpreter).
-_ALONE = _alone_counts()
-
-
-def shed(held: list[Any], count: int) -> None:
-    """Free up to ``count`` items of the results on ``held`` that nothing else can reach.
-
-    ``held`` is the engine's shelf, oldest result first. A result whose items list nothing
-    else refers to (reference counts, checked against a probe measured at import, say so)
-    loses its last items, as many as ``count`` allows, and leaves the shelf once empty; a
-    result or list someone still holds leaves the shelf untouched, as does every result on
-    an interpreter without such counts. Either way nothing anyone can see changes.
-    """
-    while held and count > 0:
-        if _ALONE is not None:
-            result_count, value_count, value = _counts(held)
-            if type(value) is list and (result_count, value_count) == _ALONE:
-                if count < len(value):
-                    del value[-count:]
-                    return
-                count -= len(value)
-                value.clear()
-            del value
-        del held[0]
 
 
 class Bulk:
@@ -399,7 +314,7 @@ class Bulk:
                 ...
         """
 
-        async def call(query: Q, result: BulkResult[Q, V], decoded: Callable[[int], None]) -> None:
+        async def call(query: Q, result: BulkResult[Q, V]) -> None:
             result.value = await fn(query)
 
         return run_bulk(inputs, call, concurrency=concurrency, ordered=ordered, progress=progress)
@@ -425,15 +340,14 @@ class Bulk:
             walks = client.bulk.walk(lambda s: client.products.shop_search(s, max_items=50), sellers)
         """
 
-        async def call(query: Q, result: BulkResult[Q, list[I]], decoded: Callable[[int], None]) -> None:
+        async def call(query: Q, result: BulkResult[Q, list[I]]) -> None:
             paginator = search(query)
             if not isinstance(paginator, Paginator):
                 raise TypeError(f"bulk.walk: search({query!r}) returned {type(paginator).__name__}, not a Paginator")
-            # each page taken frees as many items of results the caller is done with (see run_bulk)
-            result.value = await paginator._collect(decoded)
+            result.value = await paginator._collect()
             result.pages = paginator.pages_fetched
 
-        return run_bulk(inputs, call, concurrency=concurrency, ordered=ordered, progress=progress, shelve=True)
+        return run_bulk(inputs, call, concurrency=concurrency, ordered=ordered, progress=progress)
 
     def keyword_search(
         self,
@@ -448,17 +362,20 @@ class Bulk:
 
         Every search argument is forwarded unchanged and applies to every keyword;
         ``max_items``/``max_pages`` cap each keyword (None fetches every page). Arguments are
-        checked before anything is sent.
+        checked before anything is sent. A keyword that is not a non-blank one-line str of at
+        most 200 characters (None, bytes, a bool, a float...) gets its own result with a
+        TypeError or ValueError in ``error``; nothing is sent for it.
 
         ::
 
             async for result in client.bulk.keyword_search(["连衣裙", "手机壳"], max_items=100):
                 print(result.query, result.error or len(result.items))
         """
-        # every argument checked now (nothing sent), and encoded once for all the keywords
-        searches = self._client.products._keyword_searches(search)
+        no_resume(search)
+        products = self._client.products
+        products.keyword_search("check", **search)  # validates every argument now, sends nothing
         return self.walk(
-            searches,
+            lambda keyword: products.keyword_search(keyword_input(keyword), **search),
             keywords,
             concurrency=concurrency,
             ordered=ordered,
@@ -485,21 +402,16 @@ class Bulk:
             async for result in client.bulk.image_search(urls, max_items=40, concurrency=16):
                 ...
         """
+        no_resume(search)
         products = self._client.products
         products.image_search("https://cbu01.alicdn.com/check.jpg", **search)  # validates now, sends nothing
 
         def paginate(image: str | int) -> Paginator[Any, ProductItem]:
             # a bad input is that input's error (every input gets exactly one result), never a request
-            if isinstance(image, str):
-                text = image.strip()
-                if text.startswith(("http://", "https://", "//")):
-                    return products.image_search(text, **search)
-            elif isinstance(image, bool) or not isinstance(image, int):
-                raise TypeError(
-                    f"bulk image inputs must be an image URL (str) or an image id (str or int), "
-                    f"got {type(image).__name__}"
-                )
-            by_id: ImageSearchOptions = {**search, "image_id": image if isinstance(image, int) else image.strip()}
+            url, image_id = image_input(image)
+            if url is not None:
+                return products.image_search(url, **search)
+            by_id: ImageSearchOptions = {**search, "image_id": image_id}
             return products.image_search(**by_id)
 
         return self.walk(paginate, images, concurrency=concurrency, ordered=ordered, progress=progress)
@@ -524,9 +436,7 @@ class Bulk:
         """
         detail = self._client.products.detail
 
-        async def call(
-            offer_id: int | str, result: BulkResult[int | str, ProductDetail], decoded: Callable[[int], None]
-        ) -> None:
+        async def call(offer_id: int | str, result: BulkResult[int | str, ProductDetail]) -> None:
             result.pages = 1
             result.value = await detail(offer_id, country=country, timeout=timeout, max_retries=max_retries)
 

@@ -4,24 +4,56 @@ Thin wrappers over the generic engine's public calls (:meth:`Bulk.walk
 <daji_async.Bulk.walk>` for searches, :meth:`Bulk.map <daji_async.Bulk.map>` for details):
 every input yields exactly one result, failures stay per input, memory stays bounded by
 ``concurrency``, and every request shares the client's rate limit and ``max_concurrency``.
-Arguments are checked (by building one walk, which sends nothing) before any input is read.
+Arguments are checked (by building one walk, which sends nothing) before any input is read;
+each input is checked on its own (see ``_bulk_inputs``): None, bytes, a bool, a float, a blank
+or over-long string is that input's TypeError or ValueError, and nothing is sent for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import TYPE_CHECKING, Union
 
 from . import _constants as C
+from ._bulk_inputs import brand_input, image_input, keyword_input, no_resume
+from ._pagination import PagingOptions
+from ._protocol import ParamValue
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ._bulk import Bulk, BulkResult, Inputs, ProgressCallback
     from ._client import DajiClient, Timeout
     from ._pagination import Paginator
     from .models.poizon import PoizonSpu, PoizonSpuDetail
     from .models.taobao import TaobaoItem, TaobaoItemDetail
 
-__all__ = ["PoizonBulk", "TaobaoBulk"]
+__all__ = ["PoizonBulk", "PoizonSearchOptions", "TaobaoBulk", "TaobaoImageSearchOptions", "TaobaoKeywordSearchOptions"]
+
+
+class TaobaoKeywordSearchOptions(PagingOptions, total=False):
+    """What ``bulk.taobao.keyword_search`` passes to every ``taobao.products.keyword_search``."""
+
+    sort: str | None
+    filter: Union[Sequence[str], str, None]
+    language: str | None
+    extra_params: Mapping[str, ParamValue] | None
+
+
+class TaobaoImageSearchOptions(PagingOptions, total=False):
+    """What ``bulk.taobao.image_search`` passes to every ``taobao.products.image_search``."""
+
+    category_id: int | None
+    crop: bool | None
+    language: str | None
+    extra_params: Mapping[str, ParamValue] | None
+
+
+class PoizonSearchOptions(PagingOptions, total=False):
+    """What ``bulk.poizon.search`` passes to every ``poizon.products.search`` (one brand per input)."""
+
+    title: str | None
+    extra_params: Mapping[str, ParamValue] | None
 
 
 class TaobaoBulk:
@@ -44,17 +76,18 @@ class TaobaoBulk:
         concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
-        **search: Any,
+        **search: Unpack[TaobaoKeywordSearchOptions],
     ) -> AsyncGenerator[BulkResult[str, list[TaobaoItem]], None]:
         """Run ``taobao.products.keyword_search(keyword, **search)`` for every keyword.
 
         ``search`` takes the search's keywords (``sort``, ``filter``, ``language``,
         ``max_items``, ``page_size``...), applied to every keyword.
         """
+        no_resume(search)
         products = self._client.taobao.products
         products.keyword_search("check", **search)  # validates every argument now, sends nothing
         return self._bulk.walk(
-            lambda keyword: products.keyword_search(keyword, **search),
+            lambda keyword: products.keyword_search(keyword_input(keyword), **search),
             keywords,
             concurrency=concurrency,
             ordered=ordered,
@@ -68,17 +101,18 @@ class TaobaoBulk:
         concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
-        **search: Any,
+        **search: Unpack[TaobaoImageSearchOptions],
     ) -> AsyncGenerator[BulkResult[str | int, list[TaobaoItem]], None]:
         """An image search for every image: a picture URL (V2.0) or an uploaded image id (V1.0)."""
+        no_resume(search)
         products = self._client.taobao.products
         products.image_search(image_url="https://img.alicdn.com/check.jpg", **search)  # validates now
 
-        def paginate(image: str | int) -> Paginator[Any, TaobaoItem]:
-            text = str(image).strip()
-            if text.startswith(("http://", "https://")):
-                return products.image_search(image_url=text, **search)
-            return products.image_search(text, **search)
+        def paginate(image: str | int) -> Paginator[object, TaobaoItem]:
+            url, image_id = image_input(image)  # a bad input is its own error, never a request
+            if url is not None:
+                return products.image_search(image_url=url, **search)
+            return products.image_search(image_id, **search)
 
         return self._bulk.walk(paginate, images, concurrency=concurrency, ordered=ordered, progress=progress)
 
@@ -122,14 +156,16 @@ class PoizonBulk:
         concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
-        **search: Any,
+        **search: Unpack[PoizonSearchOptions],
     ) -> AsyncGenerator[BulkResult[str, list[PoizonSpu]], None]:
         """Run ``poizon.products.search(brand=brand, **search)`` for every brand (``title``,
         ``max_items``, ``page_size``... apply to each)."""
+        no_resume(search)
         products = self._client.poizon.products
         products.search(brand="check", **search)  # validates every argument now, sends nothing
         return self._bulk.walk(
-            lambda brand: products.search(brand=brand, **search),
+            # brand_input refuses None: a search without a brand is the whole catalogue
+            lambda brand: products.search(brand=brand_input(brand), **search),
             brands,
             concurrency=concurrency,
             ordered=ordered,

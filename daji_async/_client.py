@@ -44,7 +44,6 @@ from ._protocol import (
     Envelope,
     PagedQuery,
     Params,
-    QueryTemplate,
     RetryPolicy,
     authenticate,
     canonical_pairs,
@@ -526,38 +525,6 @@ class DajiClient:
             canonical_pairs(params), self.app_key, self._secret, send_secret=self.send_secret, page_key=key
         )
         return _SignedPages(self, endpoint, params, query, path, url)
-
-    def _keyed_pages(
-        self, endpoint: Endpoint[Any], params: Params, key: str
-    ) -> Callable[[str, Params], Callable[[PageToken | None], Request]]:
-        """Page requests of many walks that differ only in ``params[key]`` (the keyword of a bulk search).
-
-        ``params`` carry the page size, and any value of ``key`` (it is left out). The
-        returned ``pages(value, walk_params)`` gives what ``_pages(endpoint, walk_params)``
-        would for walk parameters that are ``params`` with ``key`` set to ``value`` (its text
-        as sent), from a :class:`QueryTemplate` made once, instead of encoding and sorting
-        every parameter again for each walk.
-        """
-        spec = endpoint.paging
-        assert spec is not None, f"{endpoint.name} does not page"
-        if endpoint.body != "query":
-            return lambda value, walk_params: self._pages(endpoint, walk_params)
-        path = self.endpoint_path(endpoint)
-        url = self.base_url + path + "?"
-        others = {k: v for k, v in params.items() if k != key}
-        template = QueryTemplate(
-            canonical_pairs(others),
-            self.app_key,
-            self._secret,
-            key=key,
-            send_secret=self.send_secret,
-            page_key=spec.page_param,
-        )
-
-        def pages(value: str, walk_params: Params) -> Callable[[PageToken | None], Request]:
-            return _SignedPages(self, endpoint, walk_params, template.bind(value), path, url)
-
-        return pages
 
     def _decoder(self, data_type: Any) -> msgspec.json.Decoder[Envelope[Any]]:
         entry = self._decoders.get(id(data_type))

@@ -15,23 +15,23 @@ after another whatever ``prefetch`` says.
 Without a ``page_size`` the paginator asks for the fewest requests: iterating takes the
 largest page the endpoint allows, capped by ``max_items``; ``await`` (one page) keeps the
 endpoint's default size unless ``max_items`` is smaller.
+
+After any iteration, ``resume_token`` says where it stopped, down to the item (see
+``_resume``); ``resume=token`` continues exactly there. ``next_page`` is page-granular.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Generator, Hashable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Generator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
-
-import msgspec
 
 from . import _constants as C
 from ._endpoints import PageToken, PagingSpec
-from ._errors import PaginationError
-from ._logs import logger
+from ._resume import decode_token, encode_token, params_digest
 from ._validate import integer, known_keys, optional_integer, optional_timeout, retry_count, text
+from ._walk_rules import PageWalk, RepeatGuard, cancel_all
 from .models.common import Page
 
 if TYPE_CHECKING:
@@ -59,6 +59,8 @@ class PagingOptions(TypedDict, total=False):
             cursor-paged endpoints always go one by one).
         timeout: seconds per request attempt for every page.
         max_retries: retries of each page.
+        resume: a ``resume_token`` of an earlier walk of the same call: start at the item
+            after the last one it yielded, with its page size (not with ``page``).
     """
 
     page: PageToken | None
@@ -68,6 +70,7 @@ class PagingOptions(TypedDict, total=False):
     prefetch: int
     timeout: Timeout | None
     max_retries: int | None
+    resume: str | None
 
 
 #: The names of :class:`PagingOptions`, to split them from a call's own parameters.
@@ -125,17 +128,24 @@ class Paginator(Generic[P, T]):
             ...
 
     Each ``async for`` (or :meth:`pages` call) starts again from ``page``. After an
-    iteration ends, for any reason, :attr:`next_page` is the first page (or cursor) it did
-    not yield (None once the results are exhausted): pass it as ``page=`` to resume.
+    iteration ends, for any reason (``max_items``, ``break``, an error), :attr:`resume_token`
+    says exactly where: pass it as ``resume=`` to the same call to get the next item, never a
+    repeat. :attr:`next_page` is page-granular: the first page (or cursor) the iteration did
+    not start, so the rest of a page cut by ``max_items`` is not in it.
     """
 
     __slots__ = (
+        "_after",
+        "_at",
         "_auto_size",
         "_client",
         "_endpoint",
         "_max_retries",
+        "_offset",
+        "_page_len",
         "_params",
         "_requests",
+        "_skip",
         "_spec",
         "_timeout",
         "max_items",
@@ -160,11 +170,24 @@ class Paginator(Generic[P, T]):
         prefetch: int = 1,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
+        resume: str | None = None,
     ) -> None:
         spec = endpoint.paging
         if spec is None:
             raise ValueError(f"{endpoint.name} is not a paged endpoint (its row has no paging spec)")
-        if page is None:
+        skip = 0
+        if resume is not None:
+            if page is not None:
+                raise ValueError("give resume or page, not both: the resume token carries the page")
+            point = decode_token(resume, endpoint.name, params_digest(params))
+            if page_size is not None and page_size != point.size:
+                raise ValueError(
+                    f"page_size={page_size!r} conflicts with the resume token's page size {point.size}: leave it out"
+                )
+            page, page_size, skip = point.page, point.size, point.offset
+            if page is None and spec.style == "page":
+                raise ValueError("resume token is malformed: no page number for a page-numbered walk")
+        elif page is None:
             page = spec.first_page  # None only for a cursor walk whose first request names no cursor
         self._auto_size = page_size is None
         if page_size is None:
@@ -190,38 +213,43 @@ class Paginator(Generic[P, T]):
         #: Pages taken by the last iteration (including any page that was trimmed).
         self.pages_fetched = 0
         self._requests: Callable[[PageToken | None], Request] | None = None  # signed page requests, built once
+        self._skip = skip  # items of the first page already yielded by the walk resumed
+        self._rewind()
 
-    def _with_params(
-        self, params: dict[str, ParamValue], requests: Callable[[PageToken | None], Request] | None = None
-    ) -> Paginator[P, T]:
-        """A new paginator with this one's (checked) paging options over other service parameters.
-
-        Nothing is checked again: bulk calls check the options once, then make one paginator
-        per input this way. ``requests`` is the new walk's page requests when the caller has
-        them already (see ``DajiClient._keyed_pages``); they must be for ``params`` with this
-        paginator's page size.
-        """
-        clone: Paginator[P, T] = object.__new__(Paginator)
-        clone._auto_size = self._auto_size
-        clone._client = self._client
-        clone._endpoint = self._endpoint
-        clone._spec = self._spec
-        clone._params = params
-        clone.page = clone.next_page = self.page
-        clone.page_size = self.page_size
-        clone.max_items = self.max_items
-        clone.max_pages = self.max_pages
-        clone.prefetch = self.prefetch
-        clone._timeout = self._timeout
-        clone._max_retries = self._max_retries
-        clone.pages_fetched = 0
-        clone._requests = requests
-        return clone
+    def _rewind(self) -> None:
+        """Point the resume state at the walk's start (before an iteration, and on a new paginator)."""
+        self._at: PageToken | None = self.page  # the page holding the next item
+        self._offset = self._skip  # that item's offset in its page
+        self._page_len: int | None = None  # that page's length, once fetched
+        self._after: tuple[PageToken | None] | None = (self.page,)  # the page after it; None: no more pages
 
     @property
     def endpoint(self) -> Endpoint[P]:
         """The endpoint row this paginator walks."""
         return self._endpoint
+
+    @property
+    def resume_token(self) -> str | None:
+        """Where the last iteration stopped, down to the item; None once the results are exhausted.
+
+        An opaque, URL-safe string (the page or cursor, the page size and the offset of the
+        next item in its page): ``resume=token`` on the same call (same parameters) yields
+        exactly the next item, with the same page size, never a repeat nor a gap. Before any
+        iteration it is this paginator's own start. A token made by another call, or a
+        damaged one, is refused with a ValueError.
+
+        ```python
+        walk = client.products.keyword_search("连衣裙", max_items=70)
+        first = [item async for item in walk]
+        more = [item async for item in client.products.keyword_search("连衣裙", resume=walk.resume_token)]
+        ```
+        """
+        at, offset = self._at, self._offset
+        if self._page_len is not None and offset >= self._page_len:
+            if self._after is None:
+                return None
+            at, offset = self._after[0], 0
+        return encode_token(self._endpoint.name, params_digest(self._params), at, self.page_size, offset)
 
     @property
     def items_field(self) -> str:
@@ -289,7 +317,15 @@ class Paginator(Generic[P, T]):
         return data
 
     def __await__(self) -> Generator[Any, None, P]:
+        if self._skip:
+            return self._resumed_page().__await__()
         return self._one_page().__await__()
+
+    async def _resumed_page(self) -> P:
+        """``await`` on a resumed paginator: the page of the next item, without the items yielded before."""
+        page = await self._one_page()
+        del getattr(page, self._spec.items)[: self._skip]
+        return page
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._walk(True)
@@ -313,52 +349,26 @@ class Paginator(Generic[P, T]):
     async def _walk(self, flat: bool) -> AsyncGenerator[Any, None]:
         """The one paging loop: pages in order (``flat``: their items), every stop rule, ``prefetch``.
 
-        Items are yielded from here directly (no generator of items over a generator of
-        pages). Stop rules: an empty page; the last page (its reported page count, or a
-        short page when the service reports none); ``max_items``; ``max_pages``; and the
-        repeat-page guard, which raises. A page-number walk keeps them in a :class:`_PageWalk`,
-        which :meth:`_collect` shares.
+        ``async for``, :meth:`pages` and bulk (:meth:`_collect`) all walk here. Items are
+        yielded from here directly (no generator of items over a generator of pages). Stop
+        rules: an empty page; the last page (its reported page count, or a short page when
+        the service reports none); ``max_items``; ``max_pages``; and the repeat-page guard,
+        which raises. The resume state (:attr:`resume_token`) moves with every item yielded.
         """
         spec = self._spec
         start = self.page
         self.next_page = start
         self.pages_fetched = 0
+        self._rewind()
         if self.max_items == 0:
             return
         size = self._walk_size()
-        items_of = spec.items
         if spec.style == "cursor":
-            guard = _RepeatGuard(self._endpoint.name, spec)
-            remaining = self.max_items
-            token: PageToken | None = start
-            yielded = 0
-            while True:
-                page = await self.fetch_page(token)
-                self.pages_fetched += 1
-                items: list[Any] = getattr(page, items_of)
-                guard.check(page, items, token)
-                if not items:
-                    self.next_page = None
-                    return
-                if remaining is not None:
-                    if len(items) >= remaining:
-                        del items[remaining:]
-                        remaining = 0
-                    else:
-                        remaining -= len(items)
-                yielded += 1
-                following = guard.next_cursor(page, items)
-                self.next_page = following
-                if flat:
-                    for item in items:
-                        yield item
-                else:
-                    yield page
-                if following is None or remaining == 0 or yielded == self.max_pages:
-                    return
-                token = following
+            async for taken in self._cursor_walk(flat):
+                yield taken
+            return
         assert isinstance(start, int)
-        walk = _PageWalk(self, start)
+        walk = PageWalk(self._endpoint.name, spec, start, self._skip, self.max_items, self.max_pages, self._final_page)
         number = start  # the page taken next
         prefetch = self.prefetch
         requests = self._requests
@@ -379,80 +389,101 @@ class Paginator(Generic[P, T]):
                     # keep up to `prefetch` pages in flight, the first window included, but never
                     # past the last page known and never more than the items still wanted need
                     last, remaining = walk.last, walk.remaining
+                    wanted = None if remaining is None else remaining + walk.skip
                     while (
                         len(window) < prefetch
                         and (last is None or upcoming <= last)
-                        and (remaining is None or len(window) * size < remaining)
+                        and (wanted is None or len(window) * size < wanted)
                     ):
                         window.append((upcoming, asyncio.ensure_future(self.fetch_page(upcoming))))
                         upcoming += 1
                     page = await window.popleft()[1]
+                self.pages_fetched += 1
                 items = walk.take(page, number)
-                if not items:
-                    return
+                self.next_page = following = walk.next_page
+                self._at, self._page_len = number, walk.count
+                self._after = None if following is None else (following,)
                 if window:
                     last = walk.last
                     while window and last is not None and window[-1][0] > last:  # past the end: not needed
                         window.pop()[1].cancel()
                 if flat:
-                    for item in items:
+                    # the offset moves as each item is handed over: a caller who breaks after
+                    # any item leaves the token on the item after it
+                    for self._offset, item in enumerate(items, walk.base + 1):
                         yield item
                 else:
-                    yield page
+                    self._offset = walk.base + len(items)
+                    if items:
+                        yield page
                 if walk.stop:
                     return
                 number += 1
         finally:
             if window:
-                await _cancel_all(window)
+                await cancel_all(window)
 
-    async def _collect(self, each_page: Callable[[int], object] | None = None) -> list[T]:
+    async def _cursor_walk(self, flat: bool) -> AsyncGenerator[Any, None]:
+        """The cursor-paged half of :meth:`_walk`: one page after another, each naming the next."""
+        spec = self._spec
+        guard = RepeatGuard(self._endpoint.name, spec)
+        remaining = self.max_items
+        skip = self._skip
+        token: PageToken | None = self.page
+        yielded = 0
+        items_of = spec.items
+        while True:
+            page = await self.fetch_page(token)
+            self.pages_fetched += 1
+            items: list[Any] = getattr(page, items_of)
+            guard.check(page, items, token)
+            count = len(items)
+            following = guard.next_cursor(page, items) if items else None
+            self._at, self._page_len = token, count
+            self._after = None if following is None else (following,)
+            if not items:
+                self.next_page = None
+                return
+            base, skip = skip, 0
+            if base:
+                del items[:base]
+            if remaining is not None:
+                if len(items) >= remaining:
+                    if len(items) > remaining:
+                        del items[remaining:]
+                        following = guard.next_cursor(page, items) if items else token  # page-granular
+                    remaining = 0
+                else:
+                    remaining -= len(items)
+            yielded += 1
+            self.next_page = following
+            if flat:
+                for self._offset, item in enumerate(items, base + 1):
+                    yield item
+            else:
+                self._offset = base + len(items)
+                if items:
+                    yield page
+            if self._after is None or remaining == 0 or yielded == self.max_pages:
+                return
+            token = self._after[0]
+
+    async def _collect(self) -> list[T]:
         """Every item of an iteration, in order, in one list: what ``client.bulk`` keeps per input.
 
         The same walk as ``async for`` (every stop rule, :attr:`next_page`,
-        :attr:`pages_fetched`), as one coroutine: a page-number walk one page at a time needs
-        no async generator. ``each_page(count)`` is called as each page's ``count`` items
-        are taken, before they are added (the bulk engine frees as many items of a worker's
-        previous result then).
+        :attr:`resume_token`, :attr:`pages_fetched`).
         """
         collected: list[T] = []
-        spec = self._spec
-        start = self.page
-        if spec.style == "cursor" or self.prefetch != 1 or not isinstance(start, int):
-            pages = self._walk(False)
-            items_of = spec.items
-            try:
-                async for page in pages:
-                    found = getattr(page, items_of)
-                    if each_page is not None:
-                        each_page(len(found))
-                    collected += found
-            except BaseException:
-                await pages.aclose()  # pages still in flight are cancelled now, not when collected
-                raise
-            return collected
-        self.next_page = start
-        self.pages_fetched = 0
-        if self.max_items == 0:
-            return collected
-        self._walk_size()
-        walk = _PageWalk(self, start)
-        requests = self._requests
-        if requests is None:
-            requests = self._page_requests()
-        execute, endpoint, timeout, retries = self._client._execute, self._endpoint, self._timeout, self._max_retries
-        number = start
-        while True:
-            envelope = await execute(endpoint, request=requests(number), timeout=timeout, max_retries=retries)
-            items = walk.take(self._filled(envelope, number), number)
-            if not items:
-                return collected
-            if each_page is not None:
-                each_page(len(items))
-            collected += items
-            if walk.stop:
-                return collected
-            number += 1
+        pages = self._walk(False)
+        items_of = self._spec.items
+        try:
+            async for page in pages:
+                collected += getattr(page, items_of)
+        except BaseException:
+            await pages.aclose()  # pages still in flight are cancelled now, not when collected
+            raise
+        return collected
 
     def _final_page(self, page: P, count: int, asked: int) -> int | None:
         """The number of the last page, or None while unknown.
@@ -476,163 +507,6 @@ class Paginator(Generic[P, T]):
             number = getattr(page, spec.current_page) if spec.current_page is not None else None
             return number if isinstance(number, int) and number else asked
         return None
-
-
-class _PageWalk:
-    """The state of one page-number walk: its stop rules and its repeat-page guard.
-
-    :meth:`take` checks each page as it arrives, in page order, and says whether the walk
-    ends with it (:attr:`stop`). The walk fails with PaginationError when the service
-    reports a page number it already returned, or a page's content equals an earlier
-    page's (see :func:`_fingerprint`): a service that repeats itself would otherwise be
-    walked forever.
-    """
-
-    __slots__ = ("_current", "_item_id", "_items", "_paginator", "_seen", "last", "remaining", "stop")
-
-    def __init__(self, paginator: Paginator[Any, Any], start: int) -> None:
-        spec = paginator._spec
-        self._paginator = paginator
-        self._items = spec.items
-        self._current = spec.current_page
-        self._item_id = spec.item_id
-        #: page numbers reported and page fingerprints (ints never equal tuples or digests)
-        self._seen: set[Hashable] = set()
-        #: the items still wanted (None: no cap)
-        self.remaining = paginator.max_items
-        #: the number of the last page to take, once known (``max_pages``, then the answers)
-        self.last: int | None = None if paginator.max_pages is None else start + paginator.max_pages - 1
-        #: True once the page just taken is the walk's last
-        self.stop = False
-
-    def take(self, page: Any, asked: int) -> list[Any]:
-        """Check the page asked for as ``asked`` and return its items (trimmed to ``max_items``).
-
-        An empty list ends the walk without a page to yield. Updates the paginator's
-        :attr:`~Paginator.pages_fetched` and :attr:`~Paginator.next_page`.
-        """
-        paginator = self._paginator
-        paginator.pages_fetched += 1
-        items: list[Any] = getattr(page, self._items)
-        field = self._current
-        reported = getattr(page, field) if field is not None else asked
-        if reported != asked:
-            if not isinstance(reported, int):
-                reported = asked
-            else:
-                logger.debug("%s: asked for page %d, service reported %d", paginator._endpoint.name, asked, reported)
-        seen = self._seen
-        if reported in seen:
-            raise PaginationError(
-                f"{paginator._endpoint.name}: asked for page {asked} and the service answered with page "
-                f"{reported} again; stopping instead of looping",
-                next_page=asked,
-            )
-        if not items:
-            paginator.next_page = None
-            self.stop = True
-            return items
-        content = _fingerprint(items, self._item_id)
-        if content in seen:
-            raise _repeated(paginator._endpoint.name, asked)
-        seen.add(reported)
-        seen.add(content)
-        count = len(items)  # before any trimming: a short page may be the last
-        remaining = self.remaining
-        if remaining is not None:
-            if count >= remaining:
-                del items[remaining:]
-                remaining = self.remaining = 0
-            else:
-                remaining = self.remaining = remaining - count
-        final = paginator._final_page(page, count, asked)
-        last = self.last
-        if final is not None and (last is None or final < last):
-            last = self.last = final
-        exhausted = final is not None and reported >= final
-        paginator.next_page = None if exhausted else asked + 1
-        self.stop = exhausted or remaining == 0 or (last is not None and asked >= last)
-        return items
-
-
-def _fingerprint(items: Sequence[Any], item_id: str | None) -> Hashable:
-    """What identifies a page's content.
-
-    With item ids (the spec's ``item_id``): the page's size and its first and last ids (two
-    different pages of one walk never share both ends; a repeated page always does).
-    Without: a digest of the encoded items, equal only for equal content. Never ``id()``:
-    freed objects reuse ids, which made long walks of id-less items fail for no reason.
-    """
-    if item_id is not None:
-        first, last = getattr(items[0], item_id, None), getattr(items[-1], item_id, None)
-        if first is not None and last is not None:
-            return (len(items), first, last)
-    return hashlib.blake2b(msgspec.json.encode(items), digest_size=16).digest()
-
-
-def _repeated(name: str, asked: PageToken | None) -> PaginationError:
-    """The error for a page whose content an earlier page of the walk had (either kind of walk)."""
-    return PaginationError(
-        f"{name}: page {asked} repeats the items of an earlier page; stopping instead of looping",
-        next_page=asked,
-    )
-
-
-class _RepeatGuard:
-    """Stops a cursor walk whose service repeats itself, instead of looping forever.
-
-    The walk fails when a cursor comes back, or when a page's content equals an earlier
-    page's (see :func:`_fingerprint`). Page-number walks are guarded by :class:`_PageWalk`.
-    """
-
-    __slots__ = ("_contents", "_item_id", "_name", "_spec", "_tokens")
-
-    def __init__(self, name: str, spec: PagingSpec) -> None:
-        self._name = name
-        self._spec = spec
-        self._item_id = spec.item_id
-        self._tokens: set[PageToken] = set()
-        self._contents: set[Hashable] = set()
-
-    def check(self, page: Any, items: Sequence[Any], asked: PageToken | None) -> None:
-        """Raise PaginationError if this page's content was seen before in this walk."""
-        if asked is not None:
-            self._tokens.add(asked)
-        if items:
-            content = _fingerprint(items, self._item_id)
-            if content in self._contents:
-                raise _repeated(self._name, asked)
-            self._contents.add(content)
-
-    def next_cursor(self, page: Any, items: Sequence[Any]) -> PageToken | None:
-        """The cursor of the page after ``page`` (None at the end); a cursor seen before raises."""
-        spec = self._spec
-        if spec.next_cursor is not None:
-            cursor = getattr(page, spec.next_cursor)
-        else:
-            assert spec.cursor_item is not None
-            cursor = getattr(items[-1], spec.cursor_item) if items else None
-        if cursor is None or cursor == "":
-            return None
-        if cursor in self._tokens:
-            raise PaginationError(
-                f"{self._name}: the service handed out cursor {cursor!r} again; stopping instead of looping",
-                next_page=cursor,
-            )
-        return cursor  # type: ignore[no-any-return]
-
-
-async def _cancel_all(window: deque[tuple[int, asyncio.Task[Any]]]) -> None:
-    """Cancel pages still in flight and wait for them, retrieving every outcome."""
-    futures = [f for _, f in window]
-    window.clear()
-    for future in futures:
-        future.cancel()
-    if futures:
-        await asyncio.wait(futures)
-        for future in futures:
-            if not future.cancelled():
-                future.exception()  # mark as retrieved: no "exception never retrieved" warning
 
 
 __all__ = ["PAGING_OPTIONS", "Page", "Paginator", "PagingOptions", "check_paging", "paginate"]

@@ -10,7 +10,6 @@ import email.utils
 import hashlib
 import math
 import random
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -145,17 +144,6 @@ class PagedQuery:
         self._head = (head + "&" if head else "") + page_key + "="
         self._tail = ("&" + tail if tail else "") + "&secret=" + app_secret
 
-    @classmethod
-    def _of(cls, page_key: str, query: str, secret_part: str | None, head: str, tail: str) -> PagedQuery:
-        """A PagedQuery from its parts, as :class:`QueryTemplate` cuts them."""
-        self = cls.__new__(cls)
-        self._key = page_key
-        self._query = query
-        self._secret_part = secret_part
-        self._head = head
-        self._tail = tail
-        return self
-
     def for_page(self, number: int | str) -> tuple[str, str]:
         """The query string for page (or cursor) ``number`` and its signature ("" in debug mode)."""
         if isinstance(number, str):
@@ -166,70 +154,6 @@ class PagedQuery:
             return self._query + quoted + self._secret_part, ""
         signature = hashlib.md5((self._head + page + self._tail).encode()).hexdigest().upper()
         return self._query + quoted + "&sign=" + signature, signature
-
-
-class QueryTemplate:
-    """The :class:`PagedQuery` of many walks that differ in one parameter only (a bulk search's keyword).
-
-    Everything but that parameter (``key``) and the page is encoded, sorted and joined once;
-    :meth:`bind` then gives one value's PagedQuery with a few string joins, where building
-    it from scratch would encode and sort every parameter again. The bound query string
-    carries ``appKey``, then ``key``, then the other pairs in their order, then the page:
-    what ``PagedQuery([(key, value), *pairs], ...)`` gives, signature included.
-    """
-
-    __slots__ = (
-        "_first",
-        "_last",
-        "_middle",
-        "_page_key",
-        "_query_head",
-        "_query_tail",
-        "_secret_part",
-        "_value_first",
-    )
-
-    def __init__(
-        self,
-        pairs: Pairs,
-        app_key: str,
-        app_secret: str,
-        *,
-        key: str,
-        send_secret: bool = False,
-        page_key: str = "beginPage",
-    ) -> None:
-        if key in ("appKey", "sign", "appSecret", page_key):
-            raise ValueError(f"a query template cannot vary {key!r}")
-        skip = ("appKey", "sign", "appSecret", page_key, key)
-        fixed: Pairs = [("appKey", app_key), *[kv for kv in pairs if kv[0] not in skip]]
-        rest = encode_query(fixed[1:])
-        self._page_key = page_key
-        self._query_head = encode_query(fixed[:1]) + "&" + _quote(key) + "="
-        self._query_tail = ("&" + rest if rest else "") + "&" + _quote(page_key) + "="
-        self._secret_part = "&appSecret=" + _quote(app_secret) if send_secret else None
-        # The signing string is the sorted pairs with the page and the value in their places:
-        # first + (page or value) + middle + (the other) + last. Neither name is among the
-        # fixed keys, so a stable sort puts each after every fixed key below it.
-        ordered = sorted(fixed, key=_key)
-        texts = [k + "=" + v for k, v in ordered]
-        names = [k for k, _ in ordered]
-        low, high = sorted((page_key, key))
-        cut_low, cut_high = bisect_left(names, low), bisect_left(names, high)
-        before, between, after = texts[:cut_low], texts[cut_low:cut_high], texts[cut_high:]
-        self._first = "".join(t + "&" for t in before) + low + "="
-        self._middle = "".join("&" + t for t in between) + "&" + high + "="
-        self._last = "".join("&" + t for t in after) + "&secret=" + app_secret
-        self._value_first = low == key
-
-    def bind(self, value: str) -> PagedQuery:
-        """The PagedQuery of the walk whose ``key`` is ``value`` (its text as sent)."""
-        query = self._query_head + _quote(value) + self._query_tail
-        if self._value_first:
-            head, tail = self._first + value + self._middle, self._last
-        else:
-            head, tail = self._first, self._middle + value + self._last
-        return PagedQuery._of(self._page_key, query, self._secret_part, head, tail)
 
 
 def encode_query(pairs: Iterable[tuple[str, str]]) -> str:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from daji_async import APITimeoutError, DajiClient, PaginationError, ServerError
+from daji_async import APITimeoutError, DajiClient, PaginationError, Paginator, ServerError
 from daji_async.sandbox import SandboxServer
 from daji_async.sandbox.pytest_plugin import FAST_RETRIES
 from tests.conftest import settle
@@ -95,7 +96,7 @@ async def test_a_repeated_page_raises_instead_of_looping(daji_sandbox: SandboxSe
 
 @pytest.mark.parametrize("prefetch", [1, 4])
 async def test_a_repeated_page_fails_a_bulk_input_the_same_way(daji_sandbox: SandboxServer, prefetch: int) -> None:
-    # bulk walks each input as one coroutine (Paginator._collect): the same guard, the same error
+    # bulk walks each input through the same walk as async for: the same guard, the same error
     daji_sandbox.set_scenario("循环", 100)
     daji_sandbox.add_fault("repeat_page", path=KEYWORD, match={"beginPage": "3"})
     async with daji_sandbox.client() as client:
@@ -234,11 +235,18 @@ def test_every_item_exactly_once_in_order(
             options = {"page": start, "page_size": page_size, "max_items": max_items, "max_pages": max_pages}
             walked = client.products.keyword_search(keyword, prefetch=prefetch, **options)  # type: ignore[arg-type]
             items = [i.offer_id async for i in walked]
-            # what bulk keeps per input: the same walk as one coroutine, one list
-            collected = client.products.keyword_search(keyword, prefetch=prefetch, **options)  # type: ignore[arg-type]
-            counts: list[int] = []
-            gathered = [i.offer_id for i in await collected._collect(counts.append)]
-            assert sum(counts) == len(gathered)
+            # what bulk keeps per input: the same walk, every item in one list
+            made: list[Paginator[Any, Any]] = []
+
+            def search(word: str) -> Paginator[Any, Any]:
+                made.append(client.products.keyword_search(word, prefetch=prefetch, **options))  # type: ignore[arg-type]
+                return made[-1]
+
+            [result] = [r async for r in client.bulk.walk(search, [keyword])]
+            assert result.error is None
+            gathered = [i.offer_id for i in result.items]
+            [collected] = made
+            assert result.pages == collected.pages_fetched
             return (
                 items,
                 gathered,
@@ -249,22 +257,3 @@ def test_every_item_exactly_once_in_order(
     items, gathered, walked_state, collected_state = asyncio.run(run())
     assert items == gathered == expected
     assert walked_state == collected_state
-
-
-def test_a_copy_for_other_parameters_keeps_every_checked_option_and_none_of_the_state() -> None:
-    """What bulk searches make per input: the prototype's paging options, the input's parameters."""
-    client = DajiClient("key", "secret")
-    prototype = client.products.keyword_search(
-        "连衣裙", page=2, page_size=7, max_items=9, max_pages=3, prefetch=2, timeout=5, max_retries=1
-    )
-    prototype.pages_fetched = 4  # state of the prototype never carries over
-    prototype.next_page = 9
-    params = {"keyword": "手机壳", "country": "en"}
-    copy = prototype._with_params(params)
-    assert type(copy) is type(prototype) and copy is not prototype
-    assert repr(copy) == repr(prototype)
-    options = ("page", "page_size", "max_items", "max_pages", "prefetch", "_timeout", "_max_retries", "_auto_size")
-    assert [getattr(copy, name) for name in options] == [getattr(prototype, name) for name in options]
-    assert copy.endpoint is prototype.endpoint and copy.items_field == "items"
-    assert copy._params is params and prototype._params["keyword"] == "连衣裙"
-    assert (copy.pages_fetched, copy.next_page, copy._requests) == (0, 2, None)

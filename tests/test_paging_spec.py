@@ -71,14 +71,13 @@ async def test_a_repeated_page_of_items_without_ids_is_caught() -> None:
     assert info.value.next_page == 4
 
 
-async def test_a_walk_collected_in_one_coroutine_catches_the_same_repeat() -> None:
+async def test_a_bulk_walk_catches_the_same_repeat() -> None:
     async with client_for(things_handler(200, repeat=4)) as client:
         paginator: Paginator[Page[Thing], Thing] = Paginator(client, THINGS, {}, page_size=20)
-        counts: list[int] = []
-        with pytest.raises(PaginationError, match="page 4 repeats") as info:
-            await paginator._collect(counts.append)
-    assert counts == [20, 20, 20]
-    assert info.value.next_page == 4 and paginator.next_page == 4
+        [result] = [r async for r in client.bulk.walk(lambda _: paginator, ["things"])]
+    assert isinstance(result.error, PaginationError)
+    assert "page 4 repeats" in str(result.error)
+    assert result.error.next_page == 4 and paginator.next_page == 4 and paginator.pages_fetched == 4
 
 
 async def test_a_repeated_page_of_items_with_ids_is_caught_by_id() -> None:

@@ -29,7 +29,6 @@ from daji_async._protocol import (
     Envelope,
     ErrorInfo,
     PagedQuery,
-    QueryTemplate,
     RetryPolicy,
     authenticate,
     canonical_pairs,
@@ -181,40 +180,6 @@ def test_paged_query_matches_the_general_path(
     full = authenticate([*pairs, ("beginPage", str(page))], "key", secret, send_secret=send_secret)
     assert sorted(parse_qsl(query, keep_blank_values=True)) == sorted(full)
     assert signature == ("" if send_secret else dict(full)["sign"])
-
-
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(["appKey", "zeta", "outMemberId", "a", "sort", "country", "c"]), printable),
-        max_size=8,
-    ),
-    st.sampled_from(["keyword", "aaa", "b", "imageId", "zz"]),
-    printable,
-    st.integers(0, 10_000),
-    printable,
-    st.booleans(),
-    st.sampled_from(["beginPage", "page", "c"]),
-)
-def test_a_query_template_binds_what_a_paged_query_of_the_same_pairs_gives(
-    pairs: list[tuple[str, str]], key: str, value: str, page: int, secret: str, send_secret: bool, page_key: str
-) -> None:
-    """The bulk search's template, bound to one value, is that value's own PagedQuery: query and signature."""
-    pairs = [kv for kv in pairs if kv[0] != page_key]
-    template = QueryTemplate(pairs, "key", secret, key=key, send_secret=send_secret, page_key=page_key)
-    bound = template.bind(value)
-    alone = PagedQuery([(key, value), *pairs], "key", secret, send_secret=send_secret, page_key=page_key)
-    assert bound.for_page(page) == alone.for_page(page)
-    assert bound.for_page("cursor/é") == alone.for_page("cursor/é")
-    query, signature = bound.for_page(page)
-    full = authenticate([(key, value), *pairs, (page_key, str(page))], "key", secret, send_secret=send_secret)
-    assert sorted(parse_qsl(query, keep_blank_values=True)) == sorted(full)
-    assert signature == ("" if send_secret else dict(full)["sign"])
-
-
-def test_a_query_template_refuses_to_vary_what_signing_owns() -> None:
-    for name in ("appKey", "sign", "appSecret", "beginPage"):
-        with pytest.raises(ValueError, match="cannot vary"):
-            QueryTemplate([], "key", "secret", key=name)
 
 
 def test_total_pages() -> None:

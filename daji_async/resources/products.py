@@ -6,7 +6,7 @@ import asyncio
 import base64
 import binascii
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Union
 from urllib.parse import urlsplit
 
@@ -23,7 +23,7 @@ from .._endpoints import (
     Endpoint,
 )
 from .._pagination import PAGING_OPTIONS, Paginator, PagingOptions
-from .._protocol import ParamValue, wire_value
+from .._protocol import ParamValue
 from .._validate import country as check_country
 from .._validate import (
     digits,
@@ -297,41 +297,6 @@ class Products(Resource):
             if options.get("category_id") is None:
                 raise ValueError("keyword_search needs a non-empty keyword (or a category_id)")
         return self._search(KEYWORD_SEARCH, KeywordSearchOptions, options, keyword=keyword)
-
-    def _keyword_searches(
-        self, options: Mapping[str, Any]
-    ) -> Callable[[str], Paginator[Page[ProductItem], ProductItem]]:
-        """`keyword -> keyword_search(keyword, **options)` with `options` checked and encoded once.
-
-        `client.bulk.keyword_search` runs the same search for many keywords: the options
-        are the same for each, so they are checked (the errors `keyword_search` would
-        raise, raised now) and turned into service parameters here, once. Each keyword then
-        costs its own check and a copy of the checked paginator; the parameters are those
-        `keyword_search` builds, in the same order (the keyword first). A keyword that
-        is not a non-empty str goes through `keyword_search` itself.
-        """
-        search = self.keyword_search
-        prototype = search("check", **options)  # every argument checked now; sends nothing
-        given: dict[str, Any] = {k: v for k, v in options.items() if k not in PAGING_OPTIONS}
-        given["country"] = given.get("country") or self._core.country
-        fixed = search_params(**given)
-        prototype._walk_size()  # every search is walked: settle its page size now, once
-        size_param, size = prototype._spec.size_param, prototype.page_size
-        # each keyword's page requests from one template: only the keyword is encoded per keyword
-        pages = self._core.client._keyed_pages(KEYWORD_SEARCH, {"keyword": "", **fixed, size_param: size}, "keyword")
-        max_length = C.MAX_KEYWORD_LENGTH
-
-        def walk(keyword: str) -> Paginator[Page[ProductItem], ProductItem]:
-            if not isinstance(keyword, str) or not keyword.strip():
-                return search(keyword, **options)
-            text("keyword", keyword, max_length=max_length, one_line=True)
-            params: dict[str, ParamValue] = {"keyword": keyword}
-            params.update(fixed)
-            sized = {**params, size_param: size}
-            # the paging options were checked above; the page requests are the template's
-            return prototype._with_params(params, pages(wire_value(keyword), sized))
-
-        return walk
 
     def image_search(
         self, image_url: str | None = None, **options: Unpack[ImageSearchOptions]
