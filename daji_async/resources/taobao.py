@@ -71,12 +71,10 @@ from .taobao_orders import (
     MAX_ORDER_LINES,
     PAY_BATCH,
     TaobaoOrders,
-    TaobaoPayBatch,
-    TaobaoPayments,
-    TaobaoPayResult,
     encode_order_lines,
     encode_render_lines,
 )
+from .taobao_payments import TaobaoPayBatch, TaobaoPayments, TaobaoPayResult
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

@@ -1,4 +1,4 @@
-"""``client.taobao.orders`` and ``client.taobao.payments``: purchase orders and payment.
+"""``client.taobao.orders``: Taobao purchase orders (payment is in ``taobao_payments``).
 
 Split from ``resources/taobao.py`` (which re-exports every public name here): the lines of
 preview and create travel as **JSON-encoded strings** (``render_item_List``, with a capital
@@ -11,25 +11,15 @@ is an *unknown* outcome, never a refusal.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
 import msgspec
 
 from .. import _constants as C
 from .._core import Resource
-from .._endpoints import TAOBAO_ORDER_CANCEL, TAOBAO_ORDER_CREATE, TAOBAO_ORDER_GET, TAOBAO_ORDER_PREVIEW, TAOBAO_PAY
-from .._errors import (
-    APIError,
-    DajiError,
-    OutcomeUnknownError,
-    ServerError,
-    TaobaoOrderOutcomeUnknownError,
-    TaobaoPaymentOutcomeUnknownError,
-    TradeError,
-)
+from .._endpoints import TAOBAO_ORDER_CANCEL, TAOBAO_ORDER_CREATE, TAOBAO_ORDER_GET, TAOBAO_ORDER_PREVIEW
+from .._errors import APIError, DajiError, ServerError, TaobaoOrderOutcomeUnknownError, TradeError
 from .._protocol import ParamValue
 from .._validate import extra_params as check_extra_params
 from .._validate import integer, name_text, positive_id, text
@@ -38,7 +28,6 @@ from ..models.taobao import (
     TaobaoCreatedOrder,
     TaobaoOrder,
     TaobaoOrderLine,
-    TaobaoPayAnswer,
     TaobaoPreview,
     TaobaoRenderLine,
     TaobaoTradeAnswer,
@@ -52,9 +41,6 @@ __all__ = [
     "MAX_ORDER_LINES",
     "PAY_BATCH",
     "TaobaoOrders",
-    "TaobaoPayBatch",
-    "TaobaoPayResult",
-    "TaobaoPayments",
     "address_json",
     "encode_order_lines",
     "encode_render_lines",
@@ -235,6 +221,21 @@ def purchase_id_of(value: int | str, name: str = "purchase_id") -> int:
 
 
 # --------------------------------------------------------------------------- orders
+
+
+def is_refusal(error: DajiError | None) -> bool:
+    """True when ``error`` is the service's own explicit "no": the call certainly took no effect.
+
+    That is Taobao's inner verdict (:class:`~daji_async.TradeError`) or an error envelope or
+    4xx answer from the service (bad parameters, authentication, not found, rate limited).
+    A gateway 5xx, a 408, an HTML page, a timeout, a lost connection or an undecodable answer
+    proves nothing either way: those are *unknown* outcomes, never refusals.
+    """
+    if isinstance(error, TradeError):
+        return True
+    if not isinstance(error, APIError) or isinstance(error, ServerError):
+        return False
+    return error.status == 200 or (400 <= error.status < 500 and error.status != 408)
 
 
 class TaobaoOrders(Resource):
@@ -433,192 +434,13 @@ class TaobaoOrders(Resource):
 # --------------------------------------------------------------------------- payment
 
 
-def is_refusal(error: DajiError | None) -> bool:
-    """True when ``error`` is the service's own explicit "no": the call certainly took no effect.
-
-    That is Taobao's inner verdict (:class:`~daji_async.TradeError`) or an error envelope or
-    4xx answer from the service (bad parameters, authentication, not found, rate limited).
-    A gateway 5xx, a 408, an HTML page, a timeout, a lost connection or an undecodable answer
-    proves nothing either way: those are *unknown* outcomes, never refusals.
-    """
-    if isinstance(error, TradeError):
-        return True
-    if not isinstance(error, APIError) or isinstance(error, ServerError):
-        return False
-    return error.status == 200 or (400 <= error.status < 500 and error.status != 408)
+_MOVED = ("TaobaoPayBatch", "TaobaoPayResult", "TaobaoPayments")
 
 
-@dataclass
-class TaobaoPayBatch:
-    """One pay call: the purchase orders it named, and what came back.
+def __getattr__(name: str) -> Any:
+    # payment moved to taobao_payments (which imports this module); its names stay importable here
+    if name in _MOVED:
+        from . import taobao_payments
 
-    ``answer`` is Taobao's answer when the batch was accepted; ``error`` the exception when
-    it was not: either the service's explicit refusal (``refused``: a
-    [TradeError][daji_async.TradeError] or a 4xx/error envelope, the orders certainly not
-    paid by this call) or a
-    [TaobaoPaymentOutcomeUnknownError][daji_async.TaobaoPaymentOutcomeUnknownError]
-    (``outcome_unknown``: a gateway 5xx, HTML, a timeout or an undecodable answer; the orders
-    may have been paid; its ``__cause__`` is what arrived).
-    """
-
-    order_ids: tuple[str, ...]
-    answer: TaobaoPayAnswer | None = None
-    error: DajiError | None = None
-
-    @property
-    def refused(self) -> bool:
-        """True when the service explicitly refused the whole batch (nothing in it was paid)."""
-        return self.answer is None and is_refusal(self.error)
-
-    @property
-    def outcome_unknown(self) -> bool:
-        """True when the batch got no answer that proves anything (its orders may or may not be paid)."""
-        return self.answer is None and self.error is not None and not is_refusal(self.error)
-
-    @property
-    def reason(self) -> str | None:
-        """The service's reason for refusing the batch (its message), or None."""
-        if not self.refused or not isinstance(self.error, APIError):
-            return None
-        return self.error.message
-
-
-@dataclass
-class TaobaoPayResult:
-    """What ``taobao.payments.pay`` returns: every batch, so no order goes unaccounted for.
-
-    Every order is in exactly one of ``paid_order_ids``, ``refused_order_ids`` (the service
-    said no: certainly not paid by this call; ``refusals`` gives each one's reason) and
-    ``unknown_order_ids`` (no answer that proves anything: query them with
-    ``taobao.orders.get`` before paying again, never re-pay them blindly).
-
-    ```python
-    result = await client.taobao.payments.pay(purchase_ids)
-    if not result.ok:
-        print(result.refusals, result.unknown_order_ids)
-    ```
-    """
-
-    batches: list[TaobaoPayBatch] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when every order was paid: nothing refused, nothing unknown."""
-        return not self.refused_order_ids and not self.unknown_order_ids
-
-    @property
-    def paid_order_ids(self) -> list[str]:
-        """Orders of accepted batches that Taobao did not report as failed, in input order."""
-        paid: list[str] = []
-        for batch in self.batches:
-            if batch.answer is not None:
-                failed = set(batch.answer.refused_ids)
-                paid.extend(o for o in batch.order_ids if o not in failed)
-        return paid
-
-    @property
-    def refusals(self) -> dict[str, str]:
-        """Each refused order and the service's reason, in input order."""
-        found: dict[str, str] = {}
-        for batch in self.batches:
-            if batch.answer is not None:
-                reasons = batch.answer.reasons
-                for order in batch.order_ids:
-                    if order in batch.answer.refused_ids:
-                        found[order] = reasons.get(order) or "Taobao reported the order as not paid"
-            elif batch.refused:
-                for order in batch.order_ids:
-                    found[order] = batch.reason or "the service refused the pay call"
-        return found
-
-    @property
-    def refused_order_ids(self) -> list[str]:
-        """Orders certainly not paid by this call: the service refused their batch, or reported them failed."""
-        return list(self.refusals)
-
-    @property
-    def failed_order_ids(self) -> list[str]:
-        """Deprecated: the same as ``refused_order_ids`` (orders the service explicitly refused).
-
-        Before issue 22 a batch lost to a gateway 5xx or an HTML page was counted here; such
-        batches are now in ``unknown_order_ids``. Use ``refused_order_ids``.
-        """
-        warnings.warn(
-            "TaobaoPayResult.failed_order_ids is deprecated; use refused_order_ids (and unknown_order_ids)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return self.refused_order_ids
-
-    @property
-    def unknown_order_ids(self) -> list[str]:
-        """Orders of batches that got no answer proving anything: query them before paying again."""
-        return [o for b in self.batches if b.outcome_unknown for o in b.order_ids]
-
-    @property
-    def errors(self) -> list[DajiError]:
-        """The exception of every batch that was refused or whose outcome is unknown."""
-        return [b.error for b in self.batches if b.error is not None]
-
-
-class TaobaoPayments(Resource):
-    """Paying Taobao purchase orders: ``client.taobao.payments`` (never retried)."""
-
-    async def pay(
-        self,
-        order_ids: Iterable[int | str],
-        *,
-        batch_size: int = PAY_BATCH,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
-    ) -> TaobaoPayResult:
-        """Pay purchase orders (POST /taobao/purchase/order/batch/pay). **Never retried.**
-
-        Taobao debits the Alipay balance first, then the bound bank card. Each call takes at
-        most 10 orders (``purchaseOrderIdList``, integers); a longer list goes out as
-        consecutive batches of ``batch_size`` (1..10), one after another. A failing batch
-        does not stop the others: every batch is in the result with its answer or its error
-        (`TaobaoPayResult`), so no order is silently dropped. Duplicate ids are paid once.
-        A success envelope without ``data`` counts its batch as accepted, no order reported failed.
-        ``max_retries`` is ignored: every pay call is sent once.
-
-        Each order ends up paid, refused (the service's explicit "no", with its reason) or
-        unknown: a batch answered by a gateway 5xx, an HTML page, a timeout or an undecodable
-        body carries a `TaobaoPaymentOutcomeUnknownError` naming its orders. Query unknown
-        orders (``taobao.orders.get``) before paying them again.
-
-        ```python
-        result = await client.taobao.payments.pay([order.purchase_id for order in created])
-        print(result.paid_order_ids, result.refusals, result.unknown_order_ids)
-        ```
-        """
-        integer("batch_size", batch_size, low=1, high=PAY_BATCH)
-        if isinstance(order_ids, (str, bytes)):
-            raise TypeError("order_ids must be an iterable of purchase order ids, not a single string")
-        ids = list(dict.fromkeys(purchase_id_of(o, "order_ids[]") for o in order_ids))
-        if not ids:
-            raise ValueError("order_ids is empty")
-        result = TaobaoPayResult()
-        for start in range(0, len(ids), batch_size):
-            chunk = ids[start : start + batch_size]
-            batch = TaobaoPayBatch(tuple(str(i) for i in chunk))
-            try:
-                envelope = await self._core.envelope(
-                    TAOBAO_PAY, {"purchaseOrderIdList": chunk}, timeout=timeout, max_retries=0
-                )
-                batch.answer = envelope.data if envelope.data is not None else TaobaoPayAnswer(code="0")
-            except DajiError as exc:
-                batch.error = exc if is_refusal(exc) else self._unknown(exc, chunk)
-            result.batches.append(batch)
-        return result
-
-    def _unknown(self, cause: DajiError, chunk: list[int]) -> DajiError:
-        """A batch whose answer proves nothing, as the outcome-unknown error naming its orders."""
-        if isinstance(cause, OutcomeUnknownError):
-            return cause
-        path = self._core.endpoint_path(TAOBAO_PAY)
-        error = TaobaoPaymentOutcomeUnknownError.for_call(
-            cause, method=TAOBAO_PAY.method, path=path, params={"purchaseOrderIdList": chunk}
-        )
-        error.__cause__ = cause
-        return error
+        return getattr(taobao_payments, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
