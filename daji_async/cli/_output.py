@@ -19,24 +19,48 @@ Data goes to stdout and nothing else does: notes and progress use stderr.
 
 from __future__ import annotations
 
-import csv
-import decimal
-import importlib
-import io
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, BinaryIO, Literal
 
 import msgspec
-import msgspec.inspect as mi
 from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from ..models.products import Category, ProductDetail, ProductItem, SkuInfo
-from ._parser import UsageError
+from ._columns import (
+    ITEM_COLUMNS,
+    ITEM_LEAVES,
+    cell,
+    csv_safe,
+    csv_text,
+    flat_row,
+    flat_values,
+    struct_columns,
+    struct_leaves,
+)
+from ._parquet import PARQUET_ROW_GROUP, PRICE_PRECISION, PRICE_SCALE, ParquetWriter, column_kind, load_pyarrow
+
+__all__ = [
+    "ITEM_COLUMNS",
+    "ITEM_LEAVES",
+    "PARQUET_ROW_GROUP",
+    "PRICE_PRECISION",
+    "PRICE_SCALE",
+    "ParquetWriter",
+    "cell",
+    "column_kind",
+    "csv_safe",
+    "csv_text",
+    "flat_row",
+    "flat_values",
+    "load_pyarrow",
+    "struct_columns",
+    "struct_leaves",
+]
 
 Format = Literal["table", "json", "csv"]
 
@@ -96,23 +120,6 @@ def printable(text: str) -> str:
     return _CONTROLS.sub(_escape, text)
 
 
-#: What a spreadsheet reads as the start of a formula (OWASP's list: = + - @ tab CR).
-_FORMULA_START = frozenset("=+-@\t\r")
-#: A plain number (a spreadsheet reads it as that number, never as a formula).
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-
-
-def csv_safe(value: str) -> str:
-    """A CSV cell that no spreadsheet runs as a formula: ``'`` before ``=``, ``+``, ``-``, ``@``, tab, CR.
-
-    Plain numbers are left alone (``-5`` and ``+3.5`` stay numbers): a spreadsheet reads them
-    as numbers, and no formula can hide in one.
-    """
-    if value and value[0] in _FORMULA_START and not _NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
 def safe_text(text: str, **options: Any) -> Text:
     """A rich ``Text`` of untrusted text, its control characters escaped (:func:`printable`)."""
     return Text(printable(text), **options)
@@ -123,221 +130,7 @@ def stdout_console() -> Console:
     return Console(file=sys.stdout, highlight=False, emoji=False)
 
 
-# ------------------------------------------------------------------ flattening for CSV
-
-
-def struct_columns(cls: type[msgspec.Struct]) -> list[tuple[str, ...]]:
-    """Every leaf field of a Struct as a path of wire names; nested Structs are walked."""
-    return [path for path, _ in struct_leaves(cls)]
-
-
-def struct_leaves(cls: type[msgspec.Struct]) -> list[tuple[tuple[str, ...], mi.Type]]:
-    """Every leaf field of a Struct: its path of wire names and its type."""
-    info = mi.type_info(cls)
-    assert isinstance(info, mi.StructType)
-    return _leaves(info, ())
-
-
-def _leaves(info: mi.StructType, prefix: tuple[str, ...]) -> list[tuple[tuple[str, ...], mi.Type]]:
-    leaves: list[tuple[tuple[str, ...], mi.Type]] = []
-    for field in info.fields:
-        path = (*prefix, field.encode_name)
-        inner = _struct_of(field.type)
-        leaves.extend(_leaves(inner, path) if inner is not None else [(path, field.type)])
-    return leaves
-
-
-def _struct_of(kind: mi.Type) -> mi.StructType | None:
-    """The Struct of ``Struct`` or ``Struct | None``; None for anything else."""
-    if isinstance(kind, mi.StructType):
-        return kind
-    if isinstance(kind, mi.UnionType):
-        structs = [t for t in kind.types if isinstance(t, mi.StructType)]
-        others = [t for t in kind.types if not isinstance(t, (mi.StructType, mi.NoneType))]
-        if len(structs) == 1 and not others:
-            return structs[0]
-    return None
-
-
-def cell(value: Any) -> str:
-    """One CSV cell: '' for null, true/false, lists of scalars joined with ';', else JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-        return ";".join(str(v) for v in value)
-    return _encoder.encode(value).decode()
-
-
-def flat_values(obj: msgspec.Struct, paths: Sequence[tuple[str, ...]]) -> list[Any]:
-    """The values of ``obj`` at ``paths`` (see :func:`struct_columns`), None where absent."""
-    data = msgspec.to_builtins(obj)
-    row = []
-    for path in paths:
-        value: Any = data
-        for key in path:
-            value = value.get(key) if isinstance(value, dict) else None
-        row.append(value)
-    return row
-
-
-def flat_row(obj: msgspec.Struct, paths: Sequence[tuple[str, ...]]) -> list[str]:
-    """The CSV cells of ``obj`` for the columns ``paths`` (see :func:`struct_columns`)."""
-    return [cell(value) for value in flat_values(obj, paths)]
-
-
-def csv_text(rows: Iterable[Sequence[str]]) -> bytes:
-    """Rows as CSV (``\\n`` line ends), UTF-8 encoded, every cell made safe (:func:`csv_safe`)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows([csv_safe(value) for value in row] for row in rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-# ------------------------------------------------------------------ Parquet
-
-#: Prices in Parquet: exact decimals, CNY to a hundredth of a fen (a value with more places
-#: is rounded half to even; one that is not a number is null).
-PRICE_PRECISION, PRICE_SCALE = 18, 4
-_PRICE_QUANTUM = decimal.Decimal(1).scaleb(-PRICE_SCALE)
-_PRICE_LIMIT = decimal.Decimal(10) ** (PRICE_PRECISION - PRICE_SCALE)
-
-#: Rows gathered before they are written as one row group (bounds memory on long runs).
-PARQUET_ROW_GROUP = 10_000
-
-
-def _unwrap(kind: mi.Type) -> mi.Type:
-    """``T`` of ``T | None``."""
-    if isinstance(kind, mi.UnionType):
-        others = [t for t in kind.types if not isinstance(t, mi.NoneType)]
-        if len(others) == 1:
-            return others[0]
-    return kind
-
-
-def column_kind(path: tuple[str, ...], kind: mi.Type) -> str:
-    """How a leaf is stored in Parquet: ``id``, ``price``, ``int``, ``float``, ``bool``, ``str``, ``strs`` or ``json``.
-
-    Ids (``...Id``) are strings, whatever the service sends: they are labels, and 19-digit
-    ones do not survive a float. Prices (decimal strings) are decimals, never floats.
-    """
-    name, kind = path[-1], _unwrap(kind)
-    if name.endswith(("Id", "ID")) and isinstance(kind, (mi.IntType, mi.StrType)):
-        return "id"
-    if "price" in name.lower() and isinstance(kind, mi.StrType):
-        return "price"
-    simple = {mi.IntType: "int", mi.FloatType: "float", mi.BoolType: "bool", mi.StrType: "str"}
-    for type_, label in simple.items():
-        if isinstance(kind, type_):
-            return label
-    if isinstance(kind, mi.ListType) and isinstance(_unwrap(kind.item_type), mi.StrType):
-        return "strs"
-    return "json"
-
-
-def _price(value: Any) -> decimal.Decimal | None:
-    try:
-        number = decimal.Decimal(str(value).strip())
-    except (decimal.InvalidOperation, ValueError):
-        return None
-    if not number.is_finite():
-        return None
-    number = number.quantize(_PRICE_QUANTUM, rounding=decimal.ROUND_HALF_EVEN)
-    return number if abs(number) < _PRICE_LIMIT else None
-
-
-def _convert(kind: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if kind == "id":
-        return str(value)
-    if kind == "price":
-        return _price(value)
-    if kind == "json":
-        return _encoder.encode(value).decode()
-    return value
-
-
-def load_pyarrow() -> tuple[Any, Any]:
-    """``pyarrow`` and ``pyarrow.parquet``; a usage error naming the extra when pyarrow is missing."""
-    try:
-        return importlib.import_module("pyarrow"), importlib.import_module("pyarrow.parquet")
-    except ImportError:
-        raise UsageError("--parquet needs pyarrow: pip install 'daji-async[parquet]'") from None
-
-
-class ParquetWriter:
-    """Items into a Parquet file, one row group per :data:`PARQUET_ROW_GROUP` rows.
-
-    The columns are the CSV's (dotted names such as ``priceInfo.price``), typed: ids are
-    strings, prices ``decimal(18, 4)``, counts int64, flags bool, lists of names lists of
-    strings, anything else JSON text. :meth:`close` writes what is buffered and the footer,
-    so a run that stops early (an error, Ctrl-C) still leaves a readable file.
-    """
-
-    def __init__(self, path: str, *, query_column: bool) -> None:
-        pa, pq = load_pyarrow()
-        self._pa = pa
-        self.path = path
-        self._kinds = [column_kind(p, t) for p, t in ITEM_LEAVES]
-        types = {
-            "id": pa.string(),
-            "price": pa.decimal128(PRICE_PRECISION, PRICE_SCALE),
-            "int": pa.int64(),
-            "float": pa.float64(),
-            "bool": pa.bool_(),
-            "str": pa.string(),
-            "strs": pa.list_(pa.string()),
-            "json": pa.string(),
-        }
-        fields = [pa.field(".".join(p), types[k]) for (p, _), k in zip(ITEM_LEAVES, self._kinds, strict=True)]
-        if query_column:
-            fields.insert(0, pa.field("query", pa.string()))
-        self.query_column = query_column
-        self.schema = pa.schema(fields)
-        self._columns: list[list[Any]] = [[] for _ in fields]
-        self._buffered = 0
-        try:
-            self._writer: Any = pq.ParquetWriter(path, self.schema)
-        except OSError as exc:
-            raise UsageError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
-
-    def write(self, items: Sequence[ProductItem], query: str | None = None) -> None:
-        """Buffer ``items``; a full row group goes to the file."""
-        lead = 1 if self.query_column else 0
-        for item in items:
-            if lead:
-                self._columns[0].append(query)
-            values = flat_values(item, ITEM_COLUMNS)
-            for column, kind, value in zip(self._columns[lead:], self._kinds, values, strict=True):
-                column.append(_convert(kind, value))
-        self._buffered += len(items)
-        if self._buffered >= PARQUET_ROW_GROUP:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._buffered:
-            pa = self._pa
-            pairs = zip(self._columns, self.schema, strict=True)
-            arrays = [pa.array(column, type=field.type) for column, field in pairs]
-            self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
-            self._columns = [[] for _ in self._columns]
-            self._buffered = 0
-
-    def close(self) -> None:
-        """Write the rows still buffered and the footer."""
-        try:
-            self._flush()
-        finally:
-            self._writer.close()
-
-
 # ------------------------------------------------------------------ search and bulk items
-
-ITEM_LEAVES = struct_leaves(ProductItem)
-ITEM_COLUMNS = [path for path, _ in ITEM_LEAVES]
 
 
 class ItemsOutput:
