@@ -6,13 +6,14 @@ Kept apart from the rows so that the 1688 rows (``_endpoints``) and the Taobao/P
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar, Union
 
 from . import _constants as C
 from ._errors import OutcomeUnknownError
 
-__all__ = ["REGISTRY", "BodyKind", "Endpoint", "PageToken", "PagingSpec", "cache_ttls"]
+__all__ = ["REGISTRY", "BodyKind", "Endpoint", "PageToken", "PagingSpec", "Param", "cache_ttls"]
 
 T = TypeVar("T")
 
@@ -80,6 +81,30 @@ class PagingSpec:
 
 
 @dataclass(frozen=True)
+class Param:
+    """One request parameter of a declared endpoint.
+
+    Attributes:
+        name: the Python name of the method's argument (`spu_id`).
+        wire: the service's name for it (`dwSpuId`).
+        check: `check(name, value)` turns the argument into the value sent, or raises a
+            `TypeError`/`ValueError` naming it (the checks of `daji_async._validate`); None
+            sends the value as given.
+        required: False when the argument may be None; None is then left out of the request
+            (or replaced as `default` says) without being checked.
+        default: `"country"`: a None argument is sent as the client's `country`.
+        doc: the constraint in words, for the docs (`"1..200 characters"`).
+    """
+
+    name: str
+    wire: str
+    check: Callable[[str, Any], object] | None = None
+    required: bool = True
+    default: Literal["country"] | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
 class Endpoint(Generic[T]):
     """One endpoint of the service.
 
@@ -105,6 +130,8 @@ class Endpoint(Generic[T]):
         platform: ``"1688"``, ``"taobao"`` or ``"poizon"``.
         source: where the path comes from (a wiki page id, or "client code").
         summary: one line for docs and the CLI.
+        params: the request parameters (`Param`), for methods whose body the core writes
+            (`daji_async._declare.declared`); empty for a method that maps its own arguments.
         call: how users make the call when it is not the row's name (`poizon.balance()`,
             `products.upload_image(url=...)`); the docs' tables show it.
         cache_ttl: seconds a response cache keeps the answer fresh, or None when the call is
@@ -128,6 +155,7 @@ class Endpoint(Generic[T]):
     summary: str = ""
     platform: str = "1688"
     source: str = ""
+    params: tuple[Param, ...] = ()
     call: str = ""
     cache_ttl: float | None = None
     register: bool = field(default=True, compare=False, repr=False)

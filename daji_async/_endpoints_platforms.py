@@ -7,11 +7,13 @@ menu it comes from); ``DajiClient(endpoint_paths={...})`` points any row elsewhe
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from . import _constants as C
-from ._endpoint_spec import REGISTRY, Endpoint, PagingSpec
+from ._endpoint_spec import REGISTRY, Endpoint, PagingSpec, Param
 from ._errors import PoizonOrderOutcomeUnknownError, TaobaoOrderOutcomeUnknownError, TaobaoPaymentOutcomeUnknownError
+from ._validate import integer, language, name_text, positive_id, text
 from .models.poizon import PoizonBalance, PoizonCategory, PoizonOrder, PoizonSearchPage, PoizonSpuDetail
 from .models.products import UploadResult
 from .models.taobao import (
@@ -27,6 +29,13 @@ from .models.taobao import (
     TaobaoSearchPage,
     TaobaoTradeAnswer,
 )
+
+#: Parameter checks the declarations share (see `Param.check`).
+OPTIONAL_NAME = partial(name_text, required=False)
+OPTIONAL_LINE = partial(text, required=False, one_line=True)
+NON_NEGATIVE = partial(integer, low=0)
+#: Taobao's `language`: a language code, the client's `country` when not given.
+LANGUAGE = Param("language", "language", language, required=False, default="country", doc="a language code")
 
 #: Taobao's traffic searches (keyword, image V1, shop): ``page_no`` (1-based, as Taobao's open
 #: platform counts) and ``page_size`` at most 20 (C: from client code); the answer counts
@@ -140,6 +149,7 @@ TAOBAO_DETAIL = Endpoint(
     source="client code (wiki menu: Product details search, GET)",
     summary="The detail of one Taobao/Tmall item (SKUs, prices in fen)",
     cache_ttl=C.CACHE_TTL_DETAIL,
+    params=(Param("item_id", "item_id", positive_id, doc="a positive id"), LANGUAGE),
 )
 TAOBAO_UPLOAD_IMAGE = Endpoint(
     "taobao.products.upload_image",
@@ -179,6 +189,7 @@ TAOBAO_BUNKER = Endpoint(
     platform="taobao",
     source="wiki en api-202449555",
     summary="Product bunker (撞库): whether an item can be bought, and its mpId/mpSkuid",
+    params=(Param("item_id", "item_id", positive_id, doc="a positive id"),),
 )
 TAOBAO_ORDER_PREVIEW = Endpoint(
     "taobao.orders.preview",
@@ -253,6 +264,7 @@ TAOBAO_HOT_LIST_TYPES = Endpoint(
     platform="taobao",
     source="client code (wiki zh menu: 榜单类型搜索 / en: Hot list type search, GET)",
     summary="Taobao hot-list (榜单) types: the themes hot_list_products takes",
+    params=(Param("theme_type", "themeType", OPTIONAL_NAME, required=False, doc="a short text"),),
 )
 TAOBAO_HOT_LIST_PRODUCTS = Endpoint(
     "taobao.products.hot_list_products",
@@ -289,6 +301,11 @@ POIZON_SEARCH = Endpoint(
     source="client code, several independent clients (wiki en api-456883163 menu: Keyword Search, GET)",
     summary="Search Poizon products (SPUs) by brand or title, startId cursor paging",
     cache_ttl=C.CACHE_TTL_SEARCH,
+    params=(
+        Param("brand", "distBrandName", OPTIONAL_NAME, required=False, doc="a short text"),
+        Param("title", "distSpuTitle", OPTIONAL_LINE, required=False, doc="one line of text (English title)"),
+        Param("cn_title", "dwSpuTitle", OPTIONAL_LINE, required=False, doc="one line of text (Chinese title)"),
+    ),
 )
 POIZON_DETAIL = Endpoint(
     "poizon.products.detail",
@@ -300,6 +317,10 @@ POIZON_DETAIL = Endpoint(
     source="client code, several independent clients (wiki en api-456883163 menu: Product Detail, GET)",
     summary="The detail of one Poizon product (dwSpuId): SKUs and prices in fen",
     cache_ttl=C.CACHE_TTL_DETAIL,
+    params=(
+        Param("spu_id", "dwSpuId", positive_id, doc="a positive id"),
+        Param("sku_id", "dwSkuId", positive_id, required=False, doc="a positive id"),
+    ),
 )
 POIZON_CATEGORY = Endpoint(
     "poizon.categories.get",
@@ -311,6 +332,7 @@ POIZON_CATEGORY = Endpoint(
     source="one client's endpoint map only; not in the wiki's Poizon menu (en api-456883163)",
     summary="Poizon's categories (the top level, or one category's children)",
     cache_ttl=C.CACHE_TTL_CATEGORIES,
+    params=(Param("category_id", "categoryId", NON_NEGATIVE, required=False, doc="an int >= 0"),),
 )
 POIZON_ORDER_CREATE = Endpoint(
     "poizon.orders.create",

@@ -17,6 +17,9 @@ service's own refusal (its envelope with a ``msg``, e.g. an insufficient balance
 [APIError][daji_async.APIError] whose text is that ``msg``.
 """
 
+# mypy: disable-error-code="empty-body"
+# (methods under @declared are signatures with a docstring: their body is written by the core)
+
 from __future__ import annotations
 
 import logging
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Union
 import msgspec
 
 from .._core import Resource
+from .._declare import declared
 from .._endpoints import (
     POIZON_BALANCE,
     POIZON_CATEGORY,
@@ -39,7 +43,6 @@ from .._endpoints import (
 from .._errors import APIError, PoizonOrderOutcomeUnknownError, ServerError
 from .._pagination import Paginator, PagingOptions
 from .._protocol import ParamValue
-from .._validate import extra_params as check_extra_params
 from .._validate import integer, name_text, positive_id, text
 from ..models.poizon import (
     PoizonAddress,
@@ -131,6 +134,7 @@ def _well_formed(order: PoizonOrder) -> bool:
 class PoizonProducts(Resource):
     """Poizon product search and detail: ``client.poizon.products``."""
 
+    @declared(POIZON_SEARCH)
     def search(
         self,
         *,
@@ -153,16 +157,8 @@ class PoizonProducts(Resource):
             print(spu.dw_spu_id, spu.title, spu.auth_price)  # fen
         ```
         """
-        params: dict[str, ParamValue] = {
-            "distBrandName": name_text("brand", brand, required=False),
-            "distSpuTitle": text("title", title, required=False, one_line=True),
-            "dwSpuTitle": text("cn_title", cn_title, required=False, one_line=True),
-        }
-        if check_extra_params("extra_params", extra_params):
-            assert extra_params is not None
-            params.update(extra_params)
-        return self._core.walk(POIZON_SEARCH, params, paging)
 
+    @declared(POIZON_DETAIL)
     async def detail(
         self,
         spu_id: int | str,
@@ -181,16 +177,12 @@ class PoizonProducts(Resource):
             print(sku.dw_sku_id, sku.properties, sku.min_bid_price)  # fen
         ```
         """
-        params: dict[str, ParamValue] = {
-            "dwSpuId": positive_id("spu_id", spu_id),
-            "dwSkuId": positive_id("sku_id", sku_id) if sku_id is not None else None,
-        }
-        return await self._core.call(POIZON_DETAIL, params, timeout=timeout, max_retries=max_retries)
 
 
 class PoizonCategories(Resource):
     """Poizon's categories: ``client.poizon.categories`` (not in the wiki's Poizon menu: inferred)."""
 
+    @declared(POIZON_CATEGORY)
     async def get(
         self, category_id: int | None = None, *, timeout: Timeout | None = None, max_retries: int | None = None
     ) -> list[PoizonCategory]:
@@ -202,10 +194,6 @@ class PoizonCategories(Resource):
             print(category.category_id, category.name)
         ```
         """
-        params: dict[str, ParamValue] = {
-            "categoryId": integer("category_id", category_id, low=0) if category_id is not None else None
-        }
-        return await self._core.call(POIZON_CATEGORY, params, timeout=timeout, max_retries=max_retries)
 
 
 class PoizonOrders(Resource):
@@ -325,6 +313,7 @@ class Poizon(Resource):
         self.orders: PoizonOrders = PoizonOrders(core)
         """Create & pay (from the prepaid balance) and query orders."""
 
+    @declared(POIZON_BALANCE)
     async def balance(self, *, timeout: Timeout | None = None, max_retries: int | None = None) -> PoizonBalance:
         """The app's prepaid Poizon balance, which create & pay draws down (Balance Query, GET; path inferred).
 
@@ -333,4 +322,3 @@ class Poizon(Resource):
         print(balance.yuan, balance.currency)
         ```
         """
-        return await self._core.call(POIZON_BALANCE, {}, timeout=timeout, max_retries=max_retries)

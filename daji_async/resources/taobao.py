@@ -19,6 +19,9 @@ the rows and here:
   at most 10 and every batch's outcome is reported (:class:`TaobaoPayResult`).
 """
 
+# mypy: disable-error-code="empty-body"
+# (methods under @declared are signatures with a docstring: their body is written by the core)
+
 from __future__ import annotations
 
 import asyncio
@@ -30,6 +33,7 @@ import msgspec
 
 from .. import _constants as C
 from .._core import Resource
+from .._declare import declared
 from .._endpoints import (
     TAOBAO_BUNKER,
     TAOBAO_DETAIL,
@@ -258,6 +262,7 @@ class TaobaoProducts(Resource):
             params.update(extra_params)
         return self._core.walk(TAOBAO_SHOP_SEARCH, params, paging)
 
+    @declared(TAOBAO_DETAIL)
     async def detail(
         self,
         item_id: int | str,
@@ -274,11 +279,6 @@ class TaobaoProducts(Resource):
             for sku in detail.skus:
                 print(sku.sku_id, sku.properties, sku.price)
         """
-        params: dict[str, ParamValue] = {
-            "item_id": positive_id("item_id", item_id),
-            "language": self._language(language),
-        }
-        return await self._core.call(TAOBAO_DETAIL, params, timeout=timeout, max_retries=max_retries)
 
     async def detail_by_link(
         self,
@@ -305,6 +305,7 @@ class TaobaoProducts(Resource):
         }
         return await self._core.call(TAOBAO_DETAIL_BY_LINK, params, timeout=timeout, max_retries=max_retries)
 
+    @declared(TAOBAO_HOT_LIST_TYPES)
     async def hot_list_types(
         self,
         *,
@@ -322,8 +323,6 @@ class TaobaoProducts(Resource):
             print(theme.theme_id, theme.name)
         ```
         """
-        params: dict[str, ParamValue] = {"themeType": name_text("theme_type", theme_type, required=False)}
-        return await self._core.call(TAOBAO_HOT_LIST_TYPES, params, timeout=timeout, max_retries=max_retries)
 
     def hot_list_products(
         self,
@@ -348,6 +347,7 @@ class TaobaoProducts(Resource):
             params.update(extra_params)
         return self._core.walk(TAOBAO_HOT_LIST_PRODUCTS, params, paging)
 
+    @declared(TAOBAO_BUNKER)
     async def distribution_info(
         self, item_id: int | str, *, timeout: Timeout | None = None, max_retries: int | None = None
     ) -> TaobaoDistributionInfo:
@@ -359,8 +359,6 @@ class TaobaoProducts(Resource):
             info = await client.taobao.products.distribution_info(703446760426)
             line = TaobaoRenderLine(info.sku_list[0].mp_id, info.sku_list[0].mp_skuid, 1)
         """
-        params: dict[str, ParamValue] = {"item_id": positive_id("item_id", item_id)}
-        return await self._core.call(TAOBAO_BUNKER, params, timeout=timeout, max_retries=max_retries)
 
     async def upload_image(
         self,
