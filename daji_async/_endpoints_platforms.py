@@ -13,7 +13,7 @@ from typing import Any
 from . import _constants as C
 from ._endpoint_spec import REGISTRY, Endpoint, PagingSpec, Param
 from ._errors import PoizonOrderOutcomeUnknownError, TaobaoOrderOutcomeUnknownError, TaobaoPaymentOutcomeUnknownError
-from ._validate import integer, language, name_text, positive_id, text
+from ._validate import integer, joined_texts, language, name_text, positive_id, share_link, text, theme_id
 from .models.poizon import PoizonBalance, PoizonCategory, PoizonOrder, PoizonSearchPage, PoizonSpuDetail
 from .models.products import UploadResult
 from .models.taobao import (
@@ -101,6 +101,12 @@ TAOBAO_KEYWORD_SEARCH = Endpoint(
     source="client code (wiki menu: keyword search, GET)",
     summary="Search Taobao/Tmall items by keyword, page_no/page_size <= 20",
     cache_ttl=C.CACHE_TTL_SEARCH,
+    params=(
+        Param("keyword", "keyword", text, doc="1..200 characters"),
+        Param("sort", "sort", OPTIONAL_NAME, required=False, doc="passed as given"),
+        Param("filter", "filter", joined_texts, required=False, doc="a text or texts, joined with ','"),
+        LANGUAGE,
+    ),
 )
 TAOBAO_IMAGE_SEARCH = Endpoint(
     "taobao.products.image_search",
@@ -138,6 +144,11 @@ TAOBAO_SHOP_SEARCH = Endpoint(
     source="client code (wiki menu: shop search, GET)",
     summary="List or search one Taobao/Tmall shop's items",
     cache_ttl=C.CACHE_TTL_SEARCH,
+    params=(
+        Param("shop_id", "shop_id", positive_id, doc="a positive id"),
+        Param("keyword", "keyword", OPTIONAL_LINE, required=False, doc="one line of text"),
+        LANGUAGE,
+    ),
 )
 TAOBAO_DETAIL = Endpoint(
     "taobao.products.detail",
@@ -276,6 +287,7 @@ TAOBAO_HOT_LIST_PRODUCTS = Endpoint(
     platform="taobao",
     source="client code (wiki zh menu: 榜单商品搜索 / en: List product search, GET)",
     summary="The items of one Taobao hot list (themeId), page_no/page_size <= 20",
+    params=(Param("theme_id", "themeId", theme_id, doc="a positive int or a text id"),),
 )
 TAOBAO_DETAIL_BY_LINK = Endpoint(
     "taobao.products.detail_by_link",
@@ -286,6 +298,7 @@ TAOBAO_DETAIL_BY_LINK = Endpoint(
     platform="taobao",
     source="inferred (wiki zh menu: 商品详情搜索-支持短链, GET); path and parameter guessed, no public client",
     summary="The detail of one Taobao/Tmall item by its share (short) link",
+    params=(Param("link", "short_link", share_link, doc="an http(s) URL"), LANGUAGE),
 )
 
 # Poizon (daji-wiki.md §9.1): en api-456883163 documents create & pay; search and detail are

@@ -379,9 +379,40 @@ def _bounds(low: int | None, high: int | None) -> str:
     return ""
 
 
+#: Longest share link ``detail_by_link`` sends (it travels in a query string).
+MAX_SHARE_LINK = 2048
+
+
+def share_link(name: str, value: object) -> str:
+    """A share link: an http(s) URL of at most ``MAX_SHARE_LINK`` characters, one line, no spaces."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not value.startswith(("https://", "http://")) or len(value) > MAX_SHARE_LINK:
+        raise ValueError(f"{name} must be an http(s) URL of at most {MAX_SHARE_LINK} characters, got {value[:80]!r}")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError(f"{name} must not contain spaces or control characters")
+    return value
+
+
+def theme_id(name: str, value: object) -> str:
+    """A hot-list id: a positive int or a str (themes are ids the service hands out)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise TypeError(f"{name} must be an int or a str, got {type(value).__name__}")
+    if isinstance(value, int) and value <= 0:
+        raise ValueError(f"{name} must be positive, got {value}")
+    return name_text(name, str(value)) or ""
+
+
+def joined_texts(name: str, values: object) -> str | None:
+    """A str or a sequence of str (filters) as the service's comma-joined text; None passes."""
+    checked = text_list(name, values)
+    return None if checked is None else ",".join(checked)
+
+
 __all__ = [
     "COUNTRIES",
     "FILTERS",
+    "MAX_SHARE_LINK",
     "ORDER_STATUSES",
     "SORT_DIRECTIONS",
     "SORT_FIELDS",
@@ -393,6 +424,7 @@ __all__ = [
     "finite_number",
     "integer",
     "is_positive_number",
+    "joined_texts",
     "known_keys",
     "language",
     "name_text",
@@ -403,10 +435,12 @@ __all__ = [
     "positive_seconds",
     "price",
     "retry_count",
+    "share_link",
     "sort_text",
     "text",
     "text_list",
     "text_mapping",
+    "theme_id",
     "timeout",
     "web_url",
 ]

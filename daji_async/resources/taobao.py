@@ -56,8 +56,6 @@ from .._validate import (
     language,
     name_text,
     positive_id,
-    text,
-    text_list,
 )
 from .._validate import (
     extra_params as check_extra_params,
@@ -102,36 +100,6 @@ __all__ = [
 TextList = Union[Sequence[str], str, None]
 
 
-#: Longest share link ``detail_by_link`` sends (it travels in a query string).
-MAX_LINK = 2048
-
-
-def _link(name: str, value: object) -> str:
-    """A share link: an http(s) URL of at most ``MAX_LINK`` characters, one line, no spaces."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    if not value.startswith(("https://", "http://")) or len(value) > MAX_LINK:
-        raise ValueError(f"{name} must be an http(s) URL of at most {MAX_LINK} characters, got {value[:80]!r}")
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
-        raise ValueError(f"{name} must not contain spaces or control characters")
-    return value
-
-
-def _theme(value: object) -> str:
-    """A hot-list id: a positive int or a str (themes are ids the service hands out)."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise TypeError(f"theme_id must be an int or a str, got {type(value).__name__}")
-    if isinstance(value, int) and value <= 0:
-        raise ValueError(f"theme_id must be positive, got {value}")
-    return str(value)
-
-
-def _texts(name: str, values: TextList) -> str | None:
-    """A str or a sequence of str (filters) as the service's comma-joined text; None passes."""
-    checked = text_list(name, values)
-    return None if checked is None else ",".join(checked)
-
-
 # --------------------------------------------------------------------------- products
 
 
@@ -141,6 +109,7 @@ class TaobaoProducts(Resource):
     def _language(self, given: str | None) -> str:
         return self._core.country if given is None else language("language", given)
 
+    @declared(TAOBAO_KEYWORD_SEARCH)
     def keyword_search(
         self,
         keyword: str,
@@ -162,17 +131,6 @@ class TaobaoProducts(Resource):
             async for item in client.taobao.products.keyword_search("手机壳", max_items=45):
                 print(item.item_id, item.title, item.price)  # price in fen
         """
-        text("keyword", keyword)
-        params: dict[str, ParamValue] = {
-            "keyword": keyword,
-            "sort": name_text("sort", sort, required=False),
-            "filter": _texts("filter", filter),
-            "language": self._language(language),
-        }
-        if check_extra_params("extra_params", extra_params):
-            assert extra_params is not None
-            params.update(extra_params)
-        return self._core.walk(TAOBAO_KEYWORD_SEARCH, params, paging)
 
     def image_search(
         self,
@@ -235,6 +193,7 @@ class TaobaoProducts(Resource):
             params.update(extra_params)
         return self._core.walk(TAOBAO_IMAGE_SEARCH_URL, params, paging)
 
+    @declared(TAOBAO_SHOP_SEARCH)
     def shop_search(
         self,
         shop_id: int | str,
@@ -252,15 +211,6 @@ class TaobaoProducts(Resource):
 
             async for item in client.taobao.products.shop_search(item.shop_id, max_items=100): ...
         """
-        params: dict[str, ParamValue] = {
-            "shop_id": positive_id("shop_id", shop_id),
-            "keyword": text("keyword", keyword, required=False, one_line=True),
-            "language": self._language(language),
-        }
-        if check_extra_params("extra_params", extra_params):
-            assert extra_params is not None
-            params.update(extra_params)
-        return self._core.walk(TAOBAO_SHOP_SEARCH, params, paging)
 
     @declared(TAOBAO_DETAIL)
     async def detail(
@@ -280,6 +230,7 @@ class TaobaoProducts(Resource):
                 print(sku.sku_id, sku.properties, sku.price)
         """
 
+    @declared(TAOBAO_DETAIL_BY_LINK)
     async def detail_by_link(
         self,
         link: str,
@@ -299,11 +250,6 @@ class TaobaoProducts(Resource):
         detail = await client.taobao.products.detail_by_link("https://m.tb.cn/h.5CqJ9Zx")
         ```
         """
-        params: dict[str, ParamValue] = {
-            "short_link": _link("link", link),
-            "language": self._language(language),
-        }
-        return await self._core.call(TAOBAO_DETAIL_BY_LINK, params, timeout=timeout, max_retries=max_retries)
 
     @declared(TAOBAO_HOT_LIST_TYPES)
     async def hot_list_types(
@@ -324,6 +270,7 @@ class TaobaoProducts(Resource):
         ```
         """
 
+    @declared(TAOBAO_HOT_LIST_PRODUCTS)
     def hot_list_products(
         self,
         theme_id: int | str,
@@ -341,11 +288,6 @@ class TaobaoProducts(Resource):
             print(item.item_id, item.title)
         ```
         """
-        params: dict[str, ParamValue] = {"themeId": name_text("theme_id", _theme(theme_id))}
-        if check_extra_params("extra_params", extra_params):
-            assert extra_params is not None
-            params.update(extra_params)
-        return self._core.walk(TAOBAO_HOT_LIST_PRODUCTS, params, paging)
 
     @declared(TAOBAO_BUNKER)
     async def distribution_info(
