@@ -10,10 +10,11 @@ a short resource method and a sandbox handler (see CONTRIBUTING.md).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from . import _constants as C
-from ._endpoint_spec import REGISTRY, BodyKind, Endpoint, PageToken, PagingSpec
+from ._endpoint_spec import REGISTRY, BodyKind, Endpoint, PageToken, PagingSpec, Param
 from ._endpoints_platforms import (  # the Taobao/Poizon rows, re-exported
     PAGING_POIZON,
     PAGING_TAOBAO,
@@ -44,6 +45,7 @@ from ._endpoints_platforms import (  # the Taobao/Poizon rows, re-exported
     TAOBAO_UPLOAD_IMAGE_URL,
 )
 from ._errors import OrderOutcomeUnknownError, PaymentOutcomeUnknownError
+from ._validate import country, name_text, positive_id, root_or_id
 from .models.common import Page
 from .models.orders import (
     CreatedOrder,
@@ -146,6 +148,11 @@ PRODUCT_DETAIL = Endpoint(
     summary="Full detail of one offer (SKUs, attributes, prices, shipping)",
     cache_ttl=C.CACHE_TTL_DETAIL,
     source="wiki menu; path from client code",
+    params=(
+        Param("offer_id", "offerId", positive_id, doc="a positive id"),
+        Param("country", "country", country, required=False, default="country", doc="a language code"),
+        Param("out_member_id", "outMemberId", partial(name_text, required=False), required=False, doc="a short text"),
+    ),
 )
 UPLOAD_IMAGE = Endpoint(
     "products.upload_image",
@@ -184,6 +191,7 @@ CATEGORY_GET = Endpoint(
     summary="A category and its children (0 is the root)",
     cache_ttl=C.CACHE_TTL_CATEGORIES,
     source="wiki en api-310621288",
+    params=(Param("category_id", "categoryID", root_or_id, doc="0 (the root) or a positive id"),),
 )
 
 

@@ -409,6 +409,13 @@ def joined_texts(name: str, values: object) -> str | None:
     return None if checked is None else ",".join(checked)
 
 
+def root_or_id(name: str, value: object) -> int:
+    """A category id where 0 means the root: 0, or a positive id."""
+    if value == 0 and not isinstance(value, bool):
+        return 0
+    return positive_id(name, value)
+
+
 __all__ = [
     "COUNTRIES",
     "FILTERS",
@@ -435,6 +442,7 @@ __all__ = [
     "positive_seconds",
     "price",
     "retry_count",
+    "root_or_id",
     "share_link",
     "sort_text",
     "text",

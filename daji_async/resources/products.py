@@ -1,5 +1,8 @@
 """`client.products`: search by keyword, image and shop, detail, image upload, freight."""
 
+# mypy: disable-error-code="empty-body"
+# (methods under @declared are signatures with a docstring: their body is written by the core)
+
 from __future__ import annotations
 
 import asyncio
@@ -12,6 +15,7 @@ from urllib.parse import urlsplit
 
 from .. import _constants as C
 from .._core import Resource
+from .._declare import declared
 from .._endpoints import (
     FREIGHT_ESTIMATE,
     IMAGE_SEARCH,
@@ -357,6 +361,7 @@ class Products(Resource):
         text("keyword", options.get("keyword"), required=False, max_length=C.MAX_KEYWORD_LENGTH, one_line=True)
         return self._search(SHOP_SEARCH, ShopSearchOptions, options, seller_open_id=seller_open_id)
 
+    @declared(PRODUCT_DETAIL)
     async def detail(
         self,
         offer_id: int | str,
@@ -384,15 +389,6 @@ class Products(Resource):
             print(sku.spec_id, sku.price)
         ```
         """
-        params: dict[str, ParamValue] = {
-            "offerId": positive_id("offer_id", offer_id),
-            "country": check_country("country", country) if country is not None else self._core.country,
-            "outMemberId": name_text("out_member_id", out_member_id, required=False),
-        }
-        if check_extra_params("extra_params", extra_params):
-            assert extra_params is not None
-            params.update(extra_params)
-        return await self._core.call(PRODUCT_DETAIL, params, timeout=timeout, max_retries=max_retries)
 
     async def upload_image(
         self,
