@@ -29,9 +29,13 @@ from typing import Any, TypeVar
 from ._endpoint_spec import Endpoint
 from ._validate import extra_params as check_extra_params
 
-__all__ = ["declared"]
+__all__ = ["DECLARED", "declared"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Every method the core wrote, by its row's name: what the CLI derives its `daji call`
+#: subcommands from (the row's name is also the method's place on the client).
+DECLARED: dict[str, Callable[..., Any]] = {}
 
 #: Arguments the core itself handles, never declared as service parameters.
 _PER_CALL = frozenset({"self", "timeout", "max_retries", "extra_params"})
@@ -101,6 +105,8 @@ def _build(stub: Callable[..., Any], endpoint: Endpoint[Any]) -> Callable[..., A
     method.__signature__ = signature  # type: ignore[attr-defined]
     method.__wrapped__ = stub  # type: ignore[attr-defined]
     method.endpoint = endpoint  # type: ignore[attr-defined]
+    if endpoint.register:
+        DECLARED[endpoint.name] = method
     return method
 
 

@@ -65,9 +65,10 @@ async def run(args: argparse.Namespace, messages: Messages) -> int:
     command = COMMANDS.get(args.handler)
     if command is None:  # a Taobao or Poizon command (that module imports this one)
         from ._crawl import COMMANDS as CRAWL_COMMANDS
+        from ._derived import COMMANDS as DERIVED_COMMANDS
         from ._platforms import COMMANDS as PLATFORM_COMMANDS
 
-        command = {**PLATFORM_COMMANDS, **CRAWL_COMMANDS}[args.handler]
+        command = {**PLATFORM_COMMANDS, **CRAWL_COMMANDS, **DERIVED_COMMANDS}[args.handler]
     return await command(args, choose_format(args.format), messages)
 
 

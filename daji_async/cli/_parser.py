@@ -445,7 +445,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.error("choose a command: search, product, upload, bulk, categories, taobao, poizon, crawl or sandbox")
+        parser.error(
+            "choose a command: search, product, upload, bulk, categories, taobao, poizon, call, crawl or sandbox"
+        )
     prog = args.prog
     if not hasattr(args, "handler"):  # a group (``daji search``) without one of its commands
         _fail(prog, f"choose one of {' or '.join(args.children.choices)}")

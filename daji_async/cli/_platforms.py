@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import msgspec.inspect
 from rich import box
 from rich.table import Table
 
@@ -44,6 +45,7 @@ from ._commands import (
     read_stdin_image,
     require_file,
 )
+from ._derived import add_derived_commands
 from ._output import Format, Sink, csv_text, flat_row, safe_text, stdout_console, struct_columns, write_upload
 from ._parser import (
     CONNECTION,
@@ -207,6 +209,7 @@ def add_platform_commands(commands: Subcommands[Parser]) -> None:
     which = query.add_mutually_exclusive_group(required=True)
     which.add_argument("--request-id", metavar="ID", help="the requestId create carried")
     which.add_argument("--dist-order-no", metavar="NO", help="the order's distOrderNo")
+    add_derived_commands(commands)
 
 
 # ------------------------------------------------------------------ output
@@ -229,6 +232,27 @@ _TABLE_COLUMNS: dict[type[msgspec.Struct], list[tuple[str, str, bool]]] = {
     ],
 }
 _FEN = {"price", "min_price", "promotion_price"}
+
+
+#: Columns a derived table shows when the model has no columns of its own above.
+DERIVED_TABLE_WIDTH = 6
+
+
+def table_columns(kind: type[msgspec.Struct]) -> list[tuple[str, str, bool]]:
+    """A table's columns read from an item model: its first plain (text or number) fields."""
+    columns: list[tuple[str, str, bool]] = []
+    info = msgspec.inspect.type_info(kind)
+    assert isinstance(info, msgspec.inspect.StructType), kind
+    for field in info.fields:
+        inner = field.type
+        if isinstance(inner, msgspec.inspect.UnionType):
+            inner = next((t for t in inner.types if not isinstance(t, msgspec.inspect.NoneType)), inner)
+        if isinstance(inner, (msgspec.inspect.StrType, msgspec.inspect.IntType, msgspec.inspect.FloatType)):
+            numeric = not isinstance(inner, msgspec.inspect.StrType)
+            columns.append((field.name.replace("_", " ").capitalize(), field.name, numeric))
+        if len(columns) == DERIVED_TABLE_WIDTH:
+            break
+    return columns
 
 
 def _shown(attribute: str, value: Any) -> str:
@@ -270,7 +294,7 @@ class RecordsOutput:
             return
         rows, self._rows = self._rows, []
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
-        spec = _TABLE_COLUMNS[self.kind]
+        spec = _TABLE_COLUMNS.get(self.kind) or table_columns(self.kind)
         for header, _, right in spec:
             table.add_column(header, justify="right" if right else "left", overflow="fold")
         for row in rows:
