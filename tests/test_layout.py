@@ -70,3 +70,24 @@ def test_sandbox_routes_come_from_the_endpoint_table() -> None:
     for endpoint in ENDPOINTS.values():
         assert (endpoint.method, endpoint.path) in routes, endpoint.name
     assert set(HANDLERS) <= set(ENDPOINTS)
+
+
+def test_no_package_module_is_over_600_lines() -> None:
+    sizes = {
+        str(p.relative_to(PACKAGE)): len(p.read_text(encoding="utf-8").splitlines()) for p in PACKAGE.rglob("*.py")
+    }
+    assert not {name: n for name, n in sizes.items() if n > 600}
+
+
+def test_resources_reach_no_private_name_of_another_module() -> None:
+    """Resources use the front door (`self._core`'s verbs) and public names only."""
+    for path in (PACKAGE / "resources").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level and node.module:  # not `from .. import _constants`
+                private = [a.name for a in node.names if a.name.startswith("_") and a.name != "__version__"]
+                assert not private, (path.name, node.module, private)
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+                owner = node.value
+                # the resource's own attributes (self._core) are its business; nothing else's are
+                own = isinstance(owner, ast.Name) and owner.id in ("self", "cls")
+                assert own, f"{path.name}:{node.lineno}: reaches .{node.attr} of {ast.unparse(owner)}"
