@@ -53,9 +53,12 @@ def endpoint_table(rows: Sequence[Endpoint[Any]] | None = None) -> str:
             status += f" ({row.source})"
         paged = "-" if row.paging is None else f"{row.paging.style} (`{row.paging.page_param}`)"
         cached = "-" if row.cache_ttl is None else f"{row.cache_ttl:g} s"
+        retried = "yes" if row.safe else "**never**"
+        if row.outcome_unknown is not None:
+            retried += f" (unknown outcome: `{row.outcome_unknown.__name__}` with `{row.outcome_id}`)"
         lines.append(
             f"| `{row.call or row.name}` | `{row.name}` | {row.method}{_BODY[row.body]} | `{row.path}` | {status} "
-            f"| {paged} | {'yes' if row.safe else '**never**'} | {cached} |"
+            f"| {paged} | {retried} | {cached} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -130,6 +130,9 @@ class Endpoint(Generic[T]):
         platform: ``"1688"``, ``"taobao"`` or ``"poizon"``.
         source: where the path comes from (a wiki page id, or "client code").
         summary: one line for docs and the CLI.
+        outcome_id: for a row with `outcome_unknown`, the request parameter that identifies
+            the call afterwards (`thirdOrderId`, `requestId`...): the error carries its value so
+            the caller can look the order up before trying again.
         params: the request parameters (`Param`), for methods whose body the core writes
             (`daji_async._declare.declared`); empty for a method that maps its own arguments.
         call: how users make the call when it is not the row's name (`poizon.balance()`,
@@ -155,6 +158,7 @@ class Endpoint(Generic[T]):
     summary: str = ""
     platform: str = "1688"
     source: str = ""
+    outcome_id: str | None = None
     params: tuple[Param, ...] = ()
     call: str = ""
     cache_ttl: float | None = None
@@ -163,6 +167,8 @@ class Endpoint(Generic[T]):
     def __post_init__(self) -> None:
         if self.cache_ttl is not None and (not self.safe or self.cache_ttl <= 0):
             raise ValueError(f"{self.name}: only a safe call may declare a positive cache_ttl")
+        if (self.outcome_unknown is None) != (self.outcome_id is None):
+            raise ValueError(f"{self.name}: outcome_unknown and outcome_id go together")
         if self.register:
             known = REGISTRY.get(self.name)
             if known is not None and known != self:

@@ -219,6 +219,7 @@ ORDER_CREATE = Endpoint(
     outcome_unknown=OrderOutcomeUnknownError,
     summary="Create an order; never retried (wiki en api-194164768, zh api-164891583)",
     source="wiki en api-194164768, zh api-164891583",
+    outcome_id="thirdOrderId",
 )
 ORDER_CANCEL = Endpoint(
     "orders.cancel",
@@ -281,6 +282,7 @@ PAYMENT_PAY = Endpoint(
     outcome_unknown=PaymentOutcomeUnknownError,
     summary="Password-free payment of an order; never retried (wiki en api-194164774, zh api-194158434)",
     source="wiki en api-194164774, zh api-194158434",
+    outcome_id="orderId",
 )
 
 

@@ -225,6 +225,7 @@ TAOBAO_ORDER_CREATE = Endpoint(
     platform="taobao",
     source="wiki en api-194164780, zh api-183099796",
     summary="Create a Taobao purchase order; never retried",
+    outcome_id="thirdOrderId",
 )
 TAOBAO_ORDER_CANCEL = Endpoint(
     "taobao.orders.cancel",
@@ -262,6 +263,7 @@ TAOBAO_PAY = Endpoint(
     platform="taobao",
     source="wiki en api-194164783",
     summary="Pay up to 10 Taobao purchase orders (Alipay balance, then bank card); never retried",
+    outcome_id="purchaseOrderIdList",
 )
 
 # Taobao rows the newest zh menu (api-183099606) lists and the SDK added later (issue 24): the
@@ -358,6 +360,7 @@ POIZON_ORDER_CREATE = Endpoint(
     platform="poizon",
     source="wiki en api-456883163 (Create order & Payment)",
     summary="Create a Poizon order and pay it from the prepaid balance (requestId is the key); never retried",
+    outcome_id="requestId",
 )
 POIZON_ORDER_GET = Endpoint(
     "poizon.orders.get",

@@ -76,3 +76,30 @@ def test_rows_register_themselves_and_declare_their_cache_ttl() -> None:
         assert ENDPOINTS["test.declared"] is row  # no list to add it to
     finally:
         del ENDPOINTS["test.declared"]
+
+
+def test_a_money_row_names_the_id_its_unknown_outcome_error_carries() -> None:
+    from daji_async import APITimeoutError
+    from daji_async._endpoint_spec import Endpoint
+
+    money = [row for row in ENDPOINTS.values() if row.outcome_unknown is not None]
+    assert {row.name for row in money} >= {
+        "orders.create",
+        "payments.pay",
+        "taobao.orders.create",
+        "poizon.orders.create",
+    }
+    for row in money:
+        assert not row.safe and row.outcome_id
+        value: object = ["REQ-X1"] if row.outcome_id.endswith("List") else "REQ-X1"
+        error = row.outcome_unknown.for_call(
+            APITimeoutError("timed out", method=row.method, path=row.path),
+            method=row.method,
+            path=row.path,
+            params={row.outcome_id: value},
+        )
+        assert "REQ-X1" in str(error), (row.name, str(error))
+    with pytest.raises(ValueError, match="go together"):
+        Endpoint(
+            "test.pay", "POST", "/test/pay", int, safe=False, outcome_unknown=money[0].outcome_unknown, register=False
+        )
