@@ -70,10 +70,10 @@ setup_from_env()
 class DajiClient(Pipeline):
     """An asyncio client of the DAJI open API: 1688, Taobao/Tmall and Poizon.
 
-    ::
-
-        async with DajiClient() as client:          # DAJI_APP_KEY / DAJI_APP_SECRET from the env
-            page = await client.products.keyword_search(keyword="连衣裙")
+    ```python
+    async with DajiClient() as client:          # DAJI_APP_KEY / DAJI_APP_SECRET from the env
+        page = await client.products.keyword_search(keyword="连衣裙")
+    ```
 
     Args:
         app_key: your app key; defaults to env ``DAJI_APP_KEY``.
@@ -83,7 +83,7 @@ class DajiClient(Pipeline):
         country: language of translated fields for every call that takes ``country``.
         rate_limit: requests per second (a float: at most that many in any one-second
             window), any object with an async ``acquire()`` used as given (an
-            ``aiolimiter.AsyncLimiter``, a :class:`~daji_async.RedisRateLimiter` shared by many
+            ``aiolimiter.AsyncLimiter``, a `RedisRateLimiter` shared by many
             processes...), or None for no limit.
         max_concurrency: requests in flight at once across everything this client does;
             also the size of the connection pool.
@@ -92,34 +92,34 @@ class DajiClient(Pipeline):
         session: an ``aiohttp.ClientSession`` for the default transport; it is never closed
             by the client.
         transport: any object with ``async def send(request) -> Response`` (see
-            :mod:`daji_async.testing` for :class:`~daji_async.testing.MockTransport`); the
-            default is an :class:`~daji_async.AiohttpTransport`. A transport passed in is never
+            `daji_async.testing` for `MockTransport`); the
+            default is an `AiohttpTransport`. A transport passed in is never
             closed by the client. Retries, rate limit, concurrency, decoding and error mapping
             are the same over every transport.
         send_secret: debug mode: send ``appSecret`` in clear instead of ``sign``.
-        retry_policy: backoff and which statuses are retried; see :class:`RetryPolicy`.
+        retry_policy: backoff and which statuses are retried; see `RetryPolicy`.
         endpoint_paths: ``{endpoint name: path}`` to point an endpoint at another path,
             e.g. ``{"orders.create": "/alibaba/trade/order/create"}``.
-        cache: a :class:`~daji_async.MemoryCache` or :class:`~daji_async.RedisCache` for the
+        cache: a `MemoryCache` or `RedisCache` for the
             answers of safe calls (details, categories, search pages); a hit sends nothing.
         max_response_bytes: the largest answer read, counted after decompression (16 MiB by
-            default): a longer one raises :class:`ResponseDecodeError` naming the cap, and
+            default): a longer one raises `ResponseDecodeError` naming the cap, and
             nothing past the cap is buffered.
         proxy: an HTTP proxy for the default transport, ``http://[user:password@]host:port``
             (credentials are sent as ``Proxy-Authorization``). Without it, the environment's
             ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` for ``base_url`` apply, unless
-            ``NO_PROXY`` names its host (read once, here; see :mod:`daji_async._proxy`).
+            ``NO_PROXY`` names its host (read once, here; see `daji_async._proxy`).
         trust_env: False ignores the environment's proxy variables.
         event_hooks: `{"request": [...], "response": [...]}`: sync or async callables called
             before and after every attempt with a redacted view of it (see `EventHooks`).
 
     One client belongs to one event loop: the loop of its first request. Used from another
-    loop it raises :class:`~daji_async.EventLoopError`; create the client inside the coroutine
+    loop it raises `EventLoopError`; create the client inside the coroutine
     you pass to ``asyncio.run`` (``async with DajiClient() as client:``).
 
-    Every argument is checked here (a :class:`ConfigError`, which is also a ValueError,
+    Every argument is checked here (a `ConfigError`, which is also a ValueError,
     names the bad one). Signed requests never follow a redirect: a 3xx is an
-    :class:`APIError` naming the status and the ``Location`` host.
+    `APIError` naming the status and the ``Location`` host.
     """
 
     def __init__(
@@ -293,7 +293,7 @@ class DajiClient(Pipeline):
     async def close(self) -> None:
         """Close the client's own transport and session (ones you passed in stay open). Idempotent.
 
-        On a view from :meth:`with_options` this does nothing: the view shares its client's
+        On a view from `with_options` this does nothing: the view shares its client's
         session, which the client closes.
         """
         if self._view_of is not None or self._shared.closed:
@@ -311,7 +311,7 @@ class DajiClient(Pipeline):
 
     @property
     def closed(self) -> bool:
-        """True once :meth:`close` has been called (on the client a view was made from)."""
+        """True once `close` has been called (on the client a view was made from)."""
         return self._shared.closed
 
     # ------------------------------------------------------------------ views
@@ -336,10 +336,11 @@ class DajiClient(Pipeline):
         ``max_concurrency`` stays the client's: the view's requests count against it. Closing
         a view does nothing; close the client.
 
-        ::
+        ```python
+        patient = client.with_options(timeout=120, max_retries=6)
+        detail = await patient.products.detail(727920485853)
+        ```
 
-            patient = client.with_options(timeout=120, max_retries=6)
-            detail = await patient.products.detail(727920485853)
         """
         view = self._view(type(self))
         try:
@@ -366,17 +367,17 @@ class DajiClient(Pipeline):
 
     @functools.cached_property
     def with_raw_response(self) -> DajiClientWithRawResponse:
-        """The same calls, each returning a :class:`~daji_async.RawResponse` around its value.
+        """The same calls, each returning a `RawResponse` around its value.
 
         ``.status``, ``.headers`` and ``.trace_id`` describe the answer that produced the
         value (``.answers`` every answer, for calls made of several requests); ``.parse()``
         returns the value the plain call returns. For a search, the first page.
 
-        ::
-
-            raw = await client.with_raw_response.products.detail(727920485853)
-            print(raw.status, raw.trace_id, raw.headers.get("Content-Type"))
-            detail = raw.parse()
+        ```python
+        raw = await client.with_raw_response.products.detail(727920485853)
+        print(raw.status, raw.trace_id, raw.headers.get("Content-Type"))
+        detail = raw.parse()
+        ```
 
         Calls made without it pay nothing for it.
         """
@@ -457,12 +458,13 @@ class DajiClient(Pipeline):
         ``params`` go in the query string, ``json`` in a JSON body (signed like the service's
         other JSON calls). ``safe`` says whether retrying is harmless: it defaults to True for
         GET and False otherwise. The data comes back as plain JSON values (dicts, lists...).
-        With ``envelope=True`` the whole :class:`~daji_async.Envelope` comes back instead
+        With ``envelope=True`` the whole `Envelope` comes back instead
         (``code``, ``message``, ``data``, ``timestamp``, ``trace_id``).
 
-        ::
+        ```python
+        data = await client.request("GET", "/alibaba/upload/imageByUrl", params={"imageUrl": url})
+        ```
 
-            data = await client.request("GET", "/alibaba/upload/imageByUrl", params={"imageUrl": url})
         """
         name_text("method", method)
         name_text("path", path)

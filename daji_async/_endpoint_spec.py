@@ -1,4 +1,4 @@
-"""The shapes of the endpoint table: :class:`PagingSpec` and :class:`Endpoint` (re-exported by ``_endpoints``).
+"""The shapes of the endpoint table: `PagingSpec` and `Endpoint` (re-exported by ``_endpoints``).
 
 Kept apart from the rows so that the 1688 rows (``_endpoints``) and the Taobao/Poizon rows
 (``_endpoints_platforms``) can both be declared on them without importing each other.
@@ -119,10 +119,10 @@ class Endpoint(Generic[T]):
             transient errors); False for create, pay and cancel (never retried).
         paging: how the endpoint pages, or None for a single call.
         trade: True when ``data`` is a 1688 trade answer (``success``/``result`` layers): the
-            pipeline raises :class:`~daji_async.TradeError` where a layer says ``success: false``
+            pipeline raises `TradeError` where a layer says ``success: false``
             and hands back the innermost layer.
         outcome_unknown: for unsafe calls that commit or spend, the
-            :class:`~daji_async.OutcomeUnknownError` subclass the pipeline raises when the call
+            `OutcomeUnknownError` subclass the pipeline raises when the call
             got no readable answer (timeout, lost connection, garbled body).
         confirmed: True when the path is confirmed by the service's own documents (DAJI's
             wiki), False when it is inferred (from third-party client code or the service's
@@ -177,7 +177,7 @@ class Endpoint(Generic[T]):
 
     @property
     def paginated(self) -> bool:
-        """True when the endpoint pages (it has a :class:`PagingSpec`)."""
+        """True when the endpoint pages (it has a `PagingSpec`)."""
         return self.paging is not None
 
 

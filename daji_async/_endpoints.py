@@ -1,9 +1,9 @@
 """The declarative table of the service's endpoints.
 
 One row per endpoint: HTTP method, path, how parameters travel, the type of the envelope's
-``data``, whether the call is safe to retry, and for paged endpoints a :class:`PagingSpec`
+``data``, whether the call is safe to retry, and for paged endpoints a `PagingSpec`
 saying how pages are asked for and read. The client's pipeline and its one generic
-:class:`~daji_async.Paginator` read these rows; resources only map arguments to parameters;
+`Paginator` read these rows; resources only map arguments to parameters;
 the sandbox registers its routes from the same rows. Adding an endpoint is a row, a Struct,
 a short resource method and a sandbox handler (see CONTRIBUTING.md).
 """

@@ -211,7 +211,7 @@ class Pipeline:
         safe: bool | None,
         request: Request | None,
     ) -> Envelope[T]:
-        """:meth:`_attempts` for a row with ``outcome_unknown``: no readable answer raises it."""
+        """`_attempts` for a row with ``outcome_unknown``: no readable answer raises it."""
         try:
             return await self._attempts(endpoint, params, timeout, max_retries, safe, request)
         except (APIConnectionError, ResponseDecodeError) as exc:
@@ -236,7 +236,7 @@ class Pipeline:
         safe: bool | None,
         request: Request | None,
     ) -> Envelope[T]:
-        """The retry loop around single attempts (see :meth:`_execute`)."""
+        """The retry loop around single attempts (see `_execute`)."""
         if max_retries is not None:
             retry_count("max_retries", max_retries)
         call_timeout = self._timeout if timeout is None else client_timeout(timeout)
@@ -367,7 +367,7 @@ class Pipeline:
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> T:
-        """Like :meth:`_execute`, returning ``data``; a success without data is a decode error."""
+        """Like `_execute`, returning ``data``; a success without data is a decode error."""
         envelope = await self._execute(endpoint, params, timeout=timeout, max_retries=max_retries)
         if envelope.data is None:
             path = self.endpoint_path(endpoint)
@@ -391,7 +391,7 @@ class Pipeline:
         left (a new connection first), so it is counted when it reaches the wire.
 
         Whatever the transport raises for a failure to get an answer becomes an
-        :class:`APIConnectionError` (:class:`APITimeoutError` for timeouts), secrets masked.
+        `APIConnectionError` (`APITimeoutError` for timeouts), secrets masked.
         """
         shared = self._shared
         if shared.closed:
@@ -447,7 +447,7 @@ class Pipeline:
 
 
 class _SignedPages:
-    """The signed request of each page of one walk (:meth:`DajiClient._pages`).
+    """The signed request of each page of one walk (`DajiClient._pages`).
 
     One slotted object per walk rather than a closure: a closure costs a cell per captured
     name, each one more object for the garbage collector to track (bulk makes one per input).

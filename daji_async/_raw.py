@@ -1,13 +1,13 @@
 """Response metadata without changing return types: ``client.with_raw_response``.
 
-::
-
-    raw = await client.with_raw_response.products.detail(727920485853)
-    raw.status, raw.trace_id, raw.headers["Content-Type"]
-    detail = raw.parse()                      # the ProductDetail the plain call returns
+```python
+raw = await client.with_raw_response.products.detail(727920485853)
+raw.status, raw.trace_id, raw.headers["Content-Type"]
+detail = raw.parse()                      # the ProductDetail the plain call returns
+```
 
 ``client.with_raw_response`` mirrors the client's resources; each of its methods takes the
-plain method's arguments and returns a :class:`RawResponse` around the plain method's value
+plain method's arguments and returns a `RawResponse` around the plain method's value
 (for a search: around the first page, what ``await`` of the search gives).
 
 How it is recorded: the view's client is a recording subclass of ``DajiClient`` whose
@@ -80,9 +80,9 @@ class RawResponse(Generic[T]):
     """A call's value with the metadata of the answer that produced it.
 
     ``status``, ``headers``, ``trace_id``, ``reason`` and ``attempts`` are those of the last
-    answer the call used (the only one for most calls); :attr:`answers` holds every answer,
+    answer the call used (the only one for most calls); `answers` holds every answer,
     in the order they completed, for calls made of several requests (``payments.links``
-    batches). :meth:`parse` returns the value.
+    batches). `parse` returns the value.
     """
 
     __slots__ = ("_value", "answers")
@@ -129,7 +129,7 @@ class RawResponse(Generic[T]):
 
 
 class Capture:
-    """The answers noted for one wrapped call (set in :data:`CAPTURE` by the wrapper)."""
+    """The answers noted for one wrapped call (set in `CAPTURE` by the wrapper)."""
 
     __slots__ = ("answers",)
 
@@ -169,7 +169,7 @@ SLOT: ContextVar[Slot | None] = ContextVar("daji_raw_slot", default=None)
 
 
 def raw_response_wrapper(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[T]]]:
-    """Wrap a method of a recording view so that it returns a :class:`RawResponse`."""
+    """Wrap a method of a recording view so that it returns a `RawResponse`."""
 
     @functools.wraps(method)
     async def call(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:

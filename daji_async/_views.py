@@ -95,16 +95,17 @@ class RecordingPipeline(Pipeline):
 
 
 class DajiClientWithRawResponse:
-    """``client.with_raw_response``: the client's calls, each returning a :class:`RawResponse`.
+    """``client.with_raw_response``: the client's calls, each returning a `RawResponse`.
 
-    ::
+    ```python
+    raw = await client.with_raw_response.products.detail(727920485853)
+    print(raw.status, raw.trace_id)
+    detail = raw.parse()
+    page = (await client.with_raw_response.products.keyword_search("连衣裙")).parse()
+    envelope = (await client.with_raw_response.request("GET", "/alibaba/category/get",
+                                                       params={"categoryID": 0}, envelope=True)).parse()
+    ```
 
-        raw = await client.with_raw_response.products.detail(727920485853)
-        print(raw.status, raw.trace_id)
-        detail = raw.parse()
-        page = (await client.with_raw_response.products.keyword_search("连衣裙")).parse()
-        envelope = (await client.with_raw_response.request("GET", "/alibaba/category/get",
-                                                           params={"categoryID": 0}, envelope=True)).parse()
     """
 
     def __init__(self, client: DajiClient) -> None:

@@ -82,7 +82,7 @@ def cell(value: Any) -> str:
 
 
 def flat_values(obj: msgspec.Struct, paths: Sequence[tuple[str, ...]]) -> list[Any]:
-    """The values of ``obj`` at ``paths`` (see :func:`struct_columns`), None where absent."""
+    """The values of ``obj`` at ``paths`` (see `struct_columns`), None where absent."""
     data = msgspec.to_builtins(obj)
     row = []
     for path in paths:
@@ -94,12 +94,12 @@ def flat_values(obj: msgspec.Struct, paths: Sequence[tuple[str, ...]]) -> list[A
 
 
 def flat_row(obj: msgspec.Struct, paths: Sequence[tuple[str, ...]]) -> list[str]:
-    """The CSV cells of ``obj`` for the columns ``paths`` (see :func:`struct_columns`)."""
+    """The CSV cells of ``obj`` for the columns ``paths`` (see `struct_columns`)."""
     return [cell(value) for value in flat_values(obj, paths)]
 
 
 def csv_text(rows: Iterable[Sequence[str]]) -> bytes:
-    """Rows as CSV (``\\n`` line ends), UTF-8 encoded, every cell made safe (:func:`csv_safe`)."""
+    """Rows as CSV (``\\n`` line ends), UTF-8 encoded, every cell made safe (`csv_safe`)."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows([csv_safe(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8")

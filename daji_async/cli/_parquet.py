@@ -89,11 +89,11 @@ def load_pyarrow() -> tuple[Any, Any]:
 
 
 class ParquetWriter:
-    """Items into a Parquet file, one row group per :data:`PARQUET_ROW_GROUP` rows.
+    """Items into a Parquet file, one row group per `PARQUET_ROW_GROUP` rows.
 
     The columns are the CSV's (dotted names such as ``priceInfo.price``), typed: ids are
     strings, prices ``decimal(18, 4)``, counts int64, flags bool, lists of names lists of
-    strings, anything else JSON text. :meth:`close` writes what is buffered and the footer,
+    strings, anything else JSON text. `close` writes what is buffered and the footer,
     so a run that stops early (an error, Ctrl-C) still leaves a readable file.
     """
 
