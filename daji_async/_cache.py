@@ -57,7 +57,7 @@ _UNKEYED = frozenset({"sign", "appSecret"})
 
 @dataclass(frozen=True)
 class CacheStats:
-    """How a cache has done since it was made (or since :meth:`ResponseCache.reset_stats`).
+    """How a cache has done since it was made (or since `ResponseCache.reset_stats`).
 
     Attributes:
         hits: answers served from the cache (no request sent).
@@ -124,7 +124,7 @@ def cache_key(endpoint: str, method: str, url: str, body: bytes | None = None) -
 
 
 class ResponseCache(ABC):
-    """What :class:`MemoryCache` and :class:`RedisCache` share: TTLs, keys and statistics.
+    """What `MemoryCache` and `RedisCache` share: TTLs, keys and statistics.
 
     Args:
         ttl: seconds an answer stays fresh, by endpoint name, overriding the defaults in
@@ -294,16 +294,16 @@ class ResponseCache(ABC):
 class MemoryCache(ResponseCache):
     """Answers kept in this process, the least recently used dropped beyond ``max_entries``.
 
-    ::
-
-        async with DajiClient(cache=MemoryCache()) as client:
-            await client.products.detail(offer_id=727920485853)   # sent
-            await client.products.detail(offer_id=727920485853)   # from the cache
-            print(client.cache.stats)                             # CacheStats(hits=1, misses=1, ...)
+    ```python
+    async with DajiClient(cache=MemoryCache()) as client:
+        await client.products.detail(offer_id=727920485853)   # sent
+        await client.products.detail(offer_id=727920485853)   # from the cache
+        print(client.cache.stats)                             # CacheStats(hits=1, misses=1, ...)
+    ```
 
     Args:
         max_entries: answers held at most.
-        ttl: per-endpoint seconds, see :class:`ResponseCache`.
+        ttl: per-endpoint seconds, see `ResponseCache`.
     """
 
     def __init__(
@@ -349,12 +349,13 @@ class MemoryCache(ResponseCache):
 class RedisCache(ResponseCache):
     """Answers shared by every process on one Redis, each expiring after its endpoint's TTL.
 
-    ::
+    ```python
+    cache = RedisCache("redis://localhost:6379/0")
+    async with cache, DajiClient(cache=cache) as client:
+        detail = await client.products.detail(offer_id=727920485853)  # one process fetches,
+                                                                       # the others read it
+    ```
 
-        cache = RedisCache("redis://localhost:6379/0")
-        async with cache, DajiClient(cache=cache) as client:
-            detail = await client.products.detail(offer_id=727920485853)  # one process fetches,
-                                                                           # the others read it
     Needs the ``redis`` extra (``pip install 'daji-async[redis]'``).
 
     The cache owns the namespace ``prefix:``: every key it writes is
@@ -367,12 +368,12 @@ class RedisCache(ResponseCache):
 
     Args:
         url: a Redis URL, or a ``redis.asyncio.Redis`` you made (and close yourself).
-        ttl: per-endpoint seconds, see :class:`ResponseCache`.
+        ttl: per-endpoint seconds, see `ResponseCache`.
         prefix: namespace of the keys in Redis (a ``:`` is added if it does not end with one);
             not empty: an empty prefix raises `ConfigError`.
-        ignore_errors: False (default) raises :class:`~daji_async.RedisUnavailableError` when
+        ignore_errors: False (default) raises `RedisUnavailableError` when
             Redis cannot be reached for a lookup, before anything is sent; True counts the
-            failure in :attr:`stats` (``errors``), logs a warning and carries on as if the
+            failure in `stats` (``errors``), logs a warning and carries on as if the
             answer were not cached, and leaves Redis alone for a few seconds before trying it
             again (lookups are misses meanwhile). A failed *write* (Redis lost after the lookup)
             is always only counted and logged: the answer it came with is returned.

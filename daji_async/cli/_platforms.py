@@ -1,14 +1,14 @@
 """The ``daji taobao ...`` and ``daji poizon ...`` commands: parsers, handlers and their output.
 
-::
-
-    daji --sandbox taobao search keyword 手机壳 --max-items 30 --json
-    daji taobao search image shoe.jpg              a local file is uploaded first (V1.0 by image id)
-    daji taobao search image https://img.alicdn.com/a.jpg --category 4     V2.0 by picture URL
-    daji taobao detail 703446760426
-    daji taobao upload bag.jpg
-    daji poizon search --brand Nike --max-items 200 --csv > nike.csv
-    daji poizon detail 1070990
+```python
+daji --sandbox taobao search keyword 手机壳 --max-items 30 --json
+daji taobao search image shoe.jpg              a local file is uploaded first (V1.0 by image id)
+daji taobao search image https://img.alicdn.com/a.jpg --category 4     V2.0 by picture URL
+daji taobao detail 703446760426
+daji taobao upload bag.jpg
+daji poizon search --brand Nike --max-items 200 --csv > nike.csv
+daji poizon detail 1070990
+```
 
 Output is the same as the 1688 commands': JSON lines of the service's own objects (streamed
 page by page), CSV with a header from the model (nested fields as dotted columns), or a

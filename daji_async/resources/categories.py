@@ -27,9 +27,10 @@ class Categories(Resource):
 
         The service answers with a list (normally one category); it is returned whole.
 
-        ::
+        ```python
+        [root] = await client.categories.get(0)
+        for child in root.child_categorys:
+            print(child.id, child.name)
+        ```
 
-            [root] = await client.categories.get(0)
-            for child in root.child_categorys:
-                print(child.id, child.name)
         """

@@ -4,7 +4,7 @@ Every call sends the path and body DAJI's wiki documents (``daji-wiki.md`` §2.8
 Create, cancel and confirm receipt are never retried, on any error (the pipeline sends them
 once). Create always carries a ``thirdOrderId`` (``out_order_id``: yours, or one generated
 here) and returns it, so a caller who lost the answer looks the order up (the order list's
-``outOrderId`` filter) instead of buying twice; see :meth:`Orders.create`. Order ids are
+``outOrderId`` filter) instead of buying twice; see `Orders.create`. Order ids are
 ``str`` throughout; arguments take a ``str`` or an ``int``, never a float.
 """
 
@@ -204,11 +204,14 @@ def _extra(params: dict[str, ParamValue], extra_params: Mapping[str, ParamValue]
 class Orders(Resource):
     """Preview, create, cancel, list, view and confirm receipt of 1688 orders: ``client.orders``.
 
-    The safe way to buy::
+    The safe way to buy:
 
-        preview = await client.orders.preview(address, cargo)             # price it (fen)
-        order = await client.orders.create(address, cargo)                 # order.order_id: str
-        await client.payments.pay(order.order_id)                          # or payments.links(...)
+    ```python
+    preview = await client.orders.preview(address, cargo)             # price it (fen)
+    order = await client.orders.create(address, cargo)                 # order.order_id: str
+    await client.payments.pay(order.order_id)                          # or payments.links(...)
+    ```
+
     """
 
     async def _trade(
@@ -242,10 +245,11 @@ class Orders(Resource):
         supplier. Order-level amounts come back in **fen**, read from the documented
         (misspelt) ``orderPreviewResuslt``. Read-only: retried like a search.
 
-        ::
+        ```python
+        preview = await client.orders.preview(address, [CargoLine(offer_id, spec_id, 2)])
+        print(fen_to_yuan(preview.total_payment), preview.results[0].trade_mode_name_list)
+        ```
 
-            preview = await client.orders.preview(address, [CargoLine(offer_id, spec_id, 2)])
-            print(fen_to_yuan(preview.total_payment), preview.results[0].trade_mode_name_list)
         """
         params: dict[str, ParamValue] = {
             "flow": _text(flow, "flow", limit=64),
@@ -276,15 +280,16 @@ class Orders(Resource):
         100 SKUs. The result's ``order_id`` is a ``str``; its ``out_order_id`` is the id sent.
 
         If the call fails without a readable answer (timeout, lost connection, garbled body,
-        or a success without an order id), :class:`~daji_async.OrderOutcomeUnknownError` is
+        or a success without an order id), `OrderOutcomeUnknownError` is
         raised with that ``out_order_id``: the order may exist. Look it up with
         ``orders.get(out_order_id=...)`` (the order list's filter) before creating again, and
         never create again under a new id. ``max_retries`` is ignored: create is sent once.
 
-        ::
+        ```python
+        order = await client.orders.create(address, cargo, out_order_id="T20240708002")
+        print(order.order_id, order.out_order_id, order.total_success_amount)  # fen
+        ```
 
-            order = await client.orders.create(address, cargo, out_order_id="T20240708002")
-            print(order.order_id, order.out_order_id, order.total_success_amount)  # fen
         """
         retry_count("max_retries", max_retries)  # ignored (create is sent once), but checked
         out_id = _out_order_id(out_order_id)
@@ -329,13 +334,14 @@ class Orders(Resource):
         """Cancel an unpaid order (``POST /alibaba/trade/cancel``). **Never retried.**
 
         Sends ``webSite`` (``1688``), ``orderId`` (text), ``cancelReason`` (a
-        :class:`~daji_async.CancelReason`: ``buyerCancel``, ``sellerGoodsLack``, ``other``)
+        `CancelReason`: ``buyerCancel``, ``sellerGoodsLack``, ``other``)
         and ``remark`` ("" when not given). Only unpaid orders can be cancelled; 1688's
-        refusal is a :class:`~daji_async.TradeError`. ``max_retries`` is ignored.
+        refusal is a `TradeError`. ``max_retries`` is ignored.
 
-        ::
+        ```python
+        await client.orders.cancel(order.order_id, CancelReason.BUYER_CANCEL, remark="wrong size")
+        ```
 
-            await client.orders.cancel(order.order_id, CancelReason.BUYER_CANCEL, remark="wrong size")
         """
         retry_count("max_retries", max_retries)  # ignored (cancel is sent once), but checked
         if not isinstance(reason, str) or not reason.strip():
@@ -364,13 +370,14 @@ class Orders(Resource):
         ``thirdOrderId`` a create call carried; how you find an order whose create outcome is
         unknown): the buyer-view page documents no such field, so the order list is asked
         with its ``outOrderId`` filter instead. No such order: a
-        :class:`~daji_async.TradeError` with code ``ORDER_NOT_EXIST``. Amounts are in
+        `TradeError` with code ``ORDER_NOT_EXIST``. Amounts are in
         **yuan** except ``base_info.discount`` (fen).
 
-        ::
+        ```python
+        order = await client.orders.get(order_id)
+        order = await client.orders.get(out_order_id=err.out_order_id)   # after a timeout
+        ```
 
-            order = await client.orders.get(order_id)
-            order = await client.orders.get(out_order_id=err.out_order_id)   # after a timeout
         """
         if (order_id is None) == (out_order_id is None):
             raise ValueError("orders.get needs exactly one of order_id or out_order_id")
@@ -408,17 +415,18 @@ class Orders(Resource):
 
         Filters: the creation window (aware ``datetime``s, sent as 1688's
         ``yyyyMMddHHmmssSSS+0800`` in ``createStartTime``/``createEndTime``), ``status`` (an
-        :class:`~daji_async.OrderStatus`, sent as ``orderStatus``; another value raises a ValueError
+        `OrderStatus`, sent as ``orderStatus``; another value raises a ValueError
         naming the closest, unless wrapped in ``Raw``), ``out_order_id`` (your
         ``thirdOrderId``, sent as ``outOrderId``) and ``product_name``. Paged by
-        ``page``/``pageSize`` (the :class:`~daji_async.PagingOptions`); read-only, retried like a
+        ``page``/``pageSize`` (the `PagingOptions`); read-only, retried like a
         search. Without a total from the service, a short page is the last.
 
-        ::
+        ```python
+        first = await client.orders.list(status=OrderStatus.WAIT_BUYER_PAY)      # a page
+        async for order in client.orders.list(created_from=since, max_items=100):
+            print(order.order_id, order.status)
+        ```
 
-            first = await client.orders.list(status=OrderStatus.WAIT_BUYER_PAY)      # a page
-            async for order in client.orders.list(created_from=since, max_items=100):
-                print(order.order_id, order.status)
         """
         if created_from is not None and created_to is not None and created_from > created_to:
             raise ValueError("created_from is after created_to")
@@ -448,12 +456,13 @@ class Orders(Resource):
         Sends ``orderId`` and ``orderEntryIds`` (the received lines' ``subItemID``s,
         ``OrderDetail.entry_ids``), as text. None confirms every entry (the SDK reads the
         order first). Confirming releases the payment to the seller. 1688's refusal (DAJI
-        documents code 1009 with ``errorCode`` ``"4003"``) is a :class:`~daji_async.TradeError`.
+        documents code 1009 with ``errorCode`` ``"4003"``) is a `TradeError`.
 
-        ::
+        ```python
+        await client.orders.confirm_receipt(order_id)                          # every entry
+        await client.orders.confirm_receipt(order_id, ["5012345678901"])       # some entries
+        ```
 
-            await client.orders.confirm_receipt(order_id)                          # every entry
-            await client.orders.confirm_receipt(order_id, ["5012345678901"])       # some entries
         """
         retry_count("max_retries", max_retries)
         oid = order_id_of(order_id)

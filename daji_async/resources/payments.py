@@ -1,7 +1,7 @@
 """``client.payments``: cashier links in batches, and password-free payment.
 
 ``pay`` is never retried, on any error. When it gets no readable answer it raises
-:class:`~daji_async.PaymentOutcomeUnknownError`: the order may have been paid, so check its
+`PaymentOutcomeUnknownError`: the order may have been paid, so check its
 status (``orders.get``) before paying again.
 """
 
@@ -58,13 +58,14 @@ class PaymentFailure:
 class PaymentLinks:
     """What ``payments.links`` returns: the links made, and every order that got none.
 
-    ::
+    ```python
+    result = await client.payments.links(order_ids)
+    for link in result.links:
+        print(link.pay_url, link.order_ids)
+    for failure in result.failures:
+        print(failure.order_id, failure.code, failure.message or failure.error)
+    ```
 
-        result = await client.payments.links(order_ids)
-        for link in result.links:
-            print(link.pay_url, link.order_ids)
-        for failure in result.failures:
-            print(failure.order_id, failure.code, failure.message or failure.error)
     """
 
     links: list[PaymentLink] = field(default_factory=list)
@@ -109,10 +110,11 @@ class Payments(Resource):
         order of a batch that failed, lands in ``failures``; the others still get links.
         Duplicate ids are asked once.
 
-        ::
+        ```python
+        result = await client.payments.links([order_id_1, order_id_2])
+        print(result.url_for(order_id_1), result.failed_order_ids)
+        ```
 
-            result = await client.payments.links([order_id_1, order_id_2])
-            print(result.url_for(order_id_1), result.failed_order_ids)
         """
         integer("batch_size", batch_size, low=1, high=MAX_LINK_BATCH)
         if isinstance(order_ids, (str, bytes)):
@@ -172,13 +174,14 @@ class Payments(Resource):
         checking the order. ``max_retries`` is ignored.
 
         A timeout, a lost connection or an unreadable answer raises
-        :class:`~daji_async.PaymentOutcomeUnknownError`: the order may have been paid. Check
+        `PaymentOutcomeUnknownError`: the order may have been paid. Check
         ``(await client.orders.get(order_id)).status``: still ``waitbuyerpay`` means unpaid,
         any later status means paid; only then pay again (at most 3 times in all).
 
-        ::
+        ```python
+        result = await client.payments.pay(order.order_id)
+        ```
 
-            result = await client.payments.pay(order.order_id)
         """
         retry_count("max_retries", max_retries)  # ignored (pay is sent once), but checked
         oid = order_id_of(order_id)

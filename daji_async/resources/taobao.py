@@ -8,15 +8,15 @@ the rows and here:
   picture URL pages with a 0-based ``pageNo``;
 - preview and create take their lines as **JSON-encoded strings** on the wire
   (``render_item_List``, with a capital L, and ``order_line_list``): the SDK takes typed
-  lines (:class:`~daji_async.models.taobao.TaobaoRenderLine`,
-  :class:`~daji_async.models.taobao.TaobaoOrderLine`) and encodes them;
+  lines (`TaobaoRenderLine`,
+  `TaobaoOrderLine`) and encodes them;
 - Taobao's inner result ``code`` is a string, ``"0"`` meaning success; any other code (or
-  ``success: false``) raises :class:`~daji_async.TradeError` carrying it;
+  ``success: false``) raises `TradeError` carrying it;
 - money is in **fen** (int): ``purchase_amount``, line prices, item prices;
 - create, cancel and pay are never retried; create always carries a ``thirdOrderId`` (yours
   or generated) and a lost answer raises
-  :class:`~daji_async.TaobaoOrderOutcomeUnknownError` naming it; pay goes out in batches of
-  at most 10 and every batch's outcome is reported (:class:`TaobaoPayResult`).
+  `TaobaoOrderOutcomeUnknownError` naming it; pay goes out in batches of
+  at most 10 and every batch's outcome is reported (`TaobaoPayResult`).
 """
 
 # mypy: disable-error-code="empty-body"
@@ -126,10 +126,11 @@ class TaobaoProducts(Resource):
         ``sort`` and ``filter`` are passed to the service as given (a sequence of filters is
         joined with ","); ``language`` defaults to the client's ``country``.
 
-        ::
+        ```python
+        async for item in client.taobao.products.keyword_search("手机壳", max_items=45):
+            print(item.item_id, item.title, item.price)  # price in fen
+        ```
 
-            async for item in client.taobao.products.keyword_search("手机壳", max_items=45):
-                print(item.item_id, item.title, item.price)  # price in fen
         """
 
     def image_search(
@@ -147,19 +148,20 @@ class TaobaoProducts(Resource):
 
         Give exactly one:
 
-        - ``image_id`` (from :meth:`upload_image`): image search V1.0,
+        - ``image_id`` (from `upload_image`): image search V1.0,
           ``GET /taobao/traffic/item/imgsearch`` (``image_id``, ``language``), pages of
-          :class:`~daji_async.models.taobao.TaobaoSearchPage` by ``page_no`` (1-based);
+          `TaobaoSearchPage` by ``page_no`` (1-based);
         - ``image_url``: image search V2.0, ``GET /taobao/image-search/url`` (``picUrl``,
           optional ``categoryId`` such as 4 Shoes and ``crop``), pages of
-          :class:`~daji_async.models.taobao.TaobaoImageSearchPage` by ``pageNo``
+          `TaobaoImageSearchPage` by ``pageNo``
           (**0-based**; the walk never asks beyond 499) and ``pageSize`` up to 20.
 
-        ::
+        ```python
+        image_id = await client.taobao.products.upload_image(Path("shoe.jpg"))
+        async for item in client.taobao.products.image_search(image_id, max_items=40): ...
+        async for item in client.taobao.products.image_search(image_url=url, category_id=4): ...
+        ```
 
-            image_id = await client.taobao.products.upload_image(Path("shoe.jpg"))
-            async for item in client.taobao.products.image_search(image_id, max_items=40): ...
-            async for item in client.taobao.products.image_search(image_url=url, category_id=4): ...
         """
         if (image_id is None) == (image_url is None):
             raise ValueError("image_search needs exactly one of image_id (V1.0) or image_url (V2.0)")
@@ -205,11 +207,12 @@ class TaobaoProducts(Resource):
     ) -> Paginator[TaobaoSearchPage, TaobaoItem]:
         """List (or search within) one shop's items (GET /taobao/traffic/item/shop/search).
 
-        ``shop_id`` is :attr:`TaobaoItem.shop_id <daji_async.models.taobao.TaobaoItem>`.
+        ``shop_id`` is `TaobaoItem.shop_id`.
 
-        ::
+        ```python
+        async for item in client.taobao.products.shop_search(item.shop_id, max_items=100): ...
+        ```
 
-            async for item in client.taobao.products.shop_search(item.shop_id, max_items=100): ...
         """
 
     @declared(TAOBAO_DETAIL)
@@ -223,11 +226,12 @@ class TaobaoProducts(Resource):
     ) -> TaobaoItemDetail:
         """The detail of one Taobao/Tmall item (GET /taobao/traffic/item/get); prices in fen.
 
-        ::
+        ```python
+        detail = await client.taobao.products.detail(703446760426)
+        for sku in detail.skus:
+            print(sku.sku_id, sku.properties, sku.price)
+        ```
 
-            detail = await client.taobao.products.detail(703446760426)
-            for sku in detail.skus:
-                print(sku.sku_id, sku.properties, sku.price)
         """
 
     @declared(TAOBAO_DETAIL_BY_LINK)
@@ -296,10 +300,11 @@ class TaobaoProducts(Resource):
         """The product bunker (撞库, GET /taobao/product/get): can the item be bought, and its
         distribution ids (``sku_list[].mp_id``/``mp_skuid``, the ids preview and create take).
 
-        ::
+        ```python
+        info = await client.taobao.products.distribution_info(703446760426)
+        line = TaobaoRenderLine(info.sku_list[0].mp_id, info.sku_list[0].mp_skuid, 1)
+        ```
 
-            info = await client.taobao.products.distribution_info(703446760426)
-            line = TaobaoRenderLine(info.sku_list[0].mp_id, info.sku_list[0].mp_skuid, 1)
         """
 
     async def upload_image(
@@ -316,10 +321,11 @@ class TaobaoProducts(Resource):
         before sending) goes by POST as ``image_base64``; or give ``url=`` and the service
         fetches the picture (the GET mode, which takes ``pic_url`` only).
 
-        ::
+        ```python
+        image_id = await client.taobao.products.upload_image(Path("bag.jpg"))
+        image_id = await client.taobao.products.upload_image(url="https://img.alicdn.com/a.jpg")
+        ```
 
-            image_id = await client.taobao.products.upload_image(Path("bag.jpg"))
-            image_id = await client.taobao.products.upload_image(url="https://img.alicdn.com/a.jpg")
         """
         if (image is None) == (url is None):
             raise ValueError("upload_image needs exactly one of image or url=")

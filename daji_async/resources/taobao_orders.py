@@ -226,7 +226,7 @@ def purchase_id_of(value: int | str, name: str = "purchase_id") -> int:
 def is_refusal(error: DajiError | None) -> bool:
     """True when ``error`` is the service's own explicit "no": the call certainly took no effect.
 
-    That is Taobao's inner verdict (:class:`~daji_async.TradeError`) or an error envelope or
+    That is Taobao's inner verdict (`TradeError`) or an error envelope or
     4xx answer from the service (bad parameters, authentication, not found, rate limited).
     A gateway 5xx, a 408, an HTML page, a timeout, a lost connection or an undecodable answer
     proves nothing either way: those are *unknown* outcomes, never refusals.
@@ -253,19 +253,20 @@ class TaobaoOrders(Resource):
     ) -> TaobaoPreview:
         """Price a purchase order before creating it (POST /taobao/purchase/order/render).
 
-        ``lines`` are :class:`~daji_async.models.taobao.TaobaoRenderLine` (``item_id`` and
+        ``lines`` are `TaobaoRenderLine` (``item_id`` and
         ``sku_id`` are the bunker's ``mpId``/``mpSkuid``), sent as the JSON text
         ``render_item_List``. ``receiver_address`` is your **China warehouse** address, as
         the wiki asks. Amounts of the answer are in fen. ``warehouse_address`` is required on
         en api-194164778 (optional on zh api-183099606): it is always sent, as the
         ``receiver_address`` when you give none; every address key is sent (see `address_json`).
 
-        ::
+        ```python
+        preview = await client.taobao.orders.preview(
+            [TaobaoRenderLine(item_id=2048153758314474, sku_id=3357413213162, quantity=1)],
+            receiver_address=warehouse)
+        print(preview.total_amount)  # fen
+        ```
 
-            preview = await client.taobao.orders.preview(
-                [TaobaoRenderLine(item_id=2048153758314474, sku_id=3357413213162, quantity=1)],
-                receiver_address=warehouse)
-            print(preview.total_amount)  # fen
         """
         params: dict[str, ParamValue] = {
             "need_supplychain_service": False,
@@ -302,7 +303,7 @@ class TaobaoOrders(Resource):
     ) -> TaobaoCreatedOrder:
         """Create a purchase order (POST /taobao/purchase/order/create). **Never retried.**
 
-        ``lines`` are :class:`~daji_async.models.taobao.TaobaoOrderLine` (unit ``price`` in
+        ``lines`` are `TaobaoOrderLine` (unit ``price`` in
         **fen**), sent as the JSON text ``order_line_list``. ``purchase_amount`` is the
         planned total in **fen** (an int; at least the lines' total). ``third_order_id`` is
         your purchase number: one is generated when you give none, and the answer carries it.
