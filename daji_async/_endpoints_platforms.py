@@ -13,7 +13,7 @@ from typing import Any
 from . import _constants as C
 from ._endpoint_spec import REGISTRY, Endpoint, PagingSpec, Param
 from ._errors import PoizonOrderOutcomeUnknownError, TaobaoOrderOutcomeUnknownError, TaobaoPaymentOutcomeUnknownError
-from ._validate import integer, joined_texts, language, name_text, positive_id, share_link, text, theme_id
+from ._validate import id_text, integer, joined_texts, language, name_text, positive_id, share_link, text, theme_id
 from .models.poizon import PoizonBalance, PoizonCategory, PoizonOrder, PoizonSearchPage, PoizonSpuDetail
 from .models.products import UploadResult
 from .models.taobao import (
@@ -250,6 +250,7 @@ TAOBAO_ORDER_GET = Endpoint(
     platform="taobao",
     source="client code (wiki menu: View order details, POST)",
     summary="A Taobao purchase order's status, lines and shipments",
+    params=(Param("purchase_id", "purchase_id", id_text, doc="a positive id, sent as text"),),
 )
 TAOBAO_PAY = Endpoint(
     "taobao.payments.pay",

@@ -409,6 +409,13 @@ def joined_texts(name: str, values: object) -> str | None:
     return None if checked is None else ",".join(checked)
 
 
+def id_text(name: str, value: object) -> str:
+    """A positive id (an int or its ASCII digits, never a float) sent as text, as some pages type it."""
+    if isinstance(value, float):
+        raise TypeError(f"{name} must be an int or its digits as a str, not a float")
+    return str(positive_id(name, value))
+
+
 def root_or_id(name: str, value: object) -> int:
     """A category id where 0 means the root: 0, or a positive id."""
     if value == 0 and not isinstance(value, bool):
@@ -429,6 +436,7 @@ __all__ = [
     "extra_params",
     "filter_text",
     "finite_number",
+    "id_text",
     "integer",
     "is_positive_number",
     "joined_texts",
