@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Union
 import msgspec
 
 from ._lenient import IdText, LenientStruct, NullableList
+from .offer import Offer, from_taobao_detail, from_taobao_item
 
 __all__ = [
     "TaobaoAddress",
@@ -134,6 +135,10 @@ class TaobaoItem(LenientStruct, gc=False):
         if isinstance(promotion, str):
             self.promotion_price = _fen(promotion)
 
+    def to_offer(self) -> Offer:
+        """This item as an `Offer`: `price` is the fen `price` / 100, exactly."""
+        return from_taobao_item(self)
+
 
 class TaobaoSearchPage(msgspec.Struct, gc=False):
     """One page of a Taobao traffic search (``page_no``/``page_size``, at most 20 a page).
@@ -225,6 +230,10 @@ class TaobaoItemDetail(LenientStruct):
     item_id_camel: Union[int, None] = msgspec.field(name="itemId", default=None)
     pic_urls_camel: NullableList[str] = msgspec.field(name="picUrls", default_factory=list)
     main_image_url_camel: Union[str, None] = msgspec.field(name="mainImageUrl", default=None)
+
+    def to_offer(self) -> Offer:
+        """This item as an `Offer`: `price` is the fen `price` / 100, else the lowest SKU price."""
+        return from_taobao_detail(self)
 
 
 class TaobaoLogisticsPrice(LenientStruct, gc=False):
