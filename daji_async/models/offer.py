@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 import msgspec
 
@@ -49,7 +49,13 @@ if TYPE_CHECKING:
     from .products import ProductDetail, ProductItem
     from .taobao import TaobaoItem, TaobaoItemDetail
 
-__all__ = ["PLATFORMS", "Offer", "Platform", "offer_url"]
+    OfferSource = Union[ProductItem, ProductDetail, TaobaoItem, TaobaoItemDetail, PoizonSpu, PoizonSpuDetail]
+else:
+    # the models import this module (their to_offer()): at run time, where msgspec reads the
+    # annotations (msgspec.structs.fields, msgspec.inspect), raw is any object
+    OfferSource = Any
+
+__all__ = ["PLATFORMS", "Offer", "OfferSource", "Platform", "offer_url"]
 
 Platform = Literal["1688", "taobao", "poizon"]
 """A platform an `Offer` comes from."""
@@ -96,7 +102,7 @@ class Offer(msgspec.Struct, frozen=True, kw_only=True):
     url: str
     shop_name: Union[str, None] = None
     sales: Union[int, None] = None
-    raw: Union[ProductItem, ProductDetail, TaobaoItem, TaobaoItemDetail, PoizonSpu, PoizonSpuDetail]
+    raw: OfferSource
 
 
 # ------------------------------------------------------------------ conversions (pure)
