@@ -8,7 +8,8 @@ Per field, 1688 (`ProductItem` / `ProductDetail`), Taobao/Tmall (`TaobaoItem` /
 
 - `platform`: `"1688"`, `"taobao"`, `"poizon"`.
 - `id`: `offer_id`, `item_id`, `dw_spu_id`, as text.
-- `title`: 1688 `subject_trans`, else `subject`; Taobao `title`; Poizon `dist_spu_title`
+- `title`: 1688 `subject_trans`, else `subject`; Taobao `multi_language_info.title` (the
+  title in the requested `language`), else `title`; Poizon `dist_spu_title`
   (English), else `dw_spu_title`.
 - `price`: 1688 `price_info.price`, yuan text read as `Decimal(text)` (detail: the lowest SKU
   `price`, else the lowest quantity-break `price`); Taobao `price`, int fen, `fen / 100`
@@ -47,7 +48,7 @@ import msgspec
 if TYPE_CHECKING:
     from .poizon import PoizonSpu, PoizonSpuDetail
     from .products import ProductDetail, ProductItem
-    from .taobao import TaobaoItem, TaobaoItemDetail
+    from .taobao import TaobaoItem, TaobaoItemDetail, TaobaoLanguageInfo
 
     OfferSource = Union[ProductItem, ProductDetail, TaobaoItem, TaobaoItemDetail, PoizonSpu, PoizonSpuDetail]
 else:
@@ -82,7 +83,7 @@ class Offer(msgspec.Struct, frozen=True, kw_only=True):
         platform: `"1688"`, `"taobao"` or `"poizon"`.
         id: the platform's id of the product, as text (1688 `offer_id`, Taobao `item_id`,
             Poizon `dw_spu_id`).
-        title: the translated title where the platform has one, else the original.
+        title: the translated title where the item has one, else the original.
         price: in yuan, an exact `Decimal` (never a float); None when the item carries none.
         currency: `"CNY"`.
         image_url: the main picture, or None.
@@ -182,13 +183,17 @@ def from_1688_detail(detail: ProductDetail) -> Offer:
     )
 
 
+def _translated(info: TaobaoLanguageInfo | None) -> str | None:
+    return info.title if info is not None else None
+
+
 def from_taobao_item(item: TaobaoItem) -> Offer:
     """`TaobaoItem.to_offer()`."""
     ident = str(item.item_id)
     return Offer(
         platform="taobao",
         id=ident,
-        title=item.title,
+        title=_translated(item.multi_language_info) or item.title,
         price=fen(item.price),
         image_url=item.main_image_url,
         url=offer_url("taobao", ident),
@@ -207,7 +212,7 @@ def from_taobao_detail(detail: TaobaoItemDetail) -> Offer:
     return Offer(
         platform="taobao",
         id=ident,
-        title=detail.title,
+        title=_translated(detail.multi_language_info) or detail.title,
         price=price,
         image_url=detail.main_image_url or (detail.pic_urls[0] if detail.pic_urls else None),
         url=offer_url("taobao", ident),
