@@ -73,6 +73,7 @@ from .enums import (
     TradeType,
 )
 from .models.common import Page
+from .models.offer import Offer, Platform
 from .models.orders import (
     Address,
     CargoLine,
@@ -128,6 +129,7 @@ from .models.taobao import (
     TaobaoSearchPage,
     TaobaoTradeAnswer,
 )
+from .resources.offers import OfferList, PlatformFailure
 from .resources.payments import PaymentFailure, PaymentLink, PaymentLinks
 from .resources.poizon import new_request_id as new_poizon_request_id
 from .resources.taobao import TaobaoPayBatch, TaobaoPayResult
@@ -172,7 +174,9 @@ __all__ = [
     "MemoryCache",
     "MessageSignatureError",
     "NotFoundError",
+    "Offer",
     "OfferIdentity",
+    "OfferList",
     "OrderBaseInfo",
     "OrderDetail",
     "OrderFlow",
@@ -195,6 +199,8 @@ __all__ = [
     "PaymentLinks",
     "PaymentOutcomeUnknownError",
     "PicRegionInfo",
+    "Platform",
+    "PlatformFailure",
     "PoizonAddress",
     "PoizonBalance",
     "PoizonCategory",

@@ -32,6 +32,7 @@ from ._bulk_inputs import image_input, keyword_input, no_resume
 from ._bulk_platforms import PoizonBulk, TaobaoBulk
 from ._pagination import Paginator
 from ._validate import integer
+from .resources.offers import BulkOffers
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -293,6 +294,8 @@ class Bulk:
         """Taobao/Tmall sugar: ``keyword_search``, ``image_search``, ``detail``."""
         self.poizon: PoizonBulk = PoizonBulk(self, client)
         """Poizon sugar: ``search`` (one brand per input), ``detail``."""
+        self.offers: BulkOffers = BulkOffers(client)
+        """``client.offers.keyword_search`` for many keywords: ``client.bulk.offers(keywords, ...)``."""
 
     def map(
         self,

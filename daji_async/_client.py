@@ -56,6 +56,7 @@ from ._validate import (
 from ._version import __version__
 from ._views import Alibaba, DajiClientWithRawResponse, RecordingPipeline
 from .resources.categories import Categories
+from .resources.offers import Offers
 from .resources.orders import Orders
 from .resources.payments import Payments
 from .resources.poizon import Poizon
@@ -279,6 +280,8 @@ class DajiClient(Pipeline):
         """Taobao/Tmall: products (search, image search, detail, upload, freight), orders, payments."""
         self.poizon: Poizon = Poizon(core)
         """Poizon (得物): product search (startId cursor), detail and categories."""
+        self.offers: Offers = Offers(self)
+        """One search over 1688, Taobao/Tmall and Poizon at once, yielding `Offer`s."""
 
     # ------------------------------------------------------------------ lifecycle
 

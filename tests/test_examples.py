@@ -100,3 +100,13 @@ def test_taobao_buy(tmp_path: Path) -> None:
     assert "created 12 purchase orders" in done.stdout
     assert "2 pay calls: 12 paid, 0 refused, 0 unknown" in done.stdout  # 10 + 2
     assert "first order: WAIT_SELLER_SEND_GOODS" in done.stdout
+
+
+def test_compare_prices(tmp_path: Path) -> None:
+    done = run(EXAMPLES / "compare_prices.py", "--sandbox", "--max-items", "10", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for keyword in ("手机壳", "连衣裙", "耳机"):  # the first searched alone, the others in bulk
+        assert f"{keyword}:" in done.stdout
+    platforms = [line.split()[0] for line in done.stdout.splitlines() if "¥" in line and "cheapest" not in line]
+    assert platforms.count("1688") == platforms.count("taobao") == platforms.count("poizon") == 3
+    assert done.stdout.count("cheapest on ") == 3 and "failed" not in done.stdout

@@ -46,6 +46,8 @@ from ._commands import (
     require_file,
 )
 from ._derived import add_derived_commands
+from ._offers import COMMANDS as OFFERS_COMMANDS
+from ._offers import add_offers_command
 from ._output import Format, Sink, csv_text, flat_row, safe_text, stdout_console, struct_columns, write_upload
 from ._parser import (
     CONNECTION,
@@ -210,6 +212,7 @@ def add_platform_commands(commands: Subcommands[Parser]) -> None:
     which.add_argument("--request-id", metavar="ID", help="the requestId create carried")
     which.add_argument("--dist-order-no", metavar="NO", help="the order's distOrderNo")
     add_derived_commands(commands)
+    add_offers_command(commands)  # ``daji offers``: every platform at once (cli/_offers.py)
 
 
 # ------------------------------------------------------------------ output
@@ -543,4 +546,5 @@ COMMANDS: dict[str, Command] = {
     "poizon_balance": poizon_balance,
     "poizon_order_create": poizon_order_create,
     "poizon_order_get": poizon_order_get,
+    **OFFERS_COMMANDS,
 }
