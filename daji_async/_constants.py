@@ -171,6 +171,12 @@ CACHE_TTLS: dict[str, float] = {
     "poizon.products.detail": 3600.0,
     "poizon.products.search": 900.0,
     "poizon.categories.get": 86400.0,
+    # not endpoints: the ids of uploaded pictures (client.bulk.uploads), by content hash or URL
+    "pictures.1688": 3600.0,
+    "pictures.taobao": 3600.0,
 }
+#: Seconds an uploaded picture's id is reused (DAJI's wiki does not say how long the service
+#: keeps one: a conservative guess; a refused id is uploaded again once).
+PICTURE_ID_TTL = 3600.0
 #: Answers an in-memory cache holds before it drops the least recently used.
 CACHE_MAX_ENTRIES = 10_000
