@@ -196,7 +196,7 @@ async def run_bulk(
     ``call(input, result)`` fills ``result`` (value, items, pages) or raises; the engine
     records the exception in ``result.error``. Leaving the loop early (break, exception,
     cancellation) cancels the workers and waits for them. ``counts()`` adds fields to each
-    :class:`BulkProgress` (uploads and searches of image searches).
+    `BulkProgress` (uploads and searches of image searches).
     """
     integer("concurrency", concurrency, low=1)
     if not isinstance(ordered, bool):

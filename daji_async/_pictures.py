@@ -1,21 +1,21 @@
 """Any picture for image search: normalising inputs, and each distinct picture uploaded once.
 
 A picture is a local path (``str`` or ``os.PathLike``), ``bytes``, a binary file object, a URL
-or an image id. :func:`prepare` turns one into what a platform's image search needs:
+or an image id. `prepare` turns one into what a platform's image search needs:
 
-- a URL on the platform's own image hosts (:data:`PLATFORM_HOSTS`) is searched directly;
+- a URL on the platform's own image hosts (`PLATFORM_HOSTS`) is searched directly;
 - an image id (an int, or a str of digits) is searched as it is;
 - bytes (read from a path or a file object, checked for size and format before anything is
   sent) are uploaded by POST, keyed by the SHA-256 of their content;
 - any other URL is uploaded by URL (the service's GET upload: the service fetches it), keyed
   by the URL.
 
-:class:`PictureUploads` (``client.bulk.uploads``) remembers the id each key got, per platform,
-so that a picture is uploaded once however often it is searched: concurrent workers asking
-for the same key share one upload in flight, the ids are kept in memory for :attr:`ttl
-<PictureUploads.ttl>` seconds and, when the client has a ``cache=``, in that cache too
-(namespaces ``pictures.1688`` and ``pictures.taobao``, with the cache's TTL for them), so a
-second client (another process, with a Redis cache) reuses them.
+`PictureUploads` (`client.bulk.uploads`) remembers the id each key got, per platform, so
+that a picture is uploaded once however often it is searched: concurrent workers asking for
+the same key share one upload in flight, the ids are kept in memory for `ttl` seconds and,
+when the client has a `cache=`, in that cache too (namespaces `pictures.1688` and
+`pictures.taobao`, with the cache's TTL for them), so a second client (another process, with
+a Redis cache) reuses them.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _host_of(url: str) -> str:
 
 
 def platform_hosted(url: str, platform: str) -> bool:
-    """Whether ``url`` is on one of ``platform``'s own image hosts (:data:`PLATFORM_HOSTS`)."""
+    """Whether ``url`` is on one of ``platform``'s own image hosts (`PLATFORM_HOSTS`)."""
     host = _host_of(url)
     return any(host == name or host.endswith("." + name) for name in PLATFORM_HOSTS[platform])
 
@@ -197,13 +197,13 @@ class PictureUploads:
     """The ids of pictures this client uploaded, per platform: ``client.bulk.uploads``.
 
     Bulk image searches ask it for an id before searching; it uploads a picture only when no
-    valid id is known. Ids live :attr:`ttl` seconds in memory (at most
-    :attr:`max_entries`, least recently used dropped first) and, with ``DajiClient(cache=...)``,
+    valid id is known. Ids live `ttl` seconds in memory (at most
+    `max_entries`, least recently used dropped first) and, with ``DajiClient(cache=...)``,
     in that cache for its ``pictures.1688`` / ``pictures.taobao`` TTL (the same one hour by
     default; ``MemoryCache(ttl={"pictures.1688": 6 * 3600})`` changes it).
 
     DAJI's wiki does not say how long an uploaded image id stays usable, so the default
-    (:data:`DEFAULT_TTL`, one hour) is a conservative guess; an id the service no longer knows
+    (`DEFAULT_TTL`, one hour) is a conservative guess; an id the service no longer knows
     is uploaded again once, transparently, whatever the TTL says.
 
     Attributes:

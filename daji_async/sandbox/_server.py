@@ -139,7 +139,7 @@ class SandboxServer:
 
     @property
     def upload_count(self) -> int:
-        """Image uploads answered since the start (or the last :meth:`reset`), both platforms, POST and URL."""
+        """Image uploads answered since the start (or the last `reset`), both platforms, POST and URL."""
         return self.state.upload_count
 
     def expire_uploads(self) -> int:

@@ -298,7 +298,7 @@ class SandboxState:
         self.uploads: dict[str, bytes] = {}
         #: uploads answered (by POST or by URL, both platforms): what picture de-duplication saves
         self.upload_count = 0
-        #: ids forgotten by :meth:`expire_uploads`: image searches refuse them until uploaded again
+        #: ids forgotten by `expire_uploads`: image searches refuse them until uploaded again
         self.expired_uploads: set[str] = set()
         self.results: LRU[Any, Any] = LRU(512)
         self.bodies: LRU[Any, bytes] = LRU(8192)
@@ -320,7 +320,7 @@ class SandboxState:
         return count
 
     def check_image_id(self, image_id: str) -> None:
-        """Refuse an image id this sandbox forgot (see :meth:`expire_uploads`)."""
+        """Refuse an image id this sandbox forgot (see `expire_uploads`)."""
         if image_id in self.expired_uploads:
             from ._wire import BadParams  # the wire imports this module
 
