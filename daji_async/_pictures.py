@@ -193,6 +193,10 @@ class Lease(NamedTuple):
     generation: int
 
 
+class _Abandoned(Exception):
+    """The worker uploading a picture was cancelled before the upload ended."""
+
+
 class PictureUploads:
     """The ids of pictures this client uploaded, per platform: ``client.bulk.uploads``.
 
@@ -275,10 +279,8 @@ class PictureUploads:
             try:
                 # shielded: a waiter cancelled must not cancel the upload the others wait for
                 lease = await asyncio.shield(pending)
-            except asyncio.CancelledError:
-                if pending.cancelled():  # the uploading worker was cancelled: try again ourselves
-                    continue
-                raise
+            except _Abandoned:  # the uploading worker was cancelled (not us): try again ourselves
+                continue
             if stale is None or lease.generation > stale:
                 self.reused += 1
                 return Lease(lease.image_id, "shared", lease.generation)
@@ -287,11 +289,10 @@ class PictureUploads:
         try:
             lease = await self._load_or_upload(platform, picture, upload, fresh=stale is not None)
         except BaseException as exc:
-            if isinstance(exc, asyncio.CancelledError):
-                future.cancel()
-            else:
-                future.set_exception(exc)
-                future.exception()  # retrieved: no "never retrieved" warning when nobody waited
+            # a cancelled upload is not the waiters' failure: they try again (a CancelledError
+            # would read, in a waiter, as its own cancellation)
+            future.set_exception(_Abandoned() if isinstance(exc, asyncio.CancelledError) else exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waited
             raise
         finally:
             del self._pending[slot]

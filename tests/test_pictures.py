@@ -8,6 +8,7 @@ its cache (memory or a real Redis) and re-uploaded once when the service forgot 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import struct
 import zlib
@@ -261,3 +262,19 @@ async def test_sandbox_counts_and_expires_uploads_through_its_control_api(daji_s
             assert await answer.json() == {"count": 2, "kept": 0, "expired": 2}
     daji_sandbox.reset()
     assert daji_sandbox.upload_count == 0
+
+
+async def test_a_cancelled_upload_leaves_the_picture_to_the_next_worker(daji_sandbox: SandboxServer) -> None:
+    daji_sandbox.add_fault("latency", seconds=0.3, path=UPLOAD, times=1)
+    async with daji_sandbox.client() as client:
+        results = client.bulk.image_search([png(7)], max_items=1)
+        first = asyncio.ensure_future(results.__anext__())
+        await asyncio.sleep(0.1)  # the upload is in flight
+        waiting = asyncio.ensure_future(_drain(client.bulk.image_search([png(7)], max_items=1)))
+        await asyncio.sleep(0.05)
+        first.cancel()  # the bulk call is abandoned: its workers, the uploading one too, are cancelled
+        await asyncio.gather(first, return_exceptions=True)
+        await results.aclose()
+        second = await asyncio.wait_for(waiting, 5)
+    assert second[0].ok and second[0].items and second[0].image_id
+    assert client.bulk.uploads.remembered("1688", "sha256:" + hashlib.sha256(png(7)).hexdigest())
