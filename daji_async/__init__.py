@@ -74,6 +74,7 @@ from .enums import (
     TradeType,
 )
 from .models.common import Page
+from .models.offer import Offer, Platform
 from .models.orders import (
     Address,
     CargoLine,
@@ -129,6 +130,7 @@ from .models.taobao import (
     TaobaoSearchPage,
     TaobaoTradeAnswer,
 )
+from .resources.offers import OfferList, PlatformFailure
 from .resources.payments import PaymentFailure, PaymentLink, PaymentLinks
 from .resources.poizon import new_request_id as new_poizon_request_id
 from .resources.taobao import TaobaoPayBatch, TaobaoPayResult
@@ -173,7 +175,9 @@ __all__ = [
     "MemoryCache",
     "MessageSignatureError",
     "NotFoundError",
+    "Offer",
     "OfferIdentity",
+    "OfferList",
     "OrderBaseInfo",
     "OrderDetail",
     "OrderFlow",
@@ -197,6 +201,8 @@ __all__ = [
     "PaymentOutcomeUnknownError",
     "PicRegionInfo",
     "PictureUploads",
+    "Platform",
+    "PlatformFailure",
     "PoizonAddress",
     "PoizonBalance",
     "PoizonCategory",

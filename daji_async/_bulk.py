@@ -34,6 +34,7 @@ from ._bulk_platforms import PoizonBulk, TaobaoBulk
 from ._pagination import Paginator
 from ._pictures import Picture, PictureUploads
 from ._validate import integer
+from .resources.offers import BulkOffers
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -315,6 +316,8 @@ class Bulk:
         """Poizon sugar: ``search`` (one brand per input), ``detail``."""
         self.uploads: PictureUploads = PictureUploads(client)
         """The ids of the pictures image searches uploaded, so each is uploaded once (``ttl``, ``forget()``)."""
+        self.offers: BulkOffers = BulkOffers(client)
+        """``client.offers.keyword_search`` for many keywords: ``client.bulk.offers(keywords, ...)``."""
 
     def map(
         self,

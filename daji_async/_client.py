@@ -96,6 +96,7 @@ from ._validate import (
 from ._validate import timeout as check_timeout
 from ._version import __version__
 from .resources.categories import Categories
+from .resources.offers import Offers
 from .resources.orders import Orders
 from .resources.payments import Payments
 from .resources.poizon import Poizon
@@ -346,6 +347,8 @@ class DajiClient:
         """Taobao/Tmall: products (search, image search, detail, upload, freight), orders, payments."""
         self.poizon: Poizon = Poizon(self)
         """Poizon (得物): product search (startId cursor), detail and categories."""
+        self.offers: Offers = Offers(self)
+        """One search over 1688, Taobao/Tmall and Poizon at once, yielding `Offer`s."""
 
     # ------------------------------------------------------------------ lifecycle
 

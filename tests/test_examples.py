@@ -116,3 +116,13 @@ def test_find_by_photos(tmp_path: Path) -> None:
         assert "a.png: 20 matches (image id " in done.stdout and "notes.txt" not in done.stdout
     folder = run(EXAMPLES / "find_by_photos.py", EXAMPLES / "data", "--sandbox", "--top", "1", cwd=tmp_path)
     assert folder.returncode == 0 and "red-square.png: 20 matches" in folder.stdout
+
+
+def test_compare_prices(tmp_path: Path) -> None:
+    done = run(EXAMPLES / "compare_prices.py", "--sandbox", "--max-items", "10", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for keyword in ("手机壳", "连衣裙", "耳机"):  # the first searched alone, the others in bulk
+        assert f"{keyword}:" in done.stdout
+    platforms = [line.split()[0] for line in done.stdout.splitlines() if "¥" in line and "cheapest" not in line]
+    assert platforms.count("1688") == platforms.count("taobao") == platforms.count("poizon") == 3
+    assert done.stdout.count("cheapest on ") == 3 and "failed" not in done.stdout

@@ -146,7 +146,7 @@ def resource_groups(client: DajiClient) -> set[str]:
     return {
         name
         for name, value in vars(client).items()
-        if name != "bulk"
+        if name not in ("bulk", "offers")  # compositions of the resources' calls: no endpoint of their own
         and not name.startswith("_")
         and (is_resource(value) or any(is_resource(v) for v in getattr(value, "__dict__", {}).values()))
     }

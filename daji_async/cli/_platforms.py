@@ -44,6 +44,8 @@ from ._commands import (
     read_stdin_image,
     require_file,
 )
+from ._offers import COMMANDS as OFFERS_COMMANDS
+from ._offers import add_offers_command
 from ._output import Format, Sink, csv_text, flat_row, safe_text, stdout_console, struct_columns, write_upload
 from ._parser import (
     CONNECTION,
@@ -207,6 +209,7 @@ def add_platform_commands(commands: Subcommands[Parser]) -> None:
     which = query.add_mutually_exclusive_group(required=True)
     which.add_argument("--request-id", metavar="ID", help="the requestId create carried")
     which.add_argument("--dist-order-no", metavar="NO", help="the order's distOrderNo")
+    add_offers_command(commands)  # ``daji offers``: every platform at once (cli/_offers.py)
 
 
 # ------------------------------------------------------------------ output
@@ -519,4 +522,5 @@ COMMANDS: dict[str, Command] = {
     "poizon_balance": poizon_balance,
     "poizon_order_create": poizon_order_create,
     "poizon_order_get": poizon_order_get,
+    **OFFERS_COMMANDS,
 }

@@ -27,6 +27,7 @@ from typing import Union
 import msgspec
 
 from ._lenient import IdText, LenientStruct, NullableList
+from .offer import Offer, from_poizon_spu
 
 __all__ = [
     "PoizonAddress",
@@ -86,6 +87,13 @@ class PoizonSpu(LenientStruct, rename="camel"):
     def logo_url(self) -> str | None:
         """The main image (``image``), else the first of ``baseImage``."""
         return self.image or (self.base_image[0] if self.base_image else None)
+
+    def to_offer(self) -> Offer:
+        """This product as an `Offer`: `price` is `auth_price` (fen) / 100, exactly.
+
+        On a `PoizonSpuDetail` without an `auth_price`, the lowest SKU `min_bid_price`.
+        """
+        return from_poizon_spu(self)
 
 
 class PoizonSearchPage(msgspec.Struct, rename="camel", gc=False):

@@ -21,6 +21,7 @@ import msgspec
 
 from ._lenient import LenientStruct, NullableList
 from .common import Page
+from .offer import Offer, from_1688_detail, from_1688_item
 
 T = TypeVar("T")
 
@@ -67,6 +68,10 @@ class ProductItem(LenientStruct, rename="camel", gc=False):
     create_date: Union[str, None] = None
     modify_date: Union[str, None] = None
     promotion_url: Union[str, None] = msgspec.field(name="promotionURL", default=None)
+
+    def to_offer(self) -> Offer:
+        """This offer as an `Offer`: `price` is `price_info.price` as an exact Decimal of yuan."""
+        return from_1688_item(self)
 
 
 class PicRegionInfo(msgspec.Struct, rename="camel", gc=False):
@@ -237,6 +242,10 @@ class ProductDetail(LenientStruct, rename="camel", gc=False):
     create_date: Union[str, None] = None
     is_jxhy: Union[bool, None] = None
     promotion_url: Union[str, None] = msgspec.field(name="promotionURL", default=None)
+
+    def to_offer(self) -> Offer:
+        """This offer as an `Offer`: `price` is the lowest SKU price, else the lowest quantity-break price."""
+        return from_1688_detail(self)
 
 
 class UploadResult(msgspec.Struct, rename="camel", gc=False):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Union
 import msgspec
 
 from ._lenient import IdText, LenientStruct, NullableList
+from .offer import Offer, from_taobao_detail, from_taobao_item
 
 __all__ = [
     "TaobaoAddress",
@@ -33,6 +34,7 @@ __all__ = [
     "TaobaoImageSearchPage",
     "TaobaoItem",
     "TaobaoItemDetail",
+    "TaobaoLanguageInfo",
     "TaobaoLogisticsPrice",
     "TaobaoOrder",
     "TaobaoOrderLine",
@@ -89,6 +91,27 @@ def _properties_text(value: object) -> str | None:
     return ";".join(parts) or None
 
 
+class TaobaoLanguageInfo(msgspec.Struct, gc=False):
+    """An item's text in the requested ``language`` (TaoWorld's ``multi_language_info``, U; inferred)."""
+
+    language: Union[str, None] = None
+    title: Union[str, None] = None
+    main_image_url: Union[str, None] = None
+
+
+if TYPE_CHECKING:
+    LanguageInfo = TaobaoLanguageInfo
+else:
+    # one object as TaoWorld shows it; a list (one per language) is read too, its first entry kept
+    LanguageInfo = Union[TaobaoLanguageInfo, list[TaobaoLanguageInfo]]
+
+
+def _first_info(value: object) -> TaobaoLanguageInfo | None:
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value if isinstance(value, TaobaoLanguageInfo) else None
+
+
 class TaobaoItem(LenientStruct, gc=False):
     """One Taobao/Tmall search result (keyword, image or shop search; no wiki page: inferred).
 
@@ -99,7 +122,8 @@ class TaobaoItem(LenientStruct, gc=False):
     ``item_id``, ``main_image_url``, ``shop_name``) and the camelCase a production client of
     DAJI reads (C: ``itemId``, ``mainImageUrl``, ``shopName``, ``shopId``); the ``*_camel``
     fields hold the latter as it arrived and fill the snake_case ones when those are absent.
-    Which one DAJI sends is not confirmed by any wiki page.
+    Which one DAJI sends is not confirmed by any wiki page. ``multi_language_info`` (U; also
+    ``multiLanguageInfo``) holds the title in the requested ``language`` when sent.
     """
 
     _spellings = (
@@ -108,6 +132,7 @@ class TaobaoItem(LenientStruct, gc=False):
         ("shop_id", "shop_id_camel"),
         ("shop_name", "shop_name_camel"),
         ("promotion_price", "promotion_price_camel"),
+        ("multi_language_info", "multi_language_info_camel"),
     )
 
     item_id: int = 0
@@ -125,14 +150,21 @@ class TaobaoItem(LenientStruct, gc=False):
     shop_id_camel: Union[int, None] = msgspec.field(name="shopId", default=None)
     shop_name_camel: Union[str, None] = msgspec.field(name="shopName", default=None)
     promotion_price_camel: Union[FenAmount, None] = msgspec.field(name="promotionPrice", default=None)
+    multi_language_info: Union[LanguageInfo, None] = None
+    multi_language_info_camel: Union[LanguageInfo, None] = msgspec.field(name="multiLanguageInfo", default=None)
 
     def _normalize(self) -> None:
+        self.multi_language_info = _first_info(self.multi_language_info)
         price: object = self.price
         if isinstance(price, str):
             self.price = _fen(price)
         promotion: object = self.promotion_price
         if isinstance(promotion, str):
             self.promotion_price = _fen(promotion)
+
+    def to_offer(self) -> Offer:
+        """This item as an `Offer`: `price` is the fen `price` / 100, exactly."""
+        return from_taobao_item(self)
 
 
 class TaobaoSearchPage(msgspec.Struct, gc=False):
@@ -206,6 +238,7 @@ class TaobaoItemDetail(LenientStruct):
         ("skus", "sku_list_camel"),
         ("pic_urls", "pic_urls_camel"),
         ("main_image_url", "main_image_url_camel"),
+        ("multi_language_info", "multi_language_info_camel"),
     )
 
     item_id: int = 0
@@ -225,6 +258,15 @@ class TaobaoItemDetail(LenientStruct):
     item_id_camel: Union[int, None] = msgspec.field(name="itemId", default=None)
     pic_urls_camel: NullableList[str] = msgspec.field(name="picUrls", default_factory=list)
     main_image_url_camel: Union[str, None] = msgspec.field(name="mainImageUrl", default=None)
+    multi_language_info: Union[LanguageInfo, None] = None
+    multi_language_info_camel: Union[LanguageInfo, None] = msgspec.field(name="multiLanguageInfo", default=None)
+
+    def _normalize(self) -> None:
+        self.multi_language_info = _first_info(self.multi_language_info)
+
+    def to_offer(self) -> Offer:
+        """This item as an `Offer`: `price` is the fen `price` / 100, else the lowest SKU price."""
+        return from_taobao_detail(self)
 
 
 class TaobaoLogisticsPrice(LenientStruct, gc=False):

@@ -1,7 +1,9 @@
 """The sandbox's Poizon (得物) endpoints: product list (``startId`` cursor), detail, categories,
 create & pay, order query and balance.
 
-A small seeded catalogue of sneakers and streetwear SPUs, sorted by ``dwSpuId``. The list
+A small seeded catalogue of sneakers and streetwear SPUs, sorted by ``dwSpuId``, and a few
+dresses, phone cases and earphones titled like the 1688 and Taobao items (``连衣裙``,
+``手机壳``, ``耳机``), so that one keyword finds offers on every platform. The list
 pages with a cursor: without ``startId`` it starts at the first SPU; with one it answers
 the SPUs whose id is greater (the cursor is the last id seen), ``pageSize`` at most 50.
 ``data`` is ``{total, spuList[]}`` with the names public clients read (``distSpuTitle``,
@@ -67,8 +69,19 @@ CATEGORIES: dict[int, tuple[str, int]] = {
     21: ("卫衣", 2),
     22: ("T恤", 2),
     31: ("双肩包", 3),
+    4: ("数码", 0),
+    23: ("连衣裙", 2),
+    41: ("手机壳", 4),
+    42: ("耳机", 4),
 }
 _MODELS = {11: "跑步鞋", 12: "板鞋", 13: "篮球鞋", 21: "连帽卫衣", 22: "短袖T恤", 31: "双肩包"}
+#: SPUs named like the 1688 and Taobao catalogues' products (连衣裙, 手机壳...), so that one Chinese
+#: keyword finds offers on all three platforms: category -> (their brands, how many, title words).
+_SHARED: dict[int, tuple[tuple[str, ...], int, str]] = {
+    23: (("UR", "MO&Co.", "太平鸟"), 30, "连衣裙"),
+    41: (("CASETiFY", "犀牛盾", "Apple"), 30, "手机壳"),
+    42: (("Sony", "漫步者"), 20, "耳机"),
+}
 _SHOE_SIZES = ("40", "40.5", "41", "42", "42.5", "43", "44")
 _WEAR_SIZES = ("S", "M", "L", "XL")
 
@@ -126,6 +139,24 @@ class PoizonCatalogue:
                     min_price=rng.randrange(199, 2999) * 100,
                 )
             )
+        # after every other SPU (ids from 9,000,000), from a generator of their own: the SPUs above
+        # stay what they were; prices in whole fen (not whole yuan), so conversions are exercised
+        shared = random.Random(seed * 31 + 11)
+        extra_ids = iter(sorted(shared.sample(range(9_000_000, 9_999_999), sum(n for _, n, _ in _SHARED.values()))))
+        for category, (brands, count, noun) in _SHARED.items():
+            for _ in range(count):
+                brand = shared.choice(brands)
+                self.spus.append(
+                    Spu(
+                        spu_id=next(extra_ids),
+                        brand=brand,
+                        category_id=category,
+                        title=f"{brand} {noun} {shared.randrange(1, 99)}款",
+                        article_number=f"{shared.randrange(1000, 9999)}-{shared.randrange(100, 999)}",
+                        min_price=shared.randrange(2_990, 89_900),
+                    )
+                )
+        self.spus.sort(key=lambda s: s.spu_id)
         self.by_id = {s.spu_id: s for s in self.spus}
 
     def matching(self, brand: str | None, title: str | None) -> list[Spu]:
