@@ -47,6 +47,7 @@ from ._errors import (
 from ._hooks import EventHooks, RequestEvent, RequestHook, ResponseEvent, ResponseHook
 from ._options import ClientOptions
 from ._pagination import Paginator, PagingOptions
+from ._pictures import PictureUploads
 from ._protocol import Envelope, RetryPolicy
 from ._ratelimit import RateLimiter, StrictRateLimiter
 from ._raw import RawResponse, ResponseMeta
@@ -199,6 +200,7 @@ __all__ = [
     "PaymentLinks",
     "PaymentOutcomeUnknownError",
     "PicRegionInfo",
+    "PictureUploads",
     "Platform",
     "PlatformFailure",
     "PoizonAddress",

@@ -28,9 +28,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, Union
 
 from . import _constants as C
-from ._bulk_inputs import image_input, keyword_input, no_resume
+from ._bulk_inputs import keyword_input, no_resume
+from ._bulk_pictures import PictureSearch, picture_bulk
 from ._bulk_platforms import PoizonBulk, TaobaoBulk
 from ._pagination import Paginator
+from ._pictures import Picture, PictureUploads
 from ._validate import integer
 from .resources.offers import BulkOffers
 
@@ -62,6 +64,8 @@ class BulkResult(Generic[Q, V]):
         value: what the call returned; None on error.
         error: None, or the exception this input raised.
         pages: pages this input fetched successfully (walks of a paginator; 1 for a detail).
+        image_id: the image id an image search searched by: the id the picture was uploaded
+            as (now or earlier), or the id given as the input; None otherwise.
     """
 
     query: Q
@@ -69,6 +73,7 @@ class BulkResult(Generic[Q, V]):
     value: V | None = None
     error: BaseException | None = None
     pages: int = 0
+    image_id: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -94,11 +99,23 @@ class BulkResult(Generic[Q, V]):
 
 
 class BulkProgress(NamedTuple):
-    """Counts passed to a bulk ``progress`` callback after each result."""
+    """Counts passed to a bulk ``progress`` callback after each result.
+
+    Attributes:
+        done: inputs finished (each yielded one result).
+        failed: inputs that failed.
+        total: inputs in all, when the inputs have a length; else None.
+        uploads: pictures uploaded so far (image searches; 0 elsewhere).
+        reused: pictures searched by an id uploaded earlier (memory, cache, or another worker).
+        searches: image searches started so far (image searches; 0 elsewhere).
+    """
 
     done: int
     failed: int
     total: int | None
+    uploads: int = 0
+    reused: int = 0
+    searches: int = 0
 
 
 ProgressCallback = Callable[[BulkProgress], Union[Awaitable[None], None]]
@@ -173,12 +190,14 @@ async def run_bulk(
     concurrency: int,
     ordered: bool,
     progress: ProgressCallback | None,
+    counts: Callable[[], dict[str, int]] | None = None,
 ) -> AsyncGenerator[BulkResult[Q, V], None]:
     """The engine of every bulk call: a fixed pool of workers over a lazy input source.
 
     ``call(input, result)`` fills ``result`` (value, items, pages) or raises; the engine
     records the exception in ``result.error``. Leaving the loop early (break, exception,
-    cancellation) cancels the workers and waits for them.
+    cancellation) cancels the workers and waits for them. ``counts()`` adds fields to each
+    `BulkProgress` (uploads and searches of image searches).
     """
     integer("concurrency", concurrency, low=1)
     if not isinstance(ordered, bool):
@@ -266,7 +285,8 @@ async def run_bulk(
                 done += 1
                 failed += result.error is not None
                 if progress is not None:
-                    outcome = progress(BulkProgress(done, failed, total))
+                    extra = counts() if counts is not None else {}
+                    outcome = progress(BulkProgress(done, failed, total, **extra))
                     if inspect.isawaitable(outcome):
                         await outcome
                 yield result
@@ -294,6 +314,8 @@ class Bulk:
         """Taobao/Tmall sugar: ``keyword_search``, ``image_search``, ``detail``."""
         self.poizon: PoizonBulk = PoizonBulk(self, client)
         """Poizon sugar: ``search`` (one brand per input), ``detail``."""
+        self.uploads: PictureUploads = PictureUploads(client)
+        """The ids of the pictures image searches uploaded, so each is uploaded once (``ttl``, ``forget()``)."""
         self.offers: BulkOffers = BulkOffers(client)
         """``client.offers.keyword_search`` for many keywords: ``client.bulk.offers(keywords, ...)``."""
 
@@ -387,37 +409,51 @@ class Bulk:
 
     def image_search(
         self,
-        images: Inputs[str | int],
+        images: Inputs[Picture],
         *,
         concurrency: int = DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
         **search: Unpack[ImageSearchOptions],
-    ) -> AsyncGenerator[BulkResult[str | int, list[ProductItem]], None]:
-        """Run an image search for every image: an image URL (``http...``) or an image id.
+    ) -> AsyncGenerator[BulkResult[Any, list[ProductItem]], None]:
+        """Run a 1688 image search for every picture, uploading each distinct picture once.
 
-        Every other search argument is forwarded unchanged to ``products.image_search``. An
-        input that is neither (None, bytes, a bool, a float, a blank string) gets its own
-        result with a TypeError or ValueError in ``error``; nothing is sent for it.
+        A picture is any of: a local path (a `str` or a `Path`), `bytes`, a binary file
+        object, a URL, or an image id (an int or a str of digits). A URL on 1688's own image
+        hosts (alicdn.com, 1688.com) is searched directly; any other URL is uploaded by URL
+        (the service fetches it); bytes, files and file objects are checked (JPG, PNG or WEBP
+        of at most 3 MB) and uploaded by POST. Uploads are keyed by the SHA-256 of the bytes
+        or by the URL and kept in `client.bulk.uploads` (and the client's `cache=`, if any),
+        so a picture met again, in this call or a later one, is not uploaded again while its
+        id is valid. Each input gets exactly one result: `result.query` is the input as given,
+        `result.image_id` the id it was searched by.
 
-        ::
+        Every other search argument is forwarded unchanged to `products.image_search`. An
+        input that is no picture (None, a bool, a float, a missing file, bytes that are not an
+        image) gets its own result with the error in `error`; nothing is sent for it.
 
-            async for result in client.bulk.image_search(urls, max_items=40, concurrency=16):
-                ...
+        ```python
+        photos = sorted(Path("photos").glob("*.jpg"))
+        async for result in client.bulk.image_search(photos, max_items=20, concurrency=8):
+            print(result.query, result.image_id, result.error or len(result.items))
+        ```
         """
         no_resume(search)
         products = self._client.products
         products.image_search("https://cbu01.alicdn.com/check.jpg", **search)  # validates now, sends nothing
 
-        def paginate(image: str | int) -> Paginator[Any, ProductItem]:
-            # a bad input is that input's error (every input gets exactly one result), never a request
-            url, image_id = image_input(image)
-            if url is not None:
-                return products.image_search(url, **search)
-            by_id: ImageSearchOptions = {**search, "image_id": image_id}
-            return products.image_search(**by_id)
+        def by_id(image_id: str) -> Paginator[Any, ProductItem]:
+            options: ImageSearchOptions = {**search, "image_id": image_id}
+            return products.image_search(**options)
 
-        return self.walk(paginate, images, concurrency=concurrency, ordered=ordered, progress=progress)
+        calls = PictureSearch(
+            platform="1688",
+            by_url=lambda url: products.image_search(url, **search),
+            by_id=by_id,
+            upload_bytes=lambda data: products.upload_image(data),
+            upload_url=lambda url: products.upload_image(url=url),
+        )
+        return picture_bulk(self._client, calls, images, concurrency=concurrency, ordered=ordered, progress=progress)
 
     def detail(
         self,

@@ -5,7 +5,8 @@ over-long string) cannot be refused before the call starts: it becomes that inpu
 :class:`~daji_async.BulkResult` with a TypeError (wrong kind) or ValueError (wrong value) in
 ``error``, and the other inputs run. The checks are the same on every platform, so a
 ``None`` never reaches a resource whose parameter is optional (a Poizon search without a
-brand is the whole catalogue).
+brand is the whole catalogue). Image searches take any picture and check it in
+`daji_async._pictures` instead.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from . import _constants as C
-from ._validate import digits, text
+from ._validate import text
 
-__all__ = ["brand_input", "image_input", "keyword_input", "no_resume"]
+__all__ = ["brand_input", "keyword_input", "no_resume"]
 
 
 def _text_input(kind: str, value: object, max_length: int) -> str:
@@ -34,24 +35,6 @@ def keyword_input(value: object) -> str:
 def brand_input(value: object) -> str:
     """A brand name: a non-blank one-line str of at most ``MAX_NAME_LENGTH`` (128) characters."""
     return _text_input("brand", value, C.MAX_NAME_LENGTH)
-
-
-def image_input(value: object) -> tuple[str | None, str | None]:
-    """An image: ``(url, None)`` for an ``http(s)://`` or ``//`` URL, ``(None, image_id)`` for an id.
-
-    An id is an int or a str of digits; anything else (None, bytes, a bool, a float) is a
-    TypeError, a blank, over-long or malformed str a ValueError.
-    """
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise TypeError(
-            f"bulk image inputs must be an image URL (str) or an image id (str or int), got {type(value).__name__}"
-        )
-    if isinstance(value, int):
-        return None, digits("image_id", value)
-    url = _text_input("image", value, C.MAX_PICTURE_URL).strip()
-    if url.startswith(("http://", "https://", "//")):
-        return url, None
-    return None, digits("image_id", url)
 
 
 def no_resume(options: Mapping[str, object]) -> None:

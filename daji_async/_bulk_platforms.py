@@ -12,10 +12,11 @@ or over-long string is that input's TypeError or ValueError, and nothing is sent
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from . import _constants as C
-from ._bulk_inputs import brand_input, image_input, keyword_input, no_resume
+from ._bulk_inputs import brand_input, keyword_input, no_resume
+from ._bulk_pictures import PictureSearch, picture_bulk
 from ._pagination import PagingOptions
 from ._protocol import ParamValue
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
     from ._bulk import Bulk, BulkResult, Inputs, ProgressCallback
     from ._client import DajiClient, Timeout
-    from ._pagination import Paginator
+    from ._pictures import Picture
     from .models.poizon import PoizonSpu, PoizonSpuDetail
     from .models.taobao import TaobaoItem, TaobaoItemDetail
 
@@ -96,25 +97,37 @@ class TaobaoBulk:
 
     def image_search(
         self,
-        images: Inputs[str | int],
+        images: Inputs[Picture],
         *,
         concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
         **search: Unpack[TaobaoImageSearchOptions],
-    ) -> AsyncGenerator[BulkResult[str | int, list[TaobaoItem]], None]:
-        """An image search for every image: a picture URL (V2.0) or an uploaded image id (V1.0)."""
+    ) -> AsyncGenerator[BulkResult[Any, list[TaobaoItem]], None]:
+        """A Taobao/Tmall image search for every picture, uploading each distinct picture once.
+
+        Pictures are as for `client.bulk.image_search`: a path, bytes, a binary file object, a
+        URL or an image id. A URL on Taobao's image hosts (alicdn.com, taobaocdn.com,
+        tbcdn.cn, taobao.com, tmall.com) is searched by URL (image search V2.0); an image id,
+        and every other picture once uploaded (bytes by POST, another URL by URL), by id
+        (V1.0). `language` applies to V1.0 searches, `category_id` and `crop` to V2.0 ones:
+        an input searched the other way gets that ValueError as its own result.
+        """
         no_resume(search)
         products = self._client.taobao.products
-        products.image_search(image_url="https://img.alicdn.com/check.jpg", **search)  # validates now
+        if search.get("category_id") is not None or search.get("crop") is not None:
+            products.image_search(image_url="https://img.alicdn.com/check.jpg", **search)  # validates now
+        else:
+            products.image_search("1", **search)  # validates now, sends nothing
 
-        def paginate(image: str | int) -> Paginator[object, TaobaoItem]:
-            url, image_id = image_input(image)  # a bad input is its own error, never a request
-            if url is not None:
-                return products.image_search(image_url=url, **search)
-            return products.image_search(image_id, **search)
-
-        return self._bulk.walk(paginate, images, concurrency=concurrency, ordered=ordered, progress=progress)
+        calls = PictureSearch(
+            platform="taobao",
+            by_url=lambda url: products.image_search(image_url=url, **search),
+            by_id=lambda image_id: products.image_search(image_id, **search),
+            upload_bytes=lambda data: products.upload_image(data),
+            upload_url=lambda url: products.upload_image(url=url),
+        )
+        return picture_bulk(self._client, calls, images, concurrency=concurrency, ordered=ordered, progress=progress)
 
     def detail(
         self,

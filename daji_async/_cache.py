@@ -133,7 +133,7 @@ class ResponseCache(ABC):
     """
 
     def __init__(self, ttl: Mapping[str, float | None] | None = None) -> None:
-        defaults = cache_ttls()
+        defaults = {**cache_ttls(), **C.CACHE_NAMESPACES}
         ttls: dict[str, float] = dict(defaults)
         for name, seconds in (ttl or {}).items():
             if name not in defaults:
@@ -409,7 +409,10 @@ class RedisCache(ResponseCache):
         self._warned_at = -float("inf")
         self._skip_until = -float("inf")  # monotonic; with ignore_errors, Redis is left alone until then
         self._entry_key = re.compile(
-            re.escape(self.prefix) + "(?:" + "|".join(re.escape(name) for name in cache_ttls()) + r")"
+            re.escape(self.prefix)
+            + "(?:"
+            + "|".join(re.escape(name) for name in {**cache_ttls(), **C.CACHE_NAMESPACES})
+            + r")"
             r":(?:[0-9a-f]{16}:)?[0-9a-f]{64}"
         )
 

@@ -160,5 +160,11 @@ CACHE_MAC_LABEL = b"daji-async response cache entry v1"
 CACHE_TTL_DETAIL = 3600.0
 CACHE_TTL_SEARCH = 900.0
 CACHE_TTL_CATEGORIES = 86400.0
+#: Seconds an uploaded picture's id is reused (DAJI's wiki does not say how long the service
+#: keeps one: a conservative guess; a refused id is uploaded again once).
+PICTURE_ID_TTL = 3600.0
+#: Cache namespaces that are not endpoints, with their default TTLs (beside the rows' own
+#: `cache_ttl`): the ids of uploaded pictures (client.bulk.uploads), by content hash or URL.
+CACHE_NAMESPACES: dict[str, float] = {"pictures.1688": PICTURE_ID_TTL, "pictures.taobao": PICTURE_ID_TTL}
 #: Answers an in-memory cache holds before it drops the least recently used.
 CACHE_MAX_ENTRIES = 10_000

@@ -257,8 +257,9 @@ def test_bulk_keywords_from_a_file_and_images_from_stdin(tmp_path: Path) -> None
     rows_csv = csv_rows(result.stdout)  # stdout is still clean CSV with the good inputs' rows
     assert list(rows_csv[0])[:2] == ["query", "offerId"] and len(rows_csv) == 4
     assert {r["query"] for r in rows_csv} == {"https://cbu01.alicdn.com/img/ibank/a.jpg", "1048608196202797156"}
-    # (refused before sending: an image id is digits)
-    assert "not-an-image-id: ValueError: image_id" in result.stderr and "1 of 3 inputs failed" in result.stderr
+    # (refused before sending: neither a URL nor digits, it is a path, and no such file exists)
+    assert "not-an-image-id: FileNotFoundError: no such picture file" in result.stderr
+    assert "1 of 3 inputs failed" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -102,6 +102,22 @@ def test_taobao_buy(tmp_path: Path) -> None:
     assert "first order: WAIT_SELLER_SEND_GOODS" in done.stdout
 
 
+def test_find_by_photos(tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    square = (EXAMPLES / "data" / "red-square.png").read_bytes()
+    for name in ("a.png", "b-same-as-a.png", "c.jpg"):
+        (photos / name).write_bytes(square if name != "c.jpg" else b"\xff\xd8\xff\xe0" + b"\x00" * 32 + b"\xff\xd9")
+    (photos / "notes.txt").write_text("not a photo")
+    for platform in ("1688", "taobao"):
+        done = run(EXAMPLES / "find_by_photos.py", photos, "--sandbox", "--platform", platform, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert "3 photos, 2 uploaded, 1 reused from earlier uploads, 3 searches, 0 failed" in done.stdout
+        assert "a.png: 20 matches (image id " in done.stdout and "notes.txt" not in done.stdout
+    folder = run(EXAMPLES / "find_by_photos.py", EXAMPLES / "data", "--sandbox", "--top", "1", cwd=tmp_path)
+    assert folder.returncode == 0 and "red-square.png: 20 matches" in folder.stdout
+
+
 def test_compare_prices(tmp_path: Path) -> None:
     done = run(EXAMPLES / "compare_prices.py", "--sandbox", "--max-items", "10", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

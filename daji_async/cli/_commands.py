@@ -32,7 +32,7 @@ from .. import (
 from .. import _constants as C
 from .. import _errors as E
 from ..resources.products import FilterValue, SortKey, SortOrderArg
-from ._inputs import InputLines, PipeReader
+from ._inputs import PipeReader
 from ._output import Format, ItemsOutput, choose_format, write_categories, write_detail, write_upload
 from ._parser import UsageError, filter_list, sort_mapping
 from ._progress import Messages, ProgressBar
@@ -337,9 +337,11 @@ async def categories(args: argparse.Namespace, fmt: Format, messages: Messages) 
 
 async def bulk(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
     """``daji bulk keywords FILE`` / ``daji bulk images FILE``: one search per input line."""
+    from ._pictures import bulk_inputs, inputs_label  # it imports the parser: import on use
+
     options = search_options(args)
-    with InputLines(args.file) as lines, failed_inputs(args.failed) as failed:
-        bar = ProgressBar(messages, "stdin" if args.file == "-" else Path(args.file).name, unit="inputs")
+    with bulk_inputs(args) as lines, failed_inputs(args.failed) as failed:
+        bar = ProgressBar(messages, inputs_label(args), unit="inputs")
         if bar.enabled:
             bar.total(lines.count())
         started = time.perf_counter()
@@ -382,7 +384,8 @@ async def bulk(args: argparse.Namespace, fmt: Format, messages: Messages) -> int
                 raise
             out.finish()
     elapsed = time.perf_counter() - started
-    messages.note(f"{state.done:,} inputs, {out.count:,} items in {elapsed:.2f} s")
+    uploads = f", {state.uploads:,} uploaded ({state.reused:,} reused)" if args.bulk_of == "images" else ""
+    messages.note(f"{state.done:,} inputs{uploads}, {out.count:,} items in {elapsed:.2f} s")
     if args.parquet is not None:
         messages.note(f"wrote {out.count:,} items to {args.parquet}")
     if state.failed:

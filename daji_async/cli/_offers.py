@@ -110,8 +110,13 @@ def add_offers_command(commands: Subcommands[Parser]) -> None:
         f"({', '.join(COLUMNS)}), prices in yuan. Rows stream as pages arrive unless --sort is given. A "
         "platform that fails is reported on stderr and the others' offers are still printed (exit status 1).",
     )
-    command.add_argument("keyword", metavar="KEYWORD", help="the keyword, in Chinese (手机壳, 连衣裙...)")
+    command.add_argument("keyword", metavar="KEYWORD", nargs="?", help="the keyword, in Chinese (手机壳, 连衣裙...)")
     group = command.add_argument_group("offers")
+    group.add_argument(
+        "--image",
+        metavar="PICTURE",
+        help="search 1688 and Taobao by a picture instead of KEYWORD: a local JPG/PNG/WEBP file, a URL or an image id",
+    )
     group.add_argument(
         "--platforms",
         type=platform_list,
@@ -250,10 +255,14 @@ def offers_table(rows: Sequence[Offer]) -> Table:
 
 
 async def offers(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji offers KEYWORD``."""
-    keyword = args.keyword.strip()
+    """``daji offers KEYWORD`` / ``daji offers --image PICTURE``."""
+    if (args.keyword is None) == (args.image is None):
+        raise UsageError("give KEYWORD or --image PICTURE (one of them)")
+    keyword = (args.keyword or args.image).strip()
     if not keyword:
         raise UsageError("the keyword is empty")
+    if args.image is not None:
+        picture = await picture_argument(args)  # read once: a bad file is a usage error
     out = OffersOutput(fmt, parquet=args.parquet)
     kept: list[Offer] = []
     failures: list[PlatformFailure] = []
@@ -261,9 +270,17 @@ async def offers(args: argparse.Namespace, fmt: Format, messages: Messages) -> i
     started = time.perf_counter()
     async with open_client(args) as client:
         with arguments_checked_by_the_sdk():
-            search = client.offers.keyword_search(
-                keyword, platforms=args.platforms, max_items=args.max_items, return_exceptions=True
-            )
+            if args.image is not None:
+                # Poizon has no image search: not asked for, it is left out, not an error
+                platforms: tuple[Platform, ...] = ("1688", "taobao") if args.platforms == PLATFORMS else args.platforms
+                counts = dict.fromkeys(platforms, 0)
+                search = client.offers.image_search(
+                    picture, platforms=platforms, max_items=args.max_items, return_exceptions=True
+                )
+            else:
+                search = client.offers.keyword_search(
+                    keyword, platforms=args.platforms, max_items=args.max_items, return_exceptions=True
+                )
         try:
             with ProgressBar(messages, keyword, unit="offers") as bar:
                 async for found in search:
@@ -293,6 +310,16 @@ async def offers(args: argparse.Namespace, fmt: Format, messages: Messages) -> i
         messages.error(f"daji: {len(failures)} of {len(counts)} platforms failed ({failed}); the others' offers shown")
         return 1
     return 0
+
+
+async def picture_argument(args: argparse.Namespace) -> Any:
+    """``--image``'s picture: a file read (and checked) once, or the URL or image id as given."""
+    from .._offers_pictures import load_picture
+
+    try:
+        return await load_picture(args.image)
+    except (OSError, ValueError, TypeError) as exc:
+        raise UsageError(f"--image: {exc}") from None
 
 
 def _reason(error: Exception) -> str:

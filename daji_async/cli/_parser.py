@@ -379,7 +379,9 @@ def add_1688_commands(commands: Subcommands[Parser]) -> None:
     upload.add_argument("file", metavar="FILE_OR_URL", help="an image file, '-' for standard input, or an image URL")
 
     bulks = node(commands, "bulk", "search many keywords or images at once", "bulk_of", "of")
-    for name, what in (("keywords", "one keyword per line"), ("images", "one image URL or image id per line")):
+    from ._pictures import add_bulk_input  # it imports this module: import on use
+
+    for name, what in (("keywords", "one keyword per line"), ("images", "one picture, URL or image id per line")):
         child = leaf(
             bulks,
             name,
@@ -391,7 +393,7 @@ def add_1688_commands(commands: Subcommands[Parser]) -> None:
             "the input it answers ('query'). A failed input is reported on stderr (and written to --failed "
             "FILE) and the others go on; the exit status is then 1.",
         )
-        child.add_argument("file", metavar="FILE", help="input file, or '-' for standard input")
+        add_bulk_input(child, name)
         _add_search(child)
         _add_bulk(child)
 

@@ -23,6 +23,7 @@ from ..models.offer import PLATFORMS, Offer, Platform
 if TYPE_CHECKING:
     from .._bulk import BulkProgress, BulkResult, Inputs, ProgressCallback
     from .._client import DajiClient
+    from .._pictures import Picture
     from .products import CountryArg
 
 __all__ = ["BulkOffers", "OfferList", "Offers", "PlatformFailure", "platforms_of"]
@@ -192,6 +193,42 @@ class Offers:
         searches = self._searches(keyword, chosen, max_items, country)
         return _merged(keyword, searches, return_exceptions)
 
+    def image_search(
+        self,
+        picture: Picture,
+        *,
+        platforms: Sequence[Platform] = ("1688", "taobao"),
+        max_items: int | None = None,
+        return_exceptions: bool = False,
+    ) -> AsyncGenerator[Any, None]:
+        """Search 1688 and Taobao/Tmall for one picture at once: one async iterator of `Offer`.
+
+        `picture` is anything `client.bulk.image_search` takes: a path, bytes, a binary file
+        object, a URL or an image id. A file is read (and checked: JPG, PNG or WEBP, at most
+        3 MB) once; each platform uploads it once (`client.bulk.uploads`) and searches by the
+        id; a URL on a platform's own image hosts is searched directly. Each platform's
+        offers are yielded when its search ends; a failing platform behaves as in
+        `keyword_search` (its error raised at the end, or a `PlatformFailure` yielded with
+        `return_exceptions=True`). Poizon has no image search.
+
+        Args:
+            picture: the picture to find.
+            platforms: `"1688"` and/or `"taobao"`.
+            max_items: at most this many offers **per platform** (None: every result).
+            return_exceptions: yield a `PlatformFailure` for a failed platform instead of
+                raising its error at the end.
+
+        ```python
+        async for offer in client.offers.image_search(Path("bag.jpg"), max_items=20):
+            print(offer.platform, offer.price, offer.title)
+        ```
+        """
+        from .._offers_pictures import image_offers  # it imports the bulk engine, which imports this module
+
+        return image_offers(
+            self._client, picture, platforms=platforms, max_items=max_items, return_exceptions=return_exceptions
+        )
+
 
 async def _merged(
     keyword: str, searches: list[tuple[Platform, Paginator[Any, Any]]], return_exceptions: bool
@@ -308,6 +345,42 @@ class BulkOffers:
         total = len(keywords) if isinstance(keywords, Sized) else None
         results = self._client.bulk.map(search, keywords, concurrency=concurrency, ordered=ordered)
         return _reported(results, progress, total)
+
+    def image_search(
+        self,
+        pictures: Inputs[Picture],
+        *,
+        platforms: Sequence[Platform] = ("1688", "taobao"),
+        max_items: int | None = None,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> AsyncGenerator[BulkResult[Any, OfferList], None]:
+        """`client.offers.image_search` for every picture; one `BulkResult` per picture.
+
+        `result.value` (and `result.items`) is an `OfferList` of the offers both platforms
+        found; when a platform failed, `result.error` is its error and the other platform's
+        offers are still in `result.value` (`result.value.failures` names the failed ones).
+        Each distinct picture is uploaded once per platform, across inputs and calls
+        (`client.bulk.uploads`). A picture that cannot be sent (a missing file, bytes that
+        are no image) is that input's error.
+
+        ```python
+        async for result in client.bulk.offers.image_search(sorted(Path("photos").glob("*.jpg"))):
+            print(result.query, len(result.items), result.error)
+        ```
+        """
+        from .._offers_pictures import bulk_image_offers  # it imports the bulk engine, which imports this module
+
+        return bulk_image_offers(
+            self._client,
+            pictures,
+            platforms=platforms,
+            max_items=max_items,
+            concurrency=concurrency,
+            ordered=ordered,
+            progress=progress,
+        )
 
 
 async def _reported(

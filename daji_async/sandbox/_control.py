@@ -1,5 +1,7 @@
 """The sandbox's control endpoints under ``/_sandbox``: reset, faults, routes, requests, scenarios, stats, info, orders.
 
+``/_sandbox/uploads`` counts image uploads (``GET``) and expires every uploaded id (``DELETE``).
+
 Routes: ``GET`` lists them, ``POST`` adds one (see :meth:`Route.from_dict`), ``DELETE``
 removes all. Requests: ``GET /_sandbox/requests`` lists the requests received (method,
 path, params, status), ``DELETE`` forgets them.
@@ -103,6 +105,13 @@ async def control_scenarios(request: web.Request) -> web.Response:
         except (KeyError, TypeError, ValueError) as exc:
             return web.json_response({"error": f"expected {{keyword, total}}: {exc}"}, status=400)
     return web.json_response(state.scenarios)
+
+
+async def control_uploads(request: web.Request) -> web.Response:
+    """``GET /_sandbox/uploads``: the upload count and ids kept; ``DELETE`` expires every id."""
+    state = request.app[STATE_KEY]
+    expired = state.expire_uploads() if request.method == "DELETE" else 0
+    return web.json_response({"count": state.upload_count, "kept": len(state.uploads), "expired": expired})
 
 
 async def control_stats(request: web.Request) -> web.Response:
@@ -262,6 +271,7 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_post(CONTROL_PREFIX + "/reset", guarded(control_reset))
     app.router.add_route("*", CONTROL_PREFIX + "/faults", guarded(control_faults))
     app.router.add_get(CONTROL_PREFIX + "/stats", guarded(control_stats))
+    app.router.add_route("*", CONTROL_PREFIX + "/uploads", guarded(control_uploads))
     app.router.add_route("*", CONTROL_PREFIX + "/routes", guarded(control_routes))
     app.router.add_route("*", CONTROL_PREFIX + "/requests", guarded(control_requests))
     app.router.add_route("*", CONTROL_PREFIX + "/scenarios", guarded(control_scenarios))

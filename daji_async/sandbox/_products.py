@@ -193,6 +193,7 @@ async def image_query(request: web.Request) -> web.Response:
     if image_id:  # the service: imageId wins when both are given
         if image_id not in state.uploads and not image_id.isdigit():
             raise BadParams(f"imageId不存在 (unknown imageId {image_id!r})")
+        state.check_image_id(image_id)
         source = "id:" + image_id
         known = True
     elif url:
@@ -398,8 +399,9 @@ async def upload_image(request: web.Request) -> web.Response:
         assert url is not None
         if not url.startswith(("http://", "https://")):
             raise BadParams("pic_url格式不正确 (pic_url must be an http(s) URL)")
+        # any host: the sandbox never fetches the picture, its id derives from the URL
         image_id = image_id_for(url.encode())
-        state.uploads[image_id] = hashlib.sha256(url.encode()).digest()
+        _stored(state, image_id, hashlib.sha256(url.encode()).digest())
         return ok(encode({"imageId": image_id}))
     text = params.text("image_base64", required=True)
     assert text is not None
@@ -412,8 +414,15 @@ async def upload_image(request: web.Request) -> web.Response:
     if image_kind(raw) is None:
         raise BadParams("图片格式不支持 (only JPG, PNG and WEBP images are accepted)")
     image_id = image_id_for(raw)
-    state.uploads[image_id] = hashlib.sha256(raw).digest()
+    _stored(state, image_id, hashlib.sha256(raw).digest())
     return ok(encode({"imageId": image_id}))
+
+
+def _stored(state: SandboxState, image_id: str, digest: bytes) -> None:
+    """Keep an upload (a re-upload revives an expired id) and count it."""
+    state.uploads[image_id] = digest
+    state.expired_uploads.discard(image_id)
+    state.upload_count += 1
 
 
 async def category_get(request: web.Request) -> web.Response:

@@ -138,6 +138,19 @@ class SandboxServer:
         self.state.reset()
 
     @property
+    def upload_count(self) -> int:
+        """Image uploads answered since the start (or the last `reset`), both platforms, POST and URL."""
+        return self.state.upload_count
+
+    def expire_uploads(self) -> int:
+        """Forget every uploaded image id, as the service does when ids expire; returns how many.
+
+        An image search by a forgotten id is then refused (HTTP 400) until the picture is
+        uploaded again: what ``client.bulk.image_search`` recovers from by uploading once more.
+        """
+        return self.state.expire_uploads()
+
+    @property
     def stats(self) -> dict[str, Any]:
         """Request counts by path and status, in-flight maximum, most requests in one second."""
         return self.state.stats.snapshot()

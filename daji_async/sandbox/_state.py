@@ -296,11 +296,35 @@ class SandboxState:
         self.requests: deque[SandboxRequest] = deque(maxlen=self.config.record_requests)
         self.routes: list[Route] = []
         self.uploads: dict[str, bytes] = {}
+        #: uploads answered (by POST or by URL, both platforms): what picture de-duplication saves
+        self.upload_count = 0
+        #: ids forgotten by `expire_uploads`: image searches refuse them until uploaded again
+        self.expired_uploads: set[str] = set()
         self.results: LRU[Any, Any] = LRU(512)
         self.bodies: LRU[Any, bytes] = LRU(8192)
         self.extensions: dict[str, Any] = {}
         #: keyword -> number of results, set through :meth:`set_scenario`
         self.scenarios: dict[str, int] = {}
+
+    def expire_uploads(self) -> int:
+        """Forget every uploaded image id, as the service does once one expires; returns how many.
+
+        An image search by a forgotten id is refused (a 400 naming the id) until the same
+        picture is uploaded again.
+        """
+        count = len(self.uploads)
+        self.expired_uploads.update(self.uploads)
+        self.uploads.clear()
+        self.results.clear()
+        self.bodies.clear()
+        return count
+
+    def check_image_id(self, image_id: str) -> None:
+        """Refuse an image id this sandbox forgot (see `expire_uploads`)."""
+        if image_id in self.expired_uploads:
+            from ._wire import BadParams  # the wire imports this module
+
+            raise BadParams(f"imageId已过期 (image id {image_id!r} expired: upload the picture again)")
 
     def set_scenario(self, keyword: str, total: int) -> None:
         """Make keyword searches for ``keyword`` find exactly ``total`` offers (before filters)."""

@@ -99,6 +99,7 @@ async def image_search(request: web.Request) -> web.Response:
     assert image_id is not None
     if image_id not in state.uploads and not image_id.isdigit():
         raise BadParams(f"image_id不存在 (unknown image_id {image_id!r})")
+    state.check_image_id(image_id)
     return _search_answer(state, _image_offers(state, "tb-id:" + image_id), params)
 
 
