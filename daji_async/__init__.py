@@ -1,16 +1,17 @@
 """daji_async: the asyncio SDK for the DAJI open API (1688.com, Taobao/Tmall and Poizon).
 
-::
+```python
+import asyncio
+from daji_async import DajiClient
 
-    import asyncio
-    from daji_async import DajiClient
+async def main() -> None:
+    async with DajiClient() as client:  # DAJI_APP_KEY / DAJI_APP_SECRET from the environment
+        async for item in client.products.keyword_search("连衣裙", max_items=100):
+            print(item.offer_id, item.subject_trans, item.price_info and item.price_info.price)
 
-    async def main() -> None:
-        async with DajiClient() as client:  # DAJI_APP_KEY / DAJI_APP_SECRET from the environment
-            async for item in client.products.keyword_search("连衣裙", max_items=100):
-                print(item.offer_id, item.subject_trans, item.price_info and item.price_info.price)
+asyncio.run(main())
+```
 
-    asyncio.run(main())
 """
 
 from ._bulk import Bulk, BulkProgress, BulkResult

@@ -1,4 +1,4 @@
-"""``python -m daji_async``: the ``daji`` command (see :mod:`daji_async.cli`)."""
+"""`python -m daji_async`: the `daji` command (see `daji_async.cli`)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,13 @@
-"""The pipeline of ``bulk.image_search`` and ``bulk.taobao.image_search``: upload, then search.
+"""The pipeline of `bulk.image_search` and `bulk.taobao.image_search`: upload, then search.
 
 Every input runs in one worker of the bulk engine: the picture is prepared (a file read and
-hashed off the event loop), its id is asked of ``client.bulk.uploads`` (which uploads it only
+hashed off the event loop), its id is asked of `client.bulk.uploads` (which uploads it only
 when no valid id is known, once however many workers want it), then it is searched. So the
 first pictures are being searched while later ones upload, and uploads and searches share the
-client's rate limit and ``max_concurrency`` like any other call.
+client's rate limit and `max_concurrency` like any other call.
 
 A search by a remembered id (from memory, the cache, or another worker's upload) that the
-service refuses as a bad request (``BadRequestError`` or ``NotFoundError``: the id may have
+service refuses as a bad request (`BadRequestError` or `NotFoundError`: the id may have
 expired) uploads the picture again, once, and searches again.
 """
 
@@ -35,7 +35,7 @@ class PictureSearch:
     """One platform's calls, as the pipeline uses them.
 
     Attributes:
-        platform: ``"1688"`` or ``"taobao"`` (the upload registry's namespace).
+        platform: `"1688"` or `"taobao"` (the upload registry's namespace).
         by_url: a paginator over the search of a platform-hosted picture URL.
         by_id: a paginator over the search of an image id.
         upload_bytes: uploads picture bytes (POST) and returns the id.
@@ -68,7 +68,7 @@ def picture_bulk(
     ordered: bool,
     progress: ProgressCallback | None,
 ) -> AsyncGenerator[BulkResult[Any, list[Any]], None]:
-    """Search every picture of ``images`` with ``calls``; one result per input, in the engine's rules."""
+    """Search every picture of `images` with `calls`; one result per input, in the engine's rules."""
     from ._bulk import run_bulk  # _bulk imports this module
 
     uploads = client.bulk.uploads

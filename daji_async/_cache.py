@@ -1,14 +1,14 @@
 """A response cache for safe calls: product details, categories and search pages.
 
-``DajiClient(cache=MemoryCache())`` keeps answers in this process (least recently used
-dropped first); ``DajiClient(cache=RedisCache(url))`` shares them between every process on one
+`DajiClient(cache=MemoryCache())` keeps answers in this process (least recently used
+dropped first); `DajiClient(cache=RedisCache(url))` shares them between every process on one
 Redis. Either way:
 
 - only the endpoints in the endpoint rows' `cache_ttl` are cached (details,
   categories, keyword/image/shop search pages), each for its own time to live; orders,
-  payments and uploads never are, and neither is any call made with ``safe=False``;
-- the key is the endpoint, the method, the URL and every parameter sent *except* ``sign`` and
-  ``appSecret``, hashed (so keys carry no secret, and the page size, the page, the language
+  payments and uploads never are, and neither is any call made with `safe=False`;
+- the key is the endpoint, the method, the URL and every parameter sent *except* `sign` and
+  `appSecret`, hashed (so keys carry no secret, and the page size, the page, the language
   and the app key all tell answers apart);
 - only successful answers with data are stored, as the body the service sent; errors never are;
 - a hit is decoded like a fresh answer and spends no quota and no rate-limit token: it never
@@ -22,7 +22,7 @@ Redis. Either way:
 
 The client asks `ResponseCache.key_for` for a key (giving its app secret), then
 `ResponseCache.load` before sending and `ResponseCache.store` after a success; a
-backend implements ``_get``, ``_set`` and ``_clear``.
+backend implements `_get`, `_set` and `_clear`.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class CacheStats:
         hits: answers served from the cache (no request sent).
         misses: lookups that found nothing (a request was sent).
         stores: answers written to the cache.
-        errors: backend failures ignored with ``ignore_errors=True`` (each counts as a miss too).
+        errors: backend failures ignored with `ignore_errors=True` (each counts as a miss too).
         rejected: entries found but not served: a value of another type under the key, or one
             that fails its integrity check (forged or corrupted). Each counts as a miss too.
     """
@@ -128,7 +128,7 @@ class ResponseCache(ABC):
 
     Args:
         ttl: seconds an answer stays fresh, by endpoint name, overriding the defaults in
-            the endpoint rows' `cache_ttl` (``{"products.detail": 600}``); 0 or None
+            the endpoint rows' `cache_ttl` (`{"products.detail": 600}`); 0 or None
             turns caching of that endpoint off. Only those endpoints can be named.
     """
 
@@ -156,15 +156,15 @@ class ResponseCache(ABC):
     # ------------------------------------------------------------------ used by the client
 
     def ttl_for(self, endpoint: str) -> float | None:
-        """Seconds an answer of ``endpoint`` stays fresh; None when it is not cached."""
+        """Seconds an answer of `endpoint` stays fresh; None when it is not cached."""
         return self._ttls.get(endpoint)
 
     def key_for(
         self, endpoint: str, method: str, url: str, body: bytes | None = None, *, secret: str | None = None
     ) -> str | None:
-        """The key of a signed request of ``endpoint``, or None when that endpoint is not cached.
+        """The key of a signed request of `endpoint`, or None when that endpoint is not cached.
 
-        ``secret`` (the app secret the request was signed with; the client passes it) scopes
+        `secret` (the app secret the request was signed with; the client passes it) scopes
         the key: a key derived from it through HMAC-SHA256 tells the entries of different
         secrets apart and, for a Redis cache, authenticates them. Without it a Redis cache
         caches nothing (it could not authenticate the entries).
@@ -187,11 +187,11 @@ class ResponseCache(ABC):
     _authenticates = False
 
     def _mac_key(self, key: str) -> bytes | None:
-        """The key that authenticates entries under ``key`` (None: not one this cache made)."""
+        """The key that authenticates entries under `key` (None: not one this cache made)."""
         return self._macs.get(key.split(":", 2)[1] if key.count(":") >= 2 else "")
 
     async def load(self, key: str) -> bytes | None:
-        """The cached body for ``key`` (a hit), or None (a miss)."""
+        """The cached body for `key` (a hit), or None (a miss)."""
         counts = self._counts_for(key)
         try:
             body = await self._get(key)
@@ -212,7 +212,7 @@ class ResponseCache(ABC):
         return body
 
     async def store(self, key: str, body: bytes) -> None:
-        """Keep a successful answer's body under ``key`` for its endpoint's TTL."""
+        """Keep a successful answer's body under `key` for its endpoint's TTL."""
         ttl = self._ttls.get(key.partition(":")[0])
         if ttl is None:
             return
@@ -253,7 +253,7 @@ class ResponseCache(ABC):
         return total.freeze()
 
     def stats_by_endpoint(self) -> dict[str, CacheStats]:
-        """The same statistics, by endpoint name (``"products.detail"``...)."""
+        """The same statistics, by endpoint name (`"products.detail"`...)."""
         return {name: counts.freeze() for name, counts in sorted(self._counts.items())}
 
     def reset_stats(self) -> None:
@@ -284,7 +284,7 @@ class ResponseCache(ABC):
 
     @abstractmethod
     async def _set(self, key: str, body: bytes, ttl: float) -> None:
-        """Store ``body`` for ``ttl`` seconds."""
+        """Store `body` for `ttl` seconds."""
 
     @abstractmethod
     async def _clear(self) -> None:
@@ -292,7 +292,7 @@ class ResponseCache(ABC):
 
 
 class MemoryCache(ResponseCache):
-    """Answers kept in this process, the least recently used dropped beyond ``max_entries``.
+    """Answers kept in this process, the least recently used dropped beyond `max_entries`.
 
     ```python
     async with DajiClient(cache=MemoryCache()) as client:
@@ -356,24 +356,24 @@ class RedisCache(ResponseCache):
                                                                        # the others read it
     ```
 
-    Needs the ``redis`` extra (``pip install 'daji-async[redis]'``).
+    Needs the `redis` extra (`pip install 'daji-async[redis]'`).
 
-    The cache owns the namespace ``prefix:``: every key it writes is
-    ``<prefix>:<endpoint>:<scope>:<sha256>``, and `clear` deletes only keys of exactly
-    that shape (an unrelated ``<prefix>_sessions`` or ``<prefix>:sessions`` survives). Each
+    The cache owns the namespace `prefix:`: every key it writes is
+    `<prefix>:<endpoint>:<scope>:<sha256>`, and `clear` deletes only keys of exactly
+    that shape (an unrelated `<prefix>_sessions` or `<prefix>:sessions` survives). Each
     entry carries an HMAC-SHA256 of its key and body under a key derived from the app secret
     (the secret itself is never stored), so an entry written by anyone without the secret, or
-    corrupted, or of another type, is a miss (counted in ``stats.rejected``, logged as a
+    corrupted, or of another type, is a miss (counted in `stats.rejected`, logged as a
     warning), never an answer.
 
     Args:
-        url: a Redis URL, or a ``redis.asyncio.Redis`` you made (and close yourself).
+        url: a Redis URL, or a `redis.asyncio.Redis` you made (and close yourself).
         ttl: per-endpoint seconds, see `ResponseCache`.
-        prefix: namespace of the keys in Redis (a ``:`` is added if it does not end with one);
+        prefix: namespace of the keys in Redis (a `:` is added if it does not end with one);
             not empty: an empty prefix raises `ConfigError`.
         ignore_errors: False (default) raises `RedisUnavailableError` when
             Redis cannot be reached for a lookup, before anything is sent; True counts the
-            failure in `stats` (``errors``), logs a warning and carries on as if the
+            failure in `stats` (`errors`), logs a warning and carries on as if the
             answer were not cached, and leaves Redis alone for a few seconds before trying it
             again (lookups are misses meanwhile). A failed *write* (Redis lost after the lookup)
             is always only counted and logged: the answer it came with is returned.
@@ -402,7 +402,7 @@ class RedisCache(ResponseCache):
         super().__init__(ttl)
         self._redis = RedisConnection(url, "RedisCache", timeout)
         self.prefix = prefix.rstrip(":") + ":"
-        """Namespace of the keys in Redis, ending with ``:``."""
+        """Namespace of the keys in Redis, ending with `:`."""
         self.ignore_errors = ignore_errors
         self.timeout = self._redis.timeout
         """Seconds each Redis call may take in all before it fails."""

@@ -1,6 +1,6 @@
 """Every default and tunable of the SDK, in one place.
 
-Change behaviour through :class:`daji_async.DajiClient` arguments, not by editing these;
+Change behaviour through `daji_async.DajiClient` arguments, not by editing these;
 they exist so that the numbers are documented and easy to find.
 """
 
@@ -15,7 +15,7 @@ ENV_APP_SECRET = "DAJI_APP_SECRET"
 ENV_BASE_URL = "DAJI_BASE_URL"
 ENV_LOG = "DAJI_LOG"
 
-#: Language of translated fields (``subjectTrans``...) when a call does not say.
+#: Language of translated fields (`subjectTrans`...) when a call does not say.
 DEFAULT_COUNTRY = "en"
 
 #: Seconds allowed for one request attempt (connect, send, and read the whole body).
@@ -30,7 +30,7 @@ RATE_LIMIT_WAIT_LOG_SECONDS = 1.0
 #: Exponential backoff with full jitter: attempt n waits uniform(0, min(MAX, BASE * 2**n)).
 RETRY_BASE_DELAY = 0.5
 RETRY_MAX_DELAY = 8.0
-#: A ``Retry-After`` longer than this is not waited for: the RateLimitError is raised instead.
+#: A `Retry-After` longer than this is not waited for: the RateLimitError is raised instead.
 RETRY_AFTER_CAP = 60.0
 #: HTTP statuses that a safe call retries (plus connection errors and timeouts): 429 and every 5xx.
 RETRY_STATUSES = frozenset({429, *range(500, 600)})
@@ -41,9 +41,9 @@ MAX_PAGE_SIZE = 50
 DEFAULT_PAGE_SIZE = 20
 #: Taobao's traffic searches and image search V2.0 take at most 20 items a page (C).
 TAOBAO_MAX_PAGE_SIZE = 20
-#: Taobao image search V2.0: the last page number (``pageNo`` is 0-based, 0..499; C).
+#: Taobao image search V2.0: the last page number (`pageNo` is 0-based, 0..499; C).
 TAOBAO_IMAGE_MAX_PAGE_NO = 499
-#: Most purchase orders one Taobao ``batch/pay`` call takes (wiki en api-194164783).
+#: Most purchase orders one Taobao `batch/pay` call takes (wiki en api-194164783).
 TAOBAO_PAY_BATCH = 10
 #: Largest page size the SDK asks Poizon's product list for (undocumented; clients use 20..50).
 POIZON_MAX_PAGE_SIZE = 50
@@ -51,7 +51,7 @@ POIZON_MAX_PAGE_SIZE = 50
 #: The service's limit on an uploaded image.
 MAX_IMAGE_BYTES = 3 * 1024 * 1024
 
-#: Longest picture URL ``upload_image(url=...)`` sends (it travels in a query string).
+#: Longest picture URL `upload_image(url=...)` sends (it travels in a query string).
 MAX_PICTURE_URL = 2048
 
 #: Envelope code of a successful call.
@@ -60,7 +60,7 @@ SUCCESS_CODE = 200
 #: The service's answer for an app that DAJI has not activated yet.
 NOT_ACTIVATED_MESSAGE = "请创建应用，再联系平台进行激活"
 
-#: Largest response body read, in bytes, counted after decompression (``DajiClient(max_response_bytes=...)``).
+#: Largest response body read, in bytes, counted after decompression (`DajiClient(max_response_bytes=...)`).
 #: A longer answer is a ResponseDecodeError naming the cap; nothing past it is buffered.
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
@@ -78,7 +78,7 @@ MAX_NAME_LENGTH = 128
 MAX_QUANTITY = 2**31 - 1
 #: Most retries one call may ask for.
 MAX_RETRIES_LIMIT = 100
-#: Parameters only the SDK sets: ``extra_params`` (and raw calls) may not name them.
+#: Parameters only the SDK sets: `extra_params` (and raw calls) may not name them.
 RESERVED_PARAMS = frozenset({"appKey", "appSecret", "sign"})
 
 #: Longest piece of an unexpected body quoted in an error message.
@@ -87,7 +87,7 @@ BODY_SNIPPET_CHARS = 200
 #: Seconds the default transport caches a DNS answer.
 DNS_CACHE_SECONDS = 300
 
-#: Default number of bulk inputs in flight at once (``client.bulk``).
+#: Default number of bulk inputs in flight at once (`client.bulk`).
 DEFAULT_BULK_CONCURRENCY = 16
 
 #: StrictRateLimiter: lateness (seconds) that the even grid absorbs instead of losing it.
@@ -106,7 +106,7 @@ MESSAGE_CONCURRENCY = 8
 MESSAGE_MAX_PENDING = 1000
 #: MessageReceiver: how many msgIds are remembered to drop redeliveries.
 MESSAGE_REMEMBER = 100_000
-#: MessageReceiver: seconds ``close`` waits for accepted messages before cancelling callbacks.
+#: MessageReceiver: seconds `close` waits for accepted messages before cancelling callbacks.
 MESSAGE_CLOSE_TIMEOUT = 10.0
 #: MessageReceiver: pushes older than this (seconds, by the message's own time) are refused.
 MESSAGE_MAX_AGE = 24 * 3600.0
@@ -135,7 +135,7 @@ REDIS_KEY_PREFIX = "daji:"
 
 #: Seconds of every one-second window that a shared limiter leaves unused, so that the jitter
 #: between the moment a process is allowed to send and the moment the request reaches the
-#: service cannot put ``rate + 1`` requests in one of the service's seconds. Costs 3% of the rate.
+#: service cannot put `rate + 1` requests in one of the service's seconds. Costs 3% of the rate.
 SHARED_LIMIT_MARGIN = 0.03
 #: A process that wakes up later than this after its turn asks for a new turn instead of
 #: sending late (a late request would crowd the one-second window of the requests after it).

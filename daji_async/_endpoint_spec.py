@@ -1,7 +1,7 @@
-"""The shapes of the endpoint table: `PagingSpec` and `Endpoint` (re-exported by ``_endpoints``).
+"""The shapes of the endpoint table: `PagingSpec` and `Endpoint` (re-exported by `_endpoints`).
 
-Kept apart from the rows so that the 1688 rows (``_endpoints``) and the Taobao/Poizon rows
-(``_endpoints_platforms``) can both be declared on them without importing each other.
+Kept apart from the rows so that the 1688 rows (`_endpoints`) and the Taobao/Poizon rows
+(`_endpoints_platforms`) can both be declared on them without importing each other.
 """
 
 from __future__ import annotations
@@ -28,25 +28,25 @@ PageToken = Union[int, str]
 class PagingSpec:
     """How one endpoint pages: the request side and where things live in the decoded answer.
 
-    Attribute names on the answer side are attributes of the endpoint's decoded ``data``
+    Attribute names on the answer side are attributes of the endpoint's decoded `data`
     Struct (which maps them to the wire's names), so the paginator never parses JSON itself.
 
     Attributes:
-        style: ``"page"`` (page numbers) or ``"cursor"`` (the answer hands out the next cursor).
-        page_param: the parameter carrying the page number or cursor (``beginPage``,
-            ``page_no``, ``startId``).
-        size_param: the parameter carrying the page size (``pageSize``, ``page_size``).
+        style: `"page"` (page numbers) or `"cursor"` (the answer hands out the next cursor).
+        page_param: the parameter carrying the page number or cursor (`beginPage`,
+            `page_no`, `startId`).
+        size_param: the parameter carrying the page size (`pageSize`, `page_size`).
         first_page: the number of the first page (1 or 0); for cursor paging, the cursor of the
-            first page, or None to leave ``page_param`` out of the first request.
+            first page, or None to leave `page_param` out of the first request.
         min_size, max_size, default_size: the page size bounds and default.
         items: the attribute holding the page's items.
         total_pages: the attribute holding the number of pages, or None.
         total_items: the attribute holding the number of items (pages are then counted from
-            it and the page size when ``total_pages`` is None), or None.
+            it and the page size when `total_pages` is None), or None.
         current_page: the attribute where the service reports the page number; filled in with
             the requested number when the service leaves it out. None when there is none.
         page_size: the attribute reporting the page size (filled in likewise), or None.
-        trace_id: the attribute that receives the envelope's ``traceId``, or None.
+        trace_id: the attribute that receives the envelope's `traceId`, or None.
         next_cursor: cursor paging: the attribute holding the next page's cursor ...
         cursor_item: ... or the item attribute whose value on a page's last item is the next
             cursor (when the service's cursor is "the last id seen").
@@ -109,25 +109,25 @@ class Endpoint(Generic[T]):
     """One endpoint of the service.
 
     Attributes:
-        name: stable key, e.g. ``"products.keyword_search"``; ``DajiClient(endpoint_paths=...)``
+        name: stable key, e.g. `"products.keyword_search"`; `DajiClient(endpoint_paths=...)`
             uses it to point an endpoint at another path.
         method: HTTP method.
         path: the service path.
-        response: the type ``data`` decodes into.
-        body: how parameters travel (``query``, ``json`` or ``form``).
+        response: the type `data` decodes into.
+        body: how parameters travel (`query`, `json` or `form`).
         safe: True when repeating the call cannot cause a second effect (retried on
             transient errors); False for create, pay and cancel (never retried).
         paging: how the endpoint pages, or None for a single call.
-        trade: True when ``data`` is a 1688 trade answer (``success``/``result`` layers): the
-            pipeline raises `TradeError` where a layer says ``success: false``
+        trade: True when `data` is a 1688 trade answer (`success`/`result` layers): the
+            pipeline raises `TradeError` where a layer says `success: false`
             and hands back the innermost layer.
         outcome_unknown: for unsafe calls that commit or spend, the
             `OutcomeUnknownError` subclass the pipeline raises when the call
             got no readable answer (timeout, lost connection, garbled body).
         confirmed: True when the path is confirmed by the service's own documents (DAJI's
             wiki), False when it is inferred (from third-party client code or the service's
-            naming pattern); ``source`` says which.
-        platform: ``"1688"``, ``"taobao"`` or ``"poizon"``.
+            naming pattern); `source` says which.
+        platform: `"1688"`, `"taobao"` or `"poizon"`.
         source: where the path comes from (a wiki page id, or "client code").
         summary: one line for docs and the CLI.
         outcome_id: for a row with `outcome_unknown`, the request parameter that identifies

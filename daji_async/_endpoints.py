@@ -1,7 +1,7 @@
 """The declarative table of the service's endpoints.
 
 One row per endpoint: HTTP method, path, how parameters travel, the type of the envelope's
-``data``, whether the call is safe to retry, and for paged endpoints a `PagingSpec`
+`data`, whether the call is safe to retry, and for paged endpoints a `PagingSpec`
 saying how pages are asked for and read. The client's pipeline and its one generic
 `Paginator` read these rows; resources only map arguments to parameters;
 the sandbox registers its routes from the same rows. Adding an endpoint is a row, a Struct,
@@ -101,11 +101,11 @@ __all__ = [
     "PagingSpec",
 ]
 
-#: 1688's paging: ``beginPage`` (1-based) and ``pageSize`` 1..50; ``data`` holds the items and
-#: ``totalPage`` the number of pages; an offer is identified by its ``offerId``.
+#: 1688's paging: `beginPage` (1-based) and `pageSize` 1..50; `data` holds the items and
+#: `totalPage` the number of pages; an offer is identified by its `offerId`.
 PAGING_1688 = PagingSpec(item_id="offer_id")
 
-#: The 1688 order list: ``page``/``pageSize`` in the JSON body, orders in ``data.result``; the
+#: The 1688 order list: `page`/`pageSize` in the JSON body, orders in `data.result`; the
 #: service may send no total (then a short page is the last); an order is identified by its id.
 PAGING_ORDER_LIST = PagingSpec(page_param="page", total_items="total", item_id="order_id")
 

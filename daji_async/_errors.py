@@ -1,36 +1,38 @@
 """Exceptions raised by daji_async.
 
-Everything the SDK raises on purpose derives from :class:`DajiError`::
+Everything the SDK raises on purpose derives from `DajiError`:
 
-    DajiError
-    ├── ConfigError                 missing/invalid configuration (also a ValueError)
-    ├── EventLoopError              a client used from another event loop than its first (also a RuntimeError)
-    ├── APIConnectionError          network failure, connection reset, DNS
-    │   ├── APITimeoutError
-    │   └── OutcomeUnknownError     create or pay got no readable answer: it may have taken effect
-    │       ├── OrderOutcomeUnknownError    .out_order_id: look the order up before creating again
-    │       ├── PaymentOutcomeUnknownError  .order_id: check the order's status before paying again
-    │       └── (Taobao and Poizon subclasses; PoizonOrderOutcomeUnknownError .request_id)
-    ├── APIError                    the service answered with an error; .status, .code, .message, .trace_id
-    │   ├── BadRequestError         HTTP 400, or envelope code for bad parameters / bad signature
-    │   ├── AuthenticationError     HTTP 401/403, app not activated
-    │   ├── NotFoundError           HTTP 404
-    │   ├── RateLimitError          HTTP 429; .retry_after seconds or None
-    │   ├── ServerError             HTTP 5xx
-    │   └── TradeError              1688 refused a trade call: .code such as "ORDER_STATUS_ERROR"
-    ├── ResponseDecodeError         a body that is not the documented JSON (truncated, HTML, wrong shape)
-    ├── PaginationError             the service's paging contradicts itself
-    ├── InvalidMessageError         a pushed order message that is malformed (also a ValueError)
-    │   └── MessageSignatureError   ... or unsigned, or signed with another secret
-    ├── RedisUnavailableError       the shared rate limiter or cache cannot reach its Redis
-    └── RedisDataError              a value under the shared rate limiter's key is not one it wrote
+```python
+DajiError
+├── ConfigError                 missing/invalid configuration (also a ValueError)
+├── EventLoopError              a client used from another event loop than its first (also a RuntimeError)
+├── APIConnectionError          network failure, connection reset, DNS
+│   ├── APITimeoutError
+│   └── OutcomeUnknownError     create or pay got no readable answer: it may have taken effect
+│       ├── OrderOutcomeUnknownError    .out_order_id: look the order up before creating again
+│       ├── PaymentOutcomeUnknownError  .order_id: check the order's status before paying again
+│       └── (Taobao and Poizon subclasses; PoizonOrderOutcomeUnknownError .request_id)
+├── APIError                    the service answered with an error; .status, .code, .message, .trace_id
+│   ├── BadRequestError         HTTP 400, or envelope code for bad parameters / bad signature
+│   ├── AuthenticationError     HTTP 401/403, app not activated
+│   ├── NotFoundError           HTTP 404
+│   ├── RateLimitError          HTTP 429; .retry_after seconds or None
+│   ├── ServerError             HTTP 5xx
+│   └── TradeError              1688 refused a trade call: .code such as "ORDER_STATUS_ERROR"
+├── ResponseDecodeError         a body that is not the documented JSON (truncated, HTML, wrong shape)
+├── PaginationError             the service's paging contradicts itself
+├── InvalidMessageError         a pushed order message that is malformed (also a ValueError)
+│   └── MessageSignatureError   ... or unsigned, or signed with another secret
+├── RedisUnavailableError       the shared rate limiter or cache cannot reach its Redis
+└── RedisDataError              a value under the shared rate limiter's key is not one it wrote
+```
 
 DajiWarning (a UserWarning): something sent anyway that the service does not document
 
-Messages and ``repr`` never contain the app secret or a request signature: requests are
-identified by method and path (the query string, which carries ``sign``, is never shown).
+Messages and `repr` never contain the app secret or a request signature: requests are
+identified by method and path (the query string, which carries `sign`, is never shown).
 Invalid arguments that are caught before any request (a page size of 0, two image sources)
-raise the built-in :class:`ValueError` or :class:`TypeError`, like any Python API.
+raise the built-in `ValueError` or `TypeError`, like any Python API.
 """
 
 from __future__ import annotations
@@ -76,15 +78,15 @@ class EventLoopError(DajiError, RuntimeError):
     """A client was used from another event loop than the one of its first request.
 
     Its aiohttp session, connections and concurrency bound belong to that loop (typically
-    one ``asyncio.run`` call that has ended). Create the client inside the coroutine each
-    ``asyncio.run`` runs, ``async with DajiClient() as client:``, one client per loop.
+    one `asyncio.run` call that has ended). Create the client inside the coroutine each
+    `asyncio.run` runs, `async with DajiClient() as client:`, one client per loop.
     """
 
 
 class APIConnectionError(DajiError):
     """The request never got a complete answer: refused or reset connection, DNS, a dropped body.
 
-    ``method`` and ``path`` name the call; ``attempts`` is how many attempts were made.
+    `method` and `path` name the call; `attempts` is how many attempts were made.
     """
 
     def __init__(self, message: str, *, method: str = "", path: str = "", attempts: int = 1) -> None:
@@ -96,7 +98,7 @@ class APIConnectionError(DajiError):
 
 
 class APITimeoutError(APIConnectionError):
-    """An attempt took longer than its ``timeout`` (and no retry was left, or allowed)."""
+    """An attempt took longer than its `timeout` (and no retry was left, or allowed)."""
 
 
 class APIError(DajiError):
@@ -104,11 +106,11 @@ class APIError(DajiError):
 
     Attributes:
         status: the HTTP status (200 when the error came inside a 200 envelope).
-        code: the envelope ``code`` (an int) or a gateway error code such as
-            ``"gw.APIACLDecline"``; None when the body carried none.
+        code: the envelope `code` (an int) or a gateway error code such as
+            `"gw.APIACLDecline"`; None when the body carried none.
         message: the service's message, or a description of the HTTP error.
-        trace_id: the service's ``traceId`` when it sent one: quote it to DAJI support.
-        path: the endpoint path, e.g. ``/alibaba/product/keywordQuery``.
+        trace_id: the service's `traceId` when it sent one: quote it to DAJI support.
+        path: the endpoint path, e.g. `/alibaba/product/keywordQuery`.
         method: the HTTP method.
     """
 
@@ -163,7 +165,7 @@ class NotFoundError(APIError):
 
 
 class RateLimitError(APIError):
-    """HTTP 429. ``retry_after`` is the server's ``Retry-After`` in seconds, or None."""
+    """HTTP 429. `retry_after` is the server's `Retry-After` in seconds, or None."""
 
     def __init__(
         self,
@@ -187,7 +189,7 @@ class ServerError(APIError):
 class ResponseDecodeError(DajiError):
     """The body is not the documented JSON: truncated, an HTML error page, empty, or the wrong shape.
 
-    ``status`` and ``path`` name the response; ``snippet`` is the start of the body.
+    `status` and `path` name the response; `snippet` is the start of the body.
     """
 
     def __init__(self, message: str, *, status: int, path: str, method: str = "", snippet: str = "") -> None:
@@ -202,7 +204,7 @@ class ResponseDecodeError(DajiError):
 class PaginationError(DajiError):
     """The service's paging contradicts itself, e.g. it returned a page it had already returned.
 
-    ``next_page`` is the page number the paginator would have asked for next.
+    `next_page` is the page number the paginator would have asked for next.
     """
 
     def __init__(self, message: str, *, next_page: int | str | None = None) -> None:
@@ -219,7 +221,7 @@ class OutcomeUnknownError(APIConnectionError):
 
     The request may have reached the service and taken effect, or not: a timeout, a lost
     connection or a garbled body says nothing either way. Such calls are never retried; find
-    out what happened (``orders.get``) before repeating it. ``timed_out`` tells a timeout from
+    out what happened (`orders.get`) before repeating it. `timed_out` tells a timeout from
     a lost connection.
     """
 
@@ -259,11 +261,11 @@ def _rebuild_outcome_unknown(
 
 
 class OrderOutcomeUnknownError(OutcomeUnknownError):
-    """``orders.create`` got no readable answer: the order may or may not exist.
+    """`orders.create` got no readable answer: the order may or may not exist.
 
-    ``out_order_id`` is the id the request carried (generated when you gave none). Look the
-    order up with ``orders.get(out_order_id=...)``, or create again with the **same**
-    ``out_order_id``, never with a new one.
+    `out_order_id` is the id the request carried (generated when you gave none). Look the
+    order up with `orders.get(out_order_id=...)`, or create again with the **same**
+    `out_order_id`, never with a new one.
     """
 
     def __init__(
@@ -283,7 +285,7 @@ class OrderOutcomeUnknownError(OutcomeUnknownError):
     def for_call(
         cls, cause: DajiError, *, method: str, path: str, params: Mapping[str, object]
     ) -> OrderOutcomeUnknownError:
-        """Create got no readable answer: name the ``outOrderId`` it carried."""
+        """Create got no readable answer: name the `outOrderId` it carried."""
         out_id = str(params.get("thirdOrderId") or params.get("outOrderId") or "")
         return cls(
             f"{method} {path}: create {_cause(cause)}; the outcome is unknown and the order may exist. "
@@ -297,10 +299,10 @@ class OrderOutcomeUnknownError(OutcomeUnknownError):
 
 
 class PaymentOutcomeUnknownError(OutcomeUnknownError):
-    """``payments.pay`` got no readable answer: the order may or may not have been paid.
+    """`payments.pay` got no readable answer: the order may or may not have been paid.
 
-    Check the order's status (``orders.get(order_id)``) before paying again: ``waitbuyerpay``
-    means unpaid; any later status means the money has gone. ``op_request_id`` is the pay
+    Check the order's status (`orders.get(order_id)`) before paying again: `waitbuyerpay`
+    means unpaid; any later status means the money has gone. `op_request_id` is the pay
     request's id.
     """
 
@@ -340,23 +342,23 @@ class PaymentOutcomeUnknownError(OutcomeUnknownError):
 
 
 class TaobaoOrderOutcomeUnknownError(OrderOutcomeUnknownError):
-    """``taobao.orders.create`` got no readable answer: the purchase order may or may not exist.
+    """`taobao.orders.create` got no readable answer: the purchase order may or may not exist.
 
-    ``third_order_id`` (also ``out_order_id``) is your purchase number the request carried
+    `third_order_id` (also `out_order_id`) is your purchase number the request carried
     (generated when you gave none). Look for it before creating again, and create again only
-    with the **same** ``third_order_id``, never a new one.
+    with the **same** `third_order_id`, never a new one.
     """
 
     @property
     def third_order_id(self) -> str:
-        """Your purchase number (``thirdOrderId``) the lost create carried."""
+        """Your purchase number (`thirdOrderId`) the lost create carried."""
         return self.out_order_id
 
     @classmethod
     def for_call(
         cls, cause: DajiError, *, method: str, path: str, params: Mapping[str, object]
     ) -> TaobaoOrderOutcomeUnknownError:
-        """Create got no readable answer: name the ``thirdOrderId`` it carried."""
+        """Create got no readable answer: name the `thirdOrderId` it carried."""
         third = str(params.get("thirdOrderId") or "")
         return cls(
             f"{method} {path}: create {_cause(cause)}; the outcome is unknown and the purchase order may "
@@ -370,10 +372,10 @@ class TaobaoOrderOutcomeUnknownError(OrderOutcomeUnknownError):
 
 
 class TaobaoPaymentOutcomeUnknownError(PaymentOutcomeUnknownError):
-    """One batch of ``taobao.payments.pay`` got no readable answer: its orders may have been paid.
+    """One batch of `taobao.payments.pay` got no readable answer: its orders may have been paid.
 
-    ``order_ids`` are the purchase order ids of that batch (``order_id`` joins them with
-    commas). Query each (``taobao.orders.get``) before paying it again.
+    `order_ids` are the purchase order ids of that batch (`order_id` joins them with
+    commas). Query each (`taobao.orders.get`) before paying it again.
     """
 
     order_ids: tuple[str, ...] = ()
@@ -401,12 +403,12 @@ class TaobaoPaymentOutcomeUnknownError(PaymentOutcomeUnknownError):
 class TradeError(APIError):
     """The service answered, and 1688 refused the trade call.
 
-    ``code`` is 1688's error code: ``ORDER_STATUS_ERROR`` (e.g. cancelling a paid order),
-    ``ORDER_NOT_EXIST``, ``CLOSE_ORDER_TOO_FAST`` (cancel within 10 s of creation), ``400_3``
-    (no permission), ``"4003"`` (order not found, on confirm receipt)...; ``message`` its
-    explanation. ``status`` is the HTTP status. When DAJI wraps the refusal in an error
-    envelope (confirm receipt: ``code`` 1009), ``envelope_code`` is DAJI's code and
-    ``error_info`` 1688's own text; otherwise both are None.
+    `code` is 1688's error code: `ORDER_STATUS_ERROR` (e.g. cancelling a paid order),
+    `ORDER_NOT_EXIST`, `CLOSE_ORDER_TOO_FAST` (cancel within 10 s of creation), `400_3`
+    (no permission), `"4003"` (order not found, on confirm receipt)...; `message` its
+    explanation. `status` is the HTTP status. When DAJI wraps the refusal in an error
+    envelope (confirm receipt: `code` 1009), `envelope_code` is DAJI's code and
+    `error_info` 1688's own text; otherwise both are None.
     """
 
     envelope_code: object = None
@@ -414,20 +416,20 @@ class TradeError(APIError):
 
 
 class InvalidMessageError(DajiError, ValueError):
-    """A pushed order message that cannot be read: no ``message`` field, not JSON, wrong shape."""
+    """A pushed order message that cannot be read: no `message` field, not JSON, wrong shape."""
 
 
 class MessageSignatureError(InvalidMessageError):
-    """A pushed message without ``_dj_signature`` (or ``_aop_signature``), or that does not verify."""
+    """A pushed message without `_dj_signature` (or `_aop_signature`), or that does not verify."""
 
 
 class RedisUnavailableError(DajiError):
-    """A :class:`~daji_async.RedisRateLimiter` or :class:`~daji_async.RedisCache` cannot reach Redis.
+    """A `RedisRateLimiter` or `RedisCache` cannot reach Redis.
 
     Raised instead of sending a request that the shared quota could not account for (the
     limiter), or instead of spending quota behind the shared cache's back (the cache). Both
-    can degrade instead: ``RedisRateLimiter(..., fallback=share)`` switches to a local limiter
-    at that share of the rate, ``RedisCache(..., ignore_errors=True)`` treats errors as misses.
+    can degrade instead: `RedisRateLimiter(..., fallback=share)` switches to a local limiter
+    at that share of the rate, `RedisCache(..., ignore_errors=True)` treats errors as misses.
     The message names the Redis host, never its password. Also raised when a Redis call does not
     end within the object's `timeout`, when Redis refuses the command, and when the server at
     the URL does not speak the Redis protocol (an HTTP server, garbage).
@@ -439,7 +441,7 @@ class RedisDataError(DajiError):
 
     A hash, a list or a string that is not a turn under the limiter's key means another program
     uses that key: the limiter refuses to overwrite it or to guess a budget from it (whatever
-    ``fallback`` says). Give the limiter another ``key=``, or delete the foreign value. Also
+    `fallback` says). Give the limiter another `key=`, or delete the foreign value. Also
     raised when the server answers the limiter's script with something Redis would not send.
     A `RedisCache` never raises it: a foreign value under one of its keys is
     a miss. The message names the Redis host and the key, never a password.
@@ -447,26 +449,26 @@ class RedisDataError(DajiError):
 
 
 class PoizonOrderOutcomeUnknownError(OrderOutcomeUnknownError):
-    """``poizon.orders.create`` (create **and pay** at once) got no answer that proves anything.
+    """`poizon.orders.create` (create **and pay** at once) got no answer that proves anything.
 
     The order may exist and the prepaid balance may have been drawn down: a timeout, a lost
     connection, a gateway 5xx, an HTML page, an undecodable body or a success without a
-    well-formed order number says nothing either way. ``request_id`` (also ``out_order_id``)
-    is the ``requestId`` the call carried: Poizon's idempotency key. Query the order with
-    ``poizon.orders.get(request_id=...)``, or create again with the **same** ``request_id``
+    well-formed order number says nothing either way. `request_id` (also `out_order_id`)
+    is the `requestId` the call carried: Poizon's idempotency key. Query the order with
+    `poizon.orders.get(request_id=...)`, or create again with the **same** `request_id`
     (never a new one): the service treats it as the same order.
     """
 
     @property
     def request_id(self) -> str:
-        """The ``requestId`` the lost create carried."""
+        """The `requestId` the lost create carried."""
         return self.out_order_id
 
     @classmethod
     def for_call(
         cls, cause: DajiError, *, method: str, path: str, params: Mapping[str, object]
     ) -> PoizonOrderOutcomeUnknownError:
-        """Create got no answer that proves anything: name the ``requestId`` it carried."""
+        """Create got no answer that proves anything: name the `requestId` it carried."""
         request_id = str(params.get("requestId") or "")
         return cls(
             f"{method} {path}: create-and-pay {_cause(cause)}; the outcome is unknown: the order may exist "

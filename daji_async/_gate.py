@@ -1,7 +1,7 @@
-"""The client's concurrency bound (``max_concurrency``): a counter with a free fast path.
+"""The client's concurrency bound (`max_concurrency`): a counter with a free fast path.
 
-``asyncio.Semaphore`` costs a coroutine and, on Python 3.11, a generator over its waiters on
-every ``acquire`` even when a place is free. Every request passes this gate, so a free place
+`asyncio.Semaphore` costs a coroutine and, on Python 3.11, a generator over its waiters on
+every `acquire` even when a place is free. Every request passes this gate, so a free place
 is taken here with a plain method call; only a request that must wait creates a future.
 Places are handed to waiters in arrival order (a released place goes straight to the oldest
 waiter, so a newcomer cannot jump the queue).
@@ -14,16 +14,17 @@ from collections import deque
 
 
 class ConcurrencyGate:
-    """At most ``size`` holders at once; ``try_take()`` or ``await take()``, then ``release()``.
+    """At most `size` holders at once; `try_take()` or `await take()`, then `release()`.
 
-    ::
+    ```python
+    if not gate.try_take():
+        await gate.take()
+    try:
+        ...
+    finally:
+        gate.release()
+    ```
 
-        if not gate.try_take():
-            await gate.take()
-        try:
-            ...
-        finally:
-            gate.release()
     """
 
     __slots__ = ("_free", "_waiters", "size")

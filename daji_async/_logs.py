@@ -1,4 +1,4 @@
-"""The SDK's logger, and ``DAJI_LOG=debug`` to switch it on without code."""
+"""The SDK's logger, and `DAJI_LOG=debug` to switch it on without code."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ logger = logging.getLogger("daji_async")
 
 
 def setup_from_env() -> None:
-    """Honour ``DAJI_LOG`` (``debug`` or ``info``): attach a stderr handler at that level."""
+    """Honour `DAJI_LOG` (`debug` or `info`): attach a stderr handler at that level."""
     level_name = os.environ.get(C.ENV_LOG, "").strip().upper()
     if level_name not in ("DEBUG", "INFO"):
         return

@@ -1,6 +1,6 @@
 """Any picture for image search: normalising inputs, and each distinct picture uploaded once.
 
-A picture is a local path (``str`` or ``os.PathLike``), ``bytes``, a binary file object, a URL
+A picture is a local path (`str` or `os.PathLike`), `bytes`, a binary file object, a URL
 or an image id. `prepare` turns one into what a platform's image search needs:
 
 - a URL on the platform's own image hosts (`PLATFORM_HOSTS`) is searched directly;
@@ -51,7 +51,7 @@ Platform = Literal["1688", "taobao"]
 """The platforms whose image search takes uploaded pictures."""
 
 Picture = Union[str, int, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
-"""Any picture: a path, bytes, a binary file object (anything with ``read``), a URL or an image id."""
+"""Any picture: a path, bytes, a binary file object (anything with `read`), a URL or an image id."""
 
 #: Hosts whose pictures a platform's image search reliably finds by URL (the host or a subdomain).
 #: The 1688 page says only 1688 images (alicdn) are reliable; other URLs are uploaded first.
@@ -70,7 +70,7 @@ class Prepared:
         image_id: an image id given as the input, searched as it is.
         data: picture bytes (checked), uploaded by POST.
         upload_url: a URL on another host, uploaded by URL.
-        key: the upload key: ``sha256:<hex>`` of ``data`` or ``url:<upload_url>``.
+        key: the upload key: `sha256:<hex>` of `data` or `url:<upload_url>`.
     """
 
     search_url: str | None = None
@@ -85,13 +85,13 @@ def _host_of(url: str) -> str:
 
 
 def platform_hosted(url: str, platform: str) -> bool:
-    """Whether ``url`` is on one of ``platform``'s own image hosts (`PLATFORM_HOSTS`)."""
+    """Whether `url` is on one of `platform`'s own image hosts (`PLATFORM_HOSTS`)."""
     host = _host_of(url)
     return any(host == name or host.endswith("." + name) for name in PLATFORM_HOSTS[platform])
 
 
 def check_picture(data: bytes, what: str) -> bytes:
-    """``data`` when it is a JPG, PNG or WEBP of at most 3 MB; else a ValueError naming ``what``."""
+    """`data` when it is a JPG, PNG or WEBP of at most 3 MB; else a ValueError naming `what`."""
     if not data:
         raise ValueError(f"{what} is empty")
     if len(data) > MAX_IMAGE_BYTES:
@@ -135,10 +135,10 @@ def _keyed(data: bytes) -> Prepared:
 
 
 async def prepare(picture: object, platform: str) -> Prepared:
-    """How to search ``picture`` on ``platform`` (files are read, and hashed, off the event loop).
+    """How to search `picture` on `platform` (files are read, and hashed, off the event loop).
 
-    A ``str`` is a URL when it starts with ``http://``, ``https://`` or ``//``, an image id
-    when it is all ASCII digits, and a path otherwise (pass a ``Path`` for a file whose name
+    A `str` is a URL when it starts with `http://`, `https://` or `//`, an image id
+    when it is all ASCII digits, and a path otherwise (pass a `Path` for a file whose name
     is all digits). TypeError for a value of another kind, ValueError for a picture the
     service would refuse (empty, over 3 MB, not JPG/PNG/WEBP), FileNotFoundError for a path
     that names no file; nothing is sent for any of them.
@@ -198,13 +198,13 @@ class _Abandoned(Exception):
 
 
 class PictureUploads:
-    """The ids of pictures this client uploaded, per platform: ``client.bulk.uploads``.
+    """The ids of pictures this client uploaded, per platform: `client.bulk.uploads`.
 
     Bulk image searches ask it for an id before searching; it uploads a picture only when no
     valid id is known. Ids live `ttl` seconds in memory (at most
-    `max_entries`, least recently used dropped first) and, with ``DajiClient(cache=...)``,
-    in that cache for its ``pictures.1688`` / ``pictures.taobao`` TTL (the same one hour by
-    default; ``MemoryCache(ttl={"pictures.1688": 6 * 3600})`` changes it).
+    `max_entries`, least recently used dropped first) and, with `DajiClient(cache=...)`,
+    in that cache for its `pictures.1688` / `pictures.taobao` TTL (the same one hour by
+    default; `MemoryCache(ttl={"pictures.1688": 6 * 3600})` changes it).
 
     DAJI's wiki does not say how long an uploaded image id stays usable, so the default
     (`DEFAULT_TTL`, one hour) is a conservative guess; an id the service no longer knows
@@ -249,16 +249,16 @@ class PictureUploads:
         self._known.clear()
 
     def remembered(self, platform: str, key: str) -> str | None:
-        """The id kept in memory for ``key`` on ``platform`` (None when unknown or expired)."""
+        """The id kept in memory for `key` on `platform` (None when unknown or expired)."""
         entry = self._known.get((platform, key))
         if entry is None or entry[1] <= time.monotonic():
             return None
         return entry[0]
 
     async def image_id(self, platform: str, picture: Prepared, upload: Upload, *, stale: int | None = None) -> Lease:
-        """An id of ``picture`` on ``platform``, uploading it only when none is known.
+        """An id of `picture` on `platform`, uploading it only when none is known.
 
-        ``stale`` is the generation of a lease whose id the service refused: ids of that
+        `stale` is the generation of a lease whose id the service refused: ids of that
         generation or older are dropped, the cache is not consulted, and the picture is
         uploaded anew, once, by whichever worker asks first (the others share that upload).
         """

@@ -157,7 +157,7 @@ class Pipeline:
     def _pages(self, endpoint: Endpoint[Any], params: Params) -> Callable[[PageToken | None], Request]:
         """Requests for the pages of one walk: everything but the page (or cursor) is encoded once.
 
-        ``params`` already carry the page size; the page parameter comes from the endpoint's
+        `params` already carry the page size; the page parameter comes from the endpoint's
         paging spec. A None token (the first page of a cursor walk) leaves it out.
         """
         spec = endpoint.paging
@@ -192,9 +192,9 @@ class Pipeline:
     ) -> Coroutine[Any, Any, Envelope[T]]:
         """Send one call through the pipeline; awaiting it gives the decoded, successful envelope.
 
-        ``request`` is an already signed request (pages of a walk); else ``params`` are
+        `request` is an already signed request (pages of a walk); else `params` are
         encoded and signed here. The row's trade semantics apply here, once for every call:
-        a ``success: false`` layer of a trade answer raises TradeError, and an unsafe call
+        a `success: false` layer of a trade answer raises TradeError, and an unsafe call
         that got no readable answer raises the row's OutcomeUnknownError. (A plain function
         handing back the coroutine: most calls need no wrapper, so they pay no extra frame.)
         """
@@ -211,7 +211,7 @@ class Pipeline:
         safe: bool | None,
         request: Request | None,
     ) -> Envelope[T]:
-        """`_attempts` for a row with ``outcome_unknown``: no readable answer raises it."""
+        """`_attempts` for a row with `outcome_unknown`: no readable answer raises it."""
         try:
             return await self._attempts(endpoint, params, timeout, max_retries, safe, request)
         except (APIConnectionError, ResponseDecodeError) as exc:
@@ -367,7 +367,7 @@ class Pipeline:
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> T:
-        """Like `_execute`, returning ``data``; a success without data is a decode error."""
+        """Like `_execute`, returning `data`; a success without data is a decode error."""
         envelope = await self._execute(endpoint, params, timeout=timeout, max_retries=max_retries)
         if envelope.data is None:
             path = self.endpoint_path(endpoint)

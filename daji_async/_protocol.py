@@ -49,7 +49,7 @@ _JSON_ENCODER = msgspec.json.Encoder()
 def wire_value(value: object) -> str:
     """The text of one scalar as the service's Java side prints it.
 
-    Booleans are ``true``/``false``; mappings and sequences become compact JSON.
+    Booleans are `true`/`false`; mappings and sequences become compact JSON.
     """
     if isinstance(value, str):
         # str enums: their value, whatever their __str__ says
@@ -69,9 +69,9 @@ def wire_value(value: object) -> str:
 
 
 def canonical_pairs(params: Params, *, repeat_lists: bool = True) -> Pairs:
-    """Turn parameters into ``(key, text)`` pairs in the caller's order, dropping None.
+    """Turn parameters into `(key, text)` pairs in the caller's order, dropping None.
 
-    Empty strings are kept (the service keeps them). With ``repeat_lists`` a list or tuple
+    Empty strings are kept (the service keeps them). With `repeat_lists` a list or tuple
     gives one pair per element (query strings and forms); without it, a JSON text (bodies).
     """
     pairs: Pairs = []
@@ -86,9 +86,9 @@ def canonical_pairs(params: Params, *, repeat_lists: bool = True) -> Pairs:
 
 
 def signing_string(pairs: Iterable[tuple[str, str]], secret: str) -> str:
-    """The text that is hashed: pairs sorted by key, ``k=v`` joined by ``&``, then ``&secret=``.
+    """The text that is hashed: pairs sorted by key, `k=v` joined by `&`, then `&secret=`.
 
-    ``sign`` and ``appSecret`` are never part of it. Repeated keys keep their order.
+    `sign` and `appSecret` are never part of it. Repeated keys keep their order.
     """
     kept = sorted([kv for kv in pairs if kv[0] not in _UNSIGNED], key=_key)
     body = "&".join([k + "=" + v for k, v in kept])
@@ -100,7 +100,7 @@ _key = itemgetter(0)
 
 
 def sign(pairs: Iterable[tuple[str, str]], secret: str) -> str:
-    """DAJI's request signature: uppercase hex MD5 of :func:`signing_string`.
+    """DAJI's request signature: uppercase hex MD5 of `signing_string`.
 
     >>> sign([("appKey", "demoKey"), ("beginPage", "1"), ("country", "en"),
     ...       ("keyword", "连衣裙"), ("pageSize", "20")], "demoSecret")
@@ -110,7 +110,7 @@ def sign(pairs: Iterable[tuple[str, str]], secret: str) -> str:
 
 
 def authenticate(pairs: Pairs, app_key: str, app_secret: str, *, send_secret: bool = False) -> Pairs:
-    """Add ``appKey`` and either ``sign`` or (debug mode) ``appSecret`` to encoded pairs."""
+    """Add `appKey` and either `sign` or (debug mode) `appSecret` to encoded pairs."""
     out: Pairs = [("appKey", app_key)]
     out.extend(kv for kv in pairs if kv[0] not in ("appKey", "sign", "appSecret"))
     if send_secret:
@@ -124,8 +124,8 @@ class PagedQuery:
     """A signed query string whose only changing parameter is the page number (or cursor).
 
     Everything else is encoded, sorted and joined once; each page then costs one string join
-    and one MD5. ``for_page(n)`` gives exactly what :func:`authenticate` and
-    :func:`encode_query` would give for the same parameters plus ``page_key=n``.
+    and one MD5. `for_page(n)` gives exactly what `authenticate` and
+    `encode_query` would give for the same parameters plus `page_key=n`.
     """
 
     __slots__ = ("_head", "_key", "_query", "_secret_part", "_tail")
@@ -145,7 +145,7 @@ class PagedQuery:
         self._tail = ("&" + tail if tail else "") + "&secret=" + app_secret
 
     def for_page(self, number: int | str) -> tuple[str, str]:
-        """The query string for page (or cursor) ``number`` and its signature ("" in debug mode)."""
+        """The query string for page (or cursor) `number` and its signature ("" in debug mode)."""
         if isinstance(number, str):
             page, quoted = number, _quote(number)
         else:
@@ -167,8 +167,8 @@ def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
 
 
 #: Each byte's form in a query string: the RFC 3986 unreserved bytes as they are, every other
-#: byte percent-encoded (what ``urllib.parse.quote(text, safe="")`` gives), keyed by the code
-#: point of the byte read as Latin-1, for ``str.translate``.
+#: byte percent-encoded (what `urllib.parse.quote(text, safe="")` gives), keyed by the code
+#: point of the byte read as Latin-1, for `str.translate`.
 _QUOTED_BYTES = {
     byte: chr(byte) if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "_.-~") else f"%{byte:02X}"
     for byte in range(256)
@@ -193,10 +193,10 @@ def json_body(params: Params) -> dict[str, Any]:
 
 
 class Envelope(msgspec.Struct, Generic[T], rename="camel"):
-    """The service's answer around every payload: ``{code, message, data, timestamp, traceId}``.
+    """The service's answer around every payload: `{code, message, data, timestamp, traceId}`.
 
-    Poizon's envelope carries its text under ``msg`` and adds a ``status`` (en api-456883163:
-    ``{code, msg, data, status}``); both are kept, and ``text`` is whichever text came.
+    Poizon's envelope carries its text under `msg` and adds a `status` (en api-456883163:
+    `{code, msg, data, status}`); both are kept, and `text` is whichever text came.
     """
 
     code: int
@@ -209,7 +209,7 @@ class Envelope(msgspec.Struct, Generic[T], rename="camel"):
 
     @property
     def text(self) -> Union[str, None]:
-        """The envelope's text: ``message``, else Poizon's ``msg``, with Poizon's ``status`` when sent."""
+        """The envelope's text: `message`, else Poizon's `msg`, with Poizon's `status` when sent."""
         text = self.message or self.msg
         if self.status is not None and text:
             return f"{text} (status {self.status})"
@@ -217,7 +217,7 @@ class Envelope(msgspec.Struct, Generic[T], rename="camel"):
 
 
 def envelope_decoder(data_type: Any) -> msgspec.json.Decoder[Envelope[Any]]:
-    """A typed decoder for ``Envelope[data_type]`` (the client keeps one per response type)."""
+    """A typed decoder for `Envelope[data_type]` (the client keeps one per response type)."""
     return cast("msgspec.json.Decoder[Envelope[Any]]", msgspec.json.Decoder(Envelope[data_type]))
 
 
@@ -240,7 +240,7 @@ UNREADABLE = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 
 
 def lenient_json(body: bytes) -> Any:
-    """The JSON value of ``body``, or None when it is not valid JSON (bad UTF-8, too deep...)."""
+    """The JSON value of `body`, or None when it is not valid JSON (bad UTF-8, too deep...)."""
     try:
         return msgspec.json.decode(body)
     except UNREADABLE:
@@ -250,8 +250,8 @@ def lenient_json(body: bytes) -> Any:
 def read_error_body(body: bytes) -> ErrorInfo | None:
     """Read code, message and trace id from a JSON error body, or None if it is not a JSON object.
 
-    Covers the DAJI envelope, Spring Boot's default error body (``status``, ``error``,
-    ``message``, ``path``) and the 1688 gateway's ``error_code``/``error_message``.
+    Covers the DAJI envelope, Spring Boot's default error body (`status`, `error`,
+    `message`, `path`) and the 1688 gateway's `error_code`/`error_message`.
     """
     obj = lenient_json(body)
     if not isinstance(obj, dict):
@@ -313,7 +313,7 @@ def error_class(status: int, code: int | str | None, message: str | None) -> typ
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), or None."""
+    """Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or None."""
     if not value:
         return None
     value = value.strip()
@@ -347,8 +347,8 @@ def make_api_error(
 ) -> APIError:
     """Build the APIError for a failed answer from its status and what its body said.
 
-    Whatever the service wrote (message, code, trace id) is shown with ``redact`` (the app
-    secret and the request's signature) masked, and any ``sign=``/``appSecret=`` it echoes.
+    Whatever the service wrote (message, code, trace id) is shown with `redact` (the app
+    secret and the request's signature) masked, and any `sign=`/`appSecret=` it echoes.
     """
     code = info.code if info else None
     message = info.message if info and info.message else None
@@ -380,7 +380,7 @@ def snippet_of(body: bytes, redact: Sequence[str] = ()) -> str:
 def redirect_error(status: int, location: str | None, *, method: str, path: str, base_url: str = "") -> APIError:
     """The APIError for a 3xx answer: signed requests never follow a redirect.
 
-    The message names the status and the host of ``Location`` (only its host: a redirect
+    The message names the status and the host of `Location` (only its host: a redirect
     target may carry anything in its query).
     """
     host = ""
@@ -417,8 +417,8 @@ def decode_success(
 ) -> Envelope[Any]:
     """Decode a 2xx body into its typed envelope, or raise the error it describes.
 
-    An envelope whose ``code`` is not 200 raises the matching :class:`APIError`; a body that is
-    not the documented JSON raises :class:`ResponseDecodeError` naming the path and status.
+    An envelope whose `code` is not 200 raises the matching `APIError`; a body that is
+    not the documented JSON raises `ResponseDecodeError` naming the path and status.
     """
     try:
         envelope = decoder.decode(body)
@@ -450,12 +450,12 @@ _NESTED_TEXT_KEYS = ("errorInfo", "errorMessage", "errorMsg", "erroMsg", "messag
 def nested_trade_error(
     body: bytes, *, status: int, method: str, path: str, redact: Sequence[str] = ()
 ) -> TradeError | None:
-    """The :class:`TradeError` for an error envelope that carries 1688's own verdict, else None.
+    """The `TradeError` for an error envelope that carries 1688's own verdict, else None.
 
     DAJI documents such answers on confirm receipt: ``{"code": 1009, "message": "买家确认收货失败",
     "data": {"result": {"success": false, "errorCode": "4003", "errorInfo": "..."}}}``. The
-    error keeps 1688's code (``"4003"``) and text; DAJI's own code and message are kept in
-    ``envelope_code`` / the message's prefix.
+    error keeps 1688's code (`"4003"`) and text; DAJI's own code and message are kept in
+    `envelope_code` / the message's prefix.
     """
     obj = lenient_json(body)
     if not isinstance(obj, dict):
@@ -518,8 +518,8 @@ def undecodable(
 class RetryPolicy:
     """How safe calls are retried: exponential backoff with full jitter.
 
-    Attempt ``n`` (0 for the first retry) sleeps ``uniform(0, min(max_delay, base_delay * 2**n))``.
-    A 429's ``Retry-After`` is waited for instead when it is at most ``retry_after_cap``; a
+    Attempt `n` (0 for the first retry) sleeps `uniform(0, min(max_delay, base_delay * 2**n))`.
+    A 429's `Retry-After` is waited for instead when it is at most `retry_after_cap`; a
     longer one is not waited for and the RateLimitError is raised at once.
     """
 
@@ -537,7 +537,7 @@ class RetryPolicy:
             raise ValueError(f"statuses must be a frozenset of HTTP statuses (ints 100..599), got {self.statuses!r}")
 
     def backoff(self, retry: int, rng: random.Random | None = None) -> float:
-        """Seconds to sleep before retry number ``retry`` (0-based)."""
+        """Seconds to sleep before retry number `retry` (0-based)."""
         ceiling = min(self.max_delay, self.base_delay * (2.0**retry))
         return (rng or random).uniform(0.0, ceiling)
 
@@ -545,10 +545,10 @@ class RetryPolicy:
 def retry_delay(
     policy: RetryPolicy, error: BaseException, retry: int, rng: random.Random | None = None
 ) -> float | None:
-    """Seconds to wait before retrying a *safe* call after ``error``, or None to give up now.
+    """Seconds to wait before retrying a *safe* call after `error`, or None to give up now.
 
     Connection errors and timeouts are retried; so are APIErrors whose HTTP status is in
-    ``policy.statuses``. An error inside an HTTP 200 envelope is the service's decision, not
+    `policy.statuses`. An error inside an HTTP 200 envelope is the service's decision, not
     a transient failure, and is not retried; neither are decode errors.
     """
     from ._errors import APIConnectionError
@@ -565,14 +565,14 @@ def retry_delay(
 
 
 def total_pages(total_records: int, page_size: int) -> int:
-    """How many pages ``total_records`` fill at ``page_size`` (the service's ``totalPage``)."""
+    """How many pages `total_records` fill at `page_size` (the service's `totalPage`)."""
     return -(-total_records // page_size) if total_records > 0 else 0
 
 
 def trade_result(data: Any, *, method: str, path: str, redact: Sequence[str] = ()) -> Any:
-    """Walk a 1688 trade answer's nested ``result`` layers; raise TradeError where ``success`` is false.
+    """Walk a 1688 trade answer's nested `result` layers; raise TradeError where `success` is false.
 
-    The service may hand 1688's answer over whole (``{success, result: {...}}``) or already
+    The service may hand 1688's answer over whole (`{success, result: {...}}`) or already
     unwrapped; both come out as the innermost layer that carries data.
     """
     node = data

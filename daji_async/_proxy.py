@@ -1,17 +1,17 @@
-"""Which HTTP proxy the default transport uses: ``DajiClient(proxy=...)`` or the environment.
+"""Which HTTP proxy the default transport uses: `DajiClient(proxy=...)` or the environment.
 
-The environment is read once, when the client is created, for the client's ``base_url``
-(the only host it talks to): ``HTTPS_PROXY`` / ``HTTP_PROXY`` by the base URL's scheme, then
-``ALL_PROXY``, lowercase names first, as :func:`urllib.request.getproxies` reads them;
-``NO_PROXY`` as :func:`urllib.request.proxy_bypass` reads it (host suffixes, ``host:port``,
-``*``).
+The environment is read once, when the client is created, for the client's `base_url`
+(the only host it talks to): `HTTPS_PROXY` / `HTTP_PROXY` by the base URL's scheme, then
+`ALL_PROXY`, lowercase names first, as `urllib.request.getproxies` reads them;
+`NO_PROXY` as `urllib.request.proxy_bypass` reads it (host suffixes, `host:port`,
+`*`).
 
-What aiohttp's own ``ClientSession(trust_env=True)`` does, and why the SDK does not use it:
-it looks the proxy up for every request in a worker thread (``asyncio.to_thread``), and the
-``.netrc`` file in another one, two thread hops per request; resolving once costs nothing per
+What aiohttp's own `ClientSession(trust_env=True)` does, and why the SDK does not use it:
+it looks the proxy up for every request in a worker thread (`asyncio.to_thread`), and the
+`.netrc` file in another one, two thread hops per request; resolving once costs nothing per
 request. Both follow the same rules otherwise. Neither bypasses loopback on its own:
-``127.0.0.1`` and ``localhost`` go through ``HTTP_PROXY`` unless ``NO_PROXY`` names them
-(on Linux ``proxy_bypass`` reads only the environment; macOS and Windows also consult the
+`127.0.0.1` and `localhost` go through `HTTP_PROXY` unless `NO_PROXY` names them
+(on Linux `proxy_bypass` reads only the environment; macOS and Windows also consult the
 system settings, which usually exclude local addresses).
 """
 
@@ -28,7 +28,7 @@ PROXY_SCHEMES = ("http", "https")
 
 
 def mask_proxy(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (for messages, logs and ``repr``).
+    """`url` with any password replaced by `***` (for messages, logs and `repr`).
 
     A URL that does not parse (a bad port, a broken IPv6 address) is masked all the same.
     """
@@ -48,10 +48,10 @@ def mask_proxy(url: str) -> str:
 
 
 def check_proxy(url: object, *, source: str = "proxy") -> str:
-    """Validate a proxy URL (``http://[user:password@]host:port``); ConfigError if unusable.
+    """Validate a proxy URL (`http://[user:password@]host:port`); ConfigError if unusable.
 
-    A URL without a scheme (``proxy.local:3128``, as often found in ``HTTP_PROXY``) means
-    ``http://``. Credentials in the URL are sent as ``Proxy-Authorization: Basic``.
+    A URL without a scheme (`proxy.local:3128`, as often found in `HTTP_PROXY`) means
+    `http://`. Credentials in the URL are sent as `Proxy-Authorization: Basic`.
     """
     if not isinstance(url, str) or not url.strip():
         raise ConfigError(f"{source} must be a proxy URL such as 'http://proxy.local:3128', got {url!r}")
@@ -76,8 +76,8 @@ def check_proxy(url: object, *, source: str = "proxy") -> str:
 def resolve_proxy(base_url: str, proxy: str | None, *, trust_env: bool) -> str | None:
     """The proxy URL the default transport sends every request through, or None (direct).
 
-    An explicit ``proxy`` wins; otherwise, with ``trust_env``, the environment's proxy for
-    ``base_url`` unless ``NO_PROXY`` excludes its host.
+    An explicit `proxy` wins; otherwise, with `trust_env`, the environment's proxy for
+    `base_url` unless `NO_PROXY` excludes its host.
     """
     if proxy is not None:
         return check_proxy(proxy)

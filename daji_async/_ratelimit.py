@@ -1,27 +1,27 @@
-"""The limiter a float ``rate_limit`` becomes: at most R requests in any one-second window.
+"""The limiter a float `rate_limit` becomes: at most R requests in any one-second window.
 
-aiolimiter's ``AsyncLimiter(R, 1)`` is a leaky bucket that starts empty with room for R, so
-it lets 2R requests through in the first second. ``AsyncLimiter(1, 1/R)`` (a bucket of one)
+aiolimiter's `AsyncLimiter(R, 1)` is a leaky bucket that starts empty with room for R, so
+it lets 2R requests through in the first second. `AsyncLimiter(1, 1/R)` (a bucket of one)
 does hold the window, but every late wake-up of a waiter is lost for good: measured here,
 it achieved 96 requests/s at R=100 and 836 at R=1000.
 
-:class:`StrictRateLimiter` keeps the ``AsyncLimiter`` interface (``async with``,
-``acquire()``, ``max_rate``, ``time_period``) and schedules requests on an even grid of
-``1/R`` seconds measured from when each *should* have gone, so a late wake-up does not
-slow the ones after it, while a log of the last ``floor(R)`` send times guarantees that
+`StrictRateLimiter` keeps the `AsyncLimiter` interface (`async with`,
+`acquire()`, `max_rate`, `time_period`) and schedules requests on an even grid of
+`1/R` seconds measured from when each *should* have gone, so a late wake-up does not
+slow the ones after it, while a log of the last `floor(R)` send times guarantees that
 no one-second window ever holds more than R requests, the first second included.
 
 The window is about when requests reach the service, not when they were allowed: a request
 that must first open a connection leaves later than the moment it was let through, and
 would bunch with the ones after it (measured: 515 in one server-side second at R=500 with a
-cold pool). So the client's pipeline takes a place with :meth:`StrictRateLimiter.hold` and
+cold pool). So the client's pipeline takes a place with `StrictRateLimiter.hold` and
 keeps it until the transport says the request is on its way (the default transport tells
 the moment a connection is ready for it); the log records that moment. A place held by a
 request not sent yet counts as a send in every window to come.
 
-``DajiClient(rate_limit=...)`` takes more than a float: any :class:`RateLimiter` (an object
-with an async ``acquire()``), such as an ``AsyncLimiter`` or a
-:class:`~daji_async.RedisRateLimiter` shared by many processes. :func:`resolve_rate_limit` is
+`DajiClient(rate_limit=...)` takes more than a float: any `RateLimiter` (an object
+with an async `acquire()`), such as an `AsyncLimiter` or a
+`RedisRateLimiter` shared by many processes. `resolve_rate_limit` is
 the one place that turns the argument into the limiter every request passes.
 """
 
@@ -37,22 +37,22 @@ from aiolimiter import AsyncLimiter
 from . import _constants as C
 from ._errors import ConfigError
 
-#: See ``_constants``: lateness the even grid absorbs, and the window's extra room.
+#: See `_constants`: lateness the even grid absorbs, and the window's extra room.
 _GRID_TOLERANCE = C.RATE_GRID_TOLERANCE
 _WINDOW_MARGIN = C.RATE_WINDOW_MARGIN
 
 
 class StrictRateLimiter(AsyncLimiter):
-    """At most ``rate`` requests in any one-second window, spaced about ``1/rate`` apart.
+    """At most `rate` requests in any one-second window, spaced about `1/rate` apart.
 
-    ::
+    ```python
+    limiter = StrictRateLimiter(100)
+    async with limiter:
+        ...  # at most 100 of these start in any second
+    ```
 
-        limiter = StrictRateLimiter(100)
-        async with limiter:
-            ...  # at most 100 of these start in any second
-
-    ``acquire()`` counts the request as sent the moment it returns. :meth:`hold` (what
-    ``DajiClient`` uses when its transport reports sends) counts it when it is sent.
+    `acquire()` counts the request as sent the moment it returns. `hold` (what
+    `DajiClient` uses when its transport reports sends) counts it when it is sent.
     """
 
     def __init__(self, rate: float) -> None:
@@ -92,8 +92,8 @@ class StrictRateLimiter(AsyncLimiter):
     async def hold(self) -> RatePermit:
         """Wait until one more request fits and hold its place until the permit says it was sent.
 
-        Call :meth:`RatePermit.sent` the moment the request leaves, and
-        :meth:`RatePermit.release` once the attempt is over (it frees the place if the request
+        Call `RatePermit.sent` the moment the request leaves, and
+        `RatePermit.release` once the attempt is over (it frees the place if the request
         was never sent, and does nothing otherwise).
         """
         await self._take()
@@ -144,7 +144,7 @@ class StrictRateLimiter(AsyncLimiter):
 
 
 class RatePermit:
-    """A place in a :class:`StrictRateLimiter`'s window, held until its request is sent."""
+    """A place in a `StrictRateLimiter`'s window, held until its request is sent."""
 
     __slots__ = ("_limiter",)
 
@@ -168,19 +168,21 @@ class RatePermit:
 
 @runtime_checkable
 class RateLimiter(Protocol):
-    """What ``DajiClient(rate_limit=...)`` accepts besides a number: an async ``acquire()``.
+    """What `DajiClient(rate_limit=...)` accepts besides a number: an async `acquire()`.
 
-    The client awaits ``acquire()`` once before every request it sends (retries included,
-    answers from a cache excluded), and sends when it returns. ``aiolimiter.AsyncLimiter``,
-    :class:`StrictRateLimiter` and :class:`~daji_async.RedisRateLimiter` all qualify::
+    The client awaits `acquire()` once before every request it sends (retries included,
+    answers from a cache excluded), and sends when it returns. `aiolimiter.AsyncLimiter`,
+    `StrictRateLimiter` and `RedisRateLimiter` all qualify:
 
-        class EveryTenthSecond:
-            async def acquire(self) -> None:
-                await asyncio.sleep(0.1)
+    ```python
+    class EveryTenthSecond:
+        async def acquire(self) -> None:
+            await asyncio.sleep(0.1)
 
-        DajiClient(rate_limit=EveryTenthSecond())
+    DajiClient(rate_limit=EveryTenthSecond())
+    ```
 
-    A limiter whose budget belongs to an app key may also define ``bind_app_key(app_key)``:
+    A limiter whose budget belongs to an app key may also define `bind_app_key(app_key)`:
     the client calls it once, at construction, with its own app key.
     """
 
@@ -188,17 +190,17 @@ class RateLimiter(Protocol):
         """Wait until one more request may be sent."""
 
 
-#: What ``rate_limit=`` takes: requests per second, a limiter, or None for no limit.
+#: What `rate_limit=` takes: requests per second, a limiter, or None for no limit.
 RateLimitArg = Union[float, RateLimiter, None]
 
 
 def resolve_rate_limit(rate_limit: RateLimitArg, *, app_key: str) -> RateLimiter | None:
-    """The limiter a client's ``rate_limit=`` argument stands for (None: no limit).
+    """The limiter a client's `rate_limit=` argument stands for (None: no limit).
 
-    A number R becomes a :class:`StrictRateLimiter` (at most R requests in any second; a
-    plain ``AsyncLimiter(R, 1)`` would let 2R through in the first second). An object with an
-    async ``acquire()`` is used as given, after ``bind_app_key(app_key)`` if it has one.
-    Anything else raises :class:`ConfigError`.
+    A number R becomes a `StrictRateLimiter` (at most R requests in any second; a
+    plain `AsyncLimiter(R, 1)` would let 2R through in the first second). An object with an
+    async `acquire()` is used as given, after `bind_app_key(app_key)` if it has one.
+    Anything else raises `ConfigError`.
     """
     if rate_limit is None:
         return None
@@ -218,7 +220,7 @@ def resolve_rate_limit(rate_limit: RateLimitArg, *, app_key: str) -> RateLimiter
 
 
 def describe_rate_limit(limiter: RateLimiter | None) -> str | None:
-    """``"5/s"`` for a limiter with a known rate, its class name otherwise, None for no limit."""
+    """`"5/s"` for a limiter with a known rate, its class name otherwise, None for no limit."""
     if limiter is None:
         return None
     rate = getattr(limiter, "rate", None)

@@ -1,4 +1,4 @@
-"""Response metadata without changing return types: ``client.with_raw_response``.
+"""Response metadata without changing return types: `client.with_raw_response`.
 
 ```python
 raw = await client.with_raw_response.products.detail(727920485853)
@@ -6,11 +6,11 @@ raw.status, raw.trace_id, raw.headers["Content-Type"]
 detail = raw.parse()                      # the ProductDetail the plain call returns
 ```
 
-``client.with_raw_response`` mirrors the client's resources; each of its methods takes the
+`client.with_raw_response` mirrors the client's resources; each of its methods takes the
 plain method's arguments and returns a `RawResponse` around the plain method's value
-(for a search: around the first page, what ``await`` of the search gives).
+(for a search: around the first page, what `await` of the search gives).
 
-How it is recorded: the view's client is a recording subclass of ``DajiClient`` whose
+How it is recorded: the view's client is a recording subclass of `DajiClient` whose
 pipeline notes each successful answer in a context variable that the wrapper set up for
 that call. Calls made through the plain client never touch it: no copies, no checks.
 """
@@ -42,7 +42,7 @@ class ResponseMeta:
         headers: the response headers (case-insensitive); when a header echoes a credential
             of the request (signature, app secret, proxy password), a copy with it masked.
         reason: the HTTP reason phrase.
-        trace_id: the envelope's ``traceId`` (quote it to DAJI support), or None; an echo of a
+        trace_id: the envelope's `traceId` (quote it to DAJI support), or None; an echo of a
             credential in it is masked.
         attempts: attempts the call took (1 when it was not retried; 0 when the value came
             without a request, from a response cache: status 200, no headers).
@@ -79,9 +79,9 @@ class ResponseMeta:
 class RawResponse(Generic[T]):
     """A call's value with the metadata of the answer that produced it.
 
-    ``status``, ``headers``, ``trace_id``, ``reason`` and ``attempts`` are those of the last
+    `status`, `headers`, `trace_id`, `reason` and `attempts` are those of the last
     answer the call used (the only one for most calls); `answers` holds every answer,
-    in the order they completed, for calls made of several requests (``payments.links``
+    in the order they completed, for calls made of several requests (`payments.links`
     batches). `parse` returns the value.
     """
 
@@ -106,7 +106,7 @@ class RawResponse(Generic[T]):
 
     @property
     def trace_id(self) -> str | None:
-        """The envelope's ``traceId``, or None when the service sent none."""
+        """The envelope's `traceId`, or None when the service sent none."""
         return self.answers[-1].trace_id
 
     @property
@@ -149,7 +149,7 @@ class Slot:
 
 
 def clean_headers(headers: Mapping[str, str], secrets: Sequence[str]) -> Mapping[str, str]:
-    """``headers`` as they are, or a copy with every credential masked when one echoes the request.
+    """`headers` as they are, or a copy with every credential masked when one echoes the request.
 
     A header can only show a credential the service (or a proxy) echoed: the copy is made
     for those answers only.

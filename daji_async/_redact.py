@@ -1,18 +1,18 @@
 """What is masked in text the SDK shows: one rule, used by every message, log line, repr and cache entry.
 
-Two kinds of masking, both replacing a value by ``***``:
+Two kinds of masking, both replacing a value by `***`:
 
 1. **Known credentials, by value.** The app secret, the request's signature and a proxy's
-   password (and its ``Proxy-Authorization: Basic`` token) are masked wherever they appear,
-   as written, URL-encoded (either case, ``+`` for spaces too), JSON-escaped and, for proxy
+   password (and its `Proxy-Authorization: Basic` token) are masked wherever they appear,
+   as written, URL-encoded (either case, `+` for spaces too), JSON-escaped and, for proxy
    credentials, base64 as Basic auth carries them; case-insensitively. Only a value of at
    least `MIN_MASKED_CHARS` characters is masked by value: a shorter one (a secret
-   ``"0"`` while testing) would mask every ``0`` of every message, so ``127.0.0.1`` would
-   become ``127.***.***.1``. Whole values only, never single characters.
-2. **Credential-carrying places, whatever their value.** The value of ``sign=``,
-   ``appSecret=``, ``app_secret=``, ``secret=``, ``password=`` (query, form or JSON form:
-   ``"sign": "..."``), of an ``Authorization`` or ``Proxy-Authorization`` header, and the
-   password of a URL's userinfo (``scheme://user:***@host``). This covers short secrets
+   `"0"` while testing) would mask every `0` of every message, so `127.0.0.1` would
+   become `127.***.***.1`. Whole values only, never single characters.
+2. **Credential-carrying places, whatever their value.** The value of `sign=`,
+   `appSecret=`, `app_secret=`, `secret=`, `password=` (query, form or JSON form:
+   `"sign": "..."`), of an `Authorization` or `Proxy-Authorization` header, and the
+   password of a URL's userinfo (`scheme://user:***@host`). This covers short secrets
    and echoes of other requests.
 
 Error paths, reprs and cache writes only; the success path calls `clean_trace_id`,
@@ -36,7 +36,7 @@ _JSON_ENCODER = msgspec.json.Encoder()
 
 
 def written_forms(secret: str) -> set[str]:
-    """The ways ``secret`` is written in a URL, a form, a JSON body or an escaped JSON string."""
+    """The ways `secret` is written in a URL, a form, a JSON body or an escaped JSON string."""
     forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret, safe=""), quote_plus(secret)}
     forms.add(_JSON_ENCODER.encode(secret).decode()[1:-1])
     forms.add(secret.replace("/", "\\/"))
@@ -52,21 +52,21 @@ def _value_pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True)), re.IGNORECASE)
 
 
-#: ``sign=v``, ``appSecret: v``, ``"sign": "v"``, ``sign%3Dv`` (an echoed query, form or JSON body).
+#: `sign=v`, `appSecret: v`, `"sign": "v"`, `sign%3Dv` (an echoed query, form or JSON body).
 _SECRET_PARAMS = re.compile(
     r"""(?i)\b(sign|appSecret|app_secret|secret|password|passwd)((?:%22|["'])?\s*(?:=|%3D|:)\s*(?:%22|["'])?)"""
     r"""[^&\s"',;)}\]]+"""
 )
-#: ``Authorization: Basic dXNlcjpwYXNz`` and ``Proxy-Authorization`` (an echoed request head).
+#: `Authorization: Basic dXNlcjpwYXNz` and `Proxy-Authorization` (an echoed request head).
 _AUTH_HEADERS = re.compile(
     r"""(?i)\b((?:proxy-)?authorization(?:["']?\s*[:=]\s*["']?))(?:(basic|bearer|digest)\s+)?[^\s"',;)}\]]+"""
 )
-#: The password of a URL's userinfo: ``http://user:password@host``.
+#: The password of a URL's userinfo: `http://user:password@host`.
 _USERINFO = re.compile(r"""(?i)\b([a-z][a-z0-9+.-]*://[^\s/?#@:'"]*):[^\s/?#@'"]*@""")
 
 
 def redact_text(text: str, secrets: Sequence[str] = ()) -> str:
-    """``text`` with every credential masked (both rules of this module).
+    """`text` with every credential masked (both rules of this module).
 
     Args:
         text: any text the SDK is about to show (a message, a log argument, a repr, a body).
@@ -88,15 +88,15 @@ def _mask_auth(match: re.Match[str]) -> str:
 
 
 def shows_secret(text: str, secrets: Sequence[str] = ()) -> bool:
-    """True when `redact_text` would change ``text``."""
+    """True when `redact_text` would change `text`."""
     return redact_text(text, secrets) != text
 
 
 def clean_trace_id(trace_id: str, secrets: Sequence[str]) -> str:
-    """A trace id fit to keep and show: ``trace_id`` itself unless it carries a credential.
+    """A trace id fit to keep and show: `trace_id` itself unless it carries a credential.
 
     The service's trace ids are short hex strings: an alphanumeric one can only carry a
-    credential as its raw value (no encoded form, no ``sign=``, no URL is alphanumeric), so
+    credential as its raw value (no encoded form, no `sign=`, no URL is alphanumeric), so
     that is all it is checked for; anything else goes through `redact_text`.
     """
     if trace_id.isalnum() and len(trace_id) <= 128:
@@ -109,11 +109,11 @@ def clean_trace_id(trace_id: str, secrets: Sequence[str]) -> str:
 
 
 def mask_url(url: str) -> str:
-    """``url`` with the password of its userinfo replaced by ``***``, parsable or not.
+    """`url` with the password of its userinfo replaced by `***`, parsable or not.
 
-    ``http://user:pw@host:99999`` gives ``http://user:***@host:99999``; a URL without a
-    scheme (``user:pw@host``) is masked the same way, and userinfo without a password
-    (``https://token@host``, a token) is masked whole.
+    `http://user:pw@host:99999` gives `http://user:***@host:99999`; a URL without a
+    scheme (`user:pw@host`) is masked the same way, and userinfo without a password
+    (`https://token@host`, a token) is masked whole.
     """
     head, sep, rest = url.partition("://")
     if not sep:
@@ -140,7 +140,7 @@ def url_credentials(url: str | None) -> tuple[str, ...]:
     """The credentials a URL carries, in every form a request or a message may show them.
 
     The password as written (percent-encoded or not), decoded, and the base64 token of
-    ``Authorization: Basic`` / ``Proxy-Authorization: Basic`` (UTF-8 and Latin-1).
+    `Authorization: Basic` / `Proxy-Authorization: Basic` (UTF-8 and Latin-1).
     Empty for a URL without a password.
     """
     if not url:
@@ -163,7 +163,7 @@ def url_credentials(url: str | None) -> tuple[str, ...]:
 
 
 def chain_shows_secret(error: BaseException, secrets: Sequence[str]) -> bool:
-    """True when any exception of ``error``'s cause/context chain shows a credential in its text."""
+    """True when any exception of `error`'s cause/context chain shows a credential in its text."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
@@ -175,7 +175,7 @@ def chain_shows_secret(error: BaseException, secrets: Sequence[str]) -> bool:
 
 
 def redact_body(body: bytes, secrets: Iterable[str]) -> bytes:
-    """A JSON body with every credential masked (``***`` keeps a JSON string valid), or ``body`` itself.
+    """A JSON body with every credential masked (`***` keeps a JSON string valid), or `body` itself.
 
     Bodies are large (up to the response cap) and almost never carry a credential, and the
     patterns of `redact_text` cost about 25 ms on 150 kB of text: they run only when
@@ -194,11 +194,11 @@ _PLACES = ("sign", "secret", "appsecret", "app_secret", "passw", "authorization"
 
 
 def might_carry_secret(text: str, secrets: Sequence[str] = ()) -> bool:
-    """False only when `redact_text` would certainly leave ``text`` as it is (a fast, exact-enough check).
+    """False only when `redact_text` would certainly leave `text` as it is (a fast, exact-enough check).
 
     Substring searches instead of the patterns: a known credential's form anywhere, one of the
-    rule 2 names at the start of a word followed (within a few characters) by ``=``, ``:`` or
-    ``%3D``, or an ``@`` preceded by ``://`` in the same word.
+    rule 2 names at the start of a word followed (within a few characters) by `=`, `:` or
+    `%3D`, or an `@` preceded by `://` in the same word.
     """
     low = text.lower()
     for secret in secrets:

@@ -1,12 +1,12 @@
 """What the shared (Redis-backed) pieces have in common: the lazy import, URLs, connections.
 
-redis-py is an optional dependency (``pip install 'daji-async[redis]'``): nothing here imports
+redis-py is an optional dependency (`pip install 'daji-async[redis]'`): nothing here imports
 it until a Redis-backed object is constructed, so users who never share a limiter or a cache
 never need it.
 
-A Redis-backed object takes either a URL (``redis://[:password@]host[:port][/db]``,
-``rediss://...`` for TLS, ``unix:///path/to/socket``), from which it makes and owns its own
-connection pool, or a ``redis.asyncio.Redis`` that the caller made and keeps owning (share one
+A Redis-backed object takes either a URL (`redis://[:password@]host[:port][/db]`,
+`rediss://...` for TLS, `unix:///path/to/socket`), from which it makes and owns its own
+connection pool, or a `redis.asyncio.Redis` that the caller made and keeps owning (share one
 between the limiter and the cache that way).
 
 Every Redis operation goes through `RedisConnection.call`, which bounds it in time (each
@@ -55,7 +55,7 @@ def check_timeout(timeout: object, what: str) -> float:
 
 
 def import_redis_asyncio(what: str) -> Any:
-    """``redis.asyncio``, or a ConfigError naming the extra to install."""
+    """`redis.asyncio`, or a ConfigError naming the extra to install."""
     try:
         import redis.asyncio
     except ImportError as exc:
@@ -94,7 +94,7 @@ def check_url(url: object, what: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """A Redis URL fit for messages: the password (if any) replaced by ``***``."""
+    """A Redis URL fit for messages: the password (if any) replaced by `***`."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -107,7 +107,7 @@ def redact_url(url: str) -> str:
 
 
 def describe(redis: Any) -> str:
-    """Where a ``redis.asyncio.Redis`` points, for messages (never with the password)."""
+    """Where a `redis.asyncio.Redis` points, for messages (never with the password)."""
     kwargs = getattr(getattr(redis, "connection_pool", None), "connection_kwargs", {}) or {}
     if "path" in kwargs:
         return f"unix://{kwargs['path']}"
@@ -158,12 +158,12 @@ class RedisConnection:
         return self._own  # type: ignore[no-any-return]
 
     async def call(self, operation: Callable[[Redis], Awaitable[T]], key: str) -> T:
-        """Run ``operation(client)`` within `timeout` seconds; every fault a DajiError.
+        """Run `operation(client)` within `timeout` seconds; every fault a DajiError.
 
         Raises:
             RedisUnavailableError: Redis cannot be reached, did not answer in time, refused the
                 command, or answered with something that is not the Redis protocol.
-            RedisDataError: ``key`` holds a value of another type than the operation expects
+            RedisDataError: `key` holds a value of another type than the operation expects
                 (WRONGTYPE), or a decoding client read bytes that are not text.
         """
         from redis.exceptions import InvalidResponse, RedisError, ResponseError
@@ -219,7 +219,7 @@ class RedisConnection:
         return RedisUnavailableError(f"{self._what}: Redis at {self.where} cannot be reached: {reason}")
 
     def data_error(self, key: str, problem: str) -> RedisDataError:
-        """A RedisDataError for a foreign value under ``key``, naming where (never a password)."""
+        """A RedisDataError for a foreign value under `key`, naming where (never a password)."""
         return RedisDataError(f"{self._what}: the key {key!r} on Redis at {self.where} is not ours: {problem}")
 
     async def aclose(self) -> None:

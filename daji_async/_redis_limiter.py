@@ -1,31 +1,31 @@
 """RedisRateLimiter: one app key's request rate, shared by every process that uses it.
 
-Each ``acquire()`` runs one atomic Lua script that hands out the next free *turn* on an even
-grid of ``(1 + margin) / rate`` seconds, measured by Redis's own clock (``TIME``), and returns
+Each `acquire()` runs one atomic Lua script that hands out the next free *turn* on an even
+grid of `(1 + margin) / rate` seconds, measured by Redis's own clock (`TIME`), and returns
 how long the caller has to wait for it. The caller sleeps that long on its own monotonic clock
 and sends: only durations cross machines, so clock skew between them does not matter. Turns
 are handed out first come, first served across all processes, so N processes with work keep
-the grid full (``rate / (1 + margin)``: 97% of the rate with the default margin) and no
-one-second window ever holds more than ``rate`` turns.
+the grid full (`rate / (1 + margin)`: 97% of the rate with the default margin) and no
+one-second window ever holds more than `rate` turns.
 
 Why a margin: a turn is a moment, and a request reaches the service a little after it
-(event-loop lag, the network). Turns spaced exactly ``1/rate`` apart would let one late request
-and the on-time ones after it put ``rate + 1`` requests in one of the service's seconds;
-spacing them ``margin`` seconds wider per second absorbs jitter up to ``margin``. A process
-that wakes up more than :data:`~daji_async._constants.SHARED_LIMIT_LATE` after its turn does not
+(event-loop lag, the network). Turns spaced exactly `1/rate` apart would let one late request
+and the on-time ones after it put `rate + 1` requests in one of the service's seconds;
+spacing them `margin` seconds wider per second absorbs jitter up to `margin`. A process
+that wakes up more than `SHARED_LIMIT_LATE` after its turn does not
 send late: it gives the turn up and asks for another.
 
-When Redis cannot be reached, ``acquire()`` raises :class:`~daji_async.RedisUnavailableError`,
-unless ``fallback=share`` was given: then each process limits itself locally to ``share * rate``
-(pick ``share = 1 / number of processes``) and tries Redis again every few seconds. Each Redis
-call ends within ``timeout`` seconds, however many callers wait on it.
+When Redis cannot be reached, `acquire()` raises `RedisUnavailableError`,
+unless `fallback=share` was given: then each process limits itself locally to `share * rate`
+(pick `share = 1 / number of processes`) and tries Redis again every few seconds. Each Redis
+call ends within `timeout` seconds, however many callers wait on it.
 
-A wait handed out is never longer than ``max_wait``: a caller whose turn would be further away
-is given no turn and asks again later. So a stored turn further ahead than ``max_wait`` plus one
+A wait handed out is never longer than `max_wait`: a caller whose turn would be further away
+is given no turn and asks again later. So a stored turn further ahead than `max_wait` plus one
 interval cannot have been handed out: it is corrupt state (Redis's clock jumped back, or
 something else wrote the key); the script resets it, the caller goes now, and a warning is
 logged. A value that is not a turn at all (a hash, a list, a word) belongs to someone else: it
-is left alone and ``acquire()`` raises `RedisDataError`.
+is left alone and `acquire()` raises `RedisDataError`.
 """
 
 from __future__ import annotations
@@ -84,35 +84,35 @@ _MAX_LATE_TURNS = 3
 
 
 class RedisRateLimiter:
-    """At most ``rate`` requests in any one-second window, across every process sharing a key.
+    """At most `rate` requests in any one-second window, across every process sharing a key.
 
-    ::
+    ```python
+    limiter = RedisRateLimiter("redis://localhost:6379/0", rate=50)
+    async with limiter, DajiClient(rate_limit=limiter) as client:   # in each process
+        ...
+    ```
 
-        limiter = RedisRateLimiter("redis://localhost:6379/0", rate=50)
-        async with limiter, DajiClient(rate_limit=limiter) as client:   # in each process
-            ...
-
-    Needs the ``redis`` extra (``pip install 'daji-async[redis]'``).
+    Needs the `redis` extra (`pip install 'daji-async[redis]'`).
 
     Args:
-        url: a Redis URL (``redis://[:password@]host[:port][/db]``, ``rediss://``, ``unix://``),
-            or a ``redis.asyncio.Redis`` you made (and close yourself).
+        url: a Redis URL (`redis://[:password@]host[:port][/db]`, `rediss://`, `unix://`),
+            or a `redis.asyncio.Redis` you made (and close yourself).
         rate: requests per second allowed for the key, by all processes together (> 0).
         key: the Redis key of the shared budget. By default it is derived from the app key of
-            the :class:`~daji_async.DajiClient` it is given to (a hash, not the key itself), so
+            the `DajiClient` it is given to (a hash, not the key itself), so
             every process of one app shares it; pass a key to share another way.
-        fallback: None (default) to raise :class:`~daji_async.RedisUnavailableError` when Redis
+        fallback: None (default) to raise `RedisUnavailableError` when Redis
             cannot be reached; or a share in (0, 1]: each process then limits itself locally to
-            ``share * rate`` until Redis answers again.
+            `share * rate` until Redis answers again.
         margin: seconds of each one-second window left unused to absorb jitter (see the module).
         timeout: seconds each Redis call may take in all (connecting included) before
-            ``acquire()`` fails with `RedisUnavailableError` (or falls back).
+            `acquire()` fails with `RedisUnavailableError` (or falls back).
         max_wait: longest wait handed out, in seconds; a caller whose turn would be further
             away waits up to this long and asks again. A stored turn further ahead than this
             (plus one interval) is reset with a warning, never slept on.
 
-    Every process sharing a key should use the same ``rate`` and ``margin``. Use the limiter
-    from one event loop and close it (``async with`` or :meth:`aclose`) when done.
+    Every process sharing a key should use the same `rate` and `margin`. Use the limiter
+    from one event loop and close it (`async with` or `aclose`) when done.
     """
 
     def __init__(
@@ -167,7 +167,7 @@ class RedisRateLimiter:
         return self._key
 
     def bind_app_key(self, app_key: str) -> None:
-        """Key the budget on ``app_key`` unless a key was given (a client calls this).
+        """Key the budget on `app_key` unless a key was given (a client calls this).
 
         Raises ConfigError when the limiter is already keyed on another app key: one app
         key's quota is not another's.
@@ -198,7 +198,7 @@ class RedisRateLimiter:
 
         Raises:
             RedisUnavailableError: Redis cannot be reached or did not answer within
-                `timeout` (unless ``fallback`` was given).
+                `timeout` (unless `fallback` was given).
             RedisDataError: the key holds a value that is not a turn (see the module).
         """
         loop = asyncio.get_running_loop()

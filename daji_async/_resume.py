@@ -3,7 +3,7 @@
 A token carries the page number (or cursor) of the page that holds the next item, the page
 size the walk used and the offset of that item inside its page, plus the endpoint's name and
 a digest of the walk's parameters so that a token is never applied to another search. Its
-text is ``dj1.`` followed by base64url (no padding) of a JSON array; the ``1`` is the format's
+text is `dj1.` followed by base64url (no padding) of a JSON array; the `1` is the format's
 version, so the format can change without old tokens being misread.
 """
 
@@ -47,16 +47,16 @@ def params_digest(params: Params) -> str:
 
 
 def encode_token(endpoint: str, digest: str, page: PageToken | None, size: int, offset: int) -> str:
-    """The token of a resume point of a walk of ``endpoint`` whose parameters have ``digest``."""
+    """The token of a resume point of a walk of `endpoint` whose parameters have `digest`."""
     payload = msgspec.json.encode([endpoint, digest, page, size, offset])
     return _PREFIX + base64.urlsafe_b64encode(payload).rstrip(b"=").decode("ascii")
 
 
 def decode_token(token: object, endpoint: str, digest: str) -> ResumePoint:
-    """Read a token for a walk of ``endpoint`` with parameters of ``digest``.
+    """Read a token for a walk of `endpoint` with parameters of `digest`.
 
     Raises:
-        TypeError: ``token`` is not a str.
+        TypeError: `token` is not a str.
         ValueError: it is not a token of this format or version, it is damaged, or it was
             made by a walk of another endpoint or with other parameters.
     """

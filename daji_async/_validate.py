@@ -1,7 +1,7 @@
 """The argument checks every public call uses, declared once.
 
 Each raises a ValueError (or TypeError for a value of the wrong kind) that names the
-argument, before anything is sent. ``bool`` is never accepted where an int is meant, and an
+argument, before anything is sent. `bool` is never accepted where an int is meant, and an
 error message never echoes a long argument whole.
 """
 
@@ -31,7 +31,7 @@ COUNTRIES: tuple[str, ...] = get_args(CountryCode)
 
 
 def integer(name: str, value: object, *, low: int | None = None, high: int | None = None) -> int:
-    """``value`` as an int within ``[low, high]``, else ValueError naming ``name``."""
+    """`value` as an int within `[low, high]`, else ValueError naming `name`."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{name} must be an int{_bounds(low, high)}, got {_show(value)}")
     if (low is not None and value < low) or (high is not None and value > high):
@@ -40,7 +40,7 @@ def integer(name: str, value: object, *, low: int | None = None, high: int | Non
 
 
 def optional_integer(name: str, value: object, *, low: int | None = None, high: int | None = None) -> int | None:
-    """Like :func:`integer`, allowing None."""
+    """Like `integer`, allowing None."""
     if value is None:
         return None
     try:
@@ -55,14 +55,14 @@ def is_positive_number(value: object) -> bool:
 
 
 def positive_seconds(name: str, value: object) -> float:
-    """A finite number of seconds above zero, else ValueError naming ``name``."""
+    """A finite number of seconds above zero, else ValueError naming `name`."""
     if not is_positive_number(value) or not math.isfinite(value):  # type: ignore[arg-type]
         raise ValueError(f"{name} must be a finite number of seconds > 0, got {_show(value)}")
     return float(value)  # type: ignore[arg-type]
 
 
 def timeout(name: str, value: object) -> float | aiohttp.ClientTimeout:
-    """A timeout: finite seconds > 0, or an ``aiohttp.ClientTimeout`` whose set limits are."""
+    """A timeout: finite seconds > 0, or an `aiohttp.ClientTimeout` whose set limits are."""
     if isinstance(value, aiohttp.ClientTimeout):
         for field in ("total", "connect", "sock_read", "sock_connect"):
             limit = getattr(value, field)
@@ -77,20 +77,20 @@ def timeout(name: str, value: object) -> float | aiohttp.ClientTimeout:
 
 
 def optional_timeout(name: str, value: object) -> float | aiohttp.ClientTimeout | None:
-    """Like :func:`timeout`, allowing None (the client's own)."""
+    """Like `timeout`, allowing None (the client's own)."""
     return None if value is None else timeout(name, value)
 
 
 def retry_count(name: str, value: object) -> int | None:
-    """A per-call ``max_retries``: None (the client's) or an int in ``0..MAX_RETRIES_LIMIT``."""
+    """A per-call `max_retries`: None (the client's) or an int in `0..MAX_RETRIES_LIMIT`."""
     return optional_integer(name, value, low=0, high=C.MAX_RETRIES_LIMIT)
 
 
 def positive_id(name: str, value: object, *, high: int = C.MAX_ID) -> int:
     """A positive numeric id (offer, order, category ids) given as an int or ASCII digit text.
 
-    Only ``0-9`` count as digits (``int()`` would also take ``'1_000'``, spaces and other
-    scripts' digits); the value must lie in ``1..high`` (the service's signed 64-bit range).
+    Only `0-9` count as digits (`int()` would also take `'1_000'`, spaces and other
+    scripts' digits); the value must lie in `1..high` (the service's signed 64-bit range).
     """
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise TypeError(f"{name} must be an int or a str of digits, got {type(value).__name__}")
@@ -118,10 +118,10 @@ def digits(name: str, value: object) -> str:
 def text(
     name: str, value: object, *, required: bool = True, max_length: int = C.MAX_TEXT_LENGTH, one_line: bool = False
 ) -> str | None:
-    """A non-blank str of at most ``max_length`` characters (or None when not ``required``).
+    """A non-blank str of at most `max_length` characters (or None when not `required`).
 
-    ``one_line`` also refuses control characters (CR, LF, NUL, ESC...): for ids, codes, URLs.
-    TypeError for a value that is not a str, ValueError naming ``name`` otherwise.
+    `one_line` also refuses control characters (CR, LF, NUL, ESC...): for ids, codes, URLs.
+    TypeError for a value that is not a str, ValueError naming `name` otherwise.
     """
     if value is None and not required:
         return None
@@ -137,7 +137,7 @@ def text(
 
 
 def name_text(name: str, value: object, *, required: bool = True) -> str | None:
-    """A short one-line text: an id, a code, a language (at most ``MAX_NAME_LENGTH`` characters)."""
+    """A short one-line text: an id, a code, a language (at most `MAX_NAME_LENGTH` characters)."""
     return text(name, value, required=required, max_length=C.MAX_NAME_LENGTH, one_line=True)
 
 
@@ -153,7 +153,7 @@ def text_list(name: str, value: object, *, max_length: int = C.MAX_NAME_LENGTH) 
 
 
 def text_mapping(name: str, value: object) -> dict[str, str] | None:
-    """A mapping of str to str (``sort={"price": "asc"}``); None passes."""
+    """A mapping of str to str (`sort={"price": "asc"}`); None passes."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
@@ -165,7 +165,7 @@ def text_mapping(name: str, value: object) -> dict[str, str] | None:
 
 
 def language(name: str, value: object) -> str:
-    """A language code such as ``en``, ``ru`` or ``zh-CN``."""
+    """A language code such as `en`, `ru` or `zh-CN`."""
     code = _checked(name_text(name, value))
     head, _, tail = code.replace("_", "-").partition("-")
     if not (2 <= len(head) <= 3 and head.isascii() and head.isalpha()) or (
@@ -261,7 +261,7 @@ def _closest(value: str, allowed: Collection[str]) -> str:
 
 
 def web_url(name: str, value: object, *, max_length: int = C.MAX_PICTURE_URL) -> str:
-    """An absolute http(s) URL (or a scheme-relative ``//host/...``): no spaces, no control characters."""
+    """An absolute http(s) URL (or a scheme-relative `//host/...`): no spaces, no control characters."""
     url = _checked(text(name, value, max_length=max_length, one_line=True))
     if any(c.isspace() for c in url):
         raise ValueError(f"{name} must not contain spaces, got {_show(url)}")
@@ -276,7 +276,7 @@ def web_url(name: str, value: object, *, max_length: int = C.MAX_PICTURE_URL) ->
 
 
 def origin(name: str, value: object) -> str:
-    """A service address: ``http(s)://host[:port][/prefix]``; no credentials, query, fragment or controls."""
+    """A service address: `http(s)://host[:port][/prefix]`; no credentials, query, fragment or controls."""
     url = _checked(text(name, value, max_length=C.MAX_PICTURE_URL, one_line=True))
     if any(c.isspace() for c in url):
         raise ValueError(f"{name} must not contain spaces, got {_show(url)}")
@@ -297,7 +297,7 @@ def origin(name: str, value: object) -> str:
 
 
 def finite_number(name: str, value: object, *, low: float = 0.0) -> float:
-    """A finite int or float ``>= low`` (not a bool, not NaN or infinity)."""
+    """A finite int or float `>= low` (not a bool, not NaN or infinity)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     if not math.isfinite(value) or value < low:
@@ -306,7 +306,7 @@ def finite_number(name: str, value: object, *, low: float = 0.0) -> float:
 
 
 def price(name: str, value: object) -> str | None:
-    """A price in CNY: decimal text such as ``"12.50"`` or a finite number >= 0; None passes."""
+    """A price in CNY: decimal text such as `"12.50"` or a finite number >= 0; None passes."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -322,7 +322,7 @@ def price(name: str, value: object) -> str | None:
 def extra_params(name: str, value: object) -> Mapping[str, Any] | None:
     """Parameters the SDK does not know yet: a mapping with str keys, none of them reserved.
 
-    ``appKey``, ``appSecret`` and ``sign`` (in any case) are the SDK's own: a ValueError, for a
+    `appKey`, `appSecret` and `sign` (in any case) are the SDK's own: a ValueError, for a
     query string, a form and a JSON body alike.
     """
     if value is None:
@@ -337,7 +337,7 @@ def extra_params(name: str, value: object) -> Mapping[str, Any] | None:
 
 
 def known_keys(call: str, given: Mapping[str, Any], allowed: Collection[str]) -> None:
-    """TypeError for any keyword in ``given`` that ``call`` does not take (no silent drop, no guess sent)."""
+    """TypeError for any keyword in `given` that `call` does not take (no silent drop, no guess sent)."""
     unknown = [key for key in given if key not in allowed]
     if unknown:
         raise TypeError(f"{call}() got unexpected keyword argument(s) {', '.join(sorted(unknown))}")
@@ -379,12 +379,12 @@ def _bounds(low: int | None, high: int | None) -> str:
     return ""
 
 
-#: Longest share link ``detail_by_link`` sends (it travels in a query string).
+#: Longest share link `detail_by_link` sends (it travels in a query string).
 MAX_SHARE_LINK = 2048
 
 
 def share_link(name: str, value: object) -> str:
-    """A share link: an http(s) URL of at most ``MAX_SHARE_LINK`` characters, one line, no spaces."""
+    """A share link: an http(s) URL of at most `MAX_SHARE_LINK` characters, one line, no spaces."""
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, got {type(value).__name__}")
     if not value.startswith(("https://", "http://")) or len(value) > MAX_SHARE_LINK:

@@ -95,7 +95,7 @@ class RecordingPipeline(Pipeline):
 
 
 class DajiClientWithRawResponse:
-    """``client.with_raw_response``: the client's calls, each returning a `RawResponse`.
+    """`client.with_raw_response`: the client's calls, each returning a `RawResponse`.
 
     ```python
     raw = await client.with_raw_response.products.detail(727920485853)
@@ -123,7 +123,7 @@ class DajiClientWithRawResponse:
 
 
 class Alibaba:
-    """The 1688 calls under their platform's name, beside ``client.taobao`` and ``client.poizon``.
+    """The 1688 calls under their platform's name, beside `client.taobao` and `client.poizon`.
 
     The same objects as the client's top-level attributes: ``client.alibaba.products is
     client.products``, so every 1688 example keeps working either way.
@@ -131,13 +131,13 @@ class Alibaba:
 
     def __init__(self, client: DajiClient) -> None:
         self.products: Products = client.products
-        """1688 product search, detail, image upload and freight (``client.products``)."""
+        """1688 product search, detail, image upload and freight (`client.products`)."""
         self.categories: Categories = client.categories
-        """The 1688 category tree (``client.categories``)."""
+        """The 1688 category tree (`client.categories`)."""
         self.orders: Orders = client.orders
-        """1688 orders (``client.orders``)."""
+        """1688 orders (`client.orders`)."""
         self.payments: Payments = client.payments
-        """1688 payment links and password-free payment (``client.payments``)."""
+        """1688 payment links and password-free payment (`client.payments`)."""
 
 
 __all__ = ["Alibaba", "DajiClientWithRawResponse", "RecordingPipeline"]

@@ -1,6 +1,6 @@
 """The stop rules of a walk and its guards against a service that repeats itself.
 
-:class:`PageWalk` keeps a page-number walk's stop rules; :class:`RepeatGuard` guards a cursor
+`PageWalk` keeps a page-number walk's stop rules; `RepeatGuard` guards a cursor
 walk. Both fail with PaginationError rather than loop forever when pages or cursors come back.
 """
 
@@ -24,10 +24,10 @@ __all__ = ["PageWalk", "RepeatGuard", "cancel_all", "fingerprint", "repeated"]
 class PageWalk:
     """The state of one page-number walk: its stop rules and its repeat-page guard.
 
-    :meth:`take` checks each page as it arrives, in page order, and says whether the walk
-    ends with it (:attr:`stop`). The walk fails with PaginationError when the service
+    `take` checks each page as it arrives, in page order, and says whether the walk
+    ends with it (`stop`). The walk fails with PaginationError when the service
     reports a page number it already returned, or a page's content equals an earlier
-    page's (see :func:`fingerprint`): a service that repeats itself would otherwise be
+    page's (see `fingerprint`): a service that repeats itself would otherwise be
     walked forever.
     """
 
@@ -66,7 +66,7 @@ class PageWalk:
         self._seen: set[Hashable] = set()
         #: the items still wanted (None: no cap)
         self.remaining = max_items
-        #: the number of the last page to take, once known (``max_pages``, then the answers)
+        #: the number of the last page to take, once known (`max_pages`, then the answers)
         self.last: int | None = None if max_pages is None else start + max_pages - 1
         #: True once the page just taken is the walk's last
         self.stop = False
@@ -74,14 +74,14 @@ class PageWalk:
         self.next_page: int | None = start
         #: items of the first page to leave out (a resumed walk yielded them before); 0 once taken
         self.skip = skip
-        #: the offset in its page of the first item :meth:`take` returned, and the page's length
+        #: the offset in its page of the first item `take` returned, and the page's length
         self.base = self.count = 0
 
     def take(self, page: Any, asked: int) -> list[Any]:
-        """Check the page asked for as ``asked`` and return its items (trimmed to ``max_items``).
+        """Check the page asked for as `asked` and return its items (trimmed to `max_items`).
 
-        An empty page ends the walk (:attr:`stop`); a resumed walk's first page may also come
-        back empty when every item of it was yielded before. Updates :attr:`next_page`.
+        An empty page ends the walk (`stop`); a resumed walk's first page may also come
+        back empty when every item of it was yielded before. Updates `next_page`.
         """
         items: list[Any] = getattr(page, self._items)
         field = self._current
@@ -132,9 +132,9 @@ class PageWalk:
 def fingerprint(items: Sequence[Any], item_id: str | None) -> Hashable:
     """What identifies a page's content.
 
-    With item ids (the spec's ``item_id``): the page's size and its first and last ids (two
+    With item ids (the spec's `item_id`): the page's size and its first and last ids (two
     different pages of one walk never share both ends; a repeated page always does).
-    Without: a digest of the encoded items, equal only for equal content. Never ``id()``:
+    Without: a digest of the encoded items, equal only for equal content. Never `id()`:
     freed objects reuse ids, which made long walks of id-less items fail for no reason.
     """
     if item_id is not None:
@@ -156,7 +156,7 @@ class RepeatGuard:
     """Stops a cursor walk whose service repeats itself, instead of looping forever.
 
     The walk fails when a cursor comes back, or when a page's content equals an earlier
-    page's (see :func:`fingerprint`). Page-number walks are guarded by :class:`PageWalk`.
+    page's (see `fingerprint`). Page-number walks are guarded by `PageWalk`.
     """
 
     __slots__ = ("_contents", "_item_id", "_name", "_spec", "_tokens")
@@ -179,7 +179,7 @@ class RepeatGuard:
             self._contents.add(content)
 
     def next_cursor(self, page: Any, items: Sequence[Any]) -> PageToken | None:
-        """The cursor of the page after ``page`` (None at the end); a cursor seen before raises."""
+        """The cursor of the page after `page` (None at the end); a cursor seen before raises."""
         spec = self._spec
         if spec.next_cursor is not None:
             cursor = getattr(page, spec.next_cursor)

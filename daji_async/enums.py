@@ -1,17 +1,17 @@
 """The service's documented enumerations, as string constants.
 
-Each class is a ``str`` enum: pass a member or a plain string anywhere the SDK takes one.
+Each class is a `str` enum: pass a member or a plain string anywhere the SDK takes one.
 
     from daji_async import Filter, Sort
     await client.products.keyword_search(keyword="连衣裙", filter=[Filter.CERTIFIED_FACTORY],
                                           sort={Sort.PRICE: "asc"})
 
-Beside each enum, a ``Literal`` type of the same values (``FilterName``, ``SortField``,
-``SortDirection``, ``CountryCode``, ``OrderStatusName``) types the search options, so a
+Beside each enum, a `Literal` type of the same values (`FilterName`, `SortField`,
+`SortDirection`, `CountryCode`, `OrderStatusName`) types the search options, so a
 misspelt value fails the type checker; at run time a value outside a closed set (filters,
 sort fields and orders, order statuses) raises a ValueError naming the closest documented one,
-and an unknown ``country`` warns (a ``DajiWarning``). A value the service adds after this
-release is sent as given when wrapped in ``Raw``: ``filter=[Raw("newFilter")]``.
+and an unknown `country` warns (a `DajiWarning`). A value the service adds after this
+release is sent as given when wrapped in `Raw`: `filter=[Raw("newFilter")]`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
 
     class StrEnum(str, Enum):
-        """A str enum whose ``str()`` and ``format()`` give the value (as 3.11's StrEnum)."""
+        """A str enum whose `str()` and `format()` give the value (as 3.11's StrEnum)."""
 
         __str__ = str.__str__
         __format__ = str.__format__  # type: ignore[assignment]
@@ -71,7 +71,7 @@ class Raw(str):
 
 
 class Country(StrEnum):
-    """Languages of translated fields (the ``country`` parameter)."""
+    """Languages of translated fields (the `country` parameter)."""
 
     EN = "en"
     RU = "ru"
@@ -93,7 +93,7 @@ service answers, so the SDK accepts it without a warning. Another code is sent t
 
 
 class Sort(StrEnum):
-    """Fields to sort search results by: ``sort={Sort.PRICE: SortOrder.ASC}``."""
+    """Fields to sort search results by: `sort={Sort.PRICE: SortOrder.ASC}`."""
 
     PRICE = "price"
     MONTH_SOLD = "monthSold"
@@ -207,7 +207,7 @@ FilterName = Literal[
 
 
 class SellerIdentity(StrEnum):
-    """Values of ``ProductItem.seller_identities``."""
+    """Values of `ProductItem.seller_identities`."""
 
     SUPER_FACTORY = "super_factory"
     POWERFUL_MERCHANTS = "powerful_merchants"
@@ -215,14 +215,14 @@ class SellerIdentity(StrEnum):
 
 
 class OfferIdentity(StrEnum):
-    """Values of ``offer_identities``."""
+    """Values of `offer_identities`."""
 
     YX = "yx"
     SELECT = "select"
 
 
 class CancelReason(StrEnum):
-    """Why an order is cancelled (``orders.cancel(reason=...)``)."""
+    """Why an order is cancelled (`orders.cancel(reason=...)`)."""
 
     BUYER_CANCEL = "buyerCancel"
     SELLER_GOODS_LACK = "sellerGoodsLack"
@@ -230,11 +230,11 @@ class CancelReason(StrEnum):
 
 
 class OrderStatus(StrEnum):
-    """An order's status (``OrderBaseInfo.status``, ``OrderMessageData.current_status``).
+    """An order's status (`OrderBaseInfo.status`, `OrderMessageData.current_status`).
 
-    A bought order moves ``WAIT_BUYER_PAY`` -> (pay) ``WAIT_SELLER_SEND`` -> (the seller
-    ships) ``WAIT_BUYER_RECEIVE`` -> (confirm receipt) ``CONFIRM_GOODS`` -> ``SUCCESS``. Only
-    ``WAIT_BUYER_PAY`` orders can be cancelled (``CANCEL``); ``TERMINATED`` ends a trade that
+    A bought order moves `WAIT_BUYER_PAY` -> (pay) `WAIT_SELLER_SEND` -> (the seller
+    ships) `WAIT_BUYER_RECEIVE` -> (confirm receipt) `CONFIRM_GOODS` -> `SUCCESS`. Only
+    `WAIT_BUYER_PAY` orders can be cancelled (`CANCEL`); `TERMINATED` ends a trade that
     was paid.
     """
 
@@ -254,7 +254,7 @@ OrderStatusName = Literal[
 
 
 class OrderFlow(StrEnum):
-    """How an order is placed (``flow`` of preview and create); empty lets 1688 choose."""
+    """How an order is placed (`flow` of preview and create); empty lets 1688 choose."""
 
     GENERAL = "general"
     FENXIAO = "fenxiao"
@@ -266,8 +266,8 @@ class OrderFlow(StrEnum):
 
 
 class TradeType(StrEnum):
-    """How an order is paid (``trade_type`` of create); take it from the preview's
-    ``trade_mode_name_list``."""
+    """How an order is paid (`trade_type` of create); take it from the preview's
+    `trade_mode_name_list`."""
 
     ASSURE_TRADE = "assureTrade"
     ALIPAY = "alipay"
@@ -277,7 +277,7 @@ class TradeType(StrEnum):
 
 
 class PayChannel(StrEnum):
-    """Channel of a password-free payment (``payments.pay(pay_channel=...)``)."""
+    """Channel of a password-free payment (`payments.pay(pay_channel=...)`)."""
 
     ALIPAY = "alipay"
     SHEGOU = "shegou"

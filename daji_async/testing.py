@@ -1,21 +1,21 @@
 """In-memory fakes of the service for your own tests: no server, no socket.
 
-::
+```python
+from daji_async import DajiClient
+from daji_async.testing import MockTransport, Response
 
-    from daji_async import DajiClient
-    from daji_async.testing import MockTransport, Response
+def handler(request):
+    assert request.path == "/alibaba/product/queryProductDetail"
+    return Response(200, json={"code": 200, "data": {"offerId": int(request.params["offerId"])}})
 
-    def handler(request):
-        assert request.path == "/alibaba/product/queryProductDetail"
-        return Response(200, json={"code": 200, "data": {"offerId": int(request.params["offerId"])}})
-
-    async with DajiClient("key", "secret", transport=MockTransport(handler)) as client:
-        detail = await client.products.detail(727920485853)
+async with DajiClient("key", "secret", transport=MockTransport(handler)) as client:
+    detail = await client.products.detail(727920485853)
+```
 
 The handler gets every request the client sends (after signing; retries call it again) and
-returns a :class:`Response`. Retries, the rate limit, ``max_concurrency``, decoding and error
+returns a `Response`. Retries, the rate limit, `max_concurrency`, decoding and error
 mapping all run exactly as over the network. For a stateful fake with real paging and
-faults, see :mod:`daji_async.sandbox` instead.
+faults, see `daji_async.sandbox` instead.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ Handler = Callable[[Request], Union[Response, Awaitable[Response]]]
 
 
 class MockTransport:
-    """A transport that answers every request by calling ``handler(request)``.
+    """A transport that answers every request by calling `handler(request)`.
 
     The handler may be a plain function or a coroutine function; an exception it raises
-    reaches the pipeline as the transport's failure (``asyncio.TimeoutError`` and
-    ``ConnectionError`` are retried like network errors). :attr:`requests` records every
+    reaches the pipeline as the transport's failure (`asyncio.TimeoutError` and
+    `ConnectionError` are retried like network errors). `requests` records every
     request sent, retries included.
     """
 
@@ -48,7 +48,7 @@ class MockTransport:
         self.requests: list[Request] = []
 
     async def send(self, request: Request) -> Response:
-        """Record ``request`` and return the handler's answer (honouring the timeout's total)."""
+        """Record `request` and return the handler's answer (honouring the timeout's total)."""
         self.requests.append(request)
         outcome = self.handler(request)
         if inspect.isawaitable(outcome):

@@ -1,17 +1,17 @@
-"""``daji``: the DAJI open API from the terminal (also ``python -m daji_async``).
+"""`daji`: the DAJI open API from the terminal (also `python -m daji_async`).
 
-::
+```python
+daji --sandbox search keyword 连衣裙 --max-items 200      # no credentials, no network
+daji search keyword 手机壳 --sort price:asc --csv > cases.csv
+daji bulk keywords keywords.txt --json | jq .offerId
+```
 
-    daji --sandbox search keyword 连衣裙 --max-items 200      # no credentials, no network
-    daji search keyword 手机壳 --sort price:asc --csv > cases.csv
-    daji bulk keywords keywords.txt --json | jq .offerId
-
-Exit status: 0 done; 1 the service or the network failed (any :class:`~daji_async.DajiError`
+Exit status: 0 done; 1 the service or the network failed (any `DajiError`
 but a configuration error, and any answer the SDK could not read); 2 a usage or configuration
 error (bad option, unreadable file, missing credentials); 130 interrupted (Ctrl-C). A closed
-output pipe (``| head``) ends the command quietly with 0. Expected errors are one line on stderr, never a traceback.
+output pipe (`| head`) ends the command quietly with 0. Expected errors are one line on stderr, never a traceback.
 
-The command needs ``rich`` (``pip install 'daji-async[cli]'``); the SDK itself does not.
+The command needs `rich` (`pip install 'daji-async[cli]'`); the SDK itself does not.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``daji`` with ``argv`` (default: the process arguments); returns the exit status."""
+    """Run `daji` with `argv` (default: the process arguments); returns the exit status."""
     try:
         return _main(argv)
     except KeyboardInterrupt:  # before the event loop runs (imports, parsing) or after it

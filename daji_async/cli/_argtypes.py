@@ -80,14 +80,14 @@ def port(text: str) -> int:
 
 
 def max_items(text: str) -> int | None:
-    """``--max-items``: a number >= 1, or ``all`` for every result (None)."""
+    """`--max-items`: a number >= 1, or `all` for every result (None)."""
     if text.strip().lower() in ("all", "none", "unlimited"):
         return None
     return positive_int(text)
 
 
 def page_size_up_to(largest: int) -> Callable[[str], int]:
-    """The ``--page-size`` type of an endpoint whose pages hold at most ``largest`` items."""
+    """The `--page-size` type of an endpoint whose pages hold at most `largest` items."""
 
     def page_size(text: str) -> int:
         value = positive_int(text)
@@ -99,7 +99,7 @@ def page_size_up_to(largest: int) -> Callable[[str], int]:
     return page_size
 
 
-#: ``--page-size`` of the 1688 searches: the service's bounds, 1..50.
+#: `--page-size` of the 1688 searches: the service's bounds, 1..50.
 page_size = page_size_up_to(C.MAX_PAGE_SIZE)
 
 
@@ -115,14 +115,14 @@ def price(text: str) -> str:
 
 
 def _id(text: str, what: str, *, minimum: int) -> int:
-    """Plain ASCII digits (not ``1_000`` nor other scripts' digits) within the service's range."""
+    """Plain ASCII digits (not `1_000` nor other scripts' digits) within the service's range."""
     if not _ASCII_DIGITS.fullmatch(text) or not minimum <= int(text) <= MAX_ID:
         raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
     return int(text)
 
 
 def offer_id(text: str) -> int:
-    """An offer id, or a 1688 offer link (``https://detail.1688.com/offer/<id>.html``)."""
+    """An offer id, or a 1688 offer link (`https://detail.1688.com/offer/<id>.html`)."""
     match = _OFFER_URL.search(text)
     return _id(match.group(1) if match else text.strip(), "an offer id (a number) or a 1688 offer link", minimum=1)
 
@@ -133,9 +133,9 @@ def category_id(text: str) -> int:
 
 
 def _choose(kind: str, text: str, known: dict[str, str], shown: Sequence[str]) -> str:
-    """The service value of ``text`` among ``known`` (keys lower-case), or a did-you-mean error.
+    """The service value of `text` among `known` (keys lower-case), or a did-you-mean error.
 
-    ``raw:VALUE`` passes VALUE through unchecked: the SDK sends values it does not know as they
+    `raw:VALUE` passes VALUE through unchecked: the SDK sends values it does not know as they
     are, so a value the service added after this release can still be used on purpose.
     """
     if text.lower().startswith(RAW_PREFIX):
@@ -152,7 +152,7 @@ def _choose(kind: str, text: str, known: dict[str, str], shown: Sequence[str]) -
 
 
 def _vocabulary(members: Iterable[StrEnum], aliases: dict[str, str] | None = None) -> dict[str, str]:
-    """Lower-cased values, member names (``ship_in_48_hours``) and aliases -> service values."""
+    """Lower-cased values, member names (`ship_in_48_hours`) and aliases -> service values."""
     known: dict[str, str] = {}
     for member in members:
         known[member.value.lower()] = member.value
@@ -168,12 +168,12 @@ _COUNTRIES = _vocabulary(Country, {"zh": "zh"})  # "zh": production clients send
 
 
 def country(text: str) -> str:
-    """``--country``: a language the service translates into (``raw:xx`` for another)."""
+    """`--country`: a language the service translates into (`raw:xx` for another)."""
     return _choose("language", text.strip(), _COUNTRIES, [c.value for c in Country])
 
 
 def sort_spec(text: str) -> tuple[SortKey, SortOrderArg]:
-    """``FIELD[:asc|desc]`` -> ``(service field, order)``; ``raw:FIELD[:order]`` for another field."""
+    """`FIELD[:asc|desc]` -> `(service field, order)`; `raw:FIELD[:order]` for another field."""
     text = text.strip()
     raw = text.lower().startswith(RAW_PREFIX)
     field, _, order = (text[len(RAW_PREFIX) :] if raw else text).partition(":")
@@ -187,7 +187,7 @@ def sort_spec(text: str) -> tuple[SortKey, SortOrderArg]:
 
 
 def filter_names(text: str) -> list[FilterValue]:
-    """One ``--filter`` value: names, comma-separated, each checked (``raw:NAME`` for another)."""
+    """One `--filter` value: names, comma-separated, each checked (`raw:NAME` for another)."""
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
         raise argparse.ArgumentTypeError(f"expected a filter name, got {text!r}")
@@ -195,18 +195,18 @@ def filter_names(text: str) -> list[FilterValue]:
 
 
 def filter_list(values: Sequence[Sequence[FilterValue]] | None) -> list[FilterValue] | None:
-    """Repeated ``--filter`` values (each a list of names) as one list without repeats, or None."""
+    """Repeated `--filter` values (each a list of names) as one list without repeats, or None."""
     names = list(dict.fromkeys(name for value in values or () for name in value))
     return names or None
 
 
 def sort_mapping(values: Sequence[tuple[SortKey, SortOrderArg]] | None) -> dict[SortKey, SortOrderArg] | None:
-    """Repeated ``--sort`` values as the mapping the SDK takes, in the order given."""
+    """Repeated `--sort` values as the mapping the SDK takes, in the order given."""
     return dict(values) if values else None
 
 
 def output_file(text: str) -> str:
-    """A file to write (``--parquet``, ``--failed``): a name, never ``-`` (stdout is for the data)."""
+    """A file to write (`--parquet`, `--failed`): a name, never `-` (stdout is for the data)."""
     if text.strip() in ("", "-"):
         raise argparse.ArgumentTypeError("expected a file name (stdout is not an option here)")
     return text

@@ -22,9 +22,9 @@ _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def csv_safe(value: str) -> str:
-    """A CSV cell that no spreadsheet runs as a formula: ``'`` before ``=``, ``+``, ``-``, ``@``, tab, CR.
+    """A CSV cell that no spreadsheet runs as a formula: `'` before `=`, `+`, `-`, `@`, tab, CR.
 
-    Plain numbers are left alone (``-5`` and ``+3.5`` stay numbers): a spreadsheet reads them
+    Plain numbers are left alone (`-5` and `+3.5` stay numbers): a spreadsheet reads them
     as numbers, and no formula can hide in one.
     """
     if value and value[0] in _FORMULA_START and not _NUMBER.fullmatch(value):
@@ -57,7 +57,7 @@ def _leaves(info: mi.StructType, prefix: tuple[str, ...]) -> list[tuple[tuple[st
 
 
 def _struct_of(kind: mi.Type) -> mi.StructType | None:
-    """The Struct of ``Struct`` or ``Struct | None``; None for anything else."""
+    """The Struct of `Struct` or `Struct | None`; None for anything else."""
     if isinstance(kind, mi.StructType):
         return kind
     if isinstance(kind, mi.UnionType):
@@ -82,7 +82,7 @@ def cell(value: Any) -> str:
 
 
 def flat_values(obj: msgspec.Struct, paths: Sequence[tuple[str, ...]]) -> list[Any]:
-    """The values of ``obj`` at ``paths`` (see `struct_columns`), None where absent."""
+    """The values of `obj` at `paths` (see `struct_columns`), None where absent."""
     data = msgspec.to_builtins(obj)
     row = []
     for path in paths:
@@ -94,12 +94,12 @@ def flat_values(obj: msgspec.Struct, paths: Sequence[tuple[str, ...]]) -> list[A
 
 
 def flat_row(obj: msgspec.Struct, paths: Sequence[tuple[str, ...]]) -> list[str]:
-    """The CSV cells of ``obj`` for the columns ``paths`` (see `struct_columns`)."""
+    """The CSV cells of `obj` for the columns `paths` (see `struct_columns`)."""
     return [cell(value) for value in flat_values(obj, paths)]
 
 
 def csv_text(rows: Iterable[Sequence[str]]) -> bytes:
-    """Rows as CSV (``\\n`` line ends), UTF-8 encoded, every cell made safe (`csv_safe`)."""
+    """Rows as CSV (`\\n` line ends), UTF-8 encoded, every cell made safe (`csv_safe`)."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows([csv_safe(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8")

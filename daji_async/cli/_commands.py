@@ -1,7 +1,7 @@
-"""The subcommands of ``daji``: each opens a client (or the embedded sandbox), calls the SDK, prints.
+"""The subcommands of `daji`: each opens a client (or the embedded sandbox), calls the SDK, prints.
 
-Nothing here talks to the service directly: searches are ``client.products`` paginators,
-bulk work is ``client.bulk``, and ``--sandbox`` is a :class:`~daji_async.sandbox.SandboxServer`
+Nothing here talks to the service directly: searches are `client.products` paginators,
+bulk work is `client.bulk`, and `--sandbox` is a `SandboxServer`
 started in this event loop with a client pointed at it.
 """
 
@@ -40,14 +40,14 @@ from ._progress import Messages, ProgressBar
 if TYPE_CHECKING:
     from ..resources.products import Products
 
-#: Most bytes read from standard input for ``daji upload -`` (the service takes 3 MB).
+#: Most bytes read from standard input for `daji upload -` (the service takes 3 MB).
 STDIN_IMAGE_LIMIT = 8 * 1024 * 1024
 
 Command = Callable[[argparse.Namespace, Format, Messages], Awaitable[int]]
 
 
 class SearchOptions(TypedDict):
-    """The search arguments shared by ``search`` and ``bulk`` (what the SDK calls take)."""
+    """The search arguments shared by `search` and `bulk` (what the SDK calls take)."""
 
     filter: list[FilterValue] | None
     sort: dict[SortKey, SortOrderArg] | None
@@ -61,7 +61,7 @@ class SearchOptions(TypedDict):
 
 
 async def run(args: argparse.Namespace, messages: Messages) -> int:
-    """Run the subcommand ``args`` names; returns the exit status."""
+    """Run the subcommand `args` names; returns the exit status."""
     command = COMMANDS.get(args.handler)
     if command is None:  # a Taobao or Poizon command (that module imports this one)
         from ._crawl import COMMANDS as CRAWL_COMMANDS
@@ -73,7 +73,7 @@ async def run(args: argparse.Namespace, messages: Messages) -> int:
 
 
 def products_of(client: DajiClient, platform: str) -> Products:
-    """The product calls of ``platform`` (``1688`` today; ``taobao`` and ``poizon`` go here)."""
+    """The product calls of `platform` (`1688` today; `taobao` and `poizon` go here)."""
     if platform == "1688":
         return client.products
     raise UsageError(f"no product calls for platform {platform!r}")
@@ -85,7 +85,7 @@ def arguments_checked_by_the_sdk() -> Iterator[None]:
 
     The SDK refuses bad arguments with the built-in ValueError or TypeError, and only those
     (a malformed answer raises a DajiError, or at worst a subclass such as UnicodeDecodeError,
-    which is left to ``main``: exit 1). The type is what decides, never the message.
+    which is left to `main`: exit 1). The type is what decides, never the message.
     """
     try:
         yield
@@ -134,7 +134,7 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[DajiClient]:
 
 
 def search_options(args: argparse.Namespace) -> SearchOptions:
-    """The search and paging arguments of ``args``; the page size defaults to what is needed."""
+    """The search and paging arguments of `args`; the page size defaults to what is needed."""
     wanted = args.max_items if args.max_items is not None else C.MAX_PAGE_SIZE
     return SearchOptions(
         filter=filter_list(args.filter),
@@ -153,7 +153,7 @@ def search_options(args: argparse.Namespace) -> SearchOptions:
 
 
 def image_source(text: str) -> tuple[str, str]:
-    """What ``search image`` was given: ``("file", path)``, ``("url", url)`` or ``("id", image id)``."""
+    """What `search image` was given: `("file", path)`, `("url", url)` or `("id", image id)`."""
     if Path(text).is_file():
         return "file", text
     if text.startswith(("http://", "https://", "//")):
@@ -166,7 +166,7 @@ def image_source(text: str) -> tuple[str, str]:
 
 
 def require_file(name: str) -> None:
-    """A usage error unless ``name`` is an existing regular file."""
+    """A usage error unless `name` is an existing regular file."""
     if not Path(name).is_file():
         raise UsageError(f"{name} is not a file" if Path(name).exists() else f"no such file: {name}")
 
@@ -184,12 +184,12 @@ async def upload(client: DajiClient, file: str, platform: str = "1688") -> str:
 
 
 def is_url(text: str) -> bool:
-    """True for an http(s) URL (what ``daji upload`` hands the service to fetch)."""
+    """True for an http(s) URL (what `daji upload` hands the service to fetch)."""
     return text.lower().startswith(("http://", "https://"))
 
 
 async def upload_url(client: DajiClient, url: str, platform: str = "1688") -> str:
-    """Have the service fetch and store the picture at ``url`` (its GET mode); returns the image id.
+    """Have the service fetch and store the picture at `url` (its GET mode); returns the image id.
 
     A URL the SDK refuses (not http(s), spaces, too long) is a usage error.
     """
@@ -198,7 +198,7 @@ async def upload_url(client: DajiClient, url: str, platform: str = "1688") -> st
 
 
 async def read_stdin_image() -> bytes:
-    """The bytes of standard input (``daji upload -``), read so that Ctrl-C never waits on it."""
+    """The bytes of standard input (`daji upload -`), read so that Ctrl-C never waits on it."""
     reader = PipeReader(sys.stdin.buffer.fileno())
     chunks: list[bytes] = []
     size = 0
@@ -211,7 +211,7 @@ async def read_stdin_image() -> bytes:
 
 
 async def search(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji search keyword TEXT`` / ``daji search image URL_OR_FILE``."""
+    """`daji search keyword TEXT` / `daji search image URL_OR_FILE`."""
     options = search_options(args)
     by_image = args.search_by == "image"
     if not by_image and not args.text.strip():
@@ -302,7 +302,7 @@ def _note_summary(
 
 
 async def product(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji product OFFER_ID``."""
+    """`daji product OFFER_ID`."""
     async with open_client(args) as client:
         detail = await products_of(client, args.platform).detail(args.offer_id)
     write_detail(fmt, detail)
@@ -310,7 +310,7 @@ async def product(args: argparse.Namespace, fmt: Format, messages: Messages) -> 
 
 
 async def upload_command(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji upload FILE_OR_URL``: prints the image id."""
+    """`daji upload FILE_OR_URL`: prints the image id."""
     by_url = is_url(args.file)
     if not by_url and args.file != "-":
         require_file(args.file)
@@ -325,7 +325,7 @@ async def upload_command(args: argparse.Namespace, fmt: Format, messages: Messag
 
 
 async def categories(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji categories [ID]``."""
+    """`daji categories [ID]`."""
     async with open_client(args) as client:
         found = await client.categories.get(args.category_id)
     write_categories(fmt, found)
@@ -336,7 +336,7 @@ async def categories(args: argparse.Namespace, fmt: Format, messages: Messages) 
 
 
 async def bulk(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji bulk keywords FILE`` / ``daji bulk images FILE``: one search per input line."""
+    """`daji bulk keywords FILE` / `daji bulk images FILE`: one search per input line."""
     from ._pictures import bulk_inputs, inputs_label  # it imports the parser: import on use
 
     options = search_options(args)
@@ -397,7 +397,7 @@ async def bulk(args: argparse.Namespace, fmt: Format, messages: Messages) -> int
 
 @contextlib.contextmanager
 def failed_inputs(name: str | None) -> Iterator[IO[str] | None]:
-    """The ``--failed`` file, created (emptied) before the work starts; None without the option."""
+    """The `--failed` file, created (emptied) before the work starts; None without the option."""
     if name is None:
         yield None
         return
@@ -413,7 +413,7 @@ def failed_inputs(name: str | None) -> Iterator[IO[str] | None]:
 
 
 async def sandbox(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji sandbox``: serve the sandbox in the foreground until interrupted."""
+    """`daji sandbox`: serve the sandbox in the foreground until interrupted."""
     from ..sandbox import SandboxServer
 
     server = SandboxServer(host=args.host, port=args.port, latency=args.latency)
@@ -481,7 +481,7 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-#: What each leaf parser's ``handler`` runs.
+#: What each leaf parser's `handler` runs.
 COMMANDS: dict[str, Command] = {
     "search": search,
     "product": product,

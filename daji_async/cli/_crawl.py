@@ -1,16 +1,16 @@
-"""``daji crawl {enqueue,worker,status,export,retry-failed} --redis URL``: a crawl on arq (``daji_async.crawl``).
+"""`daji crawl {enqueue,worker,status,export,retry-failed} --redis URL`: a crawl on arq (`daji_async.crawl`).
 
-::
+```python
+daji crawl enqueue --redis redis://host:6379/0 keywords.txt --max-pages 2
+daji crawl worker --redis redis://host:6379/0 --rate-limit 50      # on every machine
+daji crawl status --redis redis://host:6379/0 --json
+daji crawl export --redis redis://host:6379/0 items.parquet
+daji crawl retry-failed --redis redis://host:6379/0
+```
 
-    daji crawl enqueue --redis redis://host:6379/0 keywords.txt --max-pages 2
-    daji crawl worker --redis redis://host:6379/0 --rate-limit 50      # on every machine
-    daji crawl status --redis redis://host:6379/0 --json
-    daji crawl export --redis redis://host:6379/0 items.parquet
-    daji crawl retry-failed --redis redis://host:6379/0
-
-Every subcommand takes ``--name`` (default ``default``) so that several crawls share a Redis.
-The export is one row per stored item: the input first (``keyword``, ``image`` or
-``detail_id``; ``input`` when a crawl mixes kinds), then the item's fields by their snake_case
+Every subcommand takes `--name` (default `default`) so that several crawls share a Redis.
+The export is one row per stored item: the input first (`keyword`, `image` or
+`detail_id`; `input` when a crawl mixes kinds), then the item's fields by their snake_case
 attribute names (nested ones as dotted columns in CSV and Parquet).
 """
 
@@ -48,7 +48,7 @@ SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "par
 
 
 def add_crawl_commands(commands: Subcommands[Parser]) -> None:
-    """``daji crawl {enqueue,worker,status,export,retry-failed}``."""
+    """`daji crawl {enqueue,worker,status,export,retry-failed}`."""
     crawl = node(commands, "crawl", "crawls over many workers on Redis (arq)", "crawl_command", "command")
 
     def sub(name: str, help: str, description: str) -> Parser:
@@ -125,7 +125,7 @@ def add_crawl_commands(commands: Subcommands[Parser]) -> None:
 
 
 def open_crawl(args: argparse.Namespace) -> Any:
-    """The ``Crawl`` the arguments name (a usage error when the ``crawl`` extra is missing)."""
+    """The `Crawl` the arguments name (a usage error when the `crawl` extra is missing)."""
     try:
         from ..crawl import Crawl
     except ImportError as exc:  # pragma: no cover - the package itself needs nothing optional
@@ -134,7 +134,7 @@ def open_crawl(args: argparse.Namespace) -> Any:
 
 
 async def enqueue(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji crawl enqueue``."""
+    """`daji crawl enqueue`."""
     options = {"page_size": args.page_size, "max_items": args.max_items, "max_pages": args.max_pages}
     with _Lines(args.file) as lines:
         async with open_crawl(args) as crawl:
@@ -144,7 +144,7 @@ async def enqueue(args: argparse.Namespace, fmt: Format, messages: Messages) -> 
 
 
 async def worker(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji crawl worker``."""
+    """`daji crawl worker`."""
     async with open_crawl(args) as crawl:
         messages.note(f"crawl {args.name}: worker at {args.crawl_rate:g} requests/s shared, {args.concurrency} at once")
         jobs = await crawl.run_worker(
@@ -159,7 +159,7 @@ async def worker(args: argparse.Namespace, fmt: Format, messages: Messages) -> i
 
 
 async def status(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji crawl status``."""
+    """`daji crawl status`."""
     async with open_crawl(args) as crawl:
         state = await crawl.status(errors=max(0, args.errors))
         if args.status_json:
@@ -209,7 +209,7 @@ def _status_view(state: Any) -> Any:
 
 
 async def retry_failed(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji crawl retry-failed``."""
+    """`daji crawl retry-failed`."""
     async with open_crawl(args) as crawl:
         again = await crawl.retry_failed()
     messages.note(f"queued again: {again}")
@@ -217,7 +217,7 @@ async def retry_failed(args: argparse.Namespace, fmt: Format, messages: Messages
 
 
 async def export(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji crawl export``."""
+    """`daji crawl export`."""
     kind = args.export_format or SUFFIXES.get(Path(args.out).suffix.lower(), "jsonl")
     if kind == "parquet" and args.out == "-":
         raise UsageError("parquet needs a file: give OUT a name")
@@ -273,7 +273,7 @@ class _Lines:
             self.stream.close()
 
 
-#: A leaf of a model: its attribute path, its wire path (what ``column_kind`` reads), its type.
+#: A leaf of a model: its attribute path, its wire path (what `column_kind` reads), its type.
 Leaf = tuple[tuple[str, ...], tuple[str, ...], mi.Type]
 
 
@@ -356,7 +356,7 @@ class _Stream(_Writer):
 
 
 class _Parquet(_Writer):
-    """Parquet, typed as ``daji search --parquet`` types its columns (ids text, prices decimal)."""
+    """Parquet, typed as `daji search --parquet` types its columns (ids text, prices decimal)."""
 
     def __init__(self, out: str, input_column: str, leaves: list[Leaf]) -> None:
         pa, pq = load_pyarrow()

@@ -2,9 +2,9 @@
 
 Lines are read lazily, so a file of a million keywords never sits in memory. A regular file
 is read directly (a disk read does not stall the event loop). A pipe or a terminal is read
-with ``os.read`` in a daemon thread, one chunk each time the bulk work asks for more: an idle
+with `os.read` in a daemon thread, one chunk each time the bulk work asks for more: an idle
 producer never blocks the requests in flight, and Ctrl-C never waits for it. (A thread of the
-event loop's executor would: ``asyncio.run`` joins those threads on the way out, so the
+event loop's executor would: `asyncio.run` joins those threads on the way out, so the
 command would hang until stdin closed.)
 """
 
@@ -26,11 +26,11 @@ CHUNK = 65536
 
 
 class PipeReader:
-    """Chunks of a file descriptor read in a daemon thread, on demand: ``await reader.read()``.
+    """Chunks of a file descriptor read in a daemon thread, on demand: `await reader.read()`.
 
     The thread reads only when asked, so nothing is read ahead of the work. A read that
     waits on an idle pipe holds no lock the interpreter needs on exit, so cancelling
-    :meth:`read` (Ctrl-C) leaves the thread blocked harmlessly until the process ends.
+    `read` (Ctrl-C) leaves the thread blocked harmlessly until the process ends.
     """
 
     def __init__(self, fd: int) -> None:
@@ -39,7 +39,7 @@ class PipeReader:
         self._thread: threading.Thread | None = None
 
     async def read(self) -> bytes:
-        """The next chunk (at most :data:`CHUNK` bytes); ``b""`` at the end of input."""
+        """The next chunk (at most `CHUNK` bytes); `b""` at the end of input."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._serve, name="daji-stdin", daemon=True)
             self._thread.start()
@@ -74,13 +74,14 @@ def _settle(future: asyncio.Future[bytes], data: bytes, error: BaseException | N
 
 
 class InputLines:
-    """The non-blank lines of FILE (or stdin for ``-``), stripped, as an async iterator.
+    """The non-blank lines of FILE (or stdin for `-`), stripped, as an async iterator.
 
-    ::
+    ```python
+    with InputLines("keywords.txt") as lines:
+        async for keyword in lines:
+            ...
+    ```
 
-        with InputLines("keywords.txt") as lines:
-            async for keyword in lines:
-                ...
     """
 
     def __init__(self, name: str) -> None:

@@ -1,15 +1,15 @@
-"""``daji offers KEYWORD``: one search over 1688, Taobao/Tmall and Poizon, in one set of columns.
+"""`daji offers KEYWORD`: one search over 1688, Taobao/Tmall and Poizon, in one set of columns.
 
-::
+```python
+daji --sandbox offers 手机壳 --max-items 10 --json
+daji offers 连衣裙 --platforms 1688,taobao --sort price --csv > dresses.csv
+daji offers 手机壳 --max-items all --parquet cases.parquet
+```
 
-    daji --sandbox offers 手机壳 --max-items 10 --json
-    daji offers 连衣裙 --platforms 1688,taobao --sort price --csv > dresses.csv
-    daji offers 手机壳 --max-items all --parquet cases.parquet
-
-Every row has the same keys whatever its platform (``platform``, ``id``, ``title``, ``price``,
-``currency``, ``image_url``, ``url``, ``shop_name``, ``sales``), snake_case in JSON and CSV,
-prices in **yuan** (exact: decimal text in JSON and CSV, ``decimal(18, 4)`` in Parquet). Rows
-stream as pages arrive, unless ``--sort`` asks for them sorted (then they come at the end).
+Every row has the same keys whatever its platform (`platform`, `id`, `title`, `price`,
+`currency`, `image_url`, `url`, `shop_name`, `sales`), snake_case in JSON and CSV,
+prices in **yuan** (exact: decimal text in JSON and CSV, `decimal(18, 4)` in Parquet). Rows
+stream as pages arrive, unless `--sort` asks for them sorted (then they come at the end).
 A platform that fails is reported on stderr, the others' rows are still printed, and the
 exit status is 1.
 """
@@ -58,9 +58,9 @@ from ._progress import Messages, ProgressBar
 
 __all__ = ["COLUMNS", "COMMANDS", "add_offers_command", "offer_row"]
 
-#: The columns of every row, whatever the platform (``raw``, the platform's own item, is left out).
+#: The columns of every row, whatever the platform (`raw`, the platform's own item, is left out).
 COLUMNS = ("platform", "id", "title", "price", "currency", "image_url", "url", "shop_name", "sales")
-#: What ``--sort`` takes; ``-`` before a key sorts descending.
+#: What `--sort` takes; `-` before a key sorts descending.
 SORT_KEYS = ("price", "sales", "title", "platform")
 
 _encoder = msgspec.json.Encoder()
@@ -70,7 +70,7 @@ _encoder = msgspec.json.Encoder()
 
 
 def platform_list(text: str) -> tuple[Platform, ...]:
-    """``--platforms 1688,taobao``: platforms, comma-separated, each known and given once."""
+    """`--platforms 1688,taobao`: platforms, comma-separated, each known and given once."""
     chosen: list[Platform] = []
     for name in (part.strip().lower() for part in text.split(",")):
         known = next((p for p in PLATFORMS if p == name), None)
@@ -84,9 +84,9 @@ def platform_list(text: str) -> tuple[Platform, ...]:
 
 
 def sort_key(text: str) -> str:
-    """``--sort price`` (ascending), ``--sort=-price`` or ``--sort price:desc`` (descending).
+    """`--sort price` (ascending), `--sort=-price` or `--sort price:desc` (descending).
 
-    The key is one of :data:`SORT_KEYS`; the result is ``key`` or ``-key``.
+    The key is one of `SORT_KEYS`; the result is `key` or `-key`.
     """
     name, _, order = text.strip().lower().partition(":")
     descending = name.startswith("-")
@@ -98,7 +98,7 @@ def sort_key(text: str) -> str:
 
 
 def add_offers_command(commands: Subcommands[Parser]) -> None:
-    """``daji offers KEYWORD [--platforms ...] [--max-items N] [--sort KEY]``."""
+    """`daji offers KEYWORD [--platforms ...] [--max-items N] [--sort KEY]`."""
     command = leaf(
         commands,
         "offers",
@@ -144,7 +144,7 @@ def add_offers_command(commands: Subcommands[Parser]) -> None:
 
 
 def offer_row(offer: Offer) -> dict[str, Any]:
-    """One offer as a row of :data:`COLUMNS` (the price as exact decimal text, or None)."""
+    """One offer as a row of `COLUMNS` (the price as exact decimal text, or None)."""
     return {
         "platform": offer.platform,
         "id": offer.id,
@@ -159,7 +159,7 @@ def offer_row(offer: Offer) -> dict[str, Any]:
 
 
 def sorted_offers(offers: Sequence[Offer], key: str) -> list[Offer]:
-    """``offers`` sorted by ``key`` (``-key``: descending); offers without a value come last either way."""
+    """`offers` sorted by `key` (`-key`: descending); offers without a value come last either way."""
     name = key.lstrip("-")
     descending = key.startswith("-")
     present = [o for o in offers if getattr(o, name) is not None]
@@ -255,7 +255,7 @@ def offers_table(rows: Sequence[Offer]) -> Table:
 
 
 async def offers(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji offers KEYWORD`` / ``daji offers --image PICTURE``."""
+    """`daji offers KEYWORD` / `daji offers --image PICTURE`."""
     if (args.keyword is None) == (args.image is None):
         raise UsageError("give KEYWORD or --image PICTURE (one of them)")
     keyword = (args.keyword or args.image).strip()
@@ -313,7 +313,7 @@ async def offers(args: argparse.Namespace, fmt: Format, messages: Messages) -> i
 
 
 async def picture_argument(args: argparse.Namespace) -> Any:
-    """``--image``'s picture: a file read (and checked) once, or the URL or image id as given."""
+    """`--image`'s picture: a file read (and checked) once, or the URL or image id as given."""
     from .._offers_pictures import load_picture
 
     try:
@@ -326,5 +326,5 @@ def _reason(error: Exception) -> str:
     return describe(error) if isinstance(error, DajiError) else f"{type(error).__name__}: {error}"
 
 
-#: What the ``offers`` leaf's ``handler`` runs.
+#: What the `offers` leaf's `handler` runs.
 COMMANDS: dict[str, Command] = {"offers": offers}

@@ -1,18 +1,18 @@
-"""What ``daji`` prints on stdout: JSON lines, CSV, or a table.
+"""What `daji` prints on stdout: JSON lines, CSV, or a table.
 
-- ``json``: one JSON object per line, encoded by msgspec with the service's own field names
-  (``offerId``, ``subjectTrans``, ``priceInfo``...), written and flushed page by page.
-  Bulk rows carry the input they answer as a leading ``"query"`` field.
-- ``csv``: a header row, then one row per item. Nested objects become dotted columns
-  (``priceInfo.price``), lists are joined with ``;``, booleans are ``true``/``false``. The
+- `json`: one JSON object per line, encoded by msgspec with the service's own field names
+  (`offerId`, `subjectTrans`, `priceInfo`...), written and flushed page by page.
+  Bulk rows carry the input they answer as a leading `"query"` field.
+- `csv`: a header row, then one row per item. Nested objects become dotted columns
+  (`priceInfo.price`), lists are joined with `;`, booleans are `true`/`false`. The
   columns come from the models, so the header is the same whatever the data.
-- ``table``: a rich table for people, printed when the work is done (or interrupted).
-- ``parquet``: a Parquet file (``--parquet FILE``, see :class:`ParquetWriter`).
+- `table`: a rich table for people, printed when the work is done (or interrupted).
+- `parquet`: a Parquet file (`--parquet FILE`, see `ParquetWriter`).
 
 Text from the service is untrusted: in tables (and every message on stderr) control
-characters are shown escaped (:func:`printable`), so a title cannot retitle the terminal or
+characters are shown escaped (`printable`), so a title cannot retitle the terminal or
 clear the screen. JSON escapes them anyway. In CSV, a cell that a spreadsheet would read as a
-formula is neutralised (:func:`csv_safe`).
+formula is neutralised (`csv_safe`).
 
 Data goes to stdout and nothing else does: notes and progress use stderr.
 """
@@ -68,7 +68,7 @@ _FORMATS: dict[str, Format] = {"table": "table", "json": "json", "csv": "csv"}
 
 _encoder = msgspec.json.Encoder()
 
-#: Short labels of ``seller_identities`` for the table's Tags column.
+#: Short labels of `seller_identities` for the table's Tags column.
 _IDENTITY_LABELS = {"super_factory": "factory", "powerful_merchants": "powerful", "tp_member": "TP"}
 
 
@@ -87,7 +87,7 @@ class Sink:
         self._stream = stream if stream is not None else sys.stdout.buffer
 
     def write(self, data: bytes) -> None:
-        """Write and flush (a closed pipe raises BrokenPipeError, handled by ``main``)."""
+        """Write and flush (a closed pipe raises BrokenPipeError, handled by `main`)."""
         if data:
             self._stream.write(data)
             self._stream.flush()
@@ -111,17 +111,18 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def printable(text: str) -> str:
-    """``text`` with control characters shown as escapes (``\\x1b``, ``\\n``, ``\\u202e``).
+    """`text` with control characters shown as escapes (`\\x1b`, `\\n`, `\\u202e`).
 
-    ::
+    ```python
+    printable("a\x1b[2Jb") == "a\\x1b[2Jb"
+    ```
 
-        printable("a\x1b[2Jb") == "a\\x1b[2Jb"
     """
     return _CONTROLS.sub(_escape, text)
 
 
 def safe_text(text: str, **options: Any) -> Text:
-    """A rich ``Text`` of untrusted text, its control characters escaped (:func:`printable`)."""
+    """A rich `Text` of untrusted text, its control characters escaped (`printable`)."""
     return Text(printable(text), **options)
 
 
@@ -136,12 +137,13 @@ def stdout_console() -> Console:
 class ItemsOutput:
     """Product items of searches, in the chosen format; bulk rows also name their query.
 
-    ::
+    ```python
+    out = ItemsOutput("json", query_column=False)
+    async for page in paginator.pages():
+        out.write(page.items)
+    out.finish()
+    ```
 
-        out = ItemsOutput("json", query_column=False)
-        async for page in paginator.pages():
-            out.write(page.items)
-        out.finish()
     """
 
     def __init__(
@@ -152,7 +154,7 @@ class ItemsOutput:
         self.sink = sink or Sink()
         self.count = 0
         self._rows: list[tuple[str | None, ProductItem]] = []
-        #: with ``parquet``, the items go to that file and nothing to stdout
+        #: with `parquet`, the items go to that file and nothing to stdout
         self.parquet = ParquetWriter(parquet, query_column=query_column) if parquet is not None else None
         if fmt == "csv" and self.parquet is None:
             header = [".".join(path) for path in ITEM_COLUMNS]
@@ -194,7 +196,7 @@ class ItemsOutput:
 
 
 def items_table(rows: Sequence[tuple[str | None, ProductItem]], *, query_column: bool, width: int) -> Table:
-    """Items as a table that fits ``width``: fewer columns on narrow terminals."""
+    """Items as a table that fits `width`: fewer columns on narrow terminals."""
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     if query_column:
@@ -253,7 +255,7 @@ SKU_HEADER = [
 
 
 def sku_attributes(sku: SkuInfo) -> str:
-    """``Color: Black; Size: M``: translated names and values where the service gives them."""
+    """`Color: Black; Size: M`: translated names and values where the service gives them."""
     parts = []
     for attribute in sku.sku_attributes:
         name = attribute.attribute_name_trans or attribute.attribute_name or ""
@@ -339,7 +341,7 @@ def detail_view(detail: ProductDetail) -> Group:
 
 
 def write_upload(fmt: Format, file: str, image_id: str, sink: Sink | None = None) -> None:
-    """The id of an uploaded image (``{"file", "imageId"}`` in JSON and CSV)."""
+    """The id of an uploaded image (`{"file", "imageId"}` in JSON and CSV)."""
     sink = sink or Sink()
     if fmt == "json":
         sink.write(_encoder.encode({"file": file, "imageId": image_id}) + b"\n")

@@ -29,7 +29,7 @@ PARQUET_ROW_GROUP = 10_000
 
 
 def _unwrap(kind: mi.Type) -> mi.Type:
-    """``T`` of ``T | None``."""
+    """`T` of `T | None`."""
     if isinstance(kind, mi.UnionType):
         others = [t for t in kind.types if not isinstance(t, mi.NoneType)]
         if len(others) == 1:
@@ -38,9 +38,9 @@ def _unwrap(kind: mi.Type) -> mi.Type:
 
 
 def column_kind(path: tuple[str, ...], kind: mi.Type) -> str:
-    """How a leaf is stored in Parquet: ``id``, ``price``, ``int``, ``float``, ``bool``, ``str``, ``strs`` or ``json``.
+    """How a leaf is stored in Parquet: `id`, `price`, `int`, `float`, `bool`, `str`, `strs` or `json`.
 
-    Ids (``...Id``) are strings, whatever the service sends: they are labels, and 19-digit
+    Ids (`...Id`) are strings, whatever the service sends: they are labels, and 19-digit
     ones do not survive a float. Prices (decimal strings) are decimals, never floats.
     """
     name, kind = path[-1], _unwrap(kind)
@@ -81,7 +81,7 @@ def _convert(kind: str, value: Any) -> Any:
 
 
 def load_pyarrow() -> tuple[Any, Any]:
-    """``pyarrow`` and ``pyarrow.parquet``; a usage error naming the extra when pyarrow is missing."""
+    """`pyarrow` and `pyarrow.parquet`; a usage error naming the extra when pyarrow is missing."""
     try:
         return importlib.import_module("pyarrow"), importlib.import_module("pyarrow.parquet")
     except ImportError:
@@ -91,8 +91,8 @@ def load_pyarrow() -> tuple[Any, Any]:
 class ParquetWriter:
     """Items into a Parquet file, one row group per `PARQUET_ROW_GROUP` rows.
 
-    The columns are the CSV's (dotted names such as ``priceInfo.price``), typed: ids are
-    strings, prices ``decimal(18, 4)``, counts int64, flags bool, lists of names lists of
+    The columns are the CSV's (dotted names such as `priceInfo.price`), typed: ids are
+    strings, prices `decimal(18, 4)`, counts int64, flags bool, lists of names lists of
     strings, anything else JSON text. `close` writes what is buffered and the footer,
     so a run that stops early (an error, Ctrl-C) still leaves a readable file.
     """
@@ -125,7 +125,7 @@ class ParquetWriter:
             raise UsageError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
 
     def write(self, items: Sequence[ProductItem], query: str | None = None) -> None:
-        """Buffer ``items``; a full row group goes to the file."""
+        """Buffer `items`; a full row group goes to the file."""
         lead = 1 if self.query_column else 0
         for item in items:
             if lead:

@@ -1,16 +1,16 @@
-"""The ``daji`` command line: argparse parsers (the types of their options are in ``_argtypes``).
+"""The `daji` command line: argparse parsers (the types of their options are in `_argtypes`).
 
-Each subcommand takes only the options that mean something to it, so its ``--help`` lists
-just those. Options that set up the connection and the output (``--sandbox``, ``--json``...)
-may also be given before the subcommand, as in ``daji --sandbox search keyword 连衣裙``; one
+Each subcommand takes only the options that mean something to it, so its `--help` lists
+just those. Options that set up the connection and the output (`--sandbox`, `--json`...)
+may also be given before the subcommand, as in `daji --sandbox search keyword 连衣裙`; one
 given there that the subcommand does not take is a usage error. Every parse error is one
 line on stderr and exit 2.
 
-Commands are grouped by platform: the 1688 commands sit at the top level (``daji search``,
-``daji product``...). A platform added later gets a group of its own (``daji taobao search
-keyword ...``) built by a function like :func:`add_1688_commands`: each leaf parser records
-its handler and its platform with ``set_defaults(handler=..., platform=...)``, and
-``_commands.COMMANDS`` maps the handler to the coroutine that runs it.
+Commands are grouped by platform: the 1688 commands sit at the top level (`daji search`,
+`daji product`...). A platform added later gets a group of its own (``daji taobao search
+keyword ...``) built by a function like `add_1688_commands`: each leaf parser records
+its handler and its platform with `set_defaults(handler=..., platform=...)`, and
+`_commands.COMMANDS` maps the handler to the coroutine that runs it.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line naming the problem and where to look."""
 
     def error(self, message: str) -> NoReturn:
-        """Print ``<prog>: error: <message>; see '<prog> --help'`` on stderr and exit 2."""
+        """Print `<prog>: error: <message>; see '<prog> --help'` on stderr and exit 2."""
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
 
 
@@ -140,7 +140,7 @@ _FORMATS = (
 
 
 def add_families(parser: argparse.ArgumentParser, families: Sequence[Family]) -> None:
-    """Add the options of ``families``; defaults are SUPPRESS (filled in by :func:`parse_args`).
+    """Add the options of `families`; defaults are SUPPRESS (filled in by `parse_args`).
 
     SUPPRESS keeps a value given before the subcommand from being overwritten by the
     subcommand's default, and tells an option given from one never given.
@@ -203,8 +203,8 @@ def add_families(parser: argparse.ArgumentParser, families: Sequence[Family]) ->
 
 
 def add_paging(parser: argparse.ArgumentParser, largest: int, *, per_input: bool = False) -> argparse._ArgumentGroup:
-    """The ``search`` option group with the paging controls every searching subcommand takes:
-    ``--max-items``, ``--max-pages`` and ``--page-size`` (1..``largest``)."""
+    """The `search` option group with the paging controls every searching subcommand takes:
+    `--max-items`, `--max-pages` and `--page-size` (1..`largest`)."""
     group = parser.add_argument_group("search")
     group.add_argument(
         "--max-items",
@@ -310,7 +310,7 @@ def leaf(
     description: str | None = None,
     platform: str = "1688",
 ) -> Parser:
-    """A subcommand that runs ``handler``, with the options of ``families``."""
+    """A subcommand that runs `handler`, with the options of `families`."""
     child = group.add_parser(
         name, help=help, description=description or help, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -320,7 +320,7 @@ def leaf(
 
 
 def node(group: Subcommands[Parser], name: str, help: str, dest: str, title: str) -> Subcommands[Parser]:
-    """A subcommand that only groups others (``search``, ``bulk``, later ``taobao``).
+    """A subcommand that only groups others (`search`, `bulk`, later `taobao`).
 
     Given without one of its subcommands, it is a usage error that names them.
     """
@@ -408,7 +408,7 @@ def add_1688_commands(commands: Subcommands[Parser]) -> None:
 
 
 def build_parser() -> Parser:
-    """The whole ``daji`` parser; ``args.handler`` names the coroutine to run."""
+    """The whole `daji` parser; `args.handler` names the coroutine to run."""
     parser = Parser(
         prog="daji",
         description="Search 1688.com, Taobao/Tmall and Poizon through the DAJI open API from the terminal.",
@@ -443,7 +443,7 @@ def build_parser() -> Parser:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse ``argv`` (default: ``sys.argv[1:]``); exits 2 with one line on a usage error."""
+    """Parse `argv` (default: `sys.argv[1:]`); exits 2 with one line on a usage error."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -1,9 +1,9 @@
-"""``daji bulk images FILE|-|--dir DIR``: the pictures a bulk image search reads.
+"""`daji bulk images FILE|-|--dir DIR`: the pictures a bulk image search reads.
 
 A line of FILE (or of standard input) is a local picture file (a path, relative to the
-current directory), a URL, or an image id; ``--dir DIR`` searches every JPG, PNG and WEBP
+current directory), a URL, or an image id; `--dir DIR` searches every JPG, PNG and WEBP
 file of one folder instead (not its subfolders), in name order. Each picture is uploaded
-once (see ``client.bulk.uploads``); the output names each input as it was given.
+once (see `client.bulk.uploads`); the output names each input as it was given.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from typing import Union
 from ._inputs import InputLines
 from ._parser import UsageError
 
-#: File name endings ``--dir`` takes (what the service accepts: JPG, PNG and WEBP).
+#: File name endings `--dir` takes (what the service accepts: JPG, PNG and WEBP).
 PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 __all__ = ["PICTURE_SUFFIXES", "PictureFolder", "add_bulk_input", "bulk_inputs", "inputs_label"]
 
 
 def add_bulk_input(parser: argparse.ArgumentParser, name: str) -> None:
-    """FILE of ``daji bulk keywords``; FILE (optional) and ``--dir DIR`` of ``daji bulk images``."""
+    """FILE of `daji bulk keywords`; FILE (optional) and `--dir DIR` of `daji bulk images`."""
     if name != "images":
         parser.add_argument("file", metavar="FILE", help="input file, or '-' for standard input")
         return
@@ -43,11 +43,12 @@ def add_bulk_input(parser: argparse.ArgumentParser, name: str) -> None:
 class PictureFolder:
     """The picture files of one folder, in name order, as an async iterator of paths (str).
 
-    ::
+    ```python
+    with PictureFolder("photos") as pictures:
+        async for path in pictures:
+            ...
+    ```
 
-        with PictureFolder("photos") as pictures:
-            async for path in pictures:
-                ...
     """
 
     def __init__(self, name: str) -> None:
@@ -83,7 +84,7 @@ Inputs = Union[InputLines, PictureFolder]
 
 
 def bulk_inputs(args: argparse.Namespace) -> Inputs:
-    """The inputs of ``daji bulk keywords|images``: FILE's lines, or ``--dir``'s pictures."""
+    """The inputs of `daji bulk keywords|images`: FILE's lines, or `--dir`'s pictures."""
     folder = getattr(args, "dir", None)
     if folder is not None:
         if args.file is not None:
@@ -95,7 +96,7 @@ def bulk_inputs(args: argparse.Namespace) -> Inputs:
 
 
 def inputs_label(args: argparse.Namespace) -> str:
-    """What the progress bar calls the inputs: ``stdin``, FILE's name or the folder's."""
+    """What the progress bar calls the inputs: `stdin`, FILE's name or the folder's."""
     folder = getattr(args, "dir", None)
     if folder is not None:
         return Path(folder).name or folder

@@ -1,4 +1,4 @@
-"""The ``daji taobao ...`` and ``daji poizon ...`` commands: parsers, handlers and their output.
+"""The `daji taobao ...` and `daji poizon ...` commands: parsers, handlers and their output.
 
 ```python
 daji --sandbox taobao search keyword 手机壳 --max-items 30 --json
@@ -84,7 +84,7 @@ def platform_id(text: str) -> int:
 
 
 def add_platform_commands(commands: Subcommands[Parser]) -> None:
-    """``daji taobao {search keyword|search image|detail|upload}`` and ``daji poizon {search|detail}``."""
+    """`daji taobao {search keyword|search image|detail|upload}` and `daji poizon {search|detail}`."""
     searching = (CONNECTION, COUNTRY, QUIET, FORMAT)
     taobao = node(commands, "taobao", "Taobao/Tmall: search, item detail, image upload", "taobao_command", "command")
     searches = node(taobao, "search", "search Taobao/Tmall items by keyword or by image", "search_by", "by")
@@ -359,7 +359,7 @@ def _paging(args: argparse.Namespace, largest: int) -> dict[str, Any]:
 async def _walk(
     paginator: Paginator[Any, Any], out: RecordsOutput, messages: Messages, label: str, items_of: str = "items"
 ) -> None:
-    """Stream every page of ``paginator`` to ``out``, with a progress bar and a closing note."""
+    """Stream every page of `paginator` to `out`, with a progress bar and a closing note."""
     started = time.perf_counter()
     total: int | None = None
     try:
@@ -406,7 +406,7 @@ async def _upload(client: DajiClient, file: str) -> str:
 
 
 async def taobao_search(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji taobao search keyword TEXT`` / ``daji taobao search image URL_OR_FILE``."""
+    """`daji taobao search keyword TEXT` / `daji taobao search image URL_OR_FILE`."""
     paging = _paging(args, C.TAOBAO_MAX_PAGE_SIZE)
     by_image = args.search_by == "image"
     if not by_image and not args.text.strip():
@@ -438,7 +438,7 @@ async def taobao_search(args: argparse.Namespace, fmt: Format, messages: Message
 
 
 async def taobao_detail(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji taobao detail ITEM_ID``."""
+    """`daji taobao detail ITEM_ID`."""
     async with open_client(args) as client:
         detail = await client.taobao.products.detail(args.item_id)
     write_record_detail(fmt, detail)
@@ -446,7 +446,7 @@ async def taobao_detail(args: argparse.Namespace, fmt: Format, messages: Message
 
 
 async def taobao_upload(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji taobao upload FILE_OR_URL``: prints the image id."""
+    """`daji taobao upload FILE_OR_URL`: prints the image id."""
     if not is_url(args.file) and args.file != "-":
         require_file(args.file)
     async with open_client(args) as client:
@@ -457,7 +457,7 @@ async def taobao_upload(args: argparse.Namespace, fmt: Format, messages: Message
 
 
 async def poizon_search(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji poizon search [--brand NAME] [--title TEXT]``."""
+    """`daji poizon search [--brand NAME] [--title TEXT]`."""
     if not (args.brand or args.title):
         raise UsageError("give --brand and/or --title")
     out = RecordsOutput(fmt, PoizonSpu)
@@ -472,7 +472,7 @@ async def poizon_search(args: argparse.Namespace, fmt: Format, messages: Message
 
 
 async def poizon_detail(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji poizon detail SPU_ID``."""
+    """`daji poizon detail SPU_ID`."""
     async with open_client(args) as client:
         detail = await client.poizon.products.detail(args.spu_id)
     write_record_detail(fmt, detail)
@@ -499,7 +499,7 @@ def write_object(fmt: Format, value: msgspec.Struct, sink: Sink | None = None) -
 
 
 async def poizon_balance(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji poizon balance``."""
+    """`daji poizon balance`."""
     async with open_client(args) as client:
         balance = await client.poizon.balance()
     write_object(fmt, balance)
@@ -507,7 +507,7 @@ async def poizon_balance(args: argparse.Namespace, fmt: Format, messages: Messag
 
 
 async def poizon_order_create(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji poizon order create --spu ID --sku ID --price FEN ...``: sent once."""
+    """`daji poizon order create --spu ID --sku ID --price FEN ...`: sent once."""
     request_id = args.request_id or new_request_id()
     address = PoizonAddress(
         name=args.name, phone=args.phone, province=args.province, city=args.city, district=args.district,
@@ -527,7 +527,7 @@ async def poizon_order_create(args: argparse.Namespace, fmt: Format, messages: M
 
 
 async def poizon_order_get(args: argparse.Namespace, fmt: Format, messages: Messages) -> int:
-    """``daji poizon order get --request-id ID | --dist-order-no NO``."""
+    """`daji poizon order get --request-id ID | --dist-order-no NO`."""
     async with open_client(args) as client:
         with arguments_checked_by_the_sdk():
             call = client.poizon.orders.get(request_id=args.request_id, dist_order_no=args.dist_order_no)
@@ -536,7 +536,7 @@ async def poizon_order_get(args: argparse.Namespace, fmt: Format, messages: Mess
     return 0
 
 
-#: What each platform leaf's ``handler`` runs.
+#: What each platform leaf's `handler` runs.
 COMMANDS: dict[str, Command] = {
     "taobao_search": taobao_search,
     "taobao_detail": taobao_detail,

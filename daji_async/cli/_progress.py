@@ -1,6 +1,6 @@
 """Messages and the progress bar, both on stderr so that stdout stays pure data.
 
-The bar is drawn only when stderr is a terminal and ``--quiet`` is not given; it is
+The bar is drawn only when stderr is a terminal and `--quiet` is not given; it is
 transient (it disappears when the work ends), so a table printed afterwards stands alone.
 Messages printed while the bar runs appear above it.
 """
@@ -30,20 +30,20 @@ from .._bulk import BulkProgress
 from .._redact import redact_text, url_credentials
 from ._output import printable
 
-#: A signature in echoed request text (``sign=3F2A...``, ``"sign": "..."``): the value is hidden.
+#: A signature in echoed request text (`sign=3F2A...`, `"sign": "..."`): the value is hidden.
 _SIGNATURE = re.compile(
     r"""(\b_?(?:aop_|dj_)?sign(?:ature)?["']?\s*[=:]\s*["']?)[0-9A-Za-z+/%=_-]{8,}""", re.IGNORECASE
 )
 
 
 class Messages:
-    """Notes, warnings and errors on stderr; notes are silenced by ``--quiet``.
+    """Notes, warnings and errors on stderr; notes are silenced by `--quiet`.
 
     Each message is one line: rich never wraps it, whatever the terminal width. A message
     often carries the service's own text, so it is cleaned before it is shown: control
-    characters escaped (:func:`~daji_async.cli._output.printable`), request signatures and
-    the app secret (``secrets``, raw or URL-encoded) and the environment's proxy passwords
-    replaced by ``***``. The SDK keeps both
+    characters escaped (`printable`), request signatures and
+    the app secret (`secrets`, raw or URL-encoded) and the environment's proxy passwords
+    replaced by `***`. The SDK keeps both
     out of its messages already; this is the last line of defence of the terminal.
     """
 
@@ -56,7 +56,7 @@ class Messages:
         self._secrets = tuple(secret for secret in (*secrets, *found) if secret)
 
     def clean(self, text: str) -> str:
-        """``text`` with secrets and signatures hidden and control characters escaped.
+        """`text` with secrets and signatures hidden and control characters escaped.
 
         The secret in every form the SDK knows (`daji_async._redact.redact_text`: raw,
         URL-encoded in either case, JSON-escaped), then any signature-like value.
@@ -69,7 +69,7 @@ class Messages:
         return self.console.is_terminal
 
     def note(self, text: str) -> None:
-        """An informative line (counts, hints); hidden with ``--quiet``."""
+        """An informative line (counts, hints); hidden with `--quiet`."""
         if not self.quiet:
             self.console.print(Text(self.clean(text), style="dim"), soft_wrap=True)
 
@@ -83,7 +83,7 @@ class Messages:
 
 
 class _Rate(ProgressColumn):
-    """Completed units per second, e.g. ``12.5 pages/s``."""
+    """Completed units per second, e.g. `12.5 pages/s`."""
 
     def __init__(self, unit: str) -> None:
         super().__init__()
@@ -99,7 +99,7 @@ class _Failed(ProgressColumn):
     """The number of failures so far, in red once there is one."""
 
     def render(self, task: Task) -> Text:
-        """``N failed``, or nothing while nothing failed."""
+        """`N failed`, or nothing while nothing failed."""
         failed = int(task.fields.get("failed", 0))
         return Text(f"{failed:,} failed" if failed else "", style="red")
 
@@ -107,11 +107,12 @@ class _Failed(ProgressColumn):
 class ProgressBar:
     """A bar counting pages or inputs, with failures, items found and rate; a no-op when hidden.
 
-    ::
+    ```python
+    with ProgressBar(messages, "连衣裙", unit="pages") as bar:
+        bar.total(10)
+        bar.advance(items=50)
+    ```
 
-        with ProgressBar(messages, "连衣裙", unit="pages") as bar:
-            bar.total(10)
-            bar.advance(items=50)
     """
 
     def __init__(self, messages: Messages, description: str, *, unit: str, total: int | None = None) -> None:
@@ -153,7 +154,7 @@ class ProgressBar:
             self._progress.update(self._task, total=total)
 
     def update(self, progress: BulkProgress) -> None:
-        """Take the counts of a bulk ``progress`` callback (inputs done, failed, total if known)."""
+        """Take the counts of a bulk `progress` callback (inputs done, failed, total if known)."""
         self._failed = progress.failed
         if self._progress is not None and self._task is not None:
             fields: dict[str, object] = {"completed": progress.done, "failed": progress.failed}
@@ -162,7 +163,7 @@ class ProgressBar:
             self._progress.update(self._task, **fields)  # type: ignore[arg-type]
 
     def advance(self, *, done: int = 1, items: int = 0, failed: int = 0) -> None:
-        """Count ``done`` more units, ``items`` more items and ``failed`` more failures."""
+        """Count `done` more units, `items` more items and `failed` more failures."""
         self._items += items
         self._failed += failed
         if self._progress is not None and self._task is not None:

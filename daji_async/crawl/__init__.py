@@ -8,7 +8,7 @@ async with Crawl("redis://localhost:6379/0", "dresses") as crawl:
 ```
 
 then, in as many processes and machines as you like, `await crawl.run_worker(rate_limit=50)`
-(or `daji crawl worker --redis URL --rate-limit 50`). Needs the ``crawl`` extra
+(or `daji crawl worker --redis URL --rate-limit 50`). Needs the `crawl` extra
 (`pip install 'daji-async[crawl]'`); `import daji_async` never imports arq. See the
 "Running at scale" guide for what is stored where in Redis.
 """

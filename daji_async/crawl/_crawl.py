@@ -1,4 +1,4 @@
-"""``Crawl``: a named crawl on Redis, its queue on arq, from Python."""
+"""`Crawl`: a named crawl on Redis, its queue on arq, from Python."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def _arq() -> Any:
 
 @dataclass(frozen=True)
 class Enqueued:
-    """What :meth:`Crawl.enqueue` did with its inputs."""
+    """What `Crawl.enqueue` did with its inputs."""
 
     added: int
     """Inputs queued now."""
@@ -67,7 +67,7 @@ class Enqueued:
 
 @dataclass(frozen=True)
 class CrawlStatus:
-    """Where a crawl stands (:meth:`Crawl.status`); ``to_dict()`` is the ``--json`` form."""
+    """Where a crawl stands (`Crawl.status`); `to_dict()` is the `--json` form."""
 
     name: str
     inputs: int
@@ -79,7 +79,7 @@ class CrawlStatus:
     running: int
     """Inputs a worker holds now (a dead worker's, until its lease runs out)."""
     failed: int
-    """Inputs whose last run failed (see ``errors``; ``retry_failed`` queues them again)."""
+    """Inputs whose last run failed (see `errors`; `retry_failed` queues them again)."""
     lost: int
     """Inputs neither done, failed nor queued (arq gave up after repeated worker deaths)."""
     items: int
@@ -98,7 +98,7 @@ class CrawlStatus:
 
 @dataclass(frozen=True)
 class CrawlResult:
-    """The stored items of one done input (:meth:`Crawl.results`)."""
+    """The stored items of one done input (`Crawl.results`)."""
 
     input: str
     kind: str
@@ -108,7 +108,7 @@ class CrawlResult:
 
 
 class Crawl:
-    """A crawl named ``name`` on the Redis at ``redis_url``: its inputs, queue, results and counters.
+    """A crawl named `name` on the Redis at `redis_url`: its inputs, queue, results and counters.
 
     ```python
     async with Crawl("redis://localhost:6379/0", "dresses") as crawl:
@@ -117,11 +117,11 @@ class Crawl:
         print((await crawl.status()).done)
     ```
 
-    Needs the ``crawl`` extra (``pip install 'daji-async[crawl]'``: redis and arq).
+    Needs the `crawl` extra (`pip install 'daji-async[crawl]'`: redis and arq).
 
     Args:
-        redis_url: where the crawl lives (``redis://``, ``rediss://`` or ``unix://``).
-        name: the crawl's name, so that several crawls share one Redis (letters, digits, ``_.-``).
+        redis_url: where the crawl lives (`redis://`, `rediss://` or `unix://`).
+        name: the crawl's name, so that several crawls share one Redis (letters, digits, `_.-`).
     """
 
     def __init__(self, redis_url: str, name: str = "default") -> None:
@@ -162,10 +162,10 @@ class Crawl:
 
         Args:
             inputs: keywords, image URLs or ids, one per item (blank ones are skipped).
-            kind: ``keyword``, ``image`` (a picture URL) or ``detail`` (an offer, item or SPU id).
-            platform: ``1688``, ``taobao`` or ``poizon`` (which has no image search).
-            expires: seconds a job may wait in the queue before arq drops it (``lost`` in status).
-            **options: ``page_size``, ``max_items``, ``max_pages`` for the searches.
+            kind: `keyword`, `image` (a picture URL) or `detail` (an offer, item or SPU id).
+            platform: `1688`, `taobao` or `poizon` (which has no image search).
+            expires: seconds a job may wait in the queue before arq drops it (`lost` in status).
+            **options: `page_size`, `max_items`, `max_pages` for the searches.
 
         Raises:
             ConfigError: an unknown kind, platform or option, or arq not installed.
@@ -247,7 +247,7 @@ class Crawl:
         """Run jobs of this crawl until stopped (SIGTERM or SIGINT: the jobs in hand finish first).
 
         Every worker of the app key, on any machine, shares one
-        :class:`~daji_async.RedisRateLimiter` at ``rate_limit`` requests per second.
+        `RedisRateLimiter` at `rate_limit` requests per second.
 
         Args:
             rate_limit: requests per second for all workers together (give each the same).
@@ -260,8 +260,8 @@ class Crawl:
             shutdown_grace: seconds the jobs in hand get to finish after SIGTERM.
             burst: return once the queue is empty (tests, batch jobs) instead of waiting for more.
             handle_signals: install the SIGTERM/SIGINT handlers (main thread only).
-            **client_options: passed to :class:`~daji_async.DajiClient` (credentials and base URL
-                come from ``DAJI_APP_KEY``, ``DAJI_APP_SECRET``, ``DAJI_BASE_URL`` by default).
+            **client_options: passed to `DajiClient` (credentials and base URL
+                come from `DAJI_APP_KEY`, `DAJI_APP_SECRET`, `DAJI_BASE_URL` by default).
 
         Returns:
             The jobs this worker completed.
@@ -324,7 +324,7 @@ class Crawl:
 
     @_reaching_redis
     async def status(self, *, errors: int = 100) -> CrawlStatus:
-        """Counts of the crawl's inputs by state, items, requests, rate, and up to ``errors`` last errors."""
+        """Counts of the crawl's inputs by state, items, requests, rate, and up to `errors` last errors."""
         _arq()  # a ConfigError naming the extra when arq is missing
         from arq.constants import in_progress_key_prefix
 

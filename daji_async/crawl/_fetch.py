@@ -64,7 +64,7 @@ def row(obj: Any) -> Any:
 
 
 async def fetch(client: DajiClient, kind: str, platform: str, value: str, options: dict[str, Any]) -> list[Any]:
-    """Every item one input finds (a detail: the one detail), as rows (see :func:`row`)."""
+    """Every item one input finds (a detail: the one detail), as rows (see `row`)."""
     if kind == "detail":
         if platform == "1688":
             return [row(await client.products.detail(value))]

@@ -1,16 +1,16 @@
 """Where a crawl keeps its state in Redis, and the atomic writes that keep it consistent.
 
-Every key of a crawl named ``NAME`` starts with ``daji:crawl:NAME:``:
+Every key of a crawl named `NAME` starts with `daji:crawl:NAME:`:
 
-- ``inputs``: a hash, job id -> the input (JSON: kind, platform, input, search options);
-- ``result:<job id>``: the items of one input (JSON list), replaced whole by each run;
-- ``done``: a hash, job id -> the number of items stored for it;
-- ``failed``: a hash, job id -> the last error of an input that failed;
-- ``items``, ``requests``: counters; ``first``, ``last``: when the first and the latest
+- `inputs`: a hash, job id -> the input (JSON: kind, platform, input, search options);
+- `result:<job id>`: the items of one input (JSON list), replaced whole by each run;
+- `done`: a hash, job id -> the number of items stored for it;
+- `failed`: a hash, job id -> the last error of an input that failed;
+- `items`, `requests`: counters; `first`, `last`: when the first and the latest
   request of the crawl were sent (Unix seconds), for the achieved rate.
 
-arq keeps the queue (``arq:queue:daji-crawl:NAME``) and its own job keys (``arq:job:<id>``,
-``arq:in-progress:<id>``). Nothing of the crawl expires: :meth:`Crawl.delete` removes it.
+arq keeps the queue (`arq:queue:daji-crawl:NAME`) and its own job keys (`arq:job:<id>`,
+`arq:in-progress:<id>`). Nothing of the crawl expires: `Crawl.delete` removes it.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ return 1
 
 
 class Keys:
-    """The Redis keys of the crawl ``name``."""
+    """The Redis keys of the crawl `name`."""
 
     def __init__(self, name: str) -> None:
         base = KEY_PREFIX + name + ":"
@@ -79,7 +79,7 @@ def job_id(name: str, kind: str, platform: str, value: str) -> str:
 
 
 def spec(kind: str, platform: str, value: str, options: dict[str, Any]) -> str:
-    """What the ``inputs`` hash holds for one input."""
+    """What the `inputs` hash holds for one input."""
     return json.dumps({"kind": kind, "platform": platform, "input": value, "options": options}, ensure_ascii=False)
 
 

@@ -1,6 +1,6 @@
 """A crawl worker: an arq worker whose one job fetches one input and stores its items.
 
-Every request goes through one :class:`~daji_async.RedisRateLimiter` shared by every worker of
+Every request goes through one `RedisRateLimiter` shared by every worker of
 the app key, and is counted in Redis on the way (the crawl's requests spent and rate). A job
 stores its input's items in one atomic script (replacing what an earlier run stored), or
 records its error. While a job runs, its worker renews arq's in-progress lease every third of
@@ -99,6 +99,6 @@ async def crawl_input(ctx: dict[str, Any], kind: str, platform: str, value: str,
 
 
 def decode_spec(raw: Any) -> dict[str, Any]:
-    """An entry of the ``inputs`` hash."""
+    """An entry of the `inputs` hash."""
     spec: dict[str, Any] = json.loads(raw)
     return spec

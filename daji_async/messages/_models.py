@@ -1,4 +1,4 @@
-"""The shapes of pushed messages: topics, the typed ``data`` of each kind, and ``Message``."""
+"""The shapes of pushed messages: topics, the typed `data` of each kind, and `Message`."""
 
 from __future__ import annotations
 
@@ -27,10 +27,10 @@ __all__ = [
 
 
 class Topic(StrEnum):
-    """Message topics (the ``type`` of a pushed message), from 1688's topic table.
+    """Message topics (the `type` of a pushed message), from 1688's topic table.
 
-    Messages of topics not listed here still arrive, with ``topic`` as the plain string.
-    ``COMFIRM`` is 1688's spelling.
+    Messages of topics not listed here still arrive, with `topic` as the plain string.
+    `COMFIRM` is 1688's spelling.
     """
 
     ORDER_BUYER_VIEW_BUYER_MAKE = "ORDER_BUYER_VIEW_BUYER_MAKE"
@@ -51,24 +51,24 @@ class Topic(StrEnum):
     LOGISTICS_BUYER_VIEW_TRACE = "LOGISTICS_BUYER_VIEW_TRACE"
     LOGISTICS_MAIL_NO_CHANGE = "LOGISTICS_MAIL_NO_CHANGE"
     PRODUCT_INVENTORY_CHANGE = "PRODUCT_INVENTORY_CHANGE"
-    #: Taobao ``message_type`` 3: a purchase order's status changed (:class:`TaobaoOrderStatusData`).
+    #: Taobao `message_type` 3: a purchase order's status changed (`TaobaoOrderStatusData`).
     TAOBAO_ORDER_STATUS = "TAOBAO_ORDER_STATUS"
-    #: Taobao ``message_type`` 8: a purchase order's price changed (:class:`TaobaoPriceChangeData`).
+    #: Taobao `message_type` 8: a purchase order's price changed (`TaobaoPriceChangeData`).
     TAOBAO_PRICE_CHANGE = "TAOBAO_PRICE_CHANGE"
 
 
-#: Topics whose ``data`` is one order's news (:class:`OrderMessageData`).
+#: Topics whose `data` is one order's news (`OrderMessageData`).
 ORDER_TOPICS: frozenset[str] = frozenset(t.value for t in Topic if t.value.startswith("ORDER_BUYER_VIEW_"))
 
 _TOPICS: dict[str, Topic] = {t.value: t for t in Topic}
 
 
 class OrderMessageData(LenientStruct, rename="camel"):
-    """The ``data`` of an order topic: which order, and its status now.
+    """The `data` of an order topic: which order, and its status now.
 
-    ``current_status`` is an :class:`~daji_async.OrderStatus` value. ``refund_action`` and
-    ``operator`` (buyer, seller, system) come with refund topics. ``msg_send_time`` is 1688
-    text (``parse_1688_time`` reads it). ``order_id`` is held as ``str`` like every order id.
+    `current_status` is an `OrderStatus` value. `refund_action` and
+    `operator` (buyer, seller, system) come with refund topics. `msg_send_time` is 1688
+    text (`parse_1688_time` reads it). `order_id` is held as `str` like every order id.
     """
 
     _id_fields = ("order_id",)
@@ -85,7 +85,7 @@ class OrderMessageData(LenientStruct, rename="camel"):
 class TaobaoSkuStatus(LenientStruct):
     """One line of a Taobao order-status message: the SKU, its status and its shipment.
 
-    ``order_line_no`` is your sub-order number, held as ``str``."""
+    `order_line_no` is your sub-order number, held as `str`."""
 
     _id_fields = ("order_line_no",)
 
@@ -98,11 +98,11 @@ class TaobaoSkuStatus(LenientStruct):
 
 
 class TaobaoOrderStatusData(LenientStruct):
-    """``data`` of Taobao ``message_type`` 3 (order status update), as DAJI's page lists it.
+    """`data` of Taobao `message_type` 3 (order status update), as DAJI's page lists it.
 
-    ``status`` is printed there as ``BULIDING`` (sic, creating), ``WAIT_BUYER_P…`` (pending
-    payment), ``WAIT_SELLER_SEND_GOODS``, ``WAIT_BUYER_CONFIRM_GOODS`` (dispatched) or
-    ``TRADE_CLOSED``. ``purchase_id`` is held as ``str``; ``business_time`` is in ms.
+    `status` is printed there as `BULIDING` (sic, creating), `WAIT_BUYER_P…` (pending
+    payment), `WAIT_SELLER_SEND_GOODS`, `WAIT_BUYER_CONFIRM_GOODS` (dispatched) or
+    `TRADE_CLOSED`. `purchase_id` is held as `str`; `business_time` is in ms.
     """
 
     _id_fields = ("purchase_id",)
@@ -126,7 +126,7 @@ class TaobaoPrice(msgspec.Struct, rename="camel"):
 
 
 class TaobaoPriceLine(LenientStruct, rename="camel"):
-    """One order line of a Taobao price-change message (``purchase_order_line_id`` as ``str``)."""
+    """One order line of a Taobao price-change message (`purchase_order_line_id` as `str`)."""
 
     _id_fields = ("purchase_order_line_id",)
 
@@ -139,7 +139,7 @@ class TaobaoPriceLine(LenientStruct, rename="camel"):
 
 
 class TaobaoPriceChangeData(LenientStruct, rename="camel"):
-    """``data`` of Taobao ``message_type`` 8 (purchase price change), as DAJI's page lists it."""
+    """`data` of Taobao `message_type` 8 (purchase price change), as DAJI's page lists it."""
 
     _id_fields = ("purchase_order_id",)
 
@@ -164,16 +164,16 @@ class Message(msgspec.Struct, kw_only=True):
         msg_id: 1688's unique id of the message (redeliveries repeat it); None for Taobao
             messages, which carry none.
         gmt_born: when the message was made, in milliseconds since the epoch (a Taobao
-            message's ``timestamp`` is in seconds and is converted); 0 when not sent. A parsed
+            message's `timestamp` is in seconds and is converted); 0 when not sent. A parsed
             message's time lies between 1970 and the end of year 9999: any other is impossible,
-            and the message is refused as malformed (``InvalidMessageError``, HTTP 400).
-        topic: a :class:`Topic` member when known, else the plain string (the JSON ``type``).
-        user_info: the member the message is about (``b2b-...``); a Taobao message's ``seller_id``.
+            and the message is refused as malformed (`InvalidMessageError`, HTTP 400).
+        topic: a `Topic` member when known, else the plain string (the JSON `type`).
+        user_info: the member the message is about (`b2b-...`); a Taobao message's `seller_id`.
         biz_key: 1688's business key (often the order id), when sent.
-        data: :class:`OrderMessageData` for 1688 order topics, :class:`TaobaoOrderStatusData`
-            or :class:`TaobaoPriceChangeData` for Taobao types 3 and 8, else the JSON object.
-        extra_info: 1688's extension field, as sent (a Taobao message's ``site``).
-        raw: the ``message`` JSON text exactly as received (the signed text).
+        data: `OrderMessageData` for 1688 order topics, `TaobaoOrderStatusData`
+            or `TaobaoPriceChangeData` for Taobao types 3 and 8, else the JSON object.
+        extra_info: 1688's extension field, as sent (a Taobao message's `site`).
+        raw: the `message` JSON text exactly as received (the signed text).
     """
 
     msg_id: Union[int, None] = None
@@ -187,7 +187,7 @@ class Message(msgspec.Struct, kw_only=True):
 
     @property
     def key(self) -> str:
-        """What identifies the message for dedupe: its ``msgId``, else a digest of its text."""
+        """What identifies the message for dedupe: its `msgId`, else a digest of its text."""
         if self.msg_id is not None:
             return f"id:{self.msg_id}"
         return "sha1:" + hashlib.sha1(self.raw.encode()).hexdigest()
@@ -199,5 +199,5 @@ class Message(msgspec.Struct, kw_only=True):
 
     @property
     def born(self) -> _dt.datetime:
-        """``gmt_born`` as an aware UTC datetime."""
+        """`gmt_born` as an aware UTC datetime."""
         return _dt.datetime.fromtimestamp(self.gmt_born / 1000, tz=_dt.timezone.utc)

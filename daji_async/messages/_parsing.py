@@ -1,4 +1,4 @@
-"""Parsing pushes: a message's JSON into a ``Message``, and reading a verified push."""
+"""Parsing pushes: a message's JSON into a `Message`, and reading a verified push."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ __all__ = ["parse_message", "read_push"]
 
 #: The last millisecond a datetime can hold (9999-12-31T23:59:59.999Z): a message's time
 #: beyond it, or before 1970, is impossible, and refused as malformed rather than carried on
-#: to fail wherever the time is read (the freshness check, ``Message.born``, a log line).
+#: to fail wherever the time is read (the freshness check, `Message.born`, a log line).
 MAX_EPOCH_MS = 253_402_300_799_999
 _EpochMs = Annotated[int, msgspec.Meta(ge=0, le=MAX_EPOCH_MS)]
 _EpochSeconds = Annotated[int, msgspec.Meta(ge=0, le=MAX_EPOCH_MS // 1000)]
@@ -57,11 +57,11 @@ _any_decoder = msgspec.json.Decoder()
 
 
 def parse_message(message: str | bytes) -> Message:
-    """Parse a message's JSON (the ``message`` field) into a :class:`Message`, without verifying.
+    """Parse a message's JSON (the `message` field) into a `Message`, without verifying.
 
-    Raises :class:`~daji_async.InvalidMessageError` when it is not a 1688 or Taobao message,
-    or when its time (``gmtBorn``, a Taobao ``timestamp``) is impossible: before 1970, after
-    year 9999, or not an integer. Use :func:`read_push` for anything that arrived over the network.
+    Raises `InvalidMessageError` when it is not a 1688 or Taobao message,
+    or when its time (`gmtBorn`, a Taobao `timestamp`) is impossible: before 1970, after
+    year 9999, or not an integer. Use `read_push` for anything that arrived over the network.
     """
     text = message.decode("utf-8", "replace") if isinstance(message, (bytes, bytearray)) else message
     try:
@@ -126,18 +126,19 @@ def _data(topic: str, raw: msgspec.Raw) -> MessageData:
 
 
 def read_push(form: Mapping[str, str], app_secret: str | None = None, *, verifier: Verifier | None = None) -> Message:
-    """Verify and parse one push (its form fields ``message`` and ``_dj_signature``).
+    """Verify and parse one push (its form fields `message` and `_dj_signature`).
 
-    With ``app_secret``, the default verifier (:func:`verify_signature` over
-    ``_dj_signature`` or ``_aop_signature``); with ``verifier``, your function of the form
-    fields instead. Raises :class:`~daji_async.MessageSignatureError` when the push is
-    unsigned or does not verify, :class:`~daji_async.InvalidMessageError` when there is no
+    With `app_secret`, the default verifier (`verify_signature` over
+    `_dj_signature` or `_aop_signature`); with `verifier`, your function of the form
+    fields instead. Raises `MessageSignatureError` when the push is
+    unsigned or does not verify, `InvalidMessageError` when there is no
     readable message.
 
-    ::
+    ```python
+    form = await request.post()
+    message = read_push({k: v for k, v in form.items() if isinstance(v, str)}, app_secret)
+    ```
 
-        form = await request.post()
-        message = read_push({k: v for k, v in form.items() if isinstance(v, str)}, app_secret)
     """
     custom = verifier is not None
     if verifier is None:

@@ -27,7 +27,7 @@ __all__ = ["Callback", "MessageReceiver", "MessageStats", "ReceiverServer", "Sub
 
 logger = logging.getLogger("daji_async.messages")
 
-#: Defaults of :class:`MessageReceiver` (see ``_constants``).
+#: Defaults of `MessageReceiver` (see `_constants`).
 DEFAULT_CONCURRENCY = C.MESSAGE_CONCURRENCY
 DEFAULT_MAX_PENDING = C.MESSAGE_MAX_PENDING
 DEFAULT_REMEMBER = C.MESSAGE_REMEMBER
@@ -40,20 +40,20 @@ MAX_PUSH_BYTES = C.MESSAGE_MAX_PUSH_BYTES
 
 Callback = Callable[[Message], Awaitable[object]]
 
-#: What :meth:`MessageReceiver.submit` did with a message.
+#: What `MessageReceiver.submit` did with a message.
 SubmitOutcome = Literal["accepted", "duplicate", "busy", "closed"]
 
 
 @dataclass
 class MessageStats:
-    """What a :class:`MessageReceiver` has seen.
+    """What a `MessageReceiver` has seen.
 
-    ``accepted`` messages were new; ``duplicates`` repeated a message already accepted;
-    ``rejected`` pushes were unsigned, forged, unreadable or malformed requests (any 4xx but
-    stale); ``stale`` were genuine but outside the freshness window (older than ``max_age``,
-    or too far in the future); ``busy`` were turned away (HTTP 503) because ``max_pending``
-    messages were waiting. Of the accepted, ``processed`` went through the callback (or were
-    taken by the stream) and ``failed`` callbacks raised.
+    `accepted` messages were new; `duplicates` repeated a message already accepted;
+    `rejected` pushes were unsigned, forged, unreadable or malformed requests (any 4xx but
+    stale); `stale` were genuine but outside the freshness window (older than `max_age`,
+    or too far in the future); `busy` were turned away (HTTP 503) because `max_pending`
+    messages were waiting. Of the accepted, `processed` went through the callback (or were
+    taken by the stream) and `failed` callbacks raised.
     """
 
     accepted: int = 0
@@ -76,36 +76,37 @@ class MessageReceiver:
     """An aiohttp endpoint for 1688 pushes: verify, answer, deduplicate, hand over.
 
     Args:
-        callback: ``async def callback(message)``, called once per new message, at most
-            ``concurrency`` at a time. Without one, iterate the receiver instead
-            (``async for message in receiver``).
-        app_secret: the secret pushes are signed with; defaults to env ``DAJI_APP_SECRET``.
-        verifier: your own check of a push's form fields (``verifier(form) -> bool``), for
+        callback: `async def callback(message)`, called once per new message, at most
+            `concurrency` at a time. Without one, iterate the receiver instead
+            (`async for message in receiver`).
+        app_secret: the secret pushes are signed with; defaults to env `DAJI_APP_SECRET`.
+        verifier: your own check of a push's form fields (`verifier(form) -> bool`), for
             whatever DAJI's real pushes turn out to sign; then no app secret is needed.
-        max_age: seconds; a push whose own time (``gmtBorn``, a Taobao ``timestamp``) is older
-            is refused (HTTP 410, ``stats.stale``) even if its id was never seen or has left
+        max_age: seconds; a push whose own time (`gmtBorn`, a Taobao `timestamp`) is older
+            is refused (HTTP 410, `stats.stale`) even if its id was never seen or has left
             the dedupe window. None turns the check off. Messages without a time are accepted.
         max_skew: seconds a message's time may lie in the future (clock skew).
         body_timeout: seconds a client may take to send a request's body (HTTP 408 after).
         header_timeout: seconds a client may take to send a request's headers; applies to
-            :meth:`serve`, the receiver's own server (a handler mounted in your application
+            `serve`, the receiver's own server (a handler mounted in your application
             reads nothing before its headers: configure your server for that).
         concurrency: callbacks running at once.
         max_pending: accepted messages waiting for the callback or the consumer; beyond it a
             push is answered HTTP 503 (and not remembered), so the sender delivers it later.
         remember: how many recent msgIds are kept to recognise redeliveries.
-        close_timeout: seconds :meth:`close` lets waiting messages finish.
+        close_timeout: seconds `close` lets waiting messages finish.
 
     Delivery is at most once per msgId: a message is remembered when it is accepted, before
     the callback runs, and the push is answered HTTP 200 at once. A callback that raises is
-    logged (logger ``daji_async.messages``) and counted in ``stats.failed``; a redelivery of
+    logged (logger `daji_async.messages`) and counted in `stats.failed`; a redelivery of
     that msgId is still a duplicate. Keep anything you must not lose (a queue, a table)
-    inside the callback, or re-read the order with ``client.orders.get``.
+    inside the callback, or re-read the order with `client.orders.get`.
 
-    ::
+    ```python
+    receiver = MessageReceiver(on_message, app_secret=secret, concurrency=4)
+    app.add_subapp("/1688/messages", receiver.app())
+    ```
 
-        receiver = MessageReceiver(on_message, app_secret=secret, concurrency=4)
-        app.add_subapp("/1688/messages", receiver.app())
     """
 
     def __init__(
@@ -165,7 +166,7 @@ class MessageReceiver:
 
     @property
     def closed(self) -> bool:
-        """True once :meth:`close` has been called."""
+        """True once `close` has been called."""
         return self._closed
 
     @property
@@ -176,11 +177,11 @@ class MessageReceiver:
     # ---------------------------------------------------------------- HTTP
 
     async def handle(self, request: web.BaseRequest) -> web.Response:
-        """The aiohttp handler: ``app.router.add_post("/1688/messages", receiver.handle)``.
+        """The aiohttp handler: `app.router.add_post("/1688/messages", receiver.handle)`.
 
         Answers 200 for accepted and duplicate messages; 403 for unsigned or forged ones; 400
         for anything malformed (no form, an unknown charset, bad bytes, not a message); 408
-        when the body does not arrive within ``body_timeout``; 413 when it is too large; 410
+        when the body does not arrive within `body_timeout`; 413 when it is too large; 410
         for a genuine push outside the freshness window; 503 when busy or closed. Never 5xx
         for what a client sends.
         """
@@ -240,7 +241,7 @@ class MessageReceiver:
         return web.Response(status=status, text=text or "bad request")
 
     def fresh(self, message: Message, *, now: float | None = None) -> bool:
-        """True when ``message`` is inside the freshness window (or carries no time)."""
+        """True when `message` is inside the freshness window (or carries no time)."""
         if self.max_age is None or not message.gmt_born:
             return True
         current = time.time() if now is None else now
@@ -248,17 +249,18 @@ class MessageReceiver:
         return current - self.max_age <= born <= current + self.max_skew
 
     async def serve(self, host: str = "127.0.0.1", port: int = 0, *, path: str = "/") -> ReceiverServer:
-        """Run the receiver on its own HTTP server; returns it (``.url``, ``await .close()``).
+        """Run the receiver on its own HTTP server; returns it (`.url`, `await .close()`).
 
-        Besides what :meth:`handle` does, this server closes a connection whose request
-        headers have not all arrived within ``header_timeout`` seconds, and answers one push
+        Besides what `handle` does, this server closes a connection whose request
+        headers have not all arrived within `header_timeout` seconds, and answers one push
         per connection, so slow or idle clients cannot hold connections open.
 
-        ::
+        ```python
+        server = await receiver.serve("0.0.0.0", 8080, path="/1688/messages")
+        ...
+        await server.close()
+        ```
 
-            server = await receiver.serve("0.0.0.0", 8080, path="/1688/messages")
-            ...
-            await server.close()
         """
         if not path.startswith("/"):
             raise ValueError(f"path must start with '/', got {path!r}")
@@ -290,9 +292,9 @@ class MessageReceiver:
         return ReceiverServer(self, server, low, f"http://{bound[0]}:{bound[1]}{path}")
 
     def app(self) -> web.Application:
-        """A sub-application that receives pushes at its root; add it with ``add_subapp``.
+        """A sub-application that receives pushes at its root; add it with `add_subapp`.
 
-        ``app.add_subapp("/1688/messages", receiver.app())`` receives ``POST /1688/messages``.
+        `app.add_subapp("/1688/messages", receiver.app())` receives `POST /1688/messages`.
         The receiver is closed (waiting messages handled) when the application shuts down.
         """
         sub = web.Application()
@@ -308,10 +310,10 @@ class MessageReceiver:
     # ---------------------------------------------------------------- the queue
 
     def submit(self, message: Message) -> SubmitOutcome:
-        """Hand over a verified message (for pushes received some other way than :meth:`handle`).
+        """Hand over a verified message (for pushes received some other way than `handle`).
 
-        Returns ``"accepted"`` (new, queued), ``"duplicate"`` (msgId already accepted),
-        ``"busy"`` (``max_pending`` reached; not remembered) or ``"closed"``.
+        Returns `"accepted"` (new, queued), `"duplicate"` (msgId already accepted),
+        `"busy"` (`max_pending` reached; not remembered) or `"closed"`.
         """
         if self._closed:
             return "closed"
@@ -368,7 +370,7 @@ class MessageReceiver:
     # ---------------------------------------------------------------- the stream
 
     def __aiter__(self) -> AsyncIterator[Message]:
-        """``async for message in receiver``: each new message once, until :meth:`close`."""
+        """`async for message in receiver`: each new message once, until `close`."""
         if self._callback is not None:
             raise TypeError(
                 "this MessageReceiver hands messages to its callback; create one without a callback to iterate"
@@ -391,8 +393,8 @@ class MessageReceiver:
     async def close(self) -> None:
         """Stop accepting pushes (HTTP 503 from now on) and finish what was accepted.
 
-        With a callback: waits up to ``close_timeout`` seconds for waiting messages, then
-        cancels the callbacks still running. Without one: ends every ``async for`` once the
+        With a callback: waits up to `close_timeout` seconds for waiting messages, then
+        cancels the callbacks still running. Without one: ends every `async for` once the
         messages already accepted have been taken. Idempotent.
         """
         if self._closed:
@@ -468,7 +470,7 @@ class _HeaderDeadline(asyncio.Protocol):
 
 @dataclass
 class ReceiverServer:
-    """A :class:`MessageReceiver` on its own server (from :meth:`MessageReceiver.serve`)."""
+    """A `MessageReceiver` on its own server (from `MessageReceiver.serve`)."""
 
     receiver: MessageReceiver
     server: asyncio.AbstractServer

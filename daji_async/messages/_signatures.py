@@ -31,7 +31,7 @@ MESSAGE_FIELD = "message"
 
 
 def aop_signature(url_path: str, params: Mapping[str, str], app_secret: str) -> str:
-    """1688's ``_aop_signature``: uppercase hex HMAC-SHA1 of ``url_path`` + sorted ``key+value``.
+    """1688's `_aop_signature`: uppercase hex HMAC-SHA1 of `url_path` + sorted `key+value`.
 
     >>> aop_signature("param2/1/system/currentTime/1000000", {"b": "2", "a": "1"}, "test123")
     '33E54F4F7B989E3E0E912D3FBD2F1A03CA7CCE88'
@@ -41,14 +41,14 @@ def aop_signature(url_path: str, params: Mapping[str, str], app_secret: str) -> 
 
 
 def message_signature(message: str, app_secret: str) -> str:
-    """The ``_aop_signature`` of a pushed ``message`` text: HMAC-SHA1 of ``"message" + message``."""
+    """The `_aop_signature` of a pushed `message` text: HMAC-SHA1 of `"message" + message`."""
     return aop_signature("", {MESSAGE_FIELD: message}, app_secret)
 
 
 def verify_signature(message: str, signature: str | None, app_secret: str) -> bool:
-    """True when ``signature`` signs ``message`` with ``app_secret`` (constant-time compare).
+    """True when `signature` signs `message` with `app_secret` (constant-time compare).
 
-    The signature is HMAC-SHA1 keyed by the app secret over ``"message" + message`` (1688's
+    The signature is HMAC-SHA1 keyed by the app secret over `"message" + message` (1688's
     push construction; DAJI's exact one is not readable on its page), in hex of either case
     or in base64. An empty or missing signature never verifies.
     """
@@ -69,8 +69,8 @@ Verifier = Callable[[Mapping[str, str]], bool]
 
 
 def default_verifier(app_secret: str) -> Verifier:
-    """The verifier :func:`read_push` uses with an app secret: ``_dj_signature`` (or
-    ``_aop_signature``) must sign the ``message`` field (see :func:`verify_signature`)."""
+    """The verifier `read_push` uses with an app secret: `_dj_signature` (or
+    `_aop_signature`) must sign the `message` field (see `verify_signature`)."""
 
     def verify(form: Mapping[str, str]) -> bool:
         text = form.get(MESSAGE_FIELD) or ""

@@ -1,10 +1,10 @@
-"""Decoding rules shared by every model: ``null`` lists read as empty, ids read as text.
+"""Decoding rules shared by every model: `null` lists read as empty, ids read as text.
 
-The service documents ``null`` where a list is expected (``failedOfferList: null``,
-``logisticsItems: null``...), and sends 19-digit ids sometimes as JSON numbers, sometimes as
-strings. Models declare such fields with :data:`NullableList` and :data:`IdText`; to a type
-checker they are plain ``list[X]`` and ``str``, and after decoding that is what they hold:
-:class:`LenientStruct` turns a decoded ``None`` list into ``[]`` and an int id into its
+The service documents `null` where a list is expected (`failedOfferList: null`,
+`logisticsItems: null`...), and sends 19-digit ids sometimes as JSON numbers, sometimes as
+strings. Models declare such fields with `NullableList` and `IdText`; to a type
+checker they are plain `list[X]` and `str`, and after decoding that is what they hold:
+`LenientStruct` turns a decoded `None` list into `[]` and an int id into its
 decimal text (exact: JSON integers are decoded exactly, never through a float).
 """
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 else:
 
     class NullableList:
-        """``NullableList[X]``: decoded as ``list[X] | None``, held as ``list[X]``."""
+        """`NullableList[X]`: decoded as `list[X] | None`, held as `list[X]`."""
 
         def __class_getitem__(cls, item: Any) -> Any:
             return Optional[list[item]]
@@ -32,7 +32,7 @@ else:
 
 
 def _post_init_for(cls: type) -> Any:
-    """Generate ``cls.__post_init__``: one plain statement per nullable list and per id field.
+    """Generate `cls.__post_init__`: one plain statement per nullable list and per id field.
 
     Generated rather than looping over field names: it runs once per decoded object, and a
     straight-line function costs a fraction of a loop (search pages decode 50 items each).
@@ -43,7 +43,7 @@ def _post_init_for(cls: type) -> Any:
             text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
             if text.startswith("NullableList[") and name not in lists:
                 lists.append(name)
-    # another spelling of a field (``purchase_id`` beside ``purchaseId``) fills it when it is empty
+    # another spelling of a field (`purchase_id` beside `purchaseId`) fills it when it is empty
     spellings = [(a, b) for a, b in getattr(cls, "_spellings", ()) if a.isidentifier() and b.isidentifier()]
     ids = [name for name in getattr(cls, "_id_fields", ()) if name.isidentifier()]
     id_lists = [name for name in getattr(cls, "_id_list_fields", ()) if name.isidentifier()]
@@ -67,11 +67,11 @@ def _post_init_for(cls: type) -> Any:
 
 
 class LenientStruct(msgspec.Struct):
-    """A Struct whose ``NullableList`` fields read ``null`` as ``[]`` and whose ``_id_fields``
-    (and the items of its ``_id_list_fields``) read JSON numbers as decimal text (exact);
-    each ``_spellings`` pair ``(field, other)`` fills an empty ``field`` from ``other``, the
-    same datum under another public source's spelling; a subclass's ``_normalize`` runs last.
-    Subclasses get a generated ``__post_init__``."""
+    """A Struct whose `NullableList` fields read `null` as `[]` and whose `_id_fields`
+    (and the items of its `_id_list_fields`) read JSON numbers as decimal text (exact);
+    each `_spellings` pair `(field, other)` fills an empty `field` from `other`, the
+    same datum under another public source's spelling; a subclass's `_normalize` runs last.
+    Subclasses get a generated `__post_init__`."""
 
     _id_fields: ClassVar[tuple[str, ...]] = ()
     _id_list_fields: ClassVar[tuple[str, ...]] = ()

@@ -10,11 +10,11 @@ T = TypeVar("T")
 
 
 class Page(msgspec.Struct, Generic[T], rename="camel", gc=False):
-    """One page of a paged search, decoded straight from the service's ``data`` object.
+    """One page of a paged search, decoded straight from the service's `data` object.
 
-    ``items`` is the service's ``data`` list; ``total_pages`` its ``totalPage``. When the
-    service leaves ``currentPage`` out, the SDK fills in the page it asked for.
-    ``trace_id`` is the envelope's ``traceId`` of the response that carried this page.
+    `items` is the service's `data` list; `total_pages` its `totalPage`. When the
+    service leaves `currentPage` out, the SDK fills in the page it asked for.
+    `trace_id` is the envelope's `traceId` of the response that carried this page.
     """
 
     items: list[T] = msgspec.field(name="data", default_factory=list)

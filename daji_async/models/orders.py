@@ -2,24 +2,24 @@
 
 Money: the service mixes units, and every amount below says which one it is.
 
-- **fen** (分, 1/100 yuan) as an ``int``: the preview's ``sum_payment``, ``sum_carriage``,
-  ``sum_payment_no_carriage``, ``discount_fee``, ``additional_fee`` and
-  ``PayChannelInfo.amount_limit``; create's ``total_success_amount`` and ``post_fee``; the order's
-  ``OrderBaseInfo.discount``.
-- **yuan** (元) as a :class:`decimal.Decimal` (exact, decoded from the service's JSON number or
-  string without float rounding): the preview's cargo ``amount`` and ``final_unit_price``; the
-  order's ``total_amount``, ``shipping_fee``, ``sum_product_payment``, ``refund`` and every
-  product line's ``price`` and ``item_amount``.
+- **fen** (分, 1/100 yuan) as an `int`: the preview's `sum_payment`, `sum_carriage`,
+  `sum_payment_no_carriage`, `discount_fee`, `additional_fee` and
+  `PayChannelInfo.amount_limit`; create's `total_success_amount` and `post_fee`; the order's
+  `OrderBaseInfo.discount`.
+- **yuan** (元) as a `decimal.Decimal` (exact, decoded from the service's JSON number or
+  string without float rounding): the preview's cargo `amount` and `final_unit_price`; the
+  order's `total_amount`, `shipping_fee`, `sum_product_payment`, `refund` and every
+  product line's `price` and `item_amount`.
 
-:func:`fen_to_yuan` and :func:`yuan_to_fen` convert exactly. 1688 times are text such as
-``20180614101942000+0800``; :func:`parse_1688_time` reads them.
+`fen_to_yuan` and `yuan_to_fen` convert exactly. 1688 times are text such as
+`20180614101942000+0800`; `parse_1688_time` reads them.
 
-Trade answers carry 1688's own ``success`` flag and error fields (``TradeAnswer``); the SDK
-raises :class:`~daji_async.TradeError` when ``success`` is false, so a value you get back is a
+Trade answers carry 1688's own `success` flag and error fields (`TradeAnswer`); the SDK
+raises `TradeError` when `success` is false, so a value you get back is a
 success.
 
-Order, sub-order and entry ids are ``str`` in every model (:data:`Id`), and a ``null`` where a
-list is expected reads as ``[]`` (see :mod:`daji_async.models._lenient`): every documented
+Order, sub-order and entry ids are `str` in every model (`Id`), and a `null` where a
+list is expected reads as `[]` (see `daji_async.models._lenient`): every documented
 example answer decodes.
 """
 
@@ -64,21 +64,21 @@ __all__ = [
 
 Id = IdText
 """Order, sub-order and entry ids: 1688 sends them as numbers or numeric strings; models hold
-them as ``str`` (19 digits do not survive a float, and DAJI's own rendered examples lose them)."""
+them as `str` (19 digits do not survive a float, and DAJI's own rendered examples lose them)."""
 
 _CENT = Decimal("0.01")
 
 
 def fen_to_yuan(fen: int) -> Decimal:
-    """Fen (分) as exact yuan: ``fen_to_yuan(1250) == Decimal("12.50")``."""
+    """Fen (分) as exact yuan: `fen_to_yuan(1250) == Decimal("12.50")`."""
     return (Decimal(fen) / 100).quantize(_CENT)
 
 
 def yuan_to_fen(yuan: Decimal | str | int) -> int:
     """Yuan (a Decimal, a decimal string or an int) as fen, rounded half up to the fen.
 
-    ``yuan_to_fen("12.5") == 1250``. Floats are refused (TypeError): they cannot hold most
-    prices exactly; pass ``str(value)`` if you really have one.
+    `yuan_to_fen("12.5") == 1250`. Floats are refused (TypeError): they cannot hold most
+    prices exactly; pass `str(value)` if you really have one.
     """
     if isinstance(yuan, float):
         raise TypeError("yuan_to_fen takes a Decimal, a decimal string or an int, not a float")
@@ -91,7 +91,7 @@ def yuan_to_fen(yuan: Decimal | str | int) -> int:
 
 
 def parse_1688_time(text: str | None) -> _dt.datetime | None:
-    """A 1688 time (``20180614101942000+0800``, or ``2018-06-14 10:19:42``) as an aware datetime.
+    """A 1688 time (`20180614101942000+0800`, or `2018-06-14 10:19:42`) as an aware datetime.
 
     Times without an offset are China time (+08:00). Returns None for None or empty text;
     raises ValueError for text in neither form.
@@ -120,16 +120,17 @@ def parse_1688_time(text: str | None) -> _dt.datetime | None:
 
 
 class Address(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
-    """Where the goods go (1688 ``addressParam``).
+    """Where the goods go (1688 `addressParam`).
 
-    Give ``full_name``, ``mobile`` (or ``phone``) and ``address`` plus the region, as texts
-    (``province_text``, ``city_text``, ``area_text``, ``town_text``) or as a ``district_code``;
-    or only the ``address_id`` of an address saved on the 1688 account.
+    Give `full_name`, `mobile` (or `phone`) and `address` plus the region, as texts
+    (`province_text`, `city_text`, `area_text`, `town_text`) or as a `district_code`;
+    or only the `address_id` of an address saved on the 1688 account.
 
-    ::
+    ```python
+    Address(full_name="张三", mobile="13800000000", province_text="浙江省", city_text="杭州市",
+            area_text="余杭区", town_text="五常街道", address="文一西路969号", post_code="311121")
+    ```
 
-        Address(full_name="张三", mobile="13800000000", province_text="浙江省", city_text="杭州市",
-                area_text="余杭区", town_text="五常街道", address="文一西路969号", post_code="311121")
     """
 
     full_name: Union[str, None] = None
@@ -146,14 +147,15 @@ class Address(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
 
 
 class CargoLine(msgspec.Struct, rename="camel", omit_defaults=True):
-    """One line of an order (1688 ``cargoParamList`` entry): which SKU, how many.
+    """One line of an order (1688 `cargoParamList` entry): which SKU, how many.
 
-    ``spec_id`` is ``SkuInfo.spec_id`` from ``client.products.detail``; None for an offer
-    without SKUs. ``quantity`` is in the offer's selling unit.
+    `spec_id` is `SkuInfo.spec_id` from `client.products.detail`; None for an offer
+    without SKUs. `quantity` is in the offer's selling unit.
 
-    ::
+    ```python
+    CargoLine(727920485853, "b266e0726506185beaf205cbae88530d", 2)
+    ```
 
-        CargoLine(727920485853, "b266e0726506185beaf205cbae88530d", 2)
     """
 
     offer_id: int
@@ -164,10 +166,10 @@ class CargoLine(msgspec.Struct, rename="camel", omit_defaults=True):
 
 
 class Invoice(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
-    """An invoice request (1688 ``invoiceParam``). ``invoice_type``: 0 ordinary, 1 VAT.
+    """An invoice request (1688 `invoiceParam`). `invoice_type`: 0 ordinary, 1 VAT.
 
-    DAJI's create page does not document ``invoiceParam``, so the SDK does not send it by
-    itself; pass ``extra_params={"invoiceParam": msgspec.to_builtins(invoice)}`` if DAJI
+    DAJI's create page does not document `invoiceParam`, so the SDK does not send it by
+    itself; pass `extra_params={"invoiceParam": msgspec.to_builtins(invoice)}` if DAJI
     confirms it takes one."""
 
     invoice_type: int
@@ -192,10 +194,10 @@ class Invoice(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
 class TradeAnswer(LenientStruct, rename="camel"):
     """1688's own verdict inside a trade answer.
 
-    1688 spells its error fields differently per API (``errorMsg``, ``errorMessage``,
-    ``erroMsg``, ``errorInfo``...); :attr:`error_text` reads whichever is set. Some answers
-    nest the verdict in ``result`` (confirm receipt, pay); the SDK reads every layer and
-    raises :class:`~daji_async.TradeError` when one says ``success`` is false.
+    1688 spells its error fields differently per API (`errorMsg`, `errorMessage`,
+    `erroMsg`, `errorInfo`...); `error_text` reads whichever is set. Some answers
+    nest the verdict in `result` (confirm receipt, pay); the SDK reads every layer and
+    raises `TradeError` when one says `success` is false.
     """
 
     success: Union[bool, None] = None
@@ -218,7 +220,7 @@ class TradeAnswer(LenientStruct, rename="camel"):
 
     @property
     def error_code_any(self) -> str | int | None:
-        """The error code, from ``errorCode`` or (pay and create answers) ``code``."""
+        """The error code, from `errorCode` or (pay and create answers) `code`."""
         if self.error_code not in (None, ""):
             return self.error_code
         return self.code if self.success is False else None
@@ -228,7 +230,7 @@ class TradeAnswer(LenientStruct, rename="camel"):
 
 
 class PreviewCargo(msgspec.Struct, rename="camel"):
-    """One priced line of a preview. ``amount`` and ``final_unit_price`` are in **yuan**."""
+    """One priced line of a preview. `amount` and `final_unit_price` are in **yuan**."""
 
     offer_id: Union[int, str, None] = None
     spec_id: Union[str, None] = None
@@ -239,7 +241,7 @@ class PreviewCargo(msgspec.Struct, rename="camel"):
 
 
 class PayChannelInfo(msgspec.Struct, rename="camel"):
-    """A payment channel the order may use; ``amount_limit`` is in **fen**."""
+    """A payment channel the order may use; `amount_limit` is in **fen**."""
 
     name: Union[str, None] = None
     amount_limit: Union[int, None] = None
@@ -248,9 +250,9 @@ class PayChannelInfo(msgspec.Struct, rename="camel"):
 class OrderPreviewResult(LenientStruct, rename="camel"):
     """The preview of one supplier's order (1688 splits cargo by supplier).
 
-    Amounts in **fen**: ``sum_payment`` (to pay, freight included), ``sum_carriage``
-    (freight), ``sum_payment_no_carriage``, ``discount_fee``, ``additional_fee``.
-    ``trade_mode_name_list`` holds the ``trade_type`` values create accepts; an empty list
+    Amounts in **fen**: `sum_payment` (to pay, freight included), `sum_carriage`
+    (freight), `sum_payment_no_carriage`, `discount_fee`, `additional_fee`.
+    `trade_mode_name_list` holds the `trade_type` values create accepts; an empty list
     means this cargo cannot be ordered through the API.
     """
 
@@ -268,14 +270,15 @@ class OrderPreviewResult(LenientStruct, rename="camel"):
 
 
 class OrderPreview(TradeAnswer):
-    """What ``orders.preview`` answers: one result per supplier (``results``).
+    """What `orders.preview` answers: one result per supplier (`results`).
 
-    ``total_payment`` sums ``sum_payment`` over the results, in **fen**.
+    `total_payment` sums `sum_payment` over the results, in **fen**.
 
-    ::
+    ```python
+    preview = await client.orders.preview(address, cargo)
+    print(fen_to_yuan(preview.total_payment), preview.results[0].trade_mode_name_list)
+    ```
 
-        preview = await client.orders.preview(address, cargo)
-        print(fen_to_yuan(preview.total_payment), preview.results[0].trade_mode_name_list)
     """
 
     results: NullableList[OrderPreviewResult] = msgspec.field(name="orderPreviewResuslt", default_factory=list)
@@ -290,7 +293,7 @@ class OrderPreview(TradeAnswer):
 
 
 class FailedOffer(msgspec.Struct, rename="camel"):
-    """A cargo line 1688 could not order, and why. ``offer_id`` is an int or (as 1688 sometimes
+    """A cargo line 1688 could not order, and why. `offer_id` is an int or (as 1688 sometimes
     sends it) a numeric string."""
 
     offer_id: Union[int, str, None] = None
@@ -309,14 +312,14 @@ class CreatedOrderItem(LenientStruct, rename="camel"):
 
 
 class CreatedOrder(TradeAnswer):
-    """What ``orders.create`` answers.
+    """What `orders.create` answers.
 
-    ``order_id`` is the new order (a ``str`` of 19 digits); ``out_order_id`` the
-    ``thirdOrderId`` your request carried (given, or generated by the SDK): keep it, it finds
-    the order again. ``total_success_amount`` and ``post_fee`` are in **fen**
-    (``total_success_amount`` is null when the purchase was split into several orders).
-    ``failed_offer_list`` names lines that were not ordered (``null`` reads as ``[]``);
-    ``account_period`` is null or 1688's account-period object, kept as decoded.
+    `order_id` is the new order (a `str` of 19 digits); `out_order_id` the
+    `thirdOrderId` your request carried (given, or generated by the SDK): keep it, it finds
+    the order again. `total_success_amount` and `post_fee` are in **fen**
+    (`total_success_amount` is null when the purchase was split into several orders).
+    `failed_offer_list` names lines that were not ordered (`null` reads as `[]`);
+    `account_period` is null or 1688's account-period object, kept as decoded.
     """
 
     _id_fields = ("order_id",)
@@ -348,9 +351,9 @@ class OrderContact(msgspec.Struct, rename="camel"):
 class OrderBaseInfo(LenientStruct, rename="camel"):
     """An order's header.
 
-    ``status`` is an :class:`~daji_async.OrderStatus` value. Amounts in **yuan** (Decimal):
-    ``total_amount`` (to pay: products + freight), ``shipping_fee``, ``sum_product_payment``,
-    ``refund``; in **fen**: ``discount``. Times are 1688 text (:func:`parse_1688_time`).
+    `status` is an `OrderStatus` value. Amounts in **yuan** (Decimal):
+    `total_amount` (to pay: products + freight), `shipping_fee`, `sum_product_payment`,
+    `refund`; in **fen**: `discount`. Times are 1688 text (`parse_1688_time`).
     """
 
     _id_fields = ("id",)
@@ -396,9 +399,9 @@ class SkuItemDesc(msgspec.Struct, rename="camel"):
 
 
 class OrderProductItem(LenientStruct, rename="camel"):
-    """One ordered line (an order entry). ``sub_item_id`` is the entry id that
-    ``orders.confirm_receipt`` takes (1688's ``subItemID``, held as ``str``). ``price`` and
-    ``item_amount`` are in **yuan**."""
+    """One ordered line (an order entry). `sub_item_id` is the entry id that
+    `orders.confirm_receipt` takes (1688's `subItemID`, held as `str`). `price` and
+    `item_amount` are in **yuan**."""
 
     _id_fields = ("sub_item_id",)
 
@@ -421,7 +424,7 @@ class OrderProductItem(LenientStruct, rename="camel"):
 
     @property
     def entry_id(self) -> str | None:
-        """The order entry id (``sub_item_id``, or its string form), as text."""
+        """The order entry id (`sub_item_id`, or its string form), as text."""
         if self.sub_item_id:
             return self.sub_item_id
         text = self.sub_item_id_string
@@ -458,7 +461,7 @@ class NativeLogistics(LenientStruct, rename="camel"):
 
 
 class TradeTerm(msgspec.Struct, rename="camel"):
-    """A payment term: ``pay_status`` ("1" unpaid, "2" paid...), ``phas_amount`` in **yuan**."""
+    """A payment term: `pay_status` ("1" unpaid, "2" paid...), `phas_amount` in **yuan**."""
 
     pay_status: Union[str, None] = None
     pay_time: Union[str, None] = None
@@ -468,13 +471,14 @@ class TradeTerm(msgspec.Struct, rename="camel"):
 
 
 class OrderDetail(TradeAnswer):
-    """What ``orders.get`` answers: header, lines, delivery and payment terms.
+    """What `orders.get` answers: header, lines, delivery and payment terms.
 
-    ::
+    ```python
+    order = await client.orders.get(order_id)
+    if order.status == OrderStatus.WAIT_BUYER_PAY: ...
+    entry_ids = order.entry_ids
+    ```
 
-        order = await client.orders.get(order_id)
-        if order.status == OrderStatus.WAIT_BUYER_PAY: ...
-        entry_ids = order.entry_ids
     """
 
     base_info: Union[OrderBaseInfo, None] = None
@@ -485,7 +489,7 @@ class OrderDetail(TradeAnswer):
 
     @property
     def order_id(self) -> str | None:
-        """The order's id (``base_info.id``, or ``id_of_str``), as text."""
+        """The order's id (`base_info.id`, or `id_of_str`), as text."""
         info = self.base_info
         if info is None:
             return None
@@ -495,7 +499,7 @@ class OrderDetail(TradeAnswer):
 
     @property
     def status(self) -> OrderStatus | str | None:
-        """The order's status: an :class:`~daji_async.OrderStatus` member for every status the
+        """The order's status: an `OrderStatus` member for every status the
         SDK knows; a status 1688 adds later comes as its plain text rather than being lost."""
         raw = self.base_info.status if self.base_info else None
         if raw is None:
@@ -507,17 +511,17 @@ class OrderDetail(TradeAnswer):
 
     @property
     def entry_ids(self) -> list[str]:
-        """The ids of the order's entries (lines), for ``orders.confirm_receipt``."""
+        """The ids of the order's entries (lines), for `orders.confirm_receipt`."""
         return [e for e in (item.entry_id for item in self.product_items) if e is not None]
 
 
 class OrderListData(LenientStruct, rename="camel"):
-    """One page of the order list: ``items`` (the service's ``result``) holds orders shaped like
+    """One page of the order list: `items` (the service's `result`) holds orders shaped like
     the buyer view.
 
-    The contract does not say whether a total comes back; ``total_record`` is read when it
-    does (1688's own list answers ``totalRecord``). The paginator fills in ``current_page``,
-    ``page_size`` and ``trace_id``, and ``total_pages`` once it is known (from the total, or
+    The contract does not say whether a total comes back; `total_record` is read when it
+    does (1688's own list answers `totalRecord`). The paginator fills in `current_page`,
+    `page_size` and `trace_id`, and `total_pages` once it is known (from the total, or
     from a short page, which is the last); a full page without a total leaves it None.
     """
 
@@ -531,12 +535,12 @@ class OrderListData(LenientStruct, rename="camel"):
 
     @property
     def result(self) -> list[OrderDetail]:
-        """The orders, by the service's name for them (the same list as :attr:`items`)."""
+        """The orders, by the service's name for them (the same list as `items`)."""
         return self.items
 
     @property
     def total(self) -> int | None:
-        """The number of orders matching, when the service says (``totalRecord``), else None."""
+        """The number of orders matching, when the service says (`totalRecord`), else None."""
         return self.total_record if self.total_record is not None else self.total_records
 
     @property
@@ -554,7 +558,7 @@ class OrderListData(LenientStruct, rename="camel"):
 class PayUrlAnswer(TradeAnswer):
     """1688's answer for one batch of payment links: a cashier URL, and orders it refused.
 
-    DAJI documents ``erroMsg`` (sic) as the error field; :attr:`error_text` reads it."""
+    DAJI documents `erroMsg` (sic) as the error field; `error_text` reads it."""
 
     _id_list_fields = ("pay_failure_order_list",)
 
@@ -563,10 +567,10 @@ class PayUrlAnswer(TradeAnswer):
 
 
 class PayResult(TradeAnswer):
-    """What ``payments.pay`` answers (DAJI did not capture the shape; 1688's is read).
+    """What `payments.pay` answers (DAJI did not capture the shape; 1688's is read).
 
-    ``pay_success`` True: paid. False: not paid *as far as this answer knows*; check the
-    order's status before paying again. ``pay_channel`` is the channel 1688 used.
+    `pay_success` True: paid. False: not paid *as far as this answer knows*; check the
+    order's status before paying again. `pay_channel` is the channel 1688 used.
     """
 
     pay_channel: Union[str, None] = None

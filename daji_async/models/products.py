@@ -1,15 +1,15 @@
 """Product search, detail, upload, category and freight models.
 
-Attributes are snake_case; on the wire they are the service's camelCase (``offer_id`` is
-``offerId``). Fields the service may omit or null default to None (or an empty list); fields
+Attributes are snake_case; on the wire they are the service's camelCase (`offer_id` is
+`offerId`). Fields the service may omit or null default to None (or an empty list); fields
 the service adds later are ignored. Prices are decimal strings, exactly as sent.
 
-The Structs are declared ``gc=False``: they never hold reference cycles, so the garbage
+The Structs are declared `gc=False`: they never hold reference cycles, so the garbage
 collector need not track them, which makes bulk decoding about a quarter cheaper (measured:
 93 against 122 us per 50-item page while pages are being kept). Do not store objects that
 refer back to a model on a model.
 
-A ``null`` where a list is expected reads as an empty list (:mod:`._lenient`), so every list
+A `null` where a list is expected reads as an empty list (`._lenient`), so every list
 field is a list after decoding.
 """
 
@@ -31,7 +31,7 @@ Number = Union[int, float]
 class PriceInfo(msgspec.Struct, rename="camel", gc=False):
     """Prices of a search result, in CNY, as decimal strings.
 
-    ``jxhy_price``/``pf_jxhy_price`` are the 精选货源 (selected supply) prices and are null
+    `jxhy_price`/`pf_jxhy_price` are the 精选货源 (selected supply) prices and are null
     for offers outside that programme.
     """
 
@@ -75,21 +75,21 @@ class ProductItem(LenientStruct, rename="camel", gc=False):
 
 
 class PicRegionInfo(msgspec.Struct, rename="camel", gc=False):
-    """Where image search found subjects: ``current_region`` was searched; others may be."""
+    """Where image search found subjects: `current_region` was searched; others may be."""
 
     current_region: Union[str, None] = None
     yolo_crop_region: Union[str, None] = None
 
     @property
     def regions(self) -> list[str]:
-        """Every detected subject box (``yoloCropRegion`` split on ``;``), usable as ``region=``."""
+        """Every detected subject box (`yoloCropRegion` split on `;`), usable as `region=`."""
         if not self.yolo_crop_region:
             return []
         return [r for r in self.yolo_crop_region.split(";") if r]
 
 
 class ImageSearchPage(Page[T]):
-    """A page of image search results; ``pic_region_info`` tells which subject was searched."""
+    """A page of image search results; `pic_region_info` tells which subject was searched."""
 
     pic_region_info: Union[PicRegionInfo, None] = None
 
@@ -108,7 +108,7 @@ class ProductImage(LenientStruct, rename="camel", gc=False):
 
 
 class ProductAttribute(msgspec.Struct, rename="camel", gc=False):
-    """One product attribute with its translation (``attribute_name_trans``, ``value_trans``)."""
+    """One product attribute with its translation (`attribute_name_trans`, `value_trans`)."""
 
     attribute_id: Union[int, str, None] = None
     attribute_name: Union[str, None] = None
@@ -129,7 +129,7 @@ class SkuAttribute(msgspec.Struct, rename="camel", gc=False):
 
 
 class SkuInfo(LenientStruct, rename="camel", gc=False):
-    """One SKU. ``spec_id`` is the id an order's cargo line uses."""
+    """One SKU. `spec_id` is the id an order's cargo line uses."""
 
     sku_id: Union[int, None] = None
     spec_id: Union[str, None] = None
@@ -142,7 +142,7 @@ class SkuInfo(LenientStruct, rename="camel", gc=False):
 
 
 class PriceRange(msgspec.Struct, rename="camel", gc=False):
-    """A quantity break: ``price`` applies from ``start_quantity`` pieces."""
+    """A quantity break: `price` applies from `start_quantity` pieces."""
 
     start_quantity: Union[int, None] = None
     price: Union[str, None] = None
@@ -157,7 +157,7 @@ class UnitInfo(msgspec.Struct, rename="camel", gc=False):
 
 
 class SaleInfo(LenientStruct, rename="camel", gc=False):
-    """Stock and price ranges. ``quote_type``: 0 by SKU, 1 by quantity, 2 by SKU range."""
+    """Stock and price ranges. `quote_type`: 0 by SKU, 1 by quantity, 2 by SKU range."""
 
     amount_on_sale: Union[int, None] = None
     price_range_list: NullableList[PriceRange] = msgspec.field(default_factory=list)
@@ -187,7 +187,7 @@ class ShippingInfo(LenientStruct, rename="camel", gc=False):
 
 
 class TagInfo(msgspec.Struct, rename="camel", gc=False):
-    """A service tag of the offer, e.g. ``isOnePsale`` = True."""
+    """A service tag of the offer, e.g. `isOnePsale` = True."""
 
     key: Union[str, None] = None
     value: Union[bool, None] = None
@@ -249,7 +249,7 @@ class ProductDetail(LenientStruct, rename="camel", gc=False):
 
 
 class UploadResult(msgspec.Struct, rename="camel", gc=False):
-    """What image upload answers: the id to pass as ``image_search(image_id=...)``."""
+    """What image upload answers: the id to pass as `image_search(image_id=...)`."""
 
     image_id: str
 
@@ -264,7 +264,7 @@ class ChildCategory(msgspec.Struct, rename="camel", gc=False):
 
 
 class Category(LenientStruct, rename="camel", gc=False):
-    """A 1688 category and its direct children (``child_categorys``, the service's spelling)."""
+    """A 1688 category and its direct children (`child_categorys`, the service's spelling)."""
 
     category_id: int = msgspec.field(name="categoryID")
     name: Union[str, None] = None

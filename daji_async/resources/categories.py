@@ -1,4 +1,4 @@
-"""``client.categories``: the 1688 category tree."""
+"""`client.categories`: the 1688 category tree."""
 
 # mypy: disable-error-code="empty-body"
 # (methods under @declared are signatures with a docstring: their body is written by the core)
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class Categories(Resource):
-    """The 1688 category tree: ``client.categories``."""
+    """The 1688 category tree: `client.categories`."""
 
     @declared(CATEGORY_GET)
     async def get(

@@ -1,11 +1,11 @@
-"""``client.orders``: preview, create, cancel, list, view and confirm receipt of 1688 orders.
+"""`client.orders`: preview, create, cancel, list, view and confirm receipt of 1688 orders.
 
-Every call sends the path and body DAJI's wiki documents (``daji-wiki.md`` §2.8-§2.13).
+Every call sends the path and body DAJI's wiki documents (`daji-wiki.md` §2.8-§2.13).
 Create, cancel and confirm receipt are never retried, on any error (the pipeline sends them
-once). Create always carries a ``thirdOrderId`` (``out_order_id``: yours, or one generated
+once). Create always carries a `thirdOrderId` (`out_order_id`: yours, or one generated
 here) and returns it, so a caller who lost the answer looks the order up (the order list's
-``outOrderId`` filter) instead of buying twice; see `Orders.create`. Order ids are
-``str`` throughout; arguments take a ``str`` or an ``int``, never a float.
+`outOrderId` filter) instead of buying twice; see `Orders.create`. Order ids are
+`str` throughout; arguments take a `str` or an `int`, never a float.
 """
 
 from __future__ import annotations
@@ -59,13 +59,13 @@ A = TypeVar("A", bound=TradeAnswer)
 
 #: 1688's limit on the SKUs of one create call (more than 50 may be split into several orders).
 MAX_CARGO_LINES = 100
-#: What create sends as ``isvBizType`` unless told otherwise (the documented default).
+#: What create sends as `isvBizType` unless told otherwise (the documented default).
 ISV_BIZ_TYPE = "cross"
 #: Largest id 1688 uses (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
-#: Longest ``out_order_id`` the SDK sends (1688 does not document one; 64 is conservative).
+#: Longest `out_order_id` the SDK sends (1688 does not document one; 64 is conservative).
 MAX_OUT_ORDER_ID = 64
-#: The ``webSite`` value of 1688 trade calls.
+#: The `webSite` value of 1688 trade calls.
 WEBSITE = "1688"
 
 AddressArg = Union[Address, Mapping[str, Any]]
@@ -84,7 +84,7 @@ def order_id_of(order_id: int | str, name: str = "order_id") -> str:
     """Validate an order (or sub-order, entry) id and return it as decimal text.
 
     Takes a positive int or its ASCII decimal text within 1688's 64-bit range. A float is
-    refused (``TypeError``): 19-digit ids do not survive one.
+    refused (`TypeError`): 19-digit ids do not survive one.
     """
     if isinstance(order_id, float):
         raise TypeError(f"{name} must be a str or an int, not a float (19-digit ids lose digits in a float)")
@@ -159,7 +159,7 @@ def _cargo(cargo: Sequence[CargoArg]) -> list[dict[str, Any]]:
 
 
 def new_out_order_id() -> str:
-    """A fresh ``out_order_id``: 32 hex digits, unique without coordination."""
+    """A fresh `out_order_id`: 32 hex digits, unique without coordination."""
     return uuid.uuid4().hex
 
 
@@ -176,7 +176,7 @@ def _out_order_id(out_order_id: str | None) -> str:
 
 
 def time_1688(value: _dt.datetime, name: str) -> str:
-    """An aware datetime as 1688's ``yyyyMMddHHmmssSSS+0800`` (China time)."""
+    """An aware datetime as 1688's `yyyyMMddHHmmssSSS+0800` (China time)."""
     if not isinstance(value, _dt.datetime):
         raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
@@ -202,7 +202,7 @@ def _extra(params: dict[str, ParamValue], extra_params: Mapping[str, ParamValue]
 
 
 class Orders(Resource):
-    """Preview, create, cancel, list, view and confirm receipt of 1688 orders: ``client.orders``.
+    """Preview, create, cancel, list, view and confirm receipt of 1688 orders: `client.orders`.
 
     The safe way to buy:
 
@@ -239,11 +239,11 @@ class Orders(Resource):
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> OrderPreview:
-        """Price an order without creating it (``POST /alibaba/createOrder/preview``).
+        """Price an order without creating it (`POST /alibaba/createOrder/preview`).
 
-        Sends ``flow``, ``addressParam`` and ``cargoParamList``. The goods must come from one
+        Sends `flow`, `addressParam` and `cargoParamList`. The goods must come from one
         supplier. Order-level amounts come back in **fen**, read from the documented
-        (misspelt) ``orderPreviewResuslt``. Read-only: retried like a search.
+        (misspelt) `orderPreviewResuslt`. Read-only: retried like a search.
 
         ```python
         preview = await client.orders.preview(address, [CargoLine(offer_id, spec_id, 2)])
@@ -272,18 +272,18 @@ class Orders(Resource):
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> CreatedOrder:
-        """Create an order (``POST /alibaba/trade/createCrossOrder``). **Never retried.**
+        """Create an order (`POST /alibaba/trade/createCrossOrder`). **Never retried.**
 
-        Sends ``thirdOrderId`` (``out_order_id``: yours, or a fresh one), ``flow``,
-        ``message`` (the remark to the seller, "" when not given), ``isvBizType`` (default
-        ``cross``), ``addressParam`` and ``cargoParamList``. One supplier per call, at most
-        100 SKUs. The result's ``order_id`` is a ``str``; its ``out_order_id`` is the id sent.
+        Sends `thirdOrderId` (`out_order_id`: yours, or a fresh one), `flow`,
+        `message` (the remark to the seller, "" when not given), `isvBizType` (default
+        `cross`), `addressParam` and `cargoParamList`. One supplier per call, at most
+        100 SKUs. The result's `order_id` is a `str`; its `out_order_id` is the id sent.
 
         If the call fails without a readable answer (timeout, lost connection, garbled body,
         or a success without an order id), `OrderOutcomeUnknownError` is
-        raised with that ``out_order_id``: the order may exist. Look it up with
-        ``orders.get(out_order_id=...)`` (the order list's filter) before creating again, and
-        never create again under a new id. ``max_retries`` is ignored: create is sent once.
+        raised with that `out_order_id`: the order may exist. Look it up with
+        `orders.get(out_order_id=...)` (the order list's filter) before creating again, and
+        never create again under a new id. `max_retries` is ignored: create is sent once.
 
         ```python
         order = await client.orders.create(address, cargo, out_order_id="T20240708002")
@@ -331,12 +331,12 @@ class Orders(Resource):
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> TradeAnswer:
-        """Cancel an unpaid order (``POST /alibaba/trade/cancel``). **Never retried.**
+        """Cancel an unpaid order (`POST /alibaba/trade/cancel`). **Never retried.**
 
-        Sends ``webSite`` (``1688``), ``orderId`` (text), ``cancelReason`` (a
-        `CancelReason`: ``buyerCancel``, ``sellerGoodsLack``, ``other``)
-        and ``remark`` ("" when not given). Only unpaid orders can be cancelled; 1688's
-        refusal is a `TradeError`. ``max_retries`` is ignored.
+        Sends `webSite` (`1688`), `orderId` (text), `cancelReason` (a
+        `CancelReason`: `buyerCancel`, `sellerGoodsLack`, `other`)
+        and `remark` ("" when not given). Only unpaid orders can be cancelled; 1688's
+        refusal is a `TradeError`. `max_retries` is ignored.
 
         ```python
         await client.orders.cancel(order.order_id, CancelReason.BUYER_CANCEL, remark="wrong size")
@@ -364,14 +364,14 @@ class Orders(Resource):
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> OrderDetail:
-        """An order's details, buyer's view (``POST /alibaba/trade/get/buyerView``).
+        """An order's details, buyer's view (`POST /alibaba/trade/get/buyerView`).
 
-        With ``order_id``: sends ``webSite`` and ``orderId``. With ``out_order_id`` (the
-        ``thirdOrderId`` a create call carried; how you find an order whose create outcome is
+        With `order_id`: sends `webSite` and `orderId`. With `out_order_id` (the
+        `thirdOrderId` a create call carried; how you find an order whose create outcome is
         unknown): the buyer-view page documents no such field, so the order list is asked
-        with its ``outOrderId`` filter instead. No such order: a
-        `TradeError` with code ``ORDER_NOT_EXIST``. Amounts are in
-        **yuan** except ``base_info.discount`` (fen).
+        with its `outOrderId` filter instead. No such order: a
+        `TradeError` with code `ORDER_NOT_EXIST`. Amounts are in
+        **yuan** except `base_info.discount` (fen).
 
         ```python
         order = await client.orders.get(order_id)
@@ -411,14 +411,14 @@ class Orders(Resource):
         extra_params: Mapping[str, ParamValue] | None = None,
         **paging: Unpack[PagingOptions],
     ) -> Paginator[OrderListData, OrderDetail]:
-        """The buyer's orders (``POST /alibaba/trade/getBuyerOrderList``), as a paginator.
+        """The buyer's orders (`POST /alibaba/trade/getBuyerOrderList`), as a paginator.
 
-        Filters: the creation window (aware ``datetime``s, sent as 1688's
-        ``yyyyMMddHHmmssSSS+0800`` in ``createStartTime``/``createEndTime``), ``status`` (an
-        `OrderStatus`, sent as ``orderStatus``; another value raises a ValueError
-        naming the closest, unless wrapped in ``Raw``), ``out_order_id`` (your
-        ``thirdOrderId``, sent as ``outOrderId``) and ``product_name``. Paged by
-        ``page``/``pageSize`` (the `PagingOptions`); read-only, retried like a
+        Filters: the creation window (aware `datetime`s, sent as 1688's
+        `yyyyMMddHHmmssSSS+0800` in `createStartTime`/`createEndTime`), `status` (an
+        `OrderStatus`, sent as `orderStatus`; another value raises a ValueError
+        naming the closest, unless wrapped in `Raw`), `out_order_id` (your
+        `thirdOrderId`, sent as `outOrderId`) and `product_name`. Paged by
+        `page`/`pageSize` (the `PagingOptions`); read-only, retried like a
         search. Without a total from the service, a short page is the last.
 
         ```python
@@ -451,12 +451,12 @@ class Orders(Resource):
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> TradeAnswer:
-        """Confirm an order's goods arrived (``POST /alibaba/trade/receiveGoods/confirm``). **Never retried.**
+        """Confirm an order's goods arrived (`POST /alibaba/trade/receiveGoods/confirm`). **Never retried.**
 
-        Sends ``orderId`` and ``orderEntryIds`` (the received lines' ``subItemID``s,
-        ``OrderDetail.entry_ids``), as text. None confirms every entry (the SDK reads the
+        Sends `orderId` and `orderEntryIds` (the received lines' `subItemID`s,
+        `OrderDetail.entry_ids`), as text. None confirms every entry (the SDK reads the
         order first). Confirming releases the payment to the seller. 1688's refusal (DAJI
-        documents code 1009 with ``errorCode`` ``"4003"``) is a `TradeError`.
+        documents code 1009 with `errorCode` `"4003"`) is a `TradeError`.
 
         ```python
         await client.orders.confirm_receipt(order_id)                          # every entry

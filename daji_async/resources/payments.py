@@ -1,8 +1,8 @@
-"""``client.payments``: cashier links in batches, and password-free payment.
+"""`client.payments`: cashier links in batches, and password-free payment.
 
-``pay`` is never retried, on any error. When it gets no readable answer it raises
+`pay` is never retried, on any error. When it gets no readable answer it raises
 `PaymentOutcomeUnknownError`: the order may have been paid, so check its
-status (``orders.get``) before paying again.
+status (`orders.get`) before paying again.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class PaymentLink:
 class PaymentFailure:
     """An order that got no payment link, and why.
 
-    ``code`` and ``message`` are 1688's when it refused the order; ``error`` is set instead
+    `code` and `message` are 1688's when it refused the order; `error` is set instead
     when the whole batch failed (a network error, an HTTP error...).
     """
 
@@ -56,7 +56,7 @@ class PaymentFailure:
 
 @dataclass
 class PaymentLinks:
-    """What ``payments.links`` returns: the links made, and every order that got none.
+    """What `payments.links` returns: the links made, and every order that got none.
 
     ```python
     result = await client.payments.links(order_ids)
@@ -82,7 +82,7 @@ class PaymentLinks:
         return [f.order_id for f in self.failures]
 
     def url_for(self, order_id: int | str) -> str | None:
-        """The cashier URL that pays ``order_id``, or None."""
+        """The cashier URL that pays `order_id`, or None."""
         wanted = str(order_id)
         for link in self.links:
             if wanted in link.order_ids:
@@ -91,7 +91,7 @@ class PaymentLinks:
 
 
 class Payments(Resource):
-    """Cashier links and password-free payment: ``client.payments``."""
+    """Cashier links and password-free payment: `client.payments`."""
 
     async def links(
         self,
@@ -101,13 +101,13 @@ class Payments(Resource):
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> PaymentLinks:
-        """Cashier links for any number of orders (``GET /alibaba/alipay/url/get``).
+        """Cashier links for any number of orders (`GET /alibaba/alipay/url/get`).
 
-        The orders are split into batches of ``batch_size`` (default 10, as the page
-        recommends; at most 30, the documented limit), each sent as ``orderIdList`` (ids
+        The orders are split into batches of `batch_size` (default 10, as the page
+        recommends; at most 30, the documented limit), each sent as `orderIdList` (ids
         joined by commas), requested concurrently. Nothing is paid:
         the buyer pays at the URL. Failures are per order: an order 1688 refuses, or every
-        order of a batch that failed, lands in ``failures``; the others still get links.
+        order of a batch that failed, lands in `failures`; the others still get links.
         Duplicate ids are asked once.
 
         ```python
@@ -166,16 +166,16 @@ class Payments(Resource):
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> PayResult:
-        """Pay an order without a password (``POST /alibaba/trade/pay/protocolPay/preparePay``).
+        """Pay an order without a password (`POST /alibaba/trade/pay/protocolPay/preparePay`).
 
-        Sends ``{orderId}`` (text). 1688 tries 诚E赊 (ChengE credit) first, then Alipay; the
+        Sends `{orderId}` (text). 1688 tries 诚E赊 (ChengE credit) first, then Alipay; the
         account must have a password-free channel open. **Never retried by the SDK**: the page
         allows at most 3 retries and never in a loop, so that decision is yours, after
-        checking the order. ``max_retries`` is ignored.
+        checking the order. `max_retries` is ignored.
 
         A timeout, a lost connection or an unreadable answer raises
         `PaymentOutcomeUnknownError`: the order may have been paid. Check
-        ``(await client.orders.get(order_id)).status``: still ``waitbuyerpay`` means unpaid,
+        `(await client.orders.get(order_id)).status`: still `waitbuyerpay` means unpaid,
         any later status means paid; only then pay again (at most 3 times in all).
 
         ```python

@@ -1,8 +1,8 @@
-"""``client.taobao.orders``: Taobao purchase orders (payment is in ``taobao_payments``).
+"""`client.taobao.orders`: Taobao purchase orders (payment is in `taobao_payments`).
 
-Split from ``resources/taobao.py`` (which re-exports every public name here): the lines of
-preview and create travel as **JSON-encoded strings** (``render_item_List``, with a capital
-L, and ``order_line_list``); Taobao's inner result ``code`` is a string, ``"0"`` meaning
+Split from `resources/taobao.py` (which re-exports every public name here): the lines of
+preview and create travel as **JSON-encoded strings** (`render_item_List`, with a capital
+L, and `order_line_list`); Taobao's inner result `code` is a string, `"0"` meaning
 success; money is in **fen**. Create, cancel and pay are never retried; an answer that
 proves nothing (a gateway 5xx, HTML, a timeout, a success without a well-formed purchase id)
 is an *unknown* outcome, never a refusal.
@@ -54,7 +54,7 @@ __all__ = [
 PAY_BATCH = C.TAOBAO_PAY_BATCH
 #: Most lines the SDK puts in one preview or create (undocumented; a conservative bound).
 MAX_ORDER_LINES = 100
-#: Longest ``third_order_id`` the SDK sends.
+#: Longest `third_order_id` the SDK sends.
 MAX_THIRD_ORDER_ID = 64
 
 AddressArg = Union[TaobaoAddress, Mapping[str, Any]]
@@ -75,9 +75,9 @@ def _lines(name: str, lines: object) -> Sequence[Any]:
 
 
 def encode_render_lines(lines: Sequence[RenderLineArg]) -> str:
-    """Preview lines as the JSON text ``render_item_List`` carries (checked first).
+    """Preview lines as the JSON text `render_item_List` carries (checked first).
 
-    ``[{"itemId": 2048153758314474, "quantity": "1", "skuId": 3357413213162}]``: ids as
+    `[{"itemId": 2048153758314474, "quantity": "1", "skuId": 3357413213162}]`: ids as
     numbers and the quantity as text, as the wiki's example sends them.
     """
     encoded = []
@@ -97,10 +97,10 @@ def encode_render_lines(lines: Sequence[RenderLineArg]) -> str:
 
 
 def encode_order_lines(lines: Sequence[OrderLineArg]) -> tuple[str, int]:
-    """Create lines as the JSON text ``order_line_list`` carries, and their total in fen.
+    """Create lines as the JSON text `order_line_list` carries, and their total in fen.
 
-    Each line: ``{itemId, orderLineNo, quantity (text), price (fen), currency, title, skuId}``;
-    ``orderLineNo`` defaults to the line's position (``"1"``, ``"2"``...).
+    Each line: `{itemId, orderLineNo, quantity (text), price (fen), currency, title, skuId}`;
+    `orderLineNo` defaults to the line's position (`"1"`, `"2"`...).
     """
     encoded = []
     total = 0
@@ -140,9 +140,9 @@ ADDRESS_KEYS = ("country", "state", "city", "district", "address", "zip", "name"
 def address_json(name: str, address: AddressArg, *, tax_id: bool = False) -> dict[str, Any]:
     """A Taobao address as its JSON object, checked first, with every documented key sent.
 
-    The en preview and create pages mark every sub-field required (§9.2): ``name``,
-    ``state``, ``city``, ``district`` and ``address`` must be given (else `ValueError`); a
-    missing ``phone`` or ``mobile_phone`` is sent as the other one, a missing ``zip`` as "".
+    The en preview and create pages mark every sub-field required (§9.2): `name`,
+    `state`, `city`, `district` and `address` must be given (else `ValueError`); a
+    missing `phone` or `mobile_phone` is sent as the other one, a missing `zip` as "".
     """
     if isinstance(address, Mapping):
         try:
@@ -179,11 +179,11 @@ def _id_texts(value: object) -> list[str]:
 def settle_created(created: TaobaoCreatedOrder, third: str, path: str) -> TaobaoCreatedOrder:
     """Merge a create answer's spellings, and refuse to call it a success without a purchase id.
 
-    The main id may come as ``purchaseId``, ``purchase_id`` or ``order_list[0].purchase_id``;
-    the sub-order ids as ``subPurchaseOrderIds``, ``sub_purchase_order_id`` or the ids of
-    ``order_list[].order_line_list[]``. A success that carries no well-formed purchase id
-    (missing, empty, ``'abc'``, ``'-5'``, ``0``) proves nothing: the order may exist, so it
-    raises `TaobaoOrderOutcomeUnknownError` with the ``thirdOrderId`` sent.
+    The main id may come as `purchaseId`, `purchase_id` or `order_list[0].purchase_id`;
+    the sub-order ids as `subPurchaseOrderIds`, `sub_purchase_order_id` or the ids of
+    `order_list[].order_line_list[]`. A success that carries no well-formed purchase id
+    (missing, empty, `'abc'`, `'-5'`, `0`) proves nothing: the order may exist, so it
+    raises `TaobaoOrderOutcomeUnknownError` with the `thirdOrderId` sent.
     """
     if not created.purchase_id and created.order_list:
         created.purchase_id = created.order_list[0].purchase_id
@@ -228,7 +228,7 @@ def purchase_id_of(value: int | str, name: str = "purchase_id") -> int:
 
 
 def is_refusal(error: DajiError | None) -> bool:
-    """True when ``error`` is the service's own explicit "no": the call certainly took no effect.
+    """True when `error` is the service's own explicit "no": the call certainly took no effect.
 
     That is Taobao's inner verdict (`TradeError`) or an error envelope or
     4xx answer from the service (bad parameters, authentication, not found, rate limited).
@@ -243,7 +243,7 @@ def is_refusal(error: DajiError | None) -> bool:
 
 
 class TaobaoOrders(Resource):
-    """Taobao purchase orders: ``client.taobao.orders`` (create and cancel never retried)."""
+    """Taobao purchase orders: `client.taobao.orders` (create and cancel never retried)."""
 
     async def preview(
         self,
@@ -257,12 +257,12 @@ class TaobaoOrders(Resource):
     ) -> TaobaoPreview:
         """Price a purchase order before creating it (POST /taobao/purchase/order/render).
 
-        ``lines`` are `TaobaoRenderLine` (``item_id`` and
-        ``sku_id`` are the bunker's ``mpId``/``mpSkuid``), sent as the JSON text
-        ``render_item_List``. ``receiver_address`` is your **China warehouse** address, as
-        the wiki asks. Amounts of the answer are in fen. ``warehouse_address`` is required on
+        `lines` are `TaobaoRenderLine` (`item_id` and
+        `sku_id` are the bunker's `mpId`/`mpSkuid`), sent as the JSON text
+        `render_item_List`. `receiver_address` is your **China warehouse** address, as
+        the wiki asks. Amounts of the answer are in fen. `warehouse_address` is required on
         en api-194164778 (optional on zh api-183099606): it is always sent, as the
-        ``receiver_address`` when you give none; every address key is sent (see `address_json`).
+        `receiver_address` when you give none; every address key is sent (see `address_json`).
 
         ```python
         preview = await client.taobao.orders.preview(
@@ -307,19 +307,19 @@ class TaobaoOrders(Resource):
     ) -> TaobaoCreatedOrder:
         """Create a purchase order (POST /taobao/purchase/order/create). **Never retried.**
 
-        ``lines`` are `TaobaoOrderLine` (unit ``price`` in
-        **fen**), sent as the JSON text ``order_line_list``. ``purchase_amount`` is the
-        planned total in **fen** (an int; at least the lines' total). ``third_order_id`` is
+        `lines` are `TaobaoOrderLine` (unit `price` in
+        **fen**), sent as the JSON text `order_line_list`. `purchase_amount` is the
+        planned total in **fen** (an int; at least the lines' total). `third_order_id` is
         your purchase number: one is generated when you give none, and the answer carries it.
-        ``max_retries`` is ignored: create is sent once.
+        `max_retries` is ignored: create is sent once.
 
-        ``order_source`` (the buyer's platform, e.g. ``"lazada"``) is **required**: the newest
+        `order_source` (the buyer's platform, e.g. `"lazada"`) is **required**: the newest
         en page (api-194164780) marks every top-level field required (the zh page marks it
         optional), so it is always sent and a missing one is a `ValueError` before sending.
 
         A timeout, a lost connection, a gateway 5xx, an unreadable answer or a success without
         a well-formed purchase id raises `TaobaoOrderOutcomeUnknownError` with that
-        ``third_order_id``: the order may exist; look for it before creating again, and never
+        `third_order_id`: the order may exist; look for it before creating again, and never
         under a new number.
 
         ```python
@@ -393,15 +393,15 @@ class TaobaoOrders(Resource):
     ) -> TaobaoTradeAnswer:
         """Ask to cancel a purchase order (POST /taobao/purchase/order/asyn/cancel). **Never retried.**
 
-        The cancel is **asynchronous**: a success (inner ``code`` ``"0"``) means the request
-        was accepted; the order's status (``orders.get``, or a type-3 message) says when it is
-        closed. ``sub_purchase_order_ids`` cancels only those sub-orders (empty: the whole order).
-        ``max_retries`` is ignored: cancel is sent once.
+        The cancel is **asynchronous**: a success (inner `code` `"0"`) means the request
+        was accepted; the order's status (`orders.get`, or a type-3 message) says when it is
+        closed. `sub_purchase_order_ids` cancels only those sub-orders (empty: the whole order).
+        `max_retries` is ignored: cancel is sent once.
 
-        As the page (en api-194164781) types them, ``purchase_id`` and every
-        ``sub_purchase_orderId_list`` entry are sent as **strings** (ints are accepted from
-        you), and ``cancel_reason`` and ``cancel_remark`` are both required and always sent:
-        without a ``remark`` the reason is sent as the remark.
+        As the page (en api-194164781) types them, `purchase_id` and every
+        `sub_purchase_orderId_list` entry are sent as **strings** (ints are accepted from
+        you), and `cancel_reason` and `cancel_remark` are both required and always sent:
+        without a `remark` the reason is sent as the remark.
 
         ```python
         answer = await client.taobao.orders.cancel(order.purchase_id, reason="buyer changed mind")
@@ -424,9 +424,9 @@ class TaobaoOrders(Resource):
         self, purchase_id: int | str, *, timeout: Timeout | None = None, max_retries: int | None = None
     ) -> TaobaoOrder:
         """A purchase order's status, lines and shipments (POST /taobao/purchase/order/query;
-        the path is from client code, the body ``{purchase_id}`` inferred).
+        the path is from client code, the body `{purchase_id}` inferred).
 
-        ``purchase_id`` is sent as a string, as the cancel page types the same field.
+        `purchase_id` is sent as a string, as the cancel page types the same field.
 
         ```python
         order = await client.taobao.orders.get(created.purchase_id)

@@ -36,13 +36,13 @@ __all__ = ["TaobaoPayBatch", "TaobaoPayResult", "TaobaoPayments"]
 class TaobaoPayBatch:
     """One pay call: the purchase orders it named, and what came back.
 
-    ``answer`` is Taobao's answer when the batch was accepted; ``error`` the exception when
-    it was not: either the service's explicit refusal (``refused``: a
+    `answer` is Taobao's answer when the batch was accepted; `error` the exception when
+    it was not: either the service's explicit refusal (`refused`: a
     [TradeError][daji_async.TradeError] or a 4xx/error envelope, the orders certainly not
     paid by this call) or a
     [TaobaoPaymentOutcomeUnknownError][daji_async.TaobaoPaymentOutcomeUnknownError]
-    (``outcome_unknown``: a gateway 5xx, HTML, a timeout or an undecodable answer; the orders
-    may have been paid; its ``__cause__`` is what arrived).
+    (`outcome_unknown`: a gateway 5xx, HTML, a timeout or an undecodable answer; the orders
+    may have been paid; its `__cause__` is what arrived).
     """
 
     order_ids: tuple[str, ...]
@@ -69,12 +69,12 @@ class TaobaoPayBatch:
 
 @dataclass
 class TaobaoPayResult:
-    """What ``taobao.payments.pay`` returns: every batch, so no order goes unaccounted for.
+    """What `taobao.payments.pay` returns: every batch, so no order goes unaccounted for.
 
-    Every order is in exactly one of ``paid_order_ids``, ``refused_order_ids`` (the service
-    said no: certainly not paid by this call; ``refusals`` gives each one's reason) and
-    ``unknown_order_ids`` (no answer that proves anything: query them with
-    ``taobao.orders.get`` before paying again, never re-pay them blindly).
+    Every order is in exactly one of `paid_order_ids`, `refused_order_ids` (the service
+    said no: certainly not paid by this call; `refusals` gives each one's reason) and
+    `unknown_order_ids` (no answer that proves anything: query them with
+    `taobao.orders.get` before paying again, never re-pay them blindly).
 
     ```python
     result = await client.taobao.payments.pay(purchase_ids)
@@ -122,10 +122,10 @@ class TaobaoPayResult:
 
     @property
     def failed_order_ids(self) -> list[str]:
-        """Deprecated: the same as ``refused_order_ids`` (orders the service explicitly refused).
+        """Deprecated: the same as `refused_order_ids` (orders the service explicitly refused).
 
         Before issue 22 a batch lost to a gateway 5xx or an HTML page was counted here; such
-        batches are now in ``unknown_order_ids``. Use ``refused_order_ids``.
+        batches are now in `unknown_order_ids`. Use `refused_order_ids`.
         """
         warnings.warn(
             "TaobaoPayResult.failed_order_ids is deprecated; use refused_order_ids (and unknown_order_ids)",
@@ -146,7 +146,7 @@ class TaobaoPayResult:
 
 
 class TaobaoPayments(Resource):
-    """Paying Taobao purchase orders: ``client.taobao.payments`` (never retried)."""
+    """Paying Taobao purchase orders: `client.taobao.payments` (never retried)."""
 
     async def pay(
         self,
@@ -159,17 +159,17 @@ class TaobaoPayments(Resource):
         """Pay purchase orders (POST /taobao/purchase/order/batch/pay). **Never retried.**
 
         Taobao debits the Alipay balance first, then the bound bank card. Each call takes at
-        most 10 orders (``purchaseOrderIdList``, integers); a longer list goes out as
-        consecutive batches of ``batch_size`` (1..10), one after another. A failing batch
+        most 10 orders (`purchaseOrderIdList`, integers); a longer list goes out as
+        consecutive batches of `batch_size` (1..10), one after another. A failing batch
         does not stop the others: every batch is in the result with its answer or its error
         (`TaobaoPayResult`), so no order is silently dropped. Duplicate ids are paid once.
-        A success envelope without ``data`` counts its batch as accepted, no order reported failed.
-        ``max_retries`` is ignored: every pay call is sent once.
+        A success envelope without `data` counts its batch as accepted, no order reported failed.
+        `max_retries` is ignored: every pay call is sent once.
 
         Each order ends up paid, refused (the service's explicit "no", with its reason) or
         unknown: a batch answered by a gateway 5xx, an HTML page, a timeout or an undecodable
         body carries a `TaobaoPaymentOutcomeUnknownError` naming its orders. Query unknown
-        orders (``taobao.orders.get``) before paying them again.
+        orders (`taobao.orders.get`) before paying them again.
 
         ```python
         result = await client.taobao.payments.pay([order.purchase_id for order in created])

@@ -1,13 +1,13 @@
 """The sandbox's aiohttp application, assembled from its parts.
 
-- ``_wire``: the envelope, error answers and parameter reading;
-- ``_auth``: appKey and signature checks;
-- ``_faults``: injected faults and the middleware every service request passes;
-- ``_products``: the catalogue endpoints; ``_orders_store``: orders as state, and their pushes;
-  ``_orders``: the trade endpoints (``_order_view``: an order as ``get.buyerView`` shows it);
-- ``_taobao``: Taobao/Tmall's searches, detail, purchase orders and pay; ``_poizon``: Poizon's
+- `_wire`: the envelope, error answers and parameter reading;
+- `_auth`: appKey and signature checks;
+- `_faults`: injected faults and the middleware every service request passes;
+- `_products`: the catalogue endpoints; `_orders_store`: orders as state, and their pushes;
+  `_orders`: the trade endpoints (`_order_view`: an order as `get.buyerView` shows it);
+- `_taobao`: Taobao/Tmall's searches, detail, purchase orders and pay; `_poizon`: Poizon's
   cursor-paged product list, detail and categories;
-- ``_control``: the ``/_sandbox`` control endpoints.
+- `_control`: the `/_sandbox` control endpoints.
 
 Service routes come from the SDK's endpoint table: each handler module maps endpoint names to
 handlers, and each is registered at its row's method and path.
@@ -34,12 +34,13 @@ def service_handlers() -> dict[str, Handler]:
 
 
 def create_app(state: SandboxState | None = None) -> web.Application:
-    """The sandbox as an ``aiohttp.web.Application`` (run it with any aiohttp runner).
+    """The sandbox as an `aiohttp.web.Application` (run it with any aiohttp runner).
 
-    ::
+    ```python
+    app = create_app(SandboxState(SandboxConfig(latency=0.05)))
+    web.run_app(app, port=8080)
+    ```
 
-        app = create_app(SandboxState(SandboxConfig(latency=0.05)))
-        web.run_app(app, port=8080)
     """
     state = state or SandboxState()
     app = web.Application(middlewares=[make_middleware(state)], client_max_size=8 * 1024 * 1024)

@@ -1,4 +1,4 @@
-"""The sandbox's authentication: appKey, then the MD5 ``sign`` (or ``appSecret`` in debug mode)."""
+"""The sandbox's authentication: appKey, then the MD5 `sign` (or `appSecret` in debug mode)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ._wire import Params, error
 
 
 def check_auth(state: SandboxState, params: Params) -> web.Response | None:
-    """The service's authentication: appKey, then ``sign`` (or ``appSecret`` in debug mode)."""
+    """The service's authentication: appKey, then `sign` (or `appSecret` in debug mode)."""
     config = state.config
     app_key = params.values.get("appKey")
     if not app_key:

@@ -305,14 +305,14 @@ class Catalogue:
             self.by_seller.setdefault(offer.seller_open_id, []).append(offer)
 
     def sample(self, key: str, count: int) -> list[Offer]:
-        """A deterministic pseudo-random selection of ``count`` offers for an arbitrary key."""
+        """A deterministic pseudo-random selection of `count` offers for an arbitrary key."""
         digest = int.from_bytes(hashlib.sha256(f"{self.seed}:{key}".encode()).digest()[:8], "big")
         rng = random.Random(digest)
         count = min(count, len(self.offers))
         return [self.offers[i] for i in rng.sample(range(len(self.offers)), count)]
 
     def keyword_matches(self, keyword: str) -> list[Offer]:
-        """Offers whose subject contains a vocabulary word of ``keyword``, else a keyword-seeded sample.
+        """Offers whose subject contains a vocabulary word of `keyword`, else a keyword-seeded sample.
 
         A keyword naming a product (连衣裙, 手机壳...) returns that product's offers, ordered by
         relevance (more adjectives of the keyword first); any other keyword returns a stable

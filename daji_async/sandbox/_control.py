@@ -1,23 +1,23 @@
-"""The sandbox's control endpoints under ``/_sandbox``: reset, faults, routes, requests, scenarios, stats, info, orders.
+"""The sandbox's control endpoints under `/_sandbox`: reset, faults, routes, requests, scenarios, stats, info, orders.
 
-``/_sandbox/uploads`` counts image uploads (``GET``) and expires every uploaded id (``DELETE``).
+`/_sandbox/uploads` counts image uploads (`GET`) and expires every uploaded id (`DELETE`).
 
-Routes: ``GET`` lists them, ``POST`` adds one (see :meth:`Route.from_dict`), ``DELETE``
-removes all. Requests: ``GET /_sandbox/requests`` lists the requests received (method,
-path, params, status), ``DELETE`` forgets them.
+Routes: `GET` lists them, `POST` adds one (see `Route.from_dict`), `DELETE`
+removes all. Requests: `GET /_sandbox/requests` lists the requests received (method,
+path, params, status), `DELETE` forgets them.
 
 They take no credentials, so they refuse what a web page could send them from another site
 (a cross-site form POST, or a page whose DNS name was rebound to 127.0.0.1): every control
-request must name the sandbox in its ``Host`` (an IP address, ``localhost`` or one of
-``SandboxConfig.control_hosts``), carry no foreign ``Origin``, and every POST must be
-``Content-Type: application/json`` (a type no HTML form can send, and that ``fetch`` cannot
+request must name the sandbox in its `Host` (an IP address, `localhost` or one of
+`SandboxConfig.control_hosts`), carry no foreign `Origin`, and every POST must be
+`Content-Type: application/json` (a type no HTML form can send, and that `fetch` cannot
 send to another site without a preflight the sandbox never grants). Refusals are 403 or 415
-with a JSON ``{"error": ...}``.
+with a JSON `{"error": ...}`.
 
-Orders (no auth, under ``/_sandbox/orders``): ``GET`` the store's snapshot; ``POST
-{orderId}/send`` (the seller ships); ``POST webhook`` ``{"url": ...}``; ``POST redeliver``
-``{"msgId": ...}``; ``POST lose-answer`` ``{"path", "kind", "seconds", "times"}`` (see
-:meth:`~daji_async.sandbox._orders_store.OrderStore.lose_answer`).
+Orders (no auth, under `/_sandbox/orders`): `GET` the store's snapshot; ``POST
+{orderId}/send` (the seller ships); `POST webhook` `{"url": ...}`; `POST redeliver``
+`{"msgId": ...}`; `POST lose-answer` `{"path", "kind", "seconds", "times"}` (see
+`lose_answer`).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from ._wire import CONTROL_PREFIX, STATE_KEY
 
 
 class BadBody(Exception):
-    """A control request's body that is not JSON: answered HTTP 400 with ``{"error": ...}``."""
+    """A control request's body that is not JSON: answered HTTP 400 with `{"error": ...}`."""
 
 
 async def json_body(request: web.Request) -> Any:
@@ -108,7 +108,7 @@ async def control_scenarios(request: web.Request) -> web.Response:
 
 
 async def control_uploads(request: web.Request) -> web.Response:
-    """``GET /_sandbox/uploads``: the upload count and ids kept; ``DELETE`` expires every id."""
+    """`GET /_sandbox/uploads`: the upload count and ids kept; `DELETE` expires every id."""
     state = request.app[STATE_KEY]
     expired = state.expire_uploads() if request.method == "DELETE" else 0
     return web.json_response({"count": state.upload_count, "kept": len(state.uploads), "expired": expired})
@@ -131,12 +131,12 @@ async def control_info(request: web.Request) -> web.Response:
 
 
 async def control_orders(request: web.Request) -> web.Response:
-    """``GET /_sandbox/orders``: the store's snapshot."""
+    """`GET /_sandbox/orders`: the store's snapshot."""
     return web.json_response(orders_store(request.app[STATE_KEY]).snapshot())
 
 
 async def control_send(request: web.Request) -> web.Response:
-    """``POST /_sandbox/orders/{orderId}/send``: the seller ships a paid order."""
+    """`POST /_sandbox/orders/{orderId}/send`: the seller ships a paid order."""
     store = orders_store(request.app[STATE_KEY])
     try:
         order = store.orders.get(int(request.match_info["order_id"]))
@@ -156,7 +156,7 @@ async def control_send(request: web.Request) -> web.Response:
 
 
 async def control_webhook(request: web.Request) -> web.Response:
-    """``POST /_sandbox/orders/webhook``: set (or clear) where messages are pushed."""
+    """`POST /_sandbox/orders/webhook`: set (or clear) where messages are pushed."""
     state = request.app[STATE_KEY]
     body = await json_body(request)
     url = body.get("url") if isinstance(body, dict) else None
@@ -167,7 +167,7 @@ async def control_webhook(request: web.Request) -> web.Response:
 
 
 async def control_redeliver(request: web.Request) -> web.Response:
-    """``POST /_sandbox/orders/redeliver``: push one message (or all) again."""
+    """`POST /_sandbox/orders/redeliver`: push one message (or all) again."""
     store = orders_store(request.app[STATE_KEY])
     body = await json_body(request) if request.can_read_body else {}
     msg_id = body.get("msgId") if isinstance(body, dict) else None
@@ -181,7 +181,7 @@ async def control_redeliver(request: web.Request) -> web.Response:
 
 
 async def control_lose_answer(request: web.Request) -> web.Response:
-    """``POST /_sandbox/orders/lose-answer``: see :meth:`OrderStore.lose_answer`."""
+    """`POST /_sandbox/orders/lose-answer`: see `OrderStore.lose_answer`."""
     store = orders_store(request.app[STATE_KEY])
     body = await json_body(request)
     try:
@@ -199,7 +199,7 @@ async def control_lose_answer(request: web.Request) -> web.Response:
 ControlHandler = Callable[[web.Request], Awaitable[web.Response]]
 
 #: The one state-changing method a page on another site can send without a CORS preflight
-#: (a form, or ``fetch`` with a "simple" content type): it must carry a JSON content type.
+#: (a form, or `fetch` with a "simple" content type): it must carry a JSON content type.
 _WRITES = frozenset({"POST"})
 
 
@@ -248,7 +248,7 @@ def _netloc(url: str) -> str:
 
 
 def guarded(handler: ControlHandler) -> ControlHandler:
-    """``handler``, served only when :func:`cross_site_refusal` finds nothing to refuse."""
+    """`handler`, served only when `cross_site_refusal` finds nothing to refuse."""
 
     async def guard(request: web.Request) -> web.Response:
         refusal = cross_site_refusal(request)
@@ -267,7 +267,7 @@ def guarded(handler: ControlHandler) -> ControlHandler:
 
 
 def add_control_routes(app: web.Application) -> None:
-    """Register the control endpoints (the orders' ones under ``/_sandbox/orders``), each guarded."""
+    """Register the control endpoints (the orders' ones under `/_sandbox/orders`), each guarded."""
     app.router.add_post(CONTROL_PREFIX + "/reset", guarded(control_reset))
     app.router.add_route("*", CONTROL_PREFIX + "/faults", guarded(control_faults))
     app.router.add_get(CONTROL_PREFIX + "/stats", guarded(control_stats))

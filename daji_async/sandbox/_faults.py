@@ -1,9 +1,9 @@
 """The sandbox's fault injection and the middleware every service request passes.
 
-The middleware counts the request (arrived when its bytes were read, see ``_arrivals``), reads
-its parameters and records it (``sandbox.requests``), applies latency and any matching fault,
+The middleware counts the request (arrived when its bytes were read, see `_arrivals`), reads
+its parameters and records it (`sandbox.requests`), applies latency and any matching fault,
 verifies the parameters (auth), then answers from the first matching route
-(``sandbox.route(...)``) or calls the handler, mapping its exceptions to answers.
+(`sandbox.route(...)`) or calls the handler, mapping its exceptions to answers.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def make_middleware(state: SandboxState) -> Any:
 
 
 async def record_body(request: web.Request, recorded: SandboxRequest) -> None:
-    """Read a faulted request's body for ``sandbox.requests`` only (after any latency, as before)."""
+    """Read a faulted request's body for `sandbox.requests` only (after any latency, as before)."""
     try:
         params = await read_params(request)
     except (BadParams, OSError, web.HTTPException, ValueError, LookupError):
@@ -154,8 +154,8 @@ async def answer_from_routes(
 ) -> web.StreamResponse | None:
     """The answer of the first route matching this request, or None to answer as usual.
 
-    A route's ``latency`` fault waits and then lets the route's next answer (or the handler)
-    answer; its ``repeat_page`` fault makes the handler answer page 1.
+    A route's `latency` fault waits and then lets the route's next answer (or the handler)
+    answer; its `repeat_page` fault makes the handler answer page 1.
     """
     for route in state.routes:
         answer = route.take(request.method, request.path, params.values, recorded)

@@ -1,4 +1,4 @@
-"""An order as 1688's ``get.buyerView`` answer shows it: the view the order endpoints return."""
+"""An order as 1688's `get.buyerView` answer shows it: the view the order endpoints return."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ __all__ = ["order_view"]
 
 
 def order_view(order: SandboxOrder) -> dict[str, Any]:
-    """An order as 1688's ``get.buyerView`` result (amounts in yuan, discount in fen)."""
+    """An order as 1688's `get.buyerView` result (amounts in yuan, discount in fen)."""
     address = order.address
     base = {
         "id": order.order_id,

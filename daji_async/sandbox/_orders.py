@@ -1,10 +1,10 @@
 """The sandbox's order endpoints: preview, create, cancel, list, view, confirm receipt, payment links, pay.
 
 Every call is served at the path, with the body keys and answer shape, that DAJI's wiki
-documents (``daji-wiki.md`` §2.8-§2.15), misspellings included (``orderPreviewResuslt``,
-``erroMsg``). Orders are state (``state.extensions["orders"]``, forgotten on reset). Preview
-and create price cargo from the catalogue: ``specId`` must be one that
-``/alibaba/product/queryProductDetail`` lists for the offer. Create honours ``thirdOrderId``
+documents (`daji-wiki.md` §2.8-§2.15), misspellings included (`orderPreviewResuslt`,
+`erroMsg`). Orders are state (`state.extensions["orders"]`, forgotten on reset). Preview
+and create price cargo from the catalogue: `specId` must be one that
+`/alibaba/product/queryProductDetail` lists for the offer. Create honours `thirdOrderId`
 (the same id answers with the same order: the sandbox's own rule, so that a caller who lost
 an answer can safely repeat it). Statuses move as on 1688:
 
@@ -12,27 +12,27 @@ an answer can safely repeat it). Statuses move as on 1688:
                  --confirm receipt--> confirm_goods --> success
     waitbuyerpay --cancel--> cancel          (any other status: ORDER_STATUS_ERROR)
 
-Every change is pushed as a signed message the way DAJI delivers (form fields ``message`` and
-``_dj_signature``, HMAC-SHA1 as in 1688's push) to ``SandboxConfig.webhook_url``, in order,
+Every change is pushed as a signed message the way DAJI delivers (form fields `message` and
+`_dj_signature`, HMAC-SHA1 as in 1688's push) to `SandboxConfig.webhook_url`, in order,
 retried a few times when the webhook does not answer 2xx (the store and the pusher live in
-``_orders_store``; this module holds the handlers, registered from the endpoint table).
+`_orders_store`; this module holds the handlers, registered from the endpoint table).
 
-Controls (served by ``_control``, no auth, under ``/_sandbox/orders``):
+Controls (served by `_control`, no auth, under `/_sandbox/orders`):
 
-- ``GET /_sandbox/orders``: orders, payments, pushed messages and delivery attempts.
-- ``POST /_sandbox/orders/{orderId}/send``: the seller ships (``waitsellersend`` only).
-- ``POST /_sandbox/orders/webhook`` ``{"url": ...}``: where messages go (null: nowhere).
-- ``POST /_sandbox/orders/redeliver`` ``{"msgId": ...}``: push a message again (a duplicate
-  delivery); without ``msgId``, every message so far.
-- ``POST /_sandbox/orders/lose-answer`` ``{"path": ..., "kind": "reset"|"latency", "seconds": 1,
-  "times": 1}``: act on the next call to ``path``, then lose its answer (see
-  :meth:`OrderStore.lose_answer`). The generic faults strike *before* the sandbox reads a
+- `GET /_sandbox/orders`: orders, payments, pushed messages and delivery attempts.
+- `POST /_sandbox/orders/{orderId}/send`: the seller ships (`waitsellersend` only).
+- `POST /_sandbox/orders/webhook` `{"url": ...}`: where messages go (null: nowhere).
+- `POST /_sandbox/orders/redeliver` `{"msgId": ...}`: push a message again (a duplicate
+  delivery); without `msgId`, every message so far.
+- `POST /_sandbox/orders/lose-answer` ``{"path": ..., "kind": "reset"|"latency", "seconds": 1,
+  "times": 1}`: act on the next call to `path``, then lose its answer (see
+  `OrderStore.lose_answer`). The generic faults strike *before* the sandbox reads a
   request; this one strikes *after* the order changed, the case where money moved and the
   caller cannot know.
 
-Business errors come back as 1688 does: HTTP 200, envelope code 200, and ``data`` with
-``success: false`` and ``errorCode`` (``ORDER_STATUS_ERROR``, ``ORDER_NOT_EXIST``,
-``CLOSE_ORDER_TOO_FAST``; ``PAY_AMOUNT_MISMATCH`` is the sandbox's own). Malformed requests
+Business errors come back as 1688 does: HTTP 200, envelope code 200, and `data` with
+`success: false` and `errorCode` (`ORDER_STATUS_ERROR`, `ORDER_NOT_EXIST`,
+`CLOSE_ORDER_TOO_FAST`; `PAY_AMOUNT_MISMATCH` is the sandbox's own). Malformed requests
 (a missing address, an unknown offer or specId) are HTTP 400.
 """
 
@@ -137,7 +137,7 @@ class _Line:
 
 
 def _detail(state: SandboxState, offer: Offer) -> dict[str, Any]:
-    """The offer's detail as ``queryProductDetail`` serves it: its SKUs and their spec ids."""
+    """The offer's detail as `queryProductDetail` serves it: its SKUs and their spec ids."""
     detail: dict[str, Any] = state.results.get_or(
         ("order-detail", offer.offer_id), lambda: detail_json(state, offer, "en")
     )
@@ -225,7 +225,7 @@ def _find(store: OrderStore, params: Params, name: str = "orderId") -> SandboxOr
 
 
 async def preview(request: web.Request) -> web.Response:
-    """1688 ``createOrder.preview``: price the cargo from the catalogue, one result per supplier."""
+    """1688 `createOrder.preview`: price the cargo from the catalogue, one result per supplier."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
     _address(params)
@@ -264,7 +264,7 @@ async def preview(request: web.Request) -> web.Response:
 
 
 async def create(request: web.Request) -> web.Response:
-    """1688 ``createCrossOrder``: one supplier's order; the same ``outOrderId`` is the same order."""
+    """1688 `createCrossOrder`: one supplier's order; the same `outOrderId` is the same order."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
     out_id = params.text("thirdOrderId", required=True)
@@ -321,7 +321,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 async def cancel(request: web.Request) -> web.Response:
-    """1688 ``trade.cancel``: unpaid orders only (``ORDER_STATUS_ERROR`` otherwise)."""
+    """1688 `trade.cancel`: unpaid orders only (`ORDER_STATUS_ERROR` otherwise)."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
     if params.text("webSite", required=True) != "1688":
@@ -353,7 +353,7 @@ async def cancel(request: web.Request) -> web.Response:
 
 
 async def get(request: web.Request) -> web.Response:
-    """``get/buyerView``: an order by ``orderId``; ``data`` is the order itself (no ``result`` wrapper)."""
+    """`get/buyerView`: an order by `orderId`; `data` is the order itself (no `result` wrapper)."""
     state, params = request.app[STATE_KEY], params_of(request)
     if params.text("webSite", required=True) != "1688":
         raise BadParams("webSite格式不正确 (webSite must be 1688)")
@@ -375,9 +375,9 @@ def _window_bound(params: Params, name: str) -> str | None:
 
 
 async def order_list(request: web.Request) -> web.Response:
-    """``getBuyerOrderList``: the buyer's orders, newest first, filtered and paged by ``page``/``pageSize``.
+    """`getBuyerOrderList`: the buyer's orders, newest first, filtered and paged by `page`/`pageSize`.
 
-    ``data.result`` is the page's orders shaped like the buyer view; no total is sent (the
+    `data.result` is the page's orders shaped like the buyer view; no total is sent (the
     contract does not show one).
     """
     state, params = request.app[STATE_KEY], params_of(request)
@@ -421,7 +421,7 @@ def _id_list(params: Params, name: str) -> list[int]:
 
 
 async def confirm_receipt(request: web.Request) -> web.Response:
-    """1688 ``receivegoods.confirm``: shipped orders only; all entries confirmed ends the trade."""
+    """1688 `receivegoods.confirm`: shipped orders only; all entries confirmed ends the trade."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
     order = _find(store, params)
@@ -456,7 +456,7 @@ async def confirm_receipt(request: web.Request) -> web.Response:
 
 
 async def payment_links(request: web.Request) -> web.Response:
-    """1688 ``alipay.url.get``: one cashier URL for the payable orders, the rest listed as failures."""
+    """1688 `alipay.url.get`: one cashier URL for the payable orders, the rest listed as failures."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
     order_ids = list(dict.fromkeys(_id_list(params, "orderIdList")))
@@ -480,7 +480,7 @@ async def payment_links(request: web.Request) -> web.Response:
 
 
 async def pay(request: web.Request) -> web.Response:
-    """``protocolPay/preparePay``: pays an unpaid order (body ``{orderId}``), ChengE credit first, then Alipay."""
+    """`protocolPay/preparePay`: pays an unpaid order (body `{orderId}`), ChengE credit first, then Alipay."""
     state, params = request.app[STATE_KEY], params_of(request)
     store = orders_store(state)
     order = _find(store, params)
@@ -511,7 +511,7 @@ async def pay(request: web.Request) -> web.Response:
     return await respond(request, store, answer)
 
 
-#: Endpoint name -> handler: the routes come from the endpoint table (see ``create_app``).
+#: Endpoint name -> handler: the routes come from the endpoint table (see `create_app`).
 HANDLERS: dict[str, Handler] = {
     ORDER_PREVIEW.name: preview,
     ORDER_CREATE.name: create,

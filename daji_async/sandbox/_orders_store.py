@@ -1,8 +1,8 @@
 """The sandbox's order store: orders as state, their money, and the messages pushed about them.
 
-Orders live in ``state.extensions["orders"]`` (forgotten on reset). Every change is pushed as a
-signed message the way DAJI delivers (form fields ``message`` and ``_dj_signature``) to
-``SandboxConfig.webhook_url``, in order, retried a few times when the webhook does not answer
+Orders live in `state.extensions["orders"]` (forgotten on reset). Every change is pushed as a
+signed message the way DAJI delivers (form fields `message` and `_dj_signature`) to
+`SandboxConfig.webhook_url`, in order, retried a few times when the webhook does not answer
 2xx. Money is kept in fen and shown with the SDK's own conversions; statuses, reasons, flows
 and trade modes are the SDK's enums.
 """
@@ -29,7 +29,7 @@ from ._wire import STATE_KEY, Dropped, encode, ok
 
 __all__ = ["MAX_CARGO_LINES", "PUSHER_KEY", "OrderStore", "Pusher", "SandboxOrder", "install_pusher", "orders_store"]
 
-#: ``state.extensions`` key of the order store.
+#: `state.extensions` key of the order store.
 EXTENSION = "orders"
 #: 1688's limits.
 MAX_CARGO_LINES = 100
@@ -78,7 +78,7 @@ def yuan_number(fen: int) -> float:
 
 @dataclass
 class Entry:
-    """One order line (an order entry, 1688's ``subItemId``)."""
+    """One order line (an order entry, 1688's `subItemId`)."""
 
     entry_id: int
     offer: Offer
@@ -135,7 +135,7 @@ class SandboxOrder:
         return self.goods_fen + self.carriage_fen
 
     def set_status(self, status: str) -> None:
-        """Move the order and every entry to ``status``."""
+        """Move the order and every entry to `status`."""
         self.status = status
         self.modify_time = now_1688()
         for entry in self.entries:
@@ -155,10 +155,10 @@ class SentMessage:
 
 @dataclass
 class LostAnswer:
-    """Lose the answers of ``times`` calls to ``path`` after acting on them.
+    """Lose the answers of `times` calls to `path` after acting on them.
 
-    ``reset`` closes the connection instead of answering; ``latency`` answers after
-    ``seconds`` (a client with a shorter timeout gives up first).
+    `reset` closes the connection instead of answering; `latency` answers after
+    `seconds` (a client with a shorter timeout gives up first).
     """
 
     path: str
@@ -172,8 +172,8 @@ class LostAnswer:
 class OrderStore:
     """Every order, payment and message of one sandbox (until reset).
 
-    ``cancel_min_age``: seconds after creation before cancel is allowed (1688: 10, answering
-    ``CLOSE_ORDER_TOO_FAST`` before); 0 by default so tests run fast.
+    `cancel_min_age`: seconds after creation before cancel is allowed (1688: 10, answering
+    `CLOSE_ORDER_TOO_FAST` before); 0 by default so tests run fast.
     """
 
     orders: dict[int, SandboxOrder] = field(default_factory=dict)
@@ -189,12 +189,12 @@ class OrderStore:
     def lose_answer(
         self, path: str, kind: Literal["reset", "latency"] = "reset", *, seconds: float = 1.0, times: int | None = 1
     ) -> LostAnswer:
-        """Act on the next call(s) to ``path`` (create, pay...), then lose the answer.
+        """Act on the next call(s) to `path` (create, pay...), then lose the answer.
 
-        ``store.lose_answer("/alibaba/trade/pay/protocolPay/preparePay", "latency", seconds=0.5)``: the
+        `store.lose_answer("/alibaba/trade/pay/protocolPay/preparePay", "latency", seconds=0.5)`: the
         order is paid, and a client with a shorter timeout never hears of it. ValueError for a
-        kind other than ``reset``/``latency``, ``seconds`` outside 0..86400 (NaN, infinite,
-        negative) or ``times`` that is not None or an int >= 1.
+        kind other than `reset`/`latency`, `seconds` outside 0..86400 (NaN, infinite,
+        negative) or `times` that is not None or an int >= 1.
         """
         if kind not in ("reset", "latency"):
             raise ValueError(f"kind must be 'reset' or 'latency', got {str(kind)[:40]!r}")
@@ -217,7 +217,7 @@ class OrderStore:
         return [p for p in self.payments if p["orderId"] == int(order_id)]
 
     def snapshot(self) -> dict[str, Any]:
-        """Orders, payments, messages and deliveries as JSON-ready values (``GET /_sandbox/orders``)."""
+        """Orders, payments, messages and deliveries as JSON-ready values (`GET /_sandbox/orders`)."""
         return {
             "orders": [
                 {
@@ -240,7 +240,7 @@ class OrderStore:
 
 
 def orders_store(state: SandboxState) -> OrderStore:
-    """The order store of a sandbox state (created on first use, dropped by ``reset``)."""
+    """The order store of a sandbox state (created on first use, dropped by `reset`)."""
     store = state.extensions.get(EXTENSION)
     if not isinstance(store, OrderStore):
         store = state.extensions[EXTENSION] = OrderStore()
@@ -260,7 +260,7 @@ class Pusher:
         self._session: aiohttp.ClientSession | None = None
 
     def push(self, store: OrderStore, message: SentMessage) -> None:
-        """Queue ``message`` for the webhook (call from the sandbox's event loop)."""
+        """Queue `message` for the webhook (call from the sandbox's event loop)."""
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="daji-sandbox-pusher")
         self._queue.put_nowait((store, message))
@@ -353,7 +353,7 @@ async def respond(request: web.Request, store: OrderStore, body: dict[str, Any])
 
 
 def install_pusher(app: web.Application) -> None:
-    """Give ``app`` its webhook pusher, closed with the application."""
+    """Give `app` its webhook pusher, closed with the application."""
     pusher = Pusher(app[STATE_KEY])
     app[PUSHER_KEY] = pusher
 

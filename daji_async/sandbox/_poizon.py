@@ -1,21 +1,21 @@
-"""The sandbox's Poizon (得物) endpoints: product list (``startId`` cursor), detail, categories,
+"""The sandbox's Poizon (得物) endpoints: product list (`startId` cursor), detail, categories,
 create & pay, order query and balance.
 
-A small seeded catalogue of sneakers and streetwear SPUs, sorted by ``dwSpuId``, and a few
-dresses, phone cases and earphones titled like the 1688 and Taobao items (``连衣裙``,
-``手机壳``, ``耳机``), so that one keyword finds offers on every platform. The list
-pages with a cursor: without ``startId`` it starts at the first SPU; with one it answers
-the SPUs whose id is greater (the cursor is the last id seen), ``pageSize`` at most 50.
-``data`` is ``{total, spuList[]}`` with the names public clients read (``distSpuTitle``,
-``authPrice``, ``distCategoryl1Name``...); prices are ints in fen.
+A small seeded catalogue of sneakers and streetwear SPUs, sorted by `dwSpuId`, and a few
+dresses, phone cases and earphones titled like the 1688 and Taobao items (`连衣裙`,
+`手机壳`, `耳机`), so that one keyword finds offers on every platform. The list
+pages with a cursor: without `startId` it starts at the first SPU; with one it answers
+the SPUs whose id is greater (the cursor is the last id seen), `pageSize` at most 50.
+`data` is `{total, spuList[]}` with the names public clients read (`distSpuTitle`,
+`authPrice`, `distCategoryl1Name`...); prices are ints in fen.
 
 Orders (en api-456883163): create pays at once from a prepaid balance
-(``state.extensions["poizon"]``, `INITIAL_BALANCE` fen until reset) and is idempotent on
-``requestId``; a price below the SKU's lowest bid or a balance too small is refused in
-Poizon's envelope ``{code, msg, data, status}`` (HTTP 200). Lost answers
-(``orders_store(state).lose_answer(path)``) work on create as on the other money calls.
+(`state.extensions["poizon"]`, `INITIAL_BALANCE` fen until reset) and is idempotent on
+`requestId`; a price below the SKU's lowest bid or a balance too small is refused in
+Poizon's envelope `{code, msg, data, status}` (HTTP 200). Lost answers
+(`orders_store(state).lose_answer(path)`) work on create as on the other money calls.
 
-:data:`HANDLERS` maps endpoint names to handlers; the app registers each at its row's path.
+`HANDLERS` maps endpoint names to handlers; the app registers each at its row's path.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ __all__ = [
 
 #: The prepaid balance of a fresh sandbox, in fen (10,000.00 yuan).
 INITIAL_BALANCE = 1_000_000
-#: ``state.extensions`` key of the Poizon orders and balance.
+#: `state.extensions` key of the Poizon orders and balance.
 EXTENSION = "poizon"
 
 BRANDS = ("Nike", "adidas", "New Balance", "Jordan", "李宁", "安踏", "ASICS", "Converse", "Vans", "PUMA")
@@ -160,7 +160,7 @@ class PoizonCatalogue:
         self.by_id = {s.spu_id: s for s in self.spus}
 
     def matching(self, brand: str | None, title: str | None) -> list[Spu]:
-        """SPUs of ``brand`` (case-insensitive) whose title contains ``title``, in id order."""
+        """SPUs of `brand` (case-insensitive) whose title contains `title`, in id order."""
         wanted = brand.casefold() if brand else None
         return [
             s
@@ -212,7 +212,7 @@ async def query_detail(request: web.Request) -> web.Response:
 
 
 def skus_of(spu: Spu) -> list[dict[str, Any]]:
-    """The SKUs of an SPU as the detail answers them (``minBidPrice`` in fen, ``saleAttr``)."""
+    """The SKUs of an SPU as the detail answers them (`minBidPrice` in fen, `saleAttr`)."""
     rng = random.Random(spu.spu_id)
     sizes = _SHOE_SIZES if CATEGORIES[spu.category_id][1] == 1 else _WEAR_SIZES
     return [
@@ -257,7 +257,7 @@ class PoizonStore:
 
 
 def poizon_store(state: SandboxState) -> PoizonStore:
-    """The Poizon store of a sandbox state (created on first use, dropped by ``reset``)."""
+    """The Poizon store of a sandbox state (created on first use, dropped by `reset`)."""
     store = state.extensions.get(EXTENSION)
     if not isinstance(store, PoizonStore):
         store = state.extensions[EXTENSION] = PoizonStore()
@@ -265,7 +265,7 @@ def poizon_store(state: SandboxState) -> PoizonStore:
 
 
 def poizon_answer(data: Any, *, code: int = 200, msg: str = "success") -> web.Response:
-    """Poizon's envelope, as en api-456883163 shows it: ``{code, msg, data, status}`` (no traceId)."""
+    """Poizon's envelope, as en api-456883163 shows it: `{code, msg, data, status}` (no traceId)."""
     body = {"code": code, "msg": msg, "data": data, "status": code}
     return web.Response(body=encode(body), content_type="application/json")
 
@@ -372,7 +372,7 @@ async def query_balance(request: web.Request) -> web.Response:
     return poizon_answer({"balance": f"{balance // 100}.{balance % 100:02d}", "currency": "CNY"})
 
 
-#: Endpoint name -> handler: the routes come from the endpoint table (see ``create_app``).
+#: Endpoint name -> handler: the routes come from the endpoint table (see `create_app`).
 HANDLERS: dict[str, Handler] = {
     POIZON_SEARCH.name: query_list,
     POIZON_DETAIL.name: query_detail,

@@ -1,6 +1,6 @@
 """The sandbox's catalogue endpoints: keyword, image and shop search, detail, upload, categories, freight.
 
-:data:`HANDLERS` maps endpoint names of the SDK's endpoint table to handlers; the app
+`HANDLERS` maps endpoint names of the SDK's endpoint table to handlers; the app
 registers each at the method and path of its row.
 """
 
@@ -260,7 +260,7 @@ async def shop_query(request: web.Request) -> web.Response:
 
 
 def offer_of(state: SandboxState, params: Params) -> Offer:
-    """The catalogue offer named by the request's ``offerId`` (a 404 when there is none)."""
+    """The catalogue offer named by the request's `offerId` (a 404 when there is none)."""
     offer_id = params.integer("offerId", required=True, low=1)
     offer = state.catalogue.by_id.get(offer_id or 0)
     if offer is None:
@@ -494,7 +494,7 @@ async def freight_estimate(request: web.Request) -> web.Response:
     return ok(encode(data))
 
 
-#: Endpoint name -> handler: the routes come from the endpoint table (see ``create_app``).
+#: Endpoint name -> handler: the routes come from the endpoint table (see `create_app`).
 HANDLERS: dict[str, Handler] = {
     KEYWORD_SEARCH.name: keyword_query,
     IMAGE_SEARCH.name: image_query,

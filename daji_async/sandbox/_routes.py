@@ -1,20 +1,20 @@
 """What the sandbox received, and canned answers for chosen requests (respx-style routes).
 
-::
-
-    route = sandbox.route("/alibaba/product/queryProductDetail", params={"offerId": 1})
-    route.fault("status", status=503, times=1).respond(data={"offerId": 1, "subject": "连衣裙"})
-    ...
-    assert route.call_count == 2
-    assert sandbox.requests[-1].params["offerId"] == "1"
+```python
+route = sandbox.route("/alibaba/product/queryProductDetail", params={"offerId": 1})
+route.fault("status", status=503, times=1).respond(data={"offerId": 1, "subject": "连衣裙"})
+...
+assert route.call_count == 2
+assert sandbox.requests[-1].params["offerId"] == "1"
+```
 
 A route matches requests to its path (and method, when given) whose parameters include all
-of ``params`` (compared as the wire text: ``1`` matches ``"1"``). Its answers are used in
-the order they were added; an answer with ``times=n`` is used n times, then the next one
-takes over; the last answer without ``times`` keeps answering. Once every answer is used up
+of `params` (compared as the wire text: `1` matches `"1"`). Its answers are used in
+the order they were added; an answer with `times=n` is used n times, then the next one
+takes over; the last answer without `times` keeps answering. Once every answer is used up
 the route stops matching and the sandbox answers as usual. The first route that matches
 wins. Routes answer after the signature check, so a request the service would refuse is
-still refused; injected faults (:class:`~daji_async.sandbox.Fault`) strike before both.
+still refused; injected faults (`Fault`) strike before both.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from ._wire import Params, encode, envelope_bytes
 
 
 class SandboxRequest:
-    """One request the sandbox received (``sandbox.requests``), recorded before any fault.
+    """One request the sandbox received (`sandbox.requests`), recorded before any fault.
 
     Attributes:
-        method: ``"GET"`` or ``"POST"``.
+        method: `"GET"` or `"POST"`.
         path: the request path.
         status: the HTTP status it was answered with (0: no answer, e.g. a dropped connection;
             None while it is being handled).
@@ -60,10 +60,10 @@ class SandboxRequest:
 
     @property
     def params(self) -> dict[str, Any]:
-        """Every parameter received, signed ones included (``appKey``, ``sign``).
+        """Every parameter received, signed ones included (`appKey`, `sign`).
 
         Query and form values are strings, a repeated key gives a list of strings; a JSON
-        body gives its decoded values. The same shape as ``daji_async.testing.Request.params``.
+        body gives its decoded values. The same shape as `daji_async.testing.Request.params`.
         """
         params = self._params
         if params is None:
@@ -82,7 +82,7 @@ class SandboxRequest:
         return params
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view (``GET /_sandbox/requests``)."""
+        """A JSON-ready view (`GET /_sandbox/requests`)."""
         return {"method": self.method, "path": self.path, "params": self.params, "status": self.status}
 
     def __repr__(self) -> str:
@@ -90,7 +90,7 @@ class SandboxRequest:
 
 
 class _Answer:
-    """One canned answer of a route: a response, or a fault; used ``times`` times (None: always)."""
+    """One canned answer of a route: a response, or a fault; used `times` times (None: always)."""
 
     __slots__ = ("body", "content_type", "fault", "headers", "hits", "status", "times", "traced")
 
@@ -135,10 +135,10 @@ class _Answer:
 
 
 class Route:
-    """Canned answers for requests to one path (and method, and parameters): ``sandbox.route(...)``.
+    """Canned answers for requests to one path (and method, and parameters): `sandbox.route(...)`.
 
-    Build it with :meth:`respond` and :meth:`fault` (both return the route, to chain);
-    inspect it with :attr:`calls`, :attr:`call_count` and :attr:`called`.
+    Build it with `respond` and `fault` (both return the route, to chain);
+    inspect it with `calls`, `call_count` and `called`.
     """
 
     def __init__(
@@ -173,10 +173,10 @@ class Route:
     ) -> Route:
         """Answer matching requests with this response.
 
-        Give one of ``data`` (wrapped in the service's success envelope, ``code`` 200 and a
-        fresh ``traceId``: what the SDK's model decodes), ``json`` (the whole body, as given:
-        an error envelope, a malformed shape...) or ``body`` (raw bytes or text); none gives
-        an empty body. ``times=n`` uses this answer n times, then the route's next one.
+        Give one of `data` (wrapped in the service's success envelope, `code` 200 and a
+        fresh `traceId`: what the SDK's model decodes), `json` (the whole body, as given:
+        an error envelope, a malformed shape...) or `body` (raw bytes or text); none gives
+        an empty body. `times=n` uses this answer n times, then the route's next one.
         """
         given = [name for name, value in (("data", data), ("json", json), ("body", body)) if value is not None]
         if len(given) > 1:
@@ -202,10 +202,10 @@ class Route:
         return self
 
     def fault(self, kind: FaultKind, *, times: int | None = None, **options: Any) -> Route:
-        """Answer matching requests with an injected fault (the kinds and options of :class:`Fault`).
+        """Answer matching requests with an injected fault (the kinds and options of `Fault`).
 
-        ``route.fault("status", status=503, times=2)``, ``route.fault("reset", times=1)``,
-        ``route.fault("latency", seconds=0.5)`` (waits, then answers as the route's next
+        `route.fault("status", status=503, times=2)`, `route.fault("reset", times=1)`,
+        `route.fault("latency", seconds=0.5)` (waits, then answers as the route's next
         answer would, or as usual).
         """
         for name in ("path", "match", "probability"):
@@ -229,7 +229,7 @@ class Route:
     ) -> _Answer | None:
         """The answer for a request, or None when the route does not match it (or is used up).
 
-        ``after``: the answer this request already got from the route (a ``latency``
+        `after`: the answer this request already got from the route (a `latency`
         fault): the next answer left after it, without counting the request again.
         """
         if path != self.path or (self.method is not None and method != self.method):
@@ -268,7 +268,7 @@ class Route:
         return bool(self._calls)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view (``GET /_sandbox/routes``)."""
+        """A JSON-ready view (`GET /_sandbox/routes`)."""
         with self._lock:
             answers = [a.to_dict() for a in self._answers]
         return {
@@ -281,11 +281,13 @@ class Route:
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any], *, lock: threading.Lock | None = None) -> Route:
-        """A route from its JSON form (``POST /_sandbox/routes``)::
+        """A route from its JSON form (`POST /_sandbox/routes`):
 
+        ```json
         {"path": "/alibaba/product/queryProductDetail", "method": "GET", "params": {"offerId": "1"},
          "answers": [{"fault": {"kind": "status", "status": 503}, "times": 1},
                      {"status": 200, "data": {"offerId": 1}}]}
+        ```
         """
         route = cls(str(spec["path"]), method=spec.get("method"), params=spec.get("params"), lock=lock)
         answers = spec.get("answers") or []

@@ -1,16 +1,16 @@
 """The sandbox's Taobao/Tmall endpoints: searches, detail, bunker, upload, freight, purchase orders, pay.
 
 Items are the catalogue's offers seen through Taobao: the same Chinese titles, 12-digit
-``item_id`` ints, prices as ints in fen, a ``shop_id`` per seller. Searches page with the
-rows' own paging specs (``page_no`` 1-based and ``page_size`` <= 20; image search V2.0's
-``pageNo`` 0-based). Purchase orders live in ``state.extensions["taobao"]`` (forgotten on
-reset) with 12-digit purchase ids; create is idempotent on ``thirdOrderId``; pay takes at most
-10 ids, as integers; Taobao's inner result ``code`` is a string, ``"0"`` on success. Every
-status change (create, pay, cancel) is pushed as a Taobao ``message_type`` 3 to the sandbox's
+`item_id` ints, prices as ints in fen, a `shop_id` per seller. Searches page with the
+rows' own paging specs (`page_no` 1-based and `page_size` <= 20; image search V2.0's
+`pageNo` 0-based). Purchase orders live in `state.extensions["taobao"]` (forgotten on
+reset) with 12-digit purchase ids; create is idempotent on `thirdOrderId`; pay takes at most
+10 ids, as integers; Taobao's inner result `code` is a string, `"0"` on success. Every
+status change (create, pay, cancel) is pushed as a Taobao `message_type` 3 to the sandbox's
 webhook, signed and delivered like the 1688 messages. Lost
-answers (``orders_store(state).lose_answer(path)``) work on create and pay as on 1688's.
+answers (`orders_store(state).lose_answer(path)`) work on create and pay as on 1688's.
 
-:data:`HANDLERS` maps endpoint names to handlers; the app registers each at its row's path.
+`HANDLERS` maps endpoint names to handlers; the app registers each at its row's path.
 """
 
 from __future__ import annotations
@@ -65,9 +65,9 @@ from ._wire import STATE_KEY, BadParams, Handler, Params, encode, ok, params_of,
 
 __all__ = ["EXTENSION", "HANDLERS", "TaobaoStore", "taobao_store"]
 
-#: ``state.extensions`` key of the Taobao purchase orders.
+#: `state.extensions` key of the Taobao purchase orders.
 EXTENSION = "taobao"
-#: Statuses of the message page (``BULIDING`` sic is the page's spelling of "building").
+#: Statuses of the message page (`BULIDING` sic is the page's spelling of "building").
 WAIT_BUYER_PAY = "WAIT_BUYER_PAY"
 WAIT_SELLER_SEND_GOODS = "WAIT_SELLER_SEND_GOODS"
 TRADE_CLOSED = "TRADE_CLOSED"
@@ -77,7 +77,7 @@ _REQUEST_IDS = itertools.count(int(time.time()))
 _PUSH_IDS = itertools.count(int(time.time() * 1000) * 1000 + 500_000)
 #: The seller (distributor) id of the sandbox's Taobao messages, as the message page shows one.
 SELLER_ID = 2100000927014
-#: The ``site`` of the sandbox's Taobao messages (the page's example).
+#: The `site` of the sandbox's Taobao messages (the page's example).
 SITE = "taobao_hk"
 
 
@@ -120,14 +120,14 @@ class TaobaoStore:
     next_id: int = 1
 
     def new_id(self) -> int:
-        """A fresh 12-digit purchase id, like the wiki's ``200049919063``."""
+        """A fresh 12-digit purchase id, like the wiki's `200049919063`."""
         value = 200_049_900_000 + self.next_id * 13
         self.next_id += 1
         return value
 
 
 def taobao_store(state: SandboxState) -> TaobaoStore:
-    """The Taobao store of a sandbox state (created on first use, dropped by ``reset``)."""
+    """The Taobao store of a sandbox state (created on first use, dropped by `reset`)."""
     store = state.extensions.get(EXTENSION)
     if not isinstance(store, TaobaoStore):
         store = state.extensions[EXTENSION] = TaobaoStore()
@@ -135,7 +135,7 @@ def taobao_store(state: SandboxState) -> TaobaoStore:
 
 
 def verdict(code: str = "0", error_code: str | None = None, error_msg: str | None = None) -> dict[str, Any]:
-    """Taobao's verdict fields, as the cancel page shows them (``code`` a string, ``"0"`` success)."""
+    """Taobao's verdict fields, as the cancel page shows them (`code` a string, `"0"` success)."""
     return {
         "code": code,
         "success": code == "0",
@@ -147,12 +147,12 @@ def verdict(code: str = "0", error_code: str | None = None, error_msg: str | Non
 
 
 def refuse(error_code: str, message: str) -> web.Response:
-    """A refusal: envelope 200, inner ``success: false`` and a non-"0" code."""
+    """A refusal: envelope 200, inner `success: false` and a non-"0" code."""
     return ok(encode(verdict("1", error_code, message)))
 
 
 def _json_text_list(params: Params, name: str) -> list[Any]:
-    """A parameter that must be a JSON array *encoded as a string* (``render_item_List``...)."""
+    """A parameter that must be a JSON array *encoded as a string* (`render_item_List`...)."""
     raw = params.values.get(name)
     if raw is None or raw == "":
         raise BadParams(f"{name}不能为空 (parameter {name} is required)")
@@ -291,7 +291,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 def emit_status(request: web.Request, order: TaobaoPurchase) -> None:
-    """Push a Taobao ``message_type`` 3 (order status) about ``order``, shaped as DAJI's page shows it."""
+    """Push a Taobao `message_type` 3 (order status) about `order`, shaped as DAJI's page shows it."""
     body = {
         "seller_id": str(SELLER_ID),
         "message_type": 3,
@@ -394,7 +394,7 @@ async def pay(request: web.Request) -> web.Response:
     return await respond(request, orders_store(state), {**verdict(), "paidOrderIds": paid, "failedOrderIds": failed})
 
 
-#: Endpoint name -> handler: the routes come from the endpoint table (see ``create_app``).
+#: Endpoint name -> handler: the routes come from the endpoint table (see `create_app`).
 HANDLERS: dict[str, Handler] = {
     TAOBAO_KEYWORD_SEARCH.name: keyword_search,
     TAOBAO_IMAGE_SEARCH.name: image_search,

@@ -1,8 +1,8 @@
 """The sandbox's Taobao/Tmall item endpoints: searches, detail (by id or share link), hot lists,
-bunker and freight (split from ``_taobao``, which registers them with the purchase orders).
+bunker and freight (split from `_taobao`, which registers them with the purchase orders).
 
 Items are the catalogue's offers seen through Taobao: the same Chinese titles, 12-digit
-``item_id`` ints, prices as ints in fen, a ``shop_id`` per seller.
+`item_id` ints, prices as ints in fen, a `shop_id` per seller.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from ._wire import STATE_KEY, BadParams, Params, encode, ok, params_of, repeat_p
 
 #: Shops are the catalogue's sellers, numbered from here.
 SHOP_BASE = 100_000
-#: The bunker's ``mpId`` of an item is its id plus this (16 digits, like the wiki's example).
+#: The bunker's `mpId` of an item is its id plus this (16 digits, like the wiki's example).
 MP_BASE = 2_000_000_000_000_000
-#: Image search V2.0's documented ``categoryId`` values.
+#: Image search V2.0's documented `categoryId` values.
 IMAGE_CATEGORIES = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 20, 21, 22, 88888888})
 
 # --------------------------------------------------------------------------- items
@@ -47,14 +47,14 @@ def item_json(offer: Offer) -> dict[str, Any]:
 
 
 def _paging(params: Params, spec: PagingSpec) -> tuple[int, int]:
-    """The page and size asked for, checked against the row's spec (the first page under ``repeat_page``)."""
+    """The page and size asked for, checked against the row's spec (the first page under `repeat_page`)."""
     page, size = params.paging(spec)
     assert isinstance(spec.first_page, int)
     return (spec.first_page if repeat_page.get() else page), size
 
 
 def _slice(state: SandboxState, offers: list[Offer], page: int, size: int, spec: PagingSpec) -> tuple[list[Any], int]:
-    """Page ``page`` (numbered as ``spec`` numbers them) of ``offers`` as Taobao items, and the capped total."""
+    """Page `page` (numbered as `spec` numbers them) of `offers` as Taobao items, and the capped total."""
     assert isinstance(spec.first_page, int)
     total = min(len(offers), state.config.result_cap)
     start = (page - spec.first_page) * size
@@ -136,7 +136,7 @@ async def shop_search(request: web.Request) -> web.Response:
 
 
 def item_of(state: SandboxState, params: Params, name: str = "item_id") -> Offer:
-    """The catalogue offer a Taobao ``item_id`` names (404 when none)."""
+    """The catalogue offer a Taobao `item_id` names (404 when none)."""
     item_id = params.integer(name, required=True, low=1)
     offer = state.catalogue.by_id.get(item_id or 0)
     if offer is None:
@@ -180,7 +180,7 @@ def _detail_json(state: SandboxState, offer: Offer) -> dict[str, Any]:
 
 
 async def detail_by_link(request: web.Request) -> web.Response:
-    """GET (inferred path): an item by a share link ending in its id (``https://m.tb.cn/h.<id>``)."""
+    """GET (inferred path): an item by a share link ending in its id (`https://m.tb.cn/h.<id>`)."""
     state, params = request.app[STATE_KEY], params_of(request)
     link = params.text("short_link", required=True)
     assert link is not None

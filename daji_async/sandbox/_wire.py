@@ -39,7 +39,7 @@ def trace_id() -> str:
 
 
 def envelope_bytes(data_json: bytes) -> bytes:
-    """A success envelope around already-encoded ``data`` (no re-encoding of cached pages)."""
+    """A success envelope around already-encoded `data` (no re-encoding of cached pages)."""
     stamp = str(int(time.time() * 1000)).encode()
     return (
         b'{"code":200,"message":"'
@@ -55,7 +55,7 @@ def envelope_bytes(data_json: bytes) -> bytes:
 
 
 def ok(data_json: bytes) -> web.Response:
-    """A success answer around already-encoded ``data``."""
+    """A success answer around already-encoded `data`."""
     return web.Response(body=envelope_bytes(data_json), content_type="application/json")
 
 
@@ -107,7 +107,7 @@ class Params:
         return value
 
     def paging(self, spec: PagingSpec = PAGING_1688) -> tuple[int, int]:
-        """The page number and page size of a page-numbered request, checked against ``spec``."""
+        """The page number and page size of a page-numbered request, checked against `spec`."""
         assert isinstance(spec.first_page, int)
         page = self.integer(spec.page_param, required=True, low=spec.first_page)
         size = self.integer(spec.size_param, required=True, low=spec.min_size, high=spec.max_size)
@@ -118,7 +118,7 @@ class Params:
 def page_json(
     items: list[Any], page: int, size: int, total: int, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """A 1688 page object: ``items`` is this page's slice, ``total`` the number of all items."""
+    """A 1688 page object: `items` is this page's slice, `total` the number of all items."""
     data: dict[str, Any] = {
         "totalRecords": total,
         "totalPage": total_pages(total, size),
@@ -133,7 +133,7 @@ def page_json(
 
 #: The parameters of the request being handled (set by the middleware, per request task).
 request_params: ContextVar[Params] = ContextVar("daji_sandbox_params")
-#: Set by the ``repeat_page`` fault: paged handlers answer page 1.
+#: Set by the `repeat_page` fault: paged handlers answer page 1.
 repeat_page: ContextVar[bool] = ContextVar("daji_sandbox_repeat_page", default=False)
 
 
