@@ -197,7 +197,7 @@ async def test_leaving_early_cancels_every_search_in_flight(
 async def test_cancelling_the_consumer_cancels_the_searches(
     daji_sandbox: SandboxServer, daji_client: DajiClient
 ) -> None:
-    daji_sandbox.add_fault("latency", seconds=4.0)
+    daji_sandbox.add_fault("latency", seconds=1.0)
 
     async def consume() -> None:
         async with contextlib.aclosing(daji_client.offers.keyword_search("手机壳")) as offers:
