@@ -25,7 +25,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, Union, overload
 
 from . import _constants as C
 from ._bulk_inputs import image_input, keyword_input, no_resume
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 Q = TypeVar("Q")
 V = TypeVar("V")
 I = TypeVar("I")  # noqa: E741
+#: A caller's own item Struct (`item_type=`).
+ItemT = TypeVar("ItemT")
 
 #: Default number of queries in flight at once.
 DEFAULT_BULK_CONCURRENCY = C.DEFAULT_BULK_CONCURRENCY
@@ -349,6 +351,7 @@ class Bulk:
 
         return run_bulk(inputs, call, concurrency=concurrency, ordered=ordered, progress=progress)
 
+    @overload
     def keyword_search(
         self,
         keywords: Inputs[str],
@@ -356,8 +359,32 @@ class Bulk:
         concurrency: int = DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
+        item_type: None = None,
         **search: Unpack[KeywordSearchOptions],
-    ) -> AsyncGenerator[BulkResult[str, list[ProductItem]], None]:
+    ) -> AsyncGenerator[BulkResult[str, list[ProductItem]], None]: ...
+
+    @overload
+    def keyword_search(
+        self,
+        keywords: Inputs[str],
+        *,
+        concurrency: int = DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[ItemT],
+        **search: Unpack[KeywordSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str, list[ItemT]], None]: ...
+
+    def keyword_search(
+        self,
+        keywords: Inputs[str],
+        *,
+        concurrency: int = DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[Any] | None = None,
+        **search: Unpack[KeywordSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str, list[Any]], None]:
         """Run ``products.keyword_search(keyword, **search)`` for every keyword.
 
         Every search argument is forwarded unchanged and applies to every keyword;
@@ -373,14 +400,38 @@ class Bulk:
         """
         no_resume(search)
         products = self._client.products
-        products.keyword_search("check", **search)  # validates every argument now, sends nothing
+        products.keyword_search("check", item_type=item_type, **search)  # validates every argument now
         return self.walk(
-            lambda keyword: products.keyword_search(keyword_input(keyword), **search),
+            lambda keyword: products.keyword_search(keyword_input(keyword), item_type=item_type, **search),
             keywords,
             concurrency=concurrency,
             ordered=ordered,
             progress=progress,
         )
+
+    @overload
+    def image_search(
+        self,
+        images: Inputs[str | int],
+        *,
+        concurrency: int = DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: None = None,
+        **search: Unpack[ImageSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str | int, list[ProductItem]], None]: ...
+
+    @overload
+    def image_search(
+        self,
+        images: Inputs[str | int],
+        *,
+        concurrency: int = DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[ItemT],
+        **search: Unpack[ImageSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str | int, list[ItemT]], None]: ...
 
     def image_search(
         self,
@@ -389,8 +440,9 @@ class Bulk:
         concurrency: int = DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
+        item_type: type[Any] | None = None,
         **search: Unpack[ImageSearchOptions],
-    ) -> AsyncGenerator[BulkResult[str | int, list[ProductItem]], None]:
+    ) -> AsyncGenerator[BulkResult[str | int, list[Any]], None]:
         """Run an image search for every image: an image URL (``http...``) or an image id.
 
         Every other search argument is forwarded unchanged to ``products.image_search``. An
@@ -404,15 +456,15 @@ class Bulk:
         """
         no_resume(search)
         products = self._client.products
-        products.image_search("https://cbu01.alicdn.com/check.jpg", **search)  # validates now, sends nothing
+        products.image_search("https://cbu01.alicdn.com/check.jpg", item_type=item_type, **search)  # validates now
 
-        def paginate(image: str | int) -> Paginator[Any, ProductItem]:
+        def paginate(image: str | int) -> Paginator[Any, Any]:
             # a bad input is that input's error (every input gets exactly one result), never a request
             url, image_id = image_input(image)
             if url is not None:
-                return products.image_search(url, **search)
+                return products.image_search(url, item_type=item_type, **search)
             by_id: ImageSearchOptions = {**search, "image_id": image_id}
-            return products.image_search(**by_id)
+            return products.image_search(item_type=item_type, **by_id)
 
         return self.walk(paginate, images, concurrency=concurrency, ordered=ordered, progress=progress)
 

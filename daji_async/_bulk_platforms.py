@@ -12,7 +12,7 @@ or over-long string is that input's TypeError or ValueError, and nothing is sent
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union, overload
 
 from . import _constants as C
 from ._bulk_inputs import brand_input, image_input, keyword_input, no_resume
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from ._pagination import Paginator
     from .models.poizon import PoizonSpu, PoizonSpuDetail
     from .models.taobao import TaobaoItem, TaobaoItemDetail
+
+#: A caller's own item Struct (`item_type=`).
+ItemT = TypeVar("ItemT")
 
 __all__ = ["PoizonBulk", "PoizonSearchOptions", "TaobaoBulk", "TaobaoImageSearchOptions", "TaobaoKeywordSearchOptions"]
 
@@ -69,6 +72,7 @@ class TaobaoBulk:
         self._bulk = bulk
         self._client = client
 
+    @overload
     def keyword_search(
         self,
         keywords: Inputs[str],
@@ -76,8 +80,32 @@ class TaobaoBulk:
         concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
+        item_type: None = None,
         **search: Unpack[TaobaoKeywordSearchOptions],
-    ) -> AsyncGenerator[BulkResult[str, list[TaobaoItem]], None]:
+    ) -> AsyncGenerator[BulkResult[str, list[TaobaoItem]], None]: ...
+
+    @overload
+    def keyword_search(
+        self,
+        keywords: Inputs[str],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[ItemT],
+        **search: Unpack[TaobaoKeywordSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str, list[ItemT]], None]: ...
+
+    def keyword_search(
+        self,
+        keywords: Inputs[str],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[Any] | None = None,
+        **search: Unpack[TaobaoKeywordSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str, list[Any]], None]:
         """Run ``taobao.products.keyword_search(keyword, **search)`` for every keyword.
 
         ``search`` takes the search's keywords (``sort``, ``filter``, ``language``,
@@ -85,14 +113,38 @@ class TaobaoBulk:
         """
         no_resume(search)
         products = self._client.taobao.products
-        products.keyword_search("check", **search)  # validates every argument now, sends nothing
+        products.keyword_search("check", item_type=item_type, **search)  # validates every argument now
         return self._bulk.walk(
-            lambda keyword: products.keyword_search(keyword_input(keyword), **search),
+            lambda keyword: products.keyword_search(keyword_input(keyword), item_type=item_type, **search),
             keywords,
             concurrency=concurrency,
             ordered=ordered,
             progress=progress,
         )
+
+    @overload
+    def image_search(
+        self,
+        images: Inputs[str | int],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: None = None,
+        **search: Unpack[TaobaoImageSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str | int, list[TaobaoItem]], None]: ...
+
+    @overload
+    def image_search(
+        self,
+        images: Inputs[str | int],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[ItemT],
+        **search: Unpack[TaobaoImageSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str | int, list[ItemT]], None]: ...
 
     def image_search(
         self,
@@ -101,18 +153,19 @@ class TaobaoBulk:
         concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
+        item_type: type[Any] | None = None,
         **search: Unpack[TaobaoImageSearchOptions],
-    ) -> AsyncGenerator[BulkResult[str | int, list[TaobaoItem]], None]:
+    ) -> AsyncGenerator[BulkResult[str | int, list[Any]], None]:
         """An image search for every image: a picture URL (V2.0) or an uploaded image id (V1.0)."""
         no_resume(search)
         products = self._client.taobao.products
-        products.image_search(image_url="https://img.alicdn.com/check.jpg", **search)  # validates now
+        products.image_search(image_url="https://img.alicdn.com/check.jpg", item_type=item_type, **search)
 
-        def paginate(image: str | int) -> Paginator[object, TaobaoItem]:
+        def paginate(image: str | int) -> Paginator[object, Any]:
             url, image_id = image_input(image)  # a bad input is its own error, never a request
             if url is not None:
-                return products.image_search(image_url=url, **search)
-            return products.image_search(image_id, **search)
+                return products.image_search(image_url=url, item_type=item_type, **search)
+            return products.image_search(image_id, item_type=item_type, **search)
 
         return self._bulk.walk(paginate, images, concurrency=concurrency, ordered=ordered, progress=progress)
 
@@ -149,6 +202,7 @@ class PoizonBulk:
         self._bulk = bulk
         self._client = client
 
+    @overload
     def search(
         self,
         brands: Inputs[str],
@@ -156,16 +210,40 @@ class PoizonBulk:
         concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
+        item_type: None = None,
         **search: Unpack[PoizonSearchOptions],
-    ) -> AsyncGenerator[BulkResult[str, list[PoizonSpu]], None]:
+    ) -> AsyncGenerator[BulkResult[str, list[PoizonSpu]], None]: ...
+
+    @overload
+    def search(
+        self,
+        brands: Inputs[str],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[ItemT],
+        **search: Unpack[PoizonSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str, list[ItemT]], None]: ...
+
+    def search(
+        self,
+        brands: Inputs[str],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[Any] | None = None,
+        **search: Unpack[PoizonSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str, list[Any]], None]:
         """Run ``poizon.products.search(brand=brand, **search)`` for every brand (``title``,
         ``max_items``, ``page_size``... apply to each)."""
         no_resume(search)
         products = self._client.poizon.products
-        products.search(brand="check", **search)  # validates every argument now, sends nothing
+        products.search(brand="check", item_type=item_type, **search)  # validates every argument now
         return self._bulk.walk(
             # brand_input refuses None: a search without a brand is the whole catalogue
-            lambda brand: products.search(brand=brand_input(brand), **search),
+            lambda brand: products.search(brand=brand_input(brand), item_type=item_type, **search),
             brands,
             concurrency=concurrency,
             ordered=ordered,

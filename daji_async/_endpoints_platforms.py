@@ -12,13 +12,14 @@ from typing import Any
 from . import _constants as C
 from ._endpoint_spec import Endpoint, PagingSpec
 from ._errors import PoizonOrderOutcomeUnknownError, TaobaoOrderOutcomeUnknownError, TaobaoPaymentOutcomeUnknownError
-from .models.poizon import PoizonBalance, PoizonCategory, PoizonOrder, PoizonSearchPage, PoizonSpuDetail
+from .models.poizon import PoizonBalance, PoizonCategory, PoizonOrder, PoizonSearchPage, PoizonSpu, PoizonSpuDetail
 from .models.products import UploadResult
 from .models.taobao import (
     TaobaoCreatedOrder,
     TaobaoDistributionInfo,
     TaobaoHotListType,
     TaobaoImageSearchPage,
+    TaobaoItem,
     TaobaoItemDetail,
     TaobaoLogisticsPrice,
     TaobaoOrder,
@@ -85,7 +86,7 @@ TAOBAO_KEYWORD_SEARCH = Endpoint(
     "taobao.products.keyword_search",
     "GET",
     "/taobao/traffic/item/search",
-    TaobaoSearchPage,
+    TaobaoSearchPage[TaobaoItem],
     paging=PAGING_TAOBAO,
     confirmed=False,
     platform="taobao",
@@ -96,7 +97,7 @@ TAOBAO_IMAGE_SEARCH = Endpoint(
     "taobao.products.image_search",
     "GET",
     "/taobao/traffic/item/imgsearch",
-    TaobaoSearchPage,
+    TaobaoSearchPage[TaobaoItem],
     paging=PAGING_TAOBAO,
     confirmed=False,
     platform="taobao",
@@ -107,7 +108,7 @@ TAOBAO_IMAGE_SEARCH_URL = Endpoint(
     "taobao.products.image_search_url",
     "GET",
     "/taobao/image-search/url",
-    TaobaoImageSearchPage,
+    TaobaoImageSearchPage[TaobaoItem],
     paging=PAGING_TAOBAO_IMAGE,
     platform="taobao",
     source="wiki en api-310619961",
@@ -117,7 +118,7 @@ TAOBAO_SHOP_SEARCH = Endpoint(
     "taobao.products.shop_search",
     "GET",
     "/taobao/traffic/item/shop/search",
-    TaobaoSearchPage,
+    TaobaoSearchPage[TaobaoItem],
     paging=PAGING_TAOBAO,
     confirmed=False,
     platform="taobao",
@@ -250,7 +251,7 @@ TAOBAO_HOT_LIST_PRODUCTS = Endpoint(
     "taobao.products.hot_list_products",
     "GET",
     "/taobao/traffic/getThemeDetail",
-    TaobaoSearchPage,
+    TaobaoSearchPage[TaobaoItem],
     paging=PAGING_TAOBAO,
     confirmed=False,
     platform="taobao",
@@ -274,7 +275,7 @@ POIZON_SEARCH = Endpoint(
     "poizon.products.search",
     "GET",
     "/poizon/product/queryList",
-    PoizonSearchPage,
+    PoizonSearchPage[PoizonSpu],
     paging=PAGING_POIZON,
     confirmed=False,
     platform="poizon",

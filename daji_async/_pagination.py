@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 from . import _constants as C
 from ._endpoints import PageToken, PagingSpec
+from ._item_types import with_item_type
 from ._resume import decode_token, encode_token, params_digest
 from ._validate import integer, known_keys, optional_integer, optional_timeout, retry_count, text
 from ._walk_rules import PageWalk, RepeatGuard, cancel_all
@@ -100,12 +101,17 @@ def check_paging(
 
 
 def paginate(
-    client: DajiClient, endpoint: Endpoint[P], params: dict[str, ParamValue], paging: Mapping[str, Any]
-) -> Paginator[P, Any]:
+    client: DajiClient,
+    endpoint: Endpoint[P],
+    params: dict[str, ParamValue],
+    paging: Mapping[str, Any],
+    item_type: type[Any] | None = None,
+) -> Paginator[Any, Any]:
     """The walk a resource method returns: its row, its service parameters, the caller's ``**paging``.
 
     ``paging`` is checked here (an unknown keyword is a TypeError, a bad value a ValueError),
-    before anything is sent.
+    before anything is sent. ``item_type`` (a msgspec Struct declaring a subset of the
+    endpoint's item fields) decodes the items into it instead of the SDK's item model.
 
     ::
 
@@ -113,7 +119,7 @@ def paginate(
             return paginate(self._client, THING_LIST, {"keyword": keyword}, paging)
     """
     known_keys(endpoint.name, paging, PAGING_OPTIONS)
-    return Paginator(client, endpoint, params, **paging)
+    return Paginator(client, endpoint, params, item_type=item_type, **paging)
 
 
 class Paginator(Generic[P, T]):
@@ -171,7 +177,10 @@ class Paginator(Generic[P, T]):
         timeout: Timeout | None = None,
         max_retries: int | None = None,
         resume: str | None = None,
+        item_type: type[Any] | None = None,
     ) -> None:
+        if item_type is not None:
+            endpoint = with_item_type(endpoint, item_type)  # the same row, its pages holding item_type
         spec = endpoint.paging
         if spec is None:
             raise ValueError(f"{endpoint.name} is not a paged endpoint (its row has no paging spec)")

@@ -23,7 +23,7 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union, overload
 
 import msgspec
 
@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import DajiClient, Timeout
+#: A caller's own item Struct (`item_type=`).
+ItemT = TypeVar("ItemT")
 
 __all__ = ["Poizon", "PoizonCategories", "PoizonOrders", "PoizonProducts", "new_request_id"]
 
@@ -132,6 +134,7 @@ class PoizonProducts:
     def __init__(self, client: DajiClient) -> None:
         self._client = client
 
+    @overload
     def search(
         self,
         *,
@@ -139,8 +142,32 @@ class PoizonProducts:
         title: str | None = None,
         cn_title: str | None = None,
         extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: None = None,
         **paging: Unpack[PagingOptions],
-    ) -> Paginator[PoizonSearchPage, PoizonSpu]:
+    ) -> Paginator[PoizonSearchPage[PoizonSpu], PoizonSpu]: ...
+
+    @overload
+    def search(
+        self,
+        *,
+        brand: str | None = None,
+        title: str | None = None,
+        cn_title: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[ItemT],
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[PoizonSearchPage[ItemT], ItemT]: ...
+
+    def search(
+        self,
+        *,
+        brand: str | None = None,
+        title: str | None = None,
+        cn_title: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[Any] | None = None,
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[PoizonSearchPage[Any], Any]:
         """Search Poizon products (GET /poizon/product/queryList), by brand and/or title.
 
         As public clients call it (C): ``brand`` is sent as ``distBrandName``, ``title`` (the
@@ -162,7 +189,7 @@ class PoizonProducts:
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return paginate(self._client, POIZON_SEARCH, params, paging)
+        return paginate(self._client, POIZON_SEARCH, params, paging, item_type)
 
     async def detail(
         self,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union, overload
 
 import msgspec
 
@@ -81,6 +81,8 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import DajiClient, Timeout
+#: A caller's own item Struct (`item_type=`).
+ItemT = TypeVar("ItemT")
 
 __all__ = [
     "MAX_ORDER_LINES",
@@ -140,6 +142,7 @@ class TaobaoProducts:
     def _language(self, given: str | None) -> str:
         return self._client.country if given is None else language("language", given)
 
+    @overload
     def keyword_search(
         self,
         keyword: str,
@@ -148,8 +151,34 @@ class TaobaoProducts:
         filter: TextList = None,
         language: str | None = None,
         extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: None = None,
         **paging: Unpack[PagingOptions],
-    ) -> Paginator[TaobaoSearchPage, TaobaoItem]:
+    ) -> Paginator[TaobaoSearchPage[TaobaoItem], TaobaoItem]: ...
+
+    @overload
+    def keyword_search(
+        self,
+        keyword: str,
+        *,
+        sort: str | None = None,
+        filter: TextList = None,
+        language: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[ItemT],
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage[ItemT], ItemT]: ...
+
+    def keyword_search(
+        self,
+        keyword: str,
+        *,
+        sort: str | None = None,
+        filter: TextList = None,
+        language: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[Any] | None = None,
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage[Any], Any]:
         """Search Taobao/Tmall items by keyword (GET /taobao/traffic/item/search).
 
         Pages are ``page_no`` (1-based) and ``page_size`` (at most 20, the default).
@@ -171,7 +200,35 @@ class TaobaoProducts:
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return paginate(self._client, TAOBAO_KEYWORD_SEARCH, params, paging)
+        return paginate(self._client, TAOBAO_KEYWORD_SEARCH, params, paging, item_type)
+
+    @overload
+    def image_search(
+        self,
+        image_id: str | int | None = None,
+        *,
+        image_url: str | None = None,
+        category_id: int | None = None,
+        crop: bool | None = None,
+        language: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: None = None,
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[Any, TaobaoItem]: ...
+
+    @overload
+    def image_search(
+        self,
+        image_id: str | int | None = None,
+        *,
+        image_url: str | None = None,
+        category_id: int | None = None,
+        crop: bool | None = None,
+        language: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[ItemT],
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[Any, ItemT]: ...
 
     def image_search(
         self,
@@ -182,8 +239,9 @@ class TaobaoProducts:
         crop: bool | None = None,
         language: str | None = None,
         extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[Any] | None = None,
         **paging: Unpack[PagingOptions],
-    ) -> Paginator[Any, TaobaoItem]:
+    ) -> Paginator[Any, Any]:
         """Search Taobao/Tmall items by image: V1.0 by ``image_id``, V2.0 by ``image_url``.
 
         Give exactly one:
@@ -212,7 +270,7 @@ class TaobaoProducts:
             if check_extra_params("extra_params", extra_params):
                 assert extra_params is not None
                 params.update(extra_params)
-            return paginate(self._client, TAOBAO_IMAGE_SEARCH, params, paging)
+            return paginate(self._client, TAOBAO_IMAGE_SEARCH, params, paging, item_type)
         if crop is not None and not isinstance(crop, bool):
             raise TypeError(f"crop must be a bool, got {type(crop).__name__}")
         if language is not None:  # V2.0 documents no language: refuse it rather than drop it
@@ -232,7 +290,31 @@ class TaobaoProducts:
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return paginate(self._client, TAOBAO_IMAGE_SEARCH_URL, params, paging)
+        return paginate(self._client, TAOBAO_IMAGE_SEARCH_URL, params, paging, item_type)
+
+    @overload
+    def shop_search(
+        self,
+        shop_id: int | str,
+        *,
+        keyword: str | None = None,
+        language: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: None = None,
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage[TaobaoItem], TaobaoItem]: ...
+
+    @overload
+    def shop_search(
+        self,
+        shop_id: int | str,
+        *,
+        keyword: str | None = None,
+        language: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[ItemT],
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage[ItemT], ItemT]: ...
 
     def shop_search(
         self,
@@ -241,8 +323,9 @@ class TaobaoProducts:
         keyword: str | None = None,
         language: str | None = None,
         extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[Any] | None = None,
         **paging: Unpack[PagingOptions],
-    ) -> Paginator[TaobaoSearchPage, TaobaoItem]:
+    ) -> Paginator[TaobaoSearchPage[Any], Any]:
         """List (or search within) one shop's items (GET /taobao/traffic/item/shop/search).
 
         ``shop_id`` is :attr:`TaobaoItem.shop_id <daji_async.models.taobao.TaobaoItem>`.
@@ -259,7 +342,7 @@ class TaobaoProducts:
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return paginate(self._client, TAOBAO_SHOP_SEARCH, params, paging)
+        return paginate(self._client, TAOBAO_SHOP_SEARCH, params, paging, item_type)
 
     async def detail(
         self,
@@ -328,13 +411,34 @@ class TaobaoProducts:
         params: dict[str, ParamValue] = {"themeType": name_text("theme_type", theme_type, required=False)}
         return await self._client._call(TAOBAO_HOT_LIST_TYPES, params, timeout=timeout, max_retries=max_retries)
 
+    @overload
     def hot_list_products(
         self,
         theme_id: int | str,
         *,
         extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: None = None,
         **paging: Unpack[PagingOptions],
-    ) -> Paginator[TaobaoSearchPage, TaobaoItem]:
+    ) -> Paginator[TaobaoSearchPage[TaobaoItem], TaobaoItem]: ...
+
+    @overload
+    def hot_list_products(
+        self,
+        theme_id: int | str,
+        *,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[ItemT],
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage[ItemT], ItemT]: ...
+
+    def hot_list_products(
+        self,
+        theme_id: int | str,
+        *,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[Any] | None = None,
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage[Any], Any]:
         """The items of one hot list (GET /taobao/traffic/getThemeDetail; inferred).
 
         The menu (zh 榜单商品搜索, en List product search, GET) confirms the call; the path,
@@ -349,7 +453,7 @@ class TaobaoProducts:
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return paginate(self._client, TAOBAO_HOT_LIST_PRODUCTS, params, paging)
+        return paginate(self._client, TAOBAO_HOT_LIST_PRODUCTS, params, paging, item_type)
 
     async def distribution_info(
         self, item_id: int | str, *, timeout: Timeout | None = None, max_retries: int | None = None
