@@ -136,7 +136,10 @@ def prefetch(tables: dict[str, Rows], plt: Any) -> Any:
 
 
 def bulk(tables: dict[str, Rows], plt: Any) -> Any:
-    rows = find(tables, "Bulk", "Every contender")
+    try:
+        rows = find(tables, "Bulk", "Every contender")
+    except KeyError:  # a report from before issue 27: plain HTTP only
+        rows = [{**r, "transport": "HTTP"} for r in find(tables, "Bulk", "Without a rate limit")]
     levels = list(dict.fromkeys((r["transport"], r["concurrency"]) for r in rows))
     contenders = list(dict.fromkeys(r["contender"] for r in rows))
     figure, ax = plt.subplots(figsize=(11, 4.4))

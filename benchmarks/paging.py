@@ -55,7 +55,7 @@ def plan(env: Env) -> dict[str, Any]:
         "page_sizes": [20, 50],
         "windows": [1, 8, 32],
         # short runs, many rounds: two runs seconds apart compare better than two long ones
-        "pages_per_run": 400,
+        "pages_per_run": 320,
         "pages_per_keyword": PAGES_PER_KEYWORD,
         "rounds": env.rounds(16),  # even: each contender runs first (or last) in half the rounds
     }

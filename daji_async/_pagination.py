@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Generator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Generator, Iterator, Mapping
+from operator import length_hint
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 from . import _constants as C
@@ -144,8 +145,10 @@ class Paginator(Generic[P, T]):
         "_after",
         "_at",
         "_auto_size",
+        "_batch",
         "_client",
         "_endpoint",
+        "_handing",
         "_max_retries",
         "_offset",
         "_page_len",
@@ -228,7 +231,11 @@ class Paginator(Generic[P, T]):
     def _rewind(self) -> None:
         """Point the resume state at the walk's start (before an iteration, and on a new paginator)."""
         self._at: PageToken | None = self.page  # the page holding the next item
-        self._offset = self._skip  # that item's offset in its page
+        self._offset = self._skip  # that item's offset in its page (see _handing)
+        #: ``async for``: the iterator handing over the current page's items (its ``_batch`` of
+        #: them from ``_offset`` on); how far it got is read only when resume_token is
+        self._handing: Iterator[Any] | None = None
+        self._batch = 0
         self._page_len: int | None = None  # that page's length, once fetched
         self._after: tuple[PageToken | None] | None = (self.page,)  # the page after it; None: no more pages
 
@@ -254,6 +261,8 @@ class Paginator(Generic[P, T]):
         ```
         """
         at, offset = self._at, self._offset
+        if self._handing is not None:
+            offset += self._batch - length_hint(self._handing)  # the items handed over so far
         if self._page_len is not None and offset >= self._page_len:
             if self._after is None:
                 return None
@@ -417,12 +426,13 @@ class Paginator(Generic[P, T]):
                     while window and last is not None and window[-1][0] > last:  # past the end: not needed
                         window.pop()[1].cancel()
                 if flat:
-                    # the offset moves as each item is handed over: a caller who breaks after
-                    # any item leaves the token on the item after it
-                    for self._offset, item in enumerate(items, walk.base + 1):
+                    # nothing per item: resume_token counts what this iterator handed over
+                    self._offset, self._batch = walk.base, len(items)
+                    self._handing = handing = iter(items)
+                    for item in handing:
                         yield item
                 else:
-                    self._offset = walk.base + len(items)
+                    self._offset, self._handing = walk.base + len(items), None
                     if items:
                         yield page
                 if walk.stop:
@@ -467,10 +477,12 @@ class Paginator(Generic[P, T]):
             yielded += 1
             self.next_page = following
             if flat:
-                for self._offset, item in enumerate(items, base + 1):
+                self._offset, self._batch = base, len(items)
+                self._handing = handing = iter(items)
+                for item in handing:
                     yield item
             else:
-                self._offset = base + len(items)
+                self._offset, self._handing = base + len(items), None
                 if items:
                     yield page
             if self._after is None or remaining == 0 or yielded == self.max_pages:
