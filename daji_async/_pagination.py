@@ -139,6 +139,10 @@ class Paginator(Generic[P, T]):
     says exactly where: pass it as ``resume=`` to the same call to get the next item, never a
     repeat. :attr:`next_page` is page-granular: the first page (or cursor) the iteration did
     not start, so the rest of a page cut by ``max_items`` is not in it.
+
+    Made with ``item_type=Mine`` (a msgspec Struct of some of the item's fields), the pages
+    hold ``Mine`` items: the walk, its stop rules and its tokens are the same (see
+    ``_item_types``).
     """
 
     __slots__ = (
