@@ -499,16 +499,19 @@ class Paginator(Generic[P, T]):
         The same walk as ``async for`` (every stop rule, :attr:`next_page`,
         :attr:`resume_token`, :attr:`pages_fetched`).
         """
-        collected: list[T] = []
+        collected: list[T] | None = None
         pages = self._walk(False)
         items_of = self._spec.items
         try:
             async for page in pages:
-                collected += getattr(page, items_of)
+                if collected is None:
+                    collected = getattr(page, items_of)  # the first page's own list: no copy
+                else:
+                    collected += getattr(page, items_of)
         except BaseException:
             await pages.aclose()  # pages still in flight are cancelled now, not when collected
             raise
-        return collected
+        return [] if collected is None else collected
 
     def _final_page(self, page: P, count: int, asked: int) -> int | None:
         """The number of the last page, or None while unknown.
