@@ -354,5 +354,7 @@ def _narrow_table(section: Section, cells: list[dict[str, Any]]) -> None:
         "In the narrow and TLS table, *ceiling decoding NarrowOffer* is compared with the full ceiling (what the "
         "narrow Struct buys a hand-written client); the SDK rows are compared with the ceiling decoding the same "
         "Struct. Every client over TLS trusts the sandbox's self-signed certificate through the same "
-        "`ssl.SSLContext` and keeps its connections alive (prefetch 8: 8 connections, 8 handshakes per run)."
+        "`ssl.SSLContext`; as in every paging cell, each client is opened once for the cell and keeps its 8 "
+        "connections alive across the rounds, so these rows measure TLS records, not handshakes (scenario 4's TLS "
+        "rows open a new client per run and count its handshakes)."
     )
