@@ -19,9 +19,11 @@ import os
 import platform
 import re
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from daji_async._protocol import authenticate, canonical_pairs, encode_query
+from daji_async.sandbox import SelfSignedTLS, self_signed_tls
 from daji_async.sandbox._state import SANDBOX_APP_KEY, SANDBOX_APP_SECRET
 
 T = TypeVar("T")
@@ -60,15 +63,18 @@ class SandboxProcess:
             ...  # sandbox.base_url answers; sandbox.cpu_seconds() is the server's CPU so far
     """
 
-    def __init__(self, latency: float = 0.0, startup_timeout: float = 30.0) -> None:
+    def __init__(self, latency: float = 0.0, startup_timeout: float = 30.0, tls: SelfSignedTLS | None = None) -> None:
         self.latency = latency
         self.startup_timeout = startup_timeout
+        #: serve HTTPS with this self-signed certificate (``client_context()`` trusts it)
+        self.tls = tls
+        self.context: ssl.SSLContext | None = tls.client_context() if tls is not None else None
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls is not None else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def pid(self) -> int:
@@ -82,6 +88,8 @@ class SandboxProcess:
             command = [sys.executable, "-m", "daji_async.sandbox", "--port", str(self.port)]
             if self.latency:
                 command += ["--latency", repr(self.latency)]
+            if self.tls is not None:
+                command += ["--certfile", str(self.tls.certfile), "--keyfile", str(self.tls.keyfile)]
             self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 self._wait_ready()
@@ -98,7 +106,7 @@ class SandboxProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"sandbox exited with code {self.process.returncode}")
             try:
-                control_get(self.base_url, "info", timeout=1.0)
+                control_get(self.base_url, "info", timeout=1.0, context=self.context)
                 return
             except (OSError, urllib.error.URLError):
                 time.sleep(0.05)
@@ -121,10 +129,14 @@ class SandboxProcess:
         return process_cpu_seconds(self.pid)
 
     def reset(self) -> None:
-        control_post(self.base_url, "reset")
+        control_post(self.base_url, "reset", context=self.context)
 
     def stats(self) -> dict[str, Any]:
-        return control_get(self.base_url, "stats")
+        return control_get(self.base_url, "stats", context=self.context)
+
+    def connections(self) -> int:
+        """Connections the sandbox has accepted so far (over TLS: handshakes)."""
+        return int(self.stats().get("connections", 0))
 
     def __enter__(self) -> SandboxProcess:
         return self.start()
@@ -147,16 +159,16 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def control_get(base_url: str, name: str, timeout: float = 10.0) -> Any:
-    with urllib.request.urlopen(f"{base_url}/_sandbox/{name}", timeout=timeout) as response:
+def control_get(base_url: str, name: str, timeout: float = 10.0, context: ssl.SSLContext | None = None) -> Any:
+    with urllib.request.urlopen(f"{base_url}/_sandbox/{name}", timeout=timeout, context=context) as response:
         return json.loads(response.read())
 
 
-def control_post(base_url: str, name: str, timeout: float = 10.0) -> Any:
+def control_post(base_url: str, name: str, timeout: float = 10.0, context: ssl.SSLContext | None = None) -> Any:
     request = urllib.request.Request(
         f"{base_url}/_sandbox/{name}", data=b"{}", method="POST", headers={"Content-Type": "application/json"}
     )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
+    with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
         return json.loads(response.read())
 
 
@@ -205,6 +217,16 @@ class Env:
         found = self._sandboxes.get(key)
         if found is None:
             found = self._sandboxes[key] = self._stack.enter_context(SandboxProcess(latency=latency))
+        return found
+
+    def tls_sandbox(self) -> SandboxProcess:
+        """A sandbox process serving HTTPS with a self-signed certificate (made for this run)."""
+        key = (0.0, "tls")
+        found = self._sandboxes.get(key)
+        if found is None:
+            folder = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="daji-bench-tls-"))
+            process = SandboxProcess(tls=self_signed_tls(folder))
+            found = self._sandboxes[key] = self._stack.enter_context(process)
         return found
 
     def long_keywords(self, count: int) -> list[str]:

@@ -9,12 +9,17 @@
 * ``httpx+pydantic``: what users write without the SDK, with the popular pair.
 * ``aiohttp+json``: aiohttp with ``await response.json()`` dicts (``json.loads``).
 
+The SDK and the ceiling also come narrow (the items decoded into :class:`NarrowOffer`, the
+one field a caller reads; the SDK through ``item_type=``) and over TLS (a self-signed sandbox
+on loopback; every client trusts its certificate through the same ``ssl.SSLContext``).
+
 Every contender sends the same signed requests and counts the items one by one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Optional
@@ -31,6 +36,12 @@ from daji_async.models.products import ProductItem
 from ._harness import APP_KEY, APP_SECRET, KEYWORD_PATH
 
 Fetch = Callable[[int], Awaitable[tuple[Sequence[Any], int]]]
+
+
+class NarrowOffer(msgspec.Struct, rename="camel", gc=False):
+    """The one field of a search result a caller reads (``offerId``): a narrow item type."""
+
+    offer_id: int
 
 
 def search_pairs(keyword: str, page: int, page_size: int) -> list[tuple[str, str]]:
@@ -86,6 +97,10 @@ class Contender:
     name = ""
     label = ""
 
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        #: the client context trusting a TLS sandbox's certificate (None: plain HTTP)
+        self.tls = tls
+
     async def open(self, base_url: str, concurrency: int) -> None:
         raise NotImplementedError
 
@@ -101,13 +116,17 @@ class SdkContender(Contender):
 
     name = "sdk"
     label = "SDK `async for`"
+    #: the item type asked for (``item_type=``), None for the SDK's own ProductItem
+    item_type: type[msgspec.Struct] | None = None
 
     async def open(self, base_url: str, concurrency: int) -> None:
-        self.client = DajiClient(APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=concurrency)
+        self.client = DajiClient(
+            APP_KEY, APP_SECRET, base_url=base_url, max_concurrency=concurrency, ssl=self.tls or True
+        )
 
     async def walk(self, keyword: str, page_size: int, max_pages: int, window: int) -> tuple[int, int]:
         paginator = self.client.products.keyword_search(
-            keyword, page_size=page_size, prefetch=window, max_pages=max_pages
+            keyword, page_size=page_size, prefetch=window, max_pages=max_pages, item_type=self.item_type
         )
         count = 0
         async for _item in paginator:
@@ -118,18 +137,30 @@ class SdkContender(Contender):
         await self.client.close()
 
 
+class SdkNarrowContender(SdkContender):
+    """The SDK with ``item_type=NarrowOffer``."""
+
+    name = "sdk narrow"
+    label = "SDK `async for`, item_type=NarrowOffer"
+    item_type = NarrowOffer
+
+
 class CeilingContender(Contender):
-    """Raw aiohttp + msgspec typed decoding of the SDK's models, hand-written, same signing."""
+    """Raw aiohttp + msgspec typed decoding of the SDK's models, hand-written, same signing.
+
+    ``tls``: the client context trusting a TLS sandbox's certificate (on the connector).
+    """
 
     name = "ceiling"
     label = "ceiling: raw aiohttp + msgspec"
-    decoder = msgspec.json.Decoder(Envelope[Page[ProductItem]])
+    decoder: msgspec.json.Decoder[Envelope[Page[Any]]] = msgspec.json.Decoder(Envelope[Page[ProductItem]])
 
     async def open(self, base_url: str, concurrency: int) -> None:
-        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
+        connector = aiohttp.TCPConnector(limit=concurrency, ssl=self.tls or True)
+        self.session = aiohttp.ClientSession(connector=connector)
         self.url = base_url + KEYWORD_PATH + "?"
 
-    async def fetch(self, keyword: str, page: int, page_size: int) -> Page[ProductItem]:
+    async def fetch(self, keyword: str, page: int, page_size: int) -> Page[Any]:
         url = URL(self.url + encode_query(search_pairs(keyword, page, page_size)), encoded=True)
         async with self.session.get(url) as response:
             body = await response.read()
@@ -147,6 +178,21 @@ class CeilingContender(Contender):
 
     async def close(self) -> None:
         await self.session.close()
+
+
+class CeilingCopyContender(CeilingContender):
+    """The same ceiling again: the A/A pairing (how far two identical clients land apart)."""
+
+    name = "ceiling A/A"
+    label = "ceiling again (A/A)"
+
+
+class CeilingNarrowContender(CeilingContender):
+    """The ceiling decoding :class:`NarrowOffer` items (what a hand-written client reading one field does)."""
+
+    name = "ceiling narrow"
+    label = "ceiling decoding NarrowOffer"
+    decoder = msgspec.json.Decoder(Envelope[Page[NarrowOffer]])
 
 
 class AiohttpJsonContender(Contender):
@@ -203,7 +249,14 @@ class HttpxPydanticContender(Contender):
 
 
 PAGING_CONTENDERS: dict[str, type[Contender]] = {
-    c.name: c for c in (SdkContender, CeilingContender, HttpxPydanticContender, AiohttpJsonContender)
+    c.name: c
+    for c in (SdkContender, CeilingContender, CeilingCopyContender, HttpxPydanticContender, AiohttpJsonContender)
+}
+
+#: The contenders of the narrow and TLS rows (plain HTTP and TLS alike), in the order of a round.
+NARROW_CONTENDERS: dict[str, type[Contender]] = {
+    c.name: c
+    for c in (CeilingNarrowContender, SdkNarrowContender, SdkContender, CeilingContender, CeilingCopyContender)
 }
 
 #: Contenders that need packages outside the SDK's own dependencies (the ``bench`` extra).

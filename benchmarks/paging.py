@@ -4,7 +4,11 @@ Walk keyword searches page by page (40 pages a keyword, several keywords a run) 
 page_size 20 and 50, with prefetch (the SDK) or the same in-order window (the others) of 1,
 8 and 32 pages, on the default event loop and on uvloop. Contenders: the SDK's ``async for``,
 the hand-written ceiling (raw aiohttp + msgspec typed decoding, same signing, same
-scheduling), httpx + pydantic, and aiohttp + ``json.loads``.
+scheduling), a second copy of the ceiling (the A/A pairing: how far two identical clients
+land apart in the same rounds), httpx + pydantic, and aiohttp + ``json.loads``. Then, at
+page size 20 and prefetch 8, the SDK and the ceiling decoding a narrow item
+(``NarrowOffer``; the SDK through ``item_type=``), over plain HTTP and over TLS (a
+self-signed sandbox on loopback).
 
 Reported per contender: items/s, pages/s, client CPU µs per page (this process's CPU, the
 sandbox runs in another process), how busy the sandbox was (a share of one core: near 100%
@@ -19,6 +23,7 @@ from typing import Any
 from ._harness import (
     Env,
     Sample,
+    SandboxProcess,
     Section,
     Table,
     Target,
@@ -32,7 +37,7 @@ from ._harness import (
 )
 from ._harness import run_in_loop as _run_in_loop
 from ._harness import timed as _timed
-from .contenders import PAGING_CONTENDERS, CeilingContender, Contender, available_contenders
+from .contenders import NARROW_CONTENDERS, PAGING_CONTENDERS, CeilingContender, Contender, available_contenders
 
 KEY = "paging"
 TITLE = "1. Paging throughput"
@@ -49,9 +54,10 @@ def plan(env: Env) -> dict[str, Any]:
     return {
         "page_sizes": [20, 50],
         "windows": [1, 8, 32],
-        "pages_per_run": 1200,
+        # short runs, many rounds: two runs seconds apart compare better than two long ones
+        "pages_per_run": 320,
         "pages_per_keyword": PAGES_PER_KEYWORD,
-        "rounds": env.rounds(6),  # even: the SDK and the ceiling each run first in half the rounds
+        "rounds": env.rounds(16),  # even: each contender runs first (or last) in half the rounds
     }
 
 
@@ -88,25 +94,54 @@ def run(env: Env, contenders: list[str] | None = None) -> Section:
 
         _run_in_loop(loop, measure_loop)
 
+    secure = env.tls_sandbox()
+    narrow_cells: list[dict[str, Any]] = []
+
+    async def measure_narrow() -> None:
+        # the narrow and TLS rows: page size 20, prefetch 8, on asyncio
+        narrow_plan = {**p, "pages_per_keyword": per_keyword}
+        warm = CeilingContender(secure.context)
+        await warm.open(secure.base_url, 32)
+        try:
+            for keyword in keywords:
+                await warm.walk(keyword, 20, per_keyword, 32)
+        finally:
+            await warm.close()
+        for transport, server in (("HTTP", sandbox), ("TLS", secure)):
+            cell = await _cell(env, list(NARROW_CONTENDERS), keywords, 20, 8, "asyncio", narrow_plan, server)
+            cell["transport"] = transport
+            narrow_cells.append(cell)
+
+    _run_in_loop("asyncio", measure_narrow)
+
     section = Section(KEY, TITLE, intro=_intro(p, keywords))
     _tables(section, cells, names)
+    _narrow_table(section, narrow_cells)
     skipped = [n for n in PAGING_CONTENDERS if n not in names]
     if skipped:
         section.notes.append(f"Not run (packages not installed; `pip install -e '.[bench]'`): {', '.join(skipped)}.")
-    section.data = {"plan": p, "cells": cells}
+    section.data = {"plan": p, "cells": cells, "narrow": narrow_cells}
     section.seconds = time.perf_counter() - started
     return section
 
 
 async def _cell(
-    env: Env, names: list[str], keywords: list[str], size: int, window: int, loop: str, p: dict[str, Any]
+    env: Env,
+    names: list[str],
+    keywords: list[str],
+    size: int,
+    window: int,
+    loop: str,
+    p: dict[str, Any],
+    sandbox: SandboxProcess | None = None,
 ) -> dict[str, Any]:
-    sandbox = env.sandbox()
+    sandbox = sandbox or env.sandbox()
+    registry = {**PAGING_CONTENDERS, **NARROW_CONTENDERS}
     per_keyword = p["pages_per_keyword"]
     opened: dict[str, Contender] = {}
     try:
         for name in names:
-            contender = PAGING_CONTENDERS[name]()
+            contender = registry[name](sandbox.context)
             await contender.open(sandbox.base_url, window)
             opened[name] = contender
             await contender.walk(keywords[0], size, min(per_keyword, window + 1), window)  # connections, caches
@@ -160,6 +195,7 @@ def _tables(section: Section, cells: list[dict[str, Any]], names: list[str]) -> 
         "client CPU µs/page",
         "server busy",
         "throughput ÷ ceiling",
+        "A/A: ceiling ÷ ceiling",
         "CPU efficiency vs ceiling",
     ]
     summary = Table(
@@ -169,6 +205,7 @@ def _tables(section: Section, cells: list[dict[str, Any]], names: list[str]) -> 
             "page size",
             "prefetch",
             "SDK ÷ ceiling (pages/s)",
+            "A/A: ceiling ÷ ceiling",
             "SDK CPU efficiency vs ceiling",
             "SDK ÷ httpx+pydantic (pages/s)",
             "httpx+pydantic CPU ÷ SDK CPU",
@@ -188,6 +225,8 @@ def _tables(section: Section, cells: list[dict[str, Any]], names: list[str]) -> 
                     continue
                 samples: dict[str, list[Sample]] = cell["samples"]
                 ceiling = samples.get("ceiling")
+                copy = samples.get("ceiling A/A")
+                aa = ratios([s.pages_per_s for s in copy], [s.pages_per_s for s in ceiling]) if copy and ceiling else []
                 for name in names:
                     got = samples.get(name)
                     if not got:
@@ -207,6 +246,7 @@ def _tables(section: Section, cells: list[dict[str, Any]], names: list[str]) -> 
                             fmt(median(cpu)),
                             f"{median(busy) * 100:.0f}%" if busy else "–",
                             fmt_ratio(vs_rate) if name != "ceiling" else "1",
+                            fmt_ratio(aa) if name not in ("ceiling", "ceiling A/A") else "–",
                             fmt_ratio(vs_cpu) if name != "ceiling" else "1",
                         ]
                     )
@@ -229,6 +269,8 @@ def _tables(section: Section, cells: list[dict[str, Any]], names: list[str]) -> 
                         else:  # how many times less client CPU per page the SDK needs
                             r = ratios([s.cpu_us_per_page for s in theirs], [s.cpu_us_per_page for s in sdk])
                         row.append(fmt_ratio(r))
+                        if sink is worst_ceiling:
+                            row.append(fmt_ratio(aa))
                         if sink is not None:
                             sink.append(median(r))
                         if sink is worst_ceiling and loop == "uvloop":
@@ -269,3 +311,50 @@ def _tables(section: Section, cells: list[dict[str, Any]], names: list[str]) -> 
                 min(worst_httpx) >= 5,
             )
         )
+
+
+def _narrow_table(section: Section, cells: list[dict[str, Any]]) -> None:
+    """The narrow and TLS rows: what a narrow item type buys and what TLS costs, with the A/A spread."""
+    if not cells:
+        return
+    table = Table(
+        "A narrow item type and TLS (asyncio, page_size 20, prefetch 8)",
+        [
+            "transport",
+            "contender",
+            "items/s",
+            "pages/s",
+            "spread",
+            "client CPU µs/page",
+            "÷ the ceiling decoding the same Struct (pages/s)",
+            "A/A: ceiling ÷ ceiling",
+        ],
+    )
+    same = {"sdk narrow": "ceiling narrow", "sdk": "ceiling", "ceiling A/A": "ceiling", "ceiling narrow": "ceiling"}
+    for cell in cells:
+        samples: dict[str, list[Sample]] = cell["samples"]
+        aa = ratios([s.pages_per_s for s in samples["ceiling A/A"]], [s.pages_per_s for s in samples["ceiling"]])
+        for name, got in samples.items():
+            rate = [s.pages_per_s for s in got]
+            base = same.get(name)
+            table.rows.append(
+                [
+                    cell["transport"],
+                    NARROW_CONTENDERS[name].label,
+                    fmt(median([s.items_per_s for s in got])),
+                    fmt(median(rate)),
+                    fmt_spread(rate),
+                    fmt(median([s.cpu_us_per_page for s in got])),
+                    fmt_ratio(ratios(rate, [s.pages_per_s for s in samples[base]])) if base else "1",
+                    fmt_ratio(aa) if base and name != "ceiling A/A" else "–",
+                ]
+            )
+    section.tables.append(table)
+    section.notes.append(
+        "In the narrow and TLS table, *ceiling decoding NarrowOffer* is compared with the full ceiling (what the "
+        "narrow Struct buys a hand-written client); the SDK rows are compared with the ceiling decoding the same "
+        "Struct. Every client over TLS trusts the sandbox's self-signed certificate through the same "
+        "`ssl.SSLContext`; as in every paging cell, each client is opened once for the cell and keeps its 8 "
+        "connections alive across the rounds, so these rows measure TLS records, not handshakes (scenario 4's TLS "
+        "rows open a new client per run and count its handshakes)."
+    )

@@ -25,7 +25,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, Union, overload
 
 from . import _constants as C
 from ._bulk_inputs import keyword_input, no_resume
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 Q = TypeVar("Q")
 V = TypeVar("V")
 I = TypeVar("I")  # noqa: E741
+#: A caller's own item Struct (`item_type=`).
+ItemT = TypeVar("ItemT")
 
 #: Default number of queries in flight at once.
 DEFAULT_BULK_CONCURRENCY = C.DEFAULT_BULK_CONCURRENCY
@@ -374,6 +376,7 @@ class Bulk:
 
         return run_bulk(inputs, call, concurrency=concurrency, ordered=ordered, progress=progress)
 
+    @overload
     def keyword_search(
         self,
         keywords: Inputs[str],
@@ -381,8 +384,32 @@ class Bulk:
         concurrency: int = DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
+        item_type: None = None,
         **search: Unpack[KeywordSearchOptions],
-    ) -> AsyncGenerator[BulkResult[str, list[ProductItem]], None]:
+    ) -> AsyncGenerator[BulkResult[str, list[ProductItem]], None]: ...
+
+    @overload
+    def keyword_search(
+        self,
+        keywords: Inputs[str],
+        *,
+        concurrency: int = DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[ItemT],
+        **search: Unpack[KeywordSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str, list[ItemT]], None]: ...
+
+    def keyword_search(
+        self,
+        keywords: Inputs[str],
+        *,
+        concurrency: int = DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[Any] | None = None,
+        **search: Unpack[KeywordSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str, list[Any]], None]:
         """Run ``products.keyword_search(keyword, **search)`` for every keyword.
 
         Every search argument is forwarded unchanged and applies to every keyword;
@@ -398,14 +425,38 @@ class Bulk:
         """
         no_resume(search)
         products = self._client.products
-        products.keyword_search("check", **search)  # validates every argument now, sends nothing
+        products.keyword_search("check", item_type=item_type, **search)  # validates every argument now
         return self.walk(
-            lambda keyword: products.keyword_search(keyword_input(keyword), **search),
+            lambda keyword: products.keyword_search(keyword_input(keyword), item_type=item_type, **search),
             keywords,
             concurrency=concurrency,
             ordered=ordered,
             progress=progress,
         )
+
+    @overload
+    def image_search(
+        self,
+        images: Inputs[Picture],
+        *,
+        concurrency: int = DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: None = None,
+        **search: Unpack[ImageSearchOptions],
+    ) -> AsyncGenerator[BulkResult[Any, list[ProductItem]], None]: ...
+
+    @overload
+    def image_search(
+        self,
+        images: Inputs[Picture],
+        *,
+        concurrency: int = DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[ItemT],
+        **search: Unpack[ImageSearchOptions],
+    ) -> AsyncGenerator[BulkResult[Any, list[ItemT]], None]: ...
 
     def image_search(
         self,
@@ -414,8 +465,9 @@ class Bulk:
         concurrency: int = DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
+        item_type: type[Any] | None = None,
         **search: Unpack[ImageSearchOptions],
-    ) -> AsyncGenerator[BulkResult[Any, list[ProductItem]], None]:
+    ) -> AsyncGenerator[BulkResult[Any, list[Any]], None]:
         """Run a 1688 image search for every picture, uploading each distinct picture once.
 
         A picture is any of: a local path (a `str` or a `Path`), `bytes`, a binary file
@@ -440,15 +492,15 @@ class Bulk:
         """
         no_resume(search)
         products = self._client.products
-        products.image_search("https://cbu01.alicdn.com/check.jpg", **search)  # validates now, sends nothing
+        products.image_search("https://cbu01.alicdn.com/check.jpg", item_type=item_type, **search)  # validates now
 
-        def by_id(image_id: str) -> Paginator[Any, ProductItem]:
+        def by_id(image_id: str) -> Paginator[Any, Any]:
             options: ImageSearchOptions = {**search, "image_id": image_id}
-            return products.image_search(**options)
+            return products.image_search(item_type=item_type, **options)
 
         calls = PictureSearch(
             platform="1688",
-            by_url=lambda url: products.image_search(url, **search),
+            by_url=lambda url: products.image_search(url, item_type=item_type, **search),
             by_id=by_id,
             upload_bytes=lambda data: products.upload_image(data),
             upload_url=lambda url: products.upload_image(url=url),

@@ -12,7 +12,7 @@ or over-long string is that input's TypeError or ValueError, and nothing is sent
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union, overload
 
 from . import _constants as C
 from ._bulk_inputs import brand_input, keyword_input, no_resume
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from ._pictures import Picture
     from .models.poizon import PoizonSpu, PoizonSpuDetail
     from .models.taobao import TaobaoItem, TaobaoItemDetail
+
+#: A caller's own item Struct (`item_type=`).
+ItemT = TypeVar("ItemT")
 
 __all__ = ["PoizonBulk", "PoizonSearchOptions", "TaobaoBulk", "TaobaoImageSearchOptions", "TaobaoKeywordSearchOptions"]
 
@@ -70,6 +73,7 @@ class TaobaoBulk:
         self._bulk = bulk
         self._client = client
 
+    @overload
     def keyword_search(
         self,
         keywords: Inputs[str],
@@ -77,8 +81,32 @@ class TaobaoBulk:
         concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
+        item_type: None = None,
         **search: Unpack[TaobaoKeywordSearchOptions],
-    ) -> AsyncGenerator[BulkResult[str, list[TaobaoItem]], None]:
+    ) -> AsyncGenerator[BulkResult[str, list[TaobaoItem]], None]: ...
+
+    @overload
+    def keyword_search(
+        self,
+        keywords: Inputs[str],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[ItemT],
+        **search: Unpack[TaobaoKeywordSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str, list[ItemT]], None]: ...
+
+    def keyword_search(
+        self,
+        keywords: Inputs[str],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[Any] | None = None,
+        **search: Unpack[TaobaoKeywordSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str, list[Any]], None]:
         """Run ``taobao.products.keyword_search(keyword, **search)`` for every keyword.
 
         ``search`` takes the search's keywords (``sort``, ``filter``, ``language``,
@@ -86,14 +114,38 @@ class TaobaoBulk:
         """
         no_resume(search)
         products = self._client.taobao.products
-        products.keyword_search("check", **search)  # validates every argument now, sends nothing
+        products.keyword_search("check", item_type=item_type, **search)  # validates every argument now
         return self._bulk.walk(
-            lambda keyword: products.keyword_search(keyword_input(keyword), **search),
+            lambda keyword: products.keyword_search(keyword_input(keyword), item_type=item_type, **search),
             keywords,
             concurrency=concurrency,
             ordered=ordered,
             progress=progress,
         )
+
+    @overload
+    def image_search(
+        self,
+        images: Inputs[Picture],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: None = None,
+        **search: Unpack[TaobaoImageSearchOptions],
+    ) -> AsyncGenerator[BulkResult[Any, list[TaobaoItem]], None]: ...
+
+    @overload
+    def image_search(
+        self,
+        images: Inputs[Picture],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[ItemT],
+        **search: Unpack[TaobaoImageSearchOptions],
+    ) -> AsyncGenerator[BulkResult[Any, list[ItemT]], None]: ...
 
     def image_search(
         self,
@@ -102,8 +154,9 @@ class TaobaoBulk:
         concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
+        item_type: type[Any] | None = None,
         **search: Unpack[TaobaoImageSearchOptions],
-    ) -> AsyncGenerator[BulkResult[Any, list[TaobaoItem]], None]:
+    ) -> AsyncGenerator[BulkResult[Any, list[Any]], None]:
         """A Taobao/Tmall image search for every picture, uploading each distinct picture once.
 
         Pictures are as for `client.bulk.image_search`: a path, bytes, a binary file object, a
@@ -116,14 +169,16 @@ class TaobaoBulk:
         no_resume(search)
         products = self._client.taobao.products
         if search.get("category_id") is not None or search.get("crop") is not None:
-            products.image_search(image_url="https://img.alicdn.com/check.jpg", **search)  # validates now
+            products.image_search(
+                image_url="https://img.alicdn.com/check.jpg", item_type=item_type, **search
+            )  # validates now
         else:
-            products.image_search("1", **search)  # validates now, sends nothing
+            products.image_search("1", item_type=item_type, **search)  # validates now, sends nothing
 
         calls = PictureSearch(
             platform="taobao",
-            by_url=lambda url: products.image_search(image_url=url, **search),
-            by_id=lambda image_id: products.image_search(image_id, **search),
+            by_url=lambda url: products.image_search(image_url=url, item_type=item_type, **search),
+            by_id=lambda image_id: products.image_search(image_id, item_type=item_type, **search),
             upload_bytes=lambda data: products.upload_image(data),
             upload_url=lambda url: products.upload_image(url=url),
         )
@@ -162,6 +217,7 @@ class PoizonBulk:
         self._bulk = bulk
         self._client = client
 
+    @overload
     def search(
         self,
         brands: Inputs[str],
@@ -169,16 +225,40 @@ class PoizonBulk:
         concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
         ordered: bool = False,
         progress: ProgressCallback | None = None,
+        item_type: None = None,
         **search: Unpack[PoizonSearchOptions],
-    ) -> AsyncGenerator[BulkResult[str, list[PoizonSpu]], None]:
+    ) -> AsyncGenerator[BulkResult[str, list[PoizonSpu]], None]: ...
+
+    @overload
+    def search(
+        self,
+        brands: Inputs[str],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[ItemT],
+        **search: Unpack[PoizonSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str, list[ItemT]], None]: ...
+
+    def search(
+        self,
+        brands: Inputs[str],
+        *,
+        concurrency: int = C.DEFAULT_BULK_CONCURRENCY,
+        ordered: bool = False,
+        progress: ProgressCallback | None = None,
+        item_type: type[Any] | None = None,
+        **search: Unpack[PoizonSearchOptions],
+    ) -> AsyncGenerator[BulkResult[str, list[Any]], None]:
         """Run ``poizon.products.search(brand=brand, **search)`` for every brand (``title``,
         ``max_items``, ``page_size``... apply to each)."""
         no_resume(search)
         products = self._client.poizon.products
-        products.search(brand="check", **search)  # validates every argument now, sends nothing
+        products.search(brand="check", item_type=item_type, **search)  # validates every argument now
         return self._bulk.walk(
             # brand_input refuses None: a search without a brand is the whole catalogue
-            lambda brand: products.search(brand=brand_input(brand), **search),
+            lambda brand: products.search(brand=brand_input(brand), item_type=item_type, **search),
             brands,
             concurrency=concurrency,
             ordered=ordered,

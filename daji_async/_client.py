@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
+from ssl import SSLContext
 from types import EllipsisType, TracebackType
 from typing import Any, Literal, TypeVar, overload
 
@@ -113,6 +114,13 @@ class DajiClient(Pipeline):
         trust_env: False ignores the environment's proxy variables.
         event_hooks: `{"request": [...], "response": [...]}`: sync or async callables called
             before and after every attempt with a redacted view of it (see `EventHooks`).
+        ssl: how the default transport checks the service's TLS certificate: True (the
+            default) verifies it against the system's certificate authorities (the
+            environment's `SSL_CERT_FILE` / `SSL_CERT_DIR` apply, read when aiohttp is
+            imported); an `ssl.SSLContext` uses that context (a private CA, a TLS-inspecting
+            proxy's root, client certificates); False **turns verification off** (anyone on
+            the path can then read and change every request, signature included: for a local
+            test server only).
 
     One client belongs to one event loop: the loop of its first request. Used from another
     loop it raises `EventLoopError`; create the client inside the coroutine
@@ -144,6 +152,7 @@ class DajiClient(Pipeline):
         proxy: str | None = None,
         trust_env: bool = True,
         event_hooks: EventHooks | None = None,
+        ssl: SSLContext | bool = True,
     ) -> None:
         setup_from_env()  # DAJI_LOG may have been set after import
         app_key = app_key if app_key is not None else os.environ.get(C.ENV_APP_KEY)
@@ -179,6 +188,8 @@ class DajiClient(Pipeline):
                 raise TypeError(f"send_secret must be True or False, got {type(send_secret).__name__}")
             if not isinstance(trust_env, bool):
                 raise TypeError(f"trust_env must be True or False, got {type(trust_env).__name__}")
+            if not isinstance(ssl, (bool, SSLContext)):
+                raise TypeError(f"ssl must be True, False or an ssl.SSLContext, got {type(ssl).__name__}")
         except (TypeError, ValueError) as exc:
             raise ConfigError(redact_text(str(exc), (app_secret, *url_credentials(base)))) from None
         if session is not None and not isinstance(session, aiohttp.ClientSession):
@@ -189,6 +200,8 @@ class DajiClient(Pipeline):
             raise ConfigError("pass session (for the default aiohttp transport) or transport, not both")
         if transport is not None and proxy is not None:
             raise ConfigError("proxy applies to the default aiohttp transport; configure a transport you pass yourself")
+        if transport is not None and ssl is not True:
+            raise ConfigError("ssl applies to the default aiohttp transport; configure a transport you pass yourself")
         if transport is not None and not callable(getattr(transport, "send", None)):
             raise ConfigError(f"transport must have an async send(request) method, got {type(transport).__name__}")
         try:
@@ -247,6 +260,7 @@ class DajiClient(Pipeline):
                 headers=self._headers,
                 max_response_bytes=max_response_bytes,
                 proxy=chosen,
+                ssl=ssl,
             )
         self._transport: Transport = transport
         # by id() of the response type (a typing alias hashes in Python, on every call); each

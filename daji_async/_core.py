@@ -98,13 +98,18 @@ class Core:
         return coroutine
 
     def walk(
-        self, endpoint: Endpoint[T], params: dict[str, ParamValue], paging: Mapping[str, Any]
-    ) -> Paginator[T, Any]:
+        self,
+        endpoint: Endpoint[T],
+        params: dict[str, ParamValue],
+        paging: Mapping[str, Any],
+        item_type: type[Any] | None = None,
+    ) -> Paginator[Any, Any]:
         """The lazy walk over a paged row: its service parameters and the caller's paging keywords.
 
-        The paging keywords are checked here, before anything is sent.
+        The paging keywords are checked here, before anything is sent. `item_type` (the
+        caller's msgspec Struct) decodes the items into it instead of the row's item model.
         """
-        return paginate(self.client, endpoint, params, paging)
+        return paginate(self.client, endpoint, params, paging, item_type)
 
 
 class Resource:

@@ -38,7 +38,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 DECLARED: dict[str, Callable[..., Any]] = {}
 
 #: Arguments the core itself handles, never declared as service parameters.
-_PER_CALL = frozenset({"self", "timeout", "max_retries", "extra_params"})
+_PER_CALL = frozenset({"self", "timeout", "max_retries", "extra_params", "item_type"})
 
 
 def declared(endpoint: Endpoint[Any]) -> Callable[[F], F]:
@@ -87,7 +87,8 @@ def _build(stub: Callable[..., Any], endpoint: Endpoint[Any]) -> Callable[..., A
     if "extra_params" in arguments:
         lines += ["if _check_extra('extra_params', extra_params):", "    params.update(extra_params)"]
     if paging_name is not None:
-        lines.append(f"return self._core.walk(_endpoint, params, {paging_name})")
+        item_type = ", item_type" if "item_type" in arguments else ""
+        lines.append(f"return self._core.walk(_endpoint, params, {paging_name}{item_type})")
     else:
         lines.append("return await self._core.call(_endpoint, params, timeout=timeout, max_retries=max_retries)")
     head = "async def" if inspect.iscoroutinefunction(stub) else "def"

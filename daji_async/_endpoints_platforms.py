@@ -14,13 +14,14 @@ from . import _constants as C
 from ._endpoint_spec import REGISTRY, Endpoint, PagingSpec, Param
 from ._errors import PoizonOrderOutcomeUnknownError, TaobaoOrderOutcomeUnknownError, TaobaoPaymentOutcomeUnknownError
 from ._validate import id_text, integer, joined_texts, language, name_text, positive_id, share_link, text, theme_id
-from .models.poizon import PoizonBalance, PoizonCategory, PoizonOrder, PoizonSearchPage, PoizonSpuDetail
+from .models.poizon import PoizonBalance, PoizonCategory, PoizonOrder, PoizonSearchPage, PoizonSpu, PoizonSpuDetail
 from .models.products import UploadResult
 from .models.taobao import (
     TaobaoCreatedOrder,
     TaobaoDistributionInfo,
     TaobaoHotListType,
     TaobaoImageSearchPage,
+    TaobaoItem,
     TaobaoItemDetail,
     TaobaoLogisticsPrice,
     TaobaoOrder,
@@ -94,7 +95,7 @@ TAOBAO_KEYWORD_SEARCH = Endpoint(
     "taobao.products.keyword_search",
     "GET",
     "/taobao/traffic/item/search",
-    TaobaoSearchPage,
+    TaobaoSearchPage[TaobaoItem],
     paging=PAGING_TAOBAO,
     confirmed=False,
     platform="taobao",
@@ -112,7 +113,7 @@ TAOBAO_IMAGE_SEARCH = Endpoint(
     "taobao.products.image_search",
     "GET",
     "/taobao/traffic/item/imgsearch",
-    TaobaoSearchPage,
+    TaobaoSearchPage[TaobaoItem],
     paging=PAGING_TAOBAO,
     confirmed=False,
     platform="taobao",
@@ -125,7 +126,7 @@ TAOBAO_IMAGE_SEARCH_URL = Endpoint(
     "taobao.products.image_search_url",
     "GET",
     "/taobao/image-search/url",
-    TaobaoImageSearchPage,
+    TaobaoImageSearchPage[TaobaoItem],
     paging=PAGING_TAOBAO_IMAGE,
     platform="taobao",
     source="wiki en api-310619961",
@@ -137,7 +138,7 @@ TAOBAO_SHOP_SEARCH = Endpoint(
     "taobao.products.shop_search",
     "GET",
     "/taobao/traffic/item/shop/search",
-    TaobaoSearchPage,
+    TaobaoSearchPage[TaobaoItem],
     paging=PAGING_TAOBAO,
     confirmed=False,
     platform="taobao",
@@ -284,7 +285,7 @@ TAOBAO_HOT_LIST_PRODUCTS = Endpoint(
     "taobao.products.hot_list_products",
     "GET",
     "/taobao/traffic/getThemeDetail",
-    TaobaoSearchPage,
+    TaobaoSearchPage[TaobaoItem],
     paging=PAGING_TAOBAO,
     confirmed=False,
     platform="taobao",
@@ -310,7 +311,7 @@ POIZON_SEARCH = Endpoint(
     "poizon.products.search",
     "GET",
     "/poizon/product/queryList",
-    PoizonSearchPage,
+    PoizonSearchPage[PoizonSpu],
     paging=PAGING_POIZON,
     confirmed=False,
     platform="poizon",

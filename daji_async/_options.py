@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
+    from ssl import SSLContext
+
     import aiohttp
 
     from ._cache import ResponseCache
@@ -43,6 +45,8 @@ class ClientOptions(TypedDict, total=False):
         proxy: an HTTP proxy URL (default None: the environment's, unless `trust_env=False`).
         trust_env: honour the environment's proxy variables (default True).
         event_hooks: `{"request": [...], "response": [...]}` (default None).
+        ssl: True to verify the service's certificate, an `ssl.SSLContext`, or False to turn
+            verification off (default True).
     """
 
     base_url: str | None
@@ -61,6 +65,7 @@ class ClientOptions(TypedDict, total=False):
     proxy: str | None
     trust_env: bool
     event_hooks: EventHooks | None
+    ssl: SSLContext | bool
 
 
 __all__ = ["ClientOptions"]

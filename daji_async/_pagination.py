@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Generator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Generator, Iterator, Mapping
+from operator import length_hint
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 from . import _constants as C
 from ._endpoints import PageToken, PagingSpec
+from ._item_types import with_item_type
 from ._resume import decode_token, encode_token, params_digest
 from ._validate import integer, known_keys, optional_integer, optional_timeout, retry_count, text
 from ._walk_rules import PageWalk, RepeatGuard, cancel_all
@@ -100,12 +102,17 @@ def check_paging(
 
 
 def paginate(
-    client: DajiClient, endpoint: Endpoint[P], params: dict[str, ParamValue], paging: Mapping[str, Any]
-) -> Paginator[P, Any]:
+    client: DajiClient,
+    endpoint: Endpoint[P],
+    params: dict[str, ParamValue],
+    paging: Mapping[str, Any],
+    item_type: type[Any] | None = None,
+) -> Paginator[Any, Any]:
     """The walk a resource method returns: its row, its service parameters, the caller's ``**paging``.
 
     ``paging`` is checked here (an unknown keyword is a TypeError, a bad value a ValueError),
-    before anything is sent.
+    before anything is sent. ``item_type`` (a msgspec Struct declaring a subset of the
+    endpoint's item fields) decodes the items into it instead of the SDK's item model.
 
     ::
 
@@ -113,7 +120,7 @@ def paginate(
             return paginate(self._client, THING_LIST, {"keyword": keyword}, paging)
     """
     known_keys(endpoint.name, paging, PAGING_OPTIONS)
-    return Paginator(client, endpoint, params, **paging)
+    return Paginator(client, endpoint, params, item_type=item_type, **paging)
 
 
 class Paginator(Generic[P, T]):
@@ -132,14 +139,20 @@ class Paginator(Generic[P, T]):
     says exactly where: pass it as ``resume=`` to the same call to get the next item, never a
     repeat. :attr:`next_page` is page-granular: the first page (or cursor) the iteration did
     not start, so the rest of a page cut by ``max_items`` is not in it.
+
+    Made with ``item_type=Mine`` (a msgspec Struct of some of the item's fields), the pages
+    hold ``Mine`` items: the walk, its stop rules and its tokens are the same (see
+    ``_item_types``).
     """
 
     __slots__ = (
         "_after",
         "_at",
         "_auto_size",
+        "_batch",
         "_client",
         "_endpoint",
+        "_handing",
         "_max_retries",
         "_offset",
         "_page_len",
@@ -171,7 +184,10 @@ class Paginator(Generic[P, T]):
         timeout: Timeout | None = None,
         max_retries: int | None = None,
         resume: str | None = None,
+        item_type: type[Any] | None = None,
     ) -> None:
+        if item_type is not None:
+            endpoint = with_item_type(endpoint, item_type)  # the same row, its pages holding item_type
         spec = endpoint.paging
         if spec is None:
             raise ValueError(f"{endpoint.name} is not a paged endpoint (its row has no paging spec)")
@@ -219,7 +235,11 @@ class Paginator(Generic[P, T]):
     def _rewind(self) -> None:
         """Point the resume state at the walk's start (before an iteration, and on a new paginator)."""
         self._at: PageToken | None = self.page  # the page holding the next item
-        self._offset = self._skip  # that item's offset in its page
+        self._offset = self._skip  # that item's offset in its page (see _handing)
+        #: ``async for``: the iterator handing over the current page's items (its ``_batch`` of
+        #: them from ``_offset`` on); how far it got is read only when resume_token is
+        self._handing: Iterator[Any] | None = None
+        self._batch = 0
         self._page_len: int | None = None  # that page's length, once fetched
         self._after: tuple[PageToken | None] | None = (self.page,)  # the page after it; None: no more pages
 
@@ -245,6 +265,8 @@ class Paginator(Generic[P, T]):
         ```
         """
         at, offset = self._at, self._offset
+        if self._handing is not None:
+            offset += self._batch - length_hint(self._handing)  # the items handed over so far
         if self._page_len is not None and offset >= self._page_len:
             if self._after is None:
                 return None
@@ -408,12 +430,13 @@ class Paginator(Generic[P, T]):
                     while window and last is not None and window[-1][0] > last:  # past the end: not needed
                         window.pop()[1].cancel()
                 if flat:
-                    # the offset moves as each item is handed over: a caller who breaks after
-                    # any item leaves the token on the item after it
-                    for self._offset, item in enumerate(items, walk.base + 1):
+                    # nothing per item: resume_token counts what this iterator handed over
+                    self._offset, self._batch = walk.base, len(items)
+                    self._handing = handing = iter(items)
+                    for item in handing:
                         yield item
                 else:
-                    self._offset = walk.base + len(items)
+                    self._offset, self._handing = walk.base + len(items), None
                     if items:
                         yield page
                 if walk.stop:
@@ -458,10 +481,12 @@ class Paginator(Generic[P, T]):
             yielded += 1
             self.next_page = following
             if flat:
-                for self._offset, item in enumerate(items, base + 1):
+                self._offset, self._batch = base, len(items)
+                self._handing = handing = iter(items)
+                for item in handing:
                     yield item
             else:
-                self._offset = base + len(items)
+                self._offset, self._handing = base + len(items), None
                 if items:
                     yield page
             if self._after is None or remaining == 0 or yielded == self.max_pages:
@@ -474,16 +499,19 @@ class Paginator(Generic[P, T]):
         The same walk as ``async for`` (every stop rule, :attr:`next_page`,
         :attr:`resume_token`, :attr:`pages_fetched`).
         """
-        collected: list[T] = []
+        collected: list[T] | None = None
         pages = self._walk(False)
         items_of = self._spec.items
         try:
             async for page in pages:
-                collected += getattr(page, items_of)
+                if collected is None:
+                    collected = getattr(page, items_of)  # the first page's own list: no copy
+                else:
+                    collected += getattr(page, items_of)
         except BaseException:
             await pages.aclose()  # pages still in flight are cancelled now, not when collected
             raise
-        return collected
+        return [] if collected is None else collected
 
     def _final_page(self, page: P, count: int, asked: int) -> int | None:
         """The number of the last page, or None while unknown.

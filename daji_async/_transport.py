@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
+from ssl import SSLContext
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, runtime_checkable
 from urllib.parse import parse_qsl
 
@@ -232,6 +233,10 @@ class AiohttpTransport:
         max_response_bytes: the largest body read, counted after decompression: a longer one
             is a :class:`~daji_async.ResponseDecodeError` naming the cap, and nothing past the
             cap is buffered.
+        ssl: True verifies the server's certificate with the default context (the system's
+            authorities; `SSL_CERT_FILE` applies), an `ssl.SSLContext` uses that context,
+            False turns verification off. Set on the connector of a session of its own, passed
+            with every request through a borrowed one.
 
     Redirects are never followed (a signed request goes to one host only): a 3xx comes back
     as it is, and the client turns it into an :class:`~daji_async.APIError`.
@@ -246,8 +251,14 @@ class AiohttpTransport:
         headers: Mapping[str, str] | None = None,
         proxy: str | None = None,
         max_response_bytes: int = C.MAX_RESPONSE_BYTES,
+        ssl: SSLContext | bool = True,
     ) -> None:
         self.max_response_bytes = integer("max_response_bytes", max_response_bytes, low=1)
+        if not isinstance(ssl, (bool, SSLContext)):
+            raise TypeError(f"ssl must be True, False or an ssl.SSLContext, got {type(ssl).__name__}")
+        self._ssl = ssl
+        # per request only through a borrowed session: an owned one has it on its connector
+        self._request_ssl: SSLContext | bool = ssl if session is not None else True
         self._session = session
         self._proxy = check_proxy(proxy) if proxy is not None else None
         self._owns_session = session is None
@@ -281,7 +292,7 @@ class AiohttpTransport:
         session = self._session
         if session is None:
             # one host: the pool's limit is the per-host limit, no second count per request
-            connector = _SendingConnector(limit=self._pool_size, ttl_dns_cache=C.DNS_CACHE_SECONDS)
+            connector = _SendingConnector(limit=self._pool_size, ttl_dns_cache=C.DNS_CACHE_SECONDS, ssl=self._ssl)
             session = self._session = aiohttp.ClientSession(
                 connector=connector, headers=self._headers, timeout=self._timeout or aiohttp.ClientTimeout()
             )
@@ -315,6 +326,7 @@ class AiohttpTransport:
             timeout=timeout,
             allow_redirects=False,
             proxy=self._proxy,
+            ssl=self._request_ssl,
         ) as answer:
             declared, cap = answer.content_length, self.max_response_bytes
             if declared is not None and declared <= cap and "Content-Encoding" not in answer.headers:

@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path:  # the benchmarks are a top-level package of the r
 from benchmarks import SCENARIOS, bulk, cost, decode, paging, prefetch, profiling, ratelimit, streaming  # noqa: E402
 from benchmarks.__main__ import render  # noqa: E402
 from benchmarks._harness import Env, Sample, Section, machine, mirrored, rotation  # noqa: E402
-from benchmarks.contenders import available_contenders  # noqa: E402
+from benchmarks.contenders import NARROW_CONTENDERS, available_contenders  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -70,6 +70,12 @@ def test_paging(env: Env) -> None:
                     assert (sample.pages, sample.items) == (pages, items), name
                 assert sample.wall > 0
     assert "SDK throughput vs ceiling" in {t.name for t in section.targets}
+    # the narrow item type and TLS rows: every contender walks the same pages and items
+    assert [cell["transport"] for cell in section.data["narrow"]] == ["HTTP", "TLS"]
+    for cell in section.data["narrow"]:
+        samples = cell["samples"]
+        assert set(samples) == set(NARROW_CONTENDERS)
+        assert len({(s.pages, s.items) for got in samples.values() for s in got}) == 1
 
 
 def test_decode(env: Env) -> None:
@@ -101,9 +107,12 @@ def test_bulk(env: Env) -> None:
     section = bulk.run(env)
     _well_formed(section)
     count = section.data["count"]
+    assert {cell["transport"] for cell in section.data["cells"]} == {"HTTP", "TLS"}
     for cell in section.data["cells"]:
         samples = cell["samples"]
-        assert set(samples) == set(bulk.LAYERS)
+        assert set(bulk.LAYERS) - {"execute", "paginator"} <= set(samples) <= set(bulk.LAYERS)
+        # keep-alive: never a connection (over TLS, a handshake) per request
+        assert all(0 < s.extra["connections"] <= cell["concurrency"] + 4 for got in samples.values() for s in got)
         expected = {(s.pages, s.items) for s in samples["raw"]}
         assert len(expected) == 1
         for name, got in samples.items():
@@ -115,7 +124,7 @@ def test_bulk(env: Env) -> None:
             assert limited["sample"].pages == 2 * count
             assert limited["requests"] == 2 * count
             assert limited["max_per_second"] >= 1
-        assert cell["peak_bytes"] > 0
+        assert cell["transport"] == "TLS" or cell["peak_bytes"] > 0
 
 
 def test_streaming(env: Env) -> None:

@@ -67,8 +67,10 @@ class DajiReference(Extension):
             if isinstance(obj, Attribute) and obj.value is not None:
                 obj.value = _value_of(str(obj.value), obj.module.path) or obj.value
             if isinstance(obj, Function):
-                _resolve_defaults(obj)
-                _expand_unpack(obj, fields)
+                # an overloaded method (item_type=) shows each overload's signature: expand those too
+                for function in (obj, *(obj.overloads or ())):
+                    _resolve_defaults(function)
+                    _expand_unpack(function, fields)
             elif isinstance(obj, Class) and obj.path in fields:
                 _document_fields(obj, fields[obj.path])
 

@@ -22,7 +22,7 @@ Every field but the SPU's and SKU's ids is optional and unknown fields never bre
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Union
+from typing import TYPE_CHECKING, Generic, Union
 
 import msgspec
 
@@ -96,14 +96,25 @@ class PoizonSpu(LenientStruct, rename="camel"):
         return from_poizon_spu(self)
 
 
-class PoizonSearchPage(msgspec.Struct, rename="camel", gc=False):
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar
+
+    #: The item type of a Poizon page: `PoizonSpu` unless the search's `item_type=` names another.
+    PoizonSpuT = TypeVar("PoizonSpuT", default="PoizonSpu")
+else:
+    from typing import TypeVar
+
+    PoizonSpuT = TypeVar("PoizonSpuT")
+
+
+class PoizonSearchPage(msgspec.Struct, Generic[PoizonSpuT], rename="camel", gc=False):
     """One page of ``/poizon/product/queryList``: ``items`` is the wire's ``spuList``.
 
     Paging is a cursor: the next page starts after the last SPU's ``dwSpuId`` (sent as
     ``startId``). ``total`` is the number of matching SPUs.
     """
 
-    items: list[PoizonSpu] = msgspec.field(name="spuList", default_factory=list)
+    items: list[PoizonSpuT] = msgspec.field(name="spuList", default_factory=list)
     total: Union[int, None] = None
     trace_id: Union[str, None] = None
 

@@ -16,7 +16,7 @@ on the create page), line ``price``, item and SKU prices (inferred from the crea
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Generic, Union
 
 import msgspec
 
@@ -167,7 +167,18 @@ class TaobaoItem(LenientStruct, gc=False):
         return from_taobao_item(self)
 
 
-class TaobaoSearchPage(msgspec.Struct, gc=False):
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar
+
+    #: The item type of a Taobao page: `TaobaoItem` unless a search's `item_type=` names another.
+    TaobaoItemT = TypeVar("TaobaoItemT", default="TaobaoItem")
+else:
+    from typing import TypeVar
+
+    TaobaoItemT = TypeVar("TaobaoItemT")
+
+
+class TaobaoSearchPage(msgspec.Struct, Generic[TaobaoItemT], gc=False):
     """One page of a Taobao traffic search (``page_no``/``page_size``, at most 20 a page).
 
     ``items`` is the wire's ``data`` list; ``total_count`` the number of results. The SDK
@@ -175,7 +186,7 @@ class TaobaoSearchPage(msgspec.Struct, gc=False):
     ``trace_id`` from the envelope.
     """
 
-    items: list[TaobaoItem] = msgspec.field(name="data", default_factory=list)
+    items: list[TaobaoItemT] = msgspec.field(name="data", default_factory=list)
     total_count: Union[int, None] = None
     page_no: int = 0
     page_size: int = 0
@@ -185,13 +196,13 @@ class TaobaoSearchPage(msgspec.Struct, gc=False):
         return len(self.items)
 
 
-class TaobaoImageSearchPage(msgspec.Struct, rename="camel", gc=False):
+class TaobaoImageSearchPage(msgspec.Struct, Generic[TaobaoItemT], rename="camel", gc=False):
     """One page of image search V2.0 (``GET /taobao/image-search/url``): ``pageNo`` is 0-based.
 
     ``items`` is the wire's ``data`` list, ``total`` the number of results.
     """
 
-    items: list[TaobaoItem] = msgspec.field(name="data", default_factory=list)
+    items: list[TaobaoItemT] = msgspec.field(name="data", default_factory=list)
     total: Union[int, None] = None
     page_no: int = 0
     page_size: int = 0

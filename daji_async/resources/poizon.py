@@ -26,7 +26,7 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union, overload
 
 import msgspec
 
@@ -59,6 +59,9 @@ if TYPE_CHECKING:
 
     from .._client import Timeout
     from .._core import Core
+
+#: A caller's own item Struct (`item_type=`).
+ItemT = TypeVar("ItemT")
 
 __all__ = ["Poizon", "PoizonCategories", "PoizonOrders", "PoizonProducts", "new_request_id"]
 
@@ -134,6 +137,30 @@ def _well_formed(order: PoizonOrder) -> bool:
 class PoizonProducts(Resource):
     """Poizon product search and detail: ``client.poizon.products``."""
 
+    @overload
+    def search(
+        self,
+        *,
+        brand: str | None = None,
+        title: str | None = None,
+        cn_title: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: None = None,
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[PoizonSearchPage[PoizonSpu], PoizonSpu]: ...
+
+    @overload
+    def search(
+        self,
+        *,
+        brand: str | None = None,
+        title: str | None = None,
+        cn_title: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[ItemT],
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[PoizonSearchPage[ItemT], ItemT]: ...
+
     @declared(POIZON_SEARCH)
     def search(
         self,
@@ -142,8 +169,9 @@ class PoizonProducts(Resource):
         title: str | None = None,
         cn_title: str | None = None,
         extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[Any] | None = None,
         **paging: Unpack[PagingOptions],
-    ) -> Paginator[PoizonSearchPage, PoizonSpu]:
+    ) -> Paginator[PoizonSearchPage[Any], Any]:
         """Search Poizon products (GET /poizon/product/queryList), by brand and/or title.
 
         As public clients call it (C): ``brand`` is sent as ``distBrandName``, ``title`` (the

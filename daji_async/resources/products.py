@@ -10,7 +10,7 @@ import base64
 import binascii
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Union, overload
 from urllib.parse import urlsplit
 
 from .. import _constants as C
@@ -62,6 +62,8 @@ if TYPE_CHECKING:
     from .._client import Timeout
 
 P = TypeVar("P")
+#: A caller's own item Struct (`item_type=`).
+ItemT = TypeVar("ItemT")
 
 #: The service's limit on an uploaded image (see `_constants`).
 MAX_IMAGE_BYTES = C.MAX_IMAGE_BYTES
@@ -264,18 +266,32 @@ class Products(Resource):
     """Product search, detail, image upload and freight estimates: `client.products`."""
 
     def _search(
-        self, endpoint: Endpoint[P], schema: type[Any], options: Mapping[str, Any], **named: ParamValue
-    ) -> Paginator[P, ProductItem]:
+        self, endpoint: Endpoint[P], schema: type[Any], options: Mapping[str, Any], item: Any, **named: ParamValue
+    ) -> Paginator[Any, Any]:
         """Check `options` against `schema`, split off the paging controls, build the walk."""
         known_keys(endpoint.name, options, schema.__annotations__)
         paging = {k: v for k, v in options.items() if k in PAGING_OPTIONS}
         given: dict[str, Any] = {k: v for k, v in options.items() if k not in PAGING_OPTIONS}
         given.update(named, country=given.get("country") or self._core.country)
-        return self._core.walk(endpoint, search_params(**given), paging)
+        return self._core.walk(endpoint, search_params(**given), paging, item)
+
+    @overload
+    def keyword_search(
+        self, keyword: str | None = None, *, item_type: None = None, **options: Unpack[KeywordSearchOptions]
+    ) -> Paginator[Page[ProductItem], ProductItem]: ...
+
+    @overload
+    def keyword_search(
+        self, keyword: str | None = None, *, item_type: type[ItemT], **options: Unpack[KeywordSearchOptions]
+    ) -> Paginator[Page[ItemT], ItemT]: ...
 
     def keyword_search(
-        self, keyword: str | None = None, **options: Unpack[KeywordSearchOptions]
-    ) -> Paginator[Page[ProductItem], ProductItem]:
+        self,
+        keyword: str | None = None,
+        *,
+        item_type: type[Any] | None = None,
+        **options: Unpack[KeywordSearchOptions],
+    ) -> Paginator[Page[Any], Any]:
         """Search offers by keyword (GET /alibaba/product/keywordQuery).
 
         The service matches **Chinese** keywords; translate others first. A `category_id`
@@ -300,11 +316,25 @@ class Products(Resource):
             keyword = None
             if options.get("category_id") is None:
                 raise ValueError("keyword_search needs a non-empty keyword (or a category_id)")
-        return self._search(KEYWORD_SEARCH, KeywordSearchOptions, options, keyword=keyword)
+        return self._search(KEYWORD_SEARCH, KeywordSearchOptions, options, item_type, keyword=keyword)
+
+    @overload
+    def image_search(
+        self, image_url: str | None = None, *, item_type: None = None, **options: Unpack[ImageSearchOptions]
+    ) -> Paginator[ImageSearchPage[ProductItem], ProductItem]: ...
+
+    @overload
+    def image_search(
+        self, image_url: str | None = None, *, item_type: type[ItemT], **options: Unpack[ImageSearchOptions]
+    ) -> Paginator[ImageSearchPage[ItemT], ItemT]: ...
 
     def image_search(
-        self, image_url: str | None = None, **options: Unpack[ImageSearchOptions]
-    ) -> Paginator[ImageSearchPage[ProductItem], ProductItem]:
+        self,
+        image_url: str | None = None,
+        *,
+        item_type: type[Any] | None = None,
+        **options: Unpack[ImageSearchOptions],
+    ) -> Paginator[ImageSearchPage[Any], Any]:
         """Search offers by image (GET /alibaba/product/imageQuery).
 
         Give exactly one of `image_url` (a 1688-hosted image: other hosts are "not
@@ -337,11 +367,25 @@ class Products(Resource):
             web_url("image_address", options.get("image_address"))
         for name, limit in (("keyword", C.MAX_KEYWORD_LENGTH), ("auxiliary_text", C.MAX_TEXT_LENGTH)):
             text(name, options.get(name), required=False, max_length=limit, one_line=True)
-        return self._search(IMAGE_SEARCH, ImageSearchOptions, options, image_url=image_url, image_id=image)
+        return self._search(IMAGE_SEARCH, ImageSearchOptions, options, item_type, image_url=image_url, image_id=image)
+
+    @overload
+    def shop_search(
+        self, seller_open_id: str, *, item_type: None = None, **options: Unpack[ShopSearchOptions]
+    ) -> Paginator[ShopSearchPage[ProductItem], ProductItem]: ...
+
+    @overload
+    def shop_search(
+        self, seller_open_id: str, *, item_type: type[ItemT], **options: Unpack[ShopSearchOptions]
+    ) -> Paginator[ShopSearchPage[ItemT], ItemT]: ...
 
     def shop_search(
-        self, seller_open_id: str, **options: Unpack[ShopSearchOptions]
-    ) -> Paginator[ShopSearchPage[ProductItem], ProductItem]:
+        self,
+        seller_open_id: str,
+        *,
+        item_type: type[Any] | None = None,
+        **options: Unpack[ShopSearchOptions],
+    ) -> Paginator[ShopSearchPage[Any], Any]:
         """List (or search within) one seller's offers (GET /alibaba/product/shopQuery).
 
         `seller_open_id` comes from `detail` (`ProductDetail.seller_open_id`). Every option
@@ -359,7 +403,7 @@ class Products(Resource):
             raise ValueError("shop_search needs a seller_open_id (see ProductDetail.seller_open_id)")
         name_text("seller_open_id", seller_open_id)
         text("keyword", options.get("keyword"), required=False, max_length=C.MAX_KEYWORD_LENGTH, one_line=True)
-        return self._search(SHOP_SEARCH, ShopSearchOptions, options, seller_open_id=seller_open_id)
+        return self._search(SHOP_SEARCH, ShopSearchOptions, options, item_type, seller_open_id=seller_open_id)
 
     @declared(PRODUCT_DETAIL)
     async def detail(

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union, overload
 
 import msgspec
 
@@ -84,6 +84,9 @@ if TYPE_CHECKING:
     from .._client import Timeout
     from .._core import Core
 
+#: A caller's own item Struct (`item_type=`).
+ItemT = TypeVar("ItemT")
+
 __all__ = [
     "MAX_ORDER_LINES",
     "PAY_BATCH",
@@ -109,6 +112,32 @@ class TaobaoProducts(Resource):
     def _language(self, given: str | None) -> str:
         return self._core.country if given is None else language("language", given)
 
+    @overload
+    def keyword_search(
+        self,
+        keyword: str,
+        *,
+        sort: str | None = None,
+        filter: TextList = None,
+        language: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: None = None,
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage[TaobaoItem], TaobaoItem]: ...
+
+    @overload
+    def keyword_search(
+        self,
+        keyword: str,
+        *,
+        sort: str | None = None,
+        filter: TextList = None,
+        language: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[ItemT],
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage[ItemT], ItemT]: ...
+
     @declared(TAOBAO_KEYWORD_SEARCH)
     def keyword_search(
         self,
@@ -118,8 +147,9 @@ class TaobaoProducts(Resource):
         filter: TextList = None,
         language: str | None = None,
         extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[Any] | None = None,
         **paging: Unpack[PagingOptions],
-    ) -> Paginator[TaobaoSearchPage, TaobaoItem]:
+    ) -> Paginator[TaobaoSearchPage[Any], Any]:
         """Search Taobao/Tmall items by keyword (GET /taobao/traffic/item/search).
 
         Pages are ``page_no`` (1-based) and ``page_size`` (at most 20, the default).
@@ -133,6 +163,7 @@ class TaobaoProducts(Resource):
 
         """
 
+    @overload
     def image_search(
         self,
         image_id: str | int | None = None,
@@ -142,8 +173,36 @@ class TaobaoProducts(Resource):
         crop: bool | None = None,
         language: str | None = None,
         extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: None = None,
         **paging: Unpack[PagingOptions],
-    ) -> Paginator[Any, TaobaoItem]:
+    ) -> Paginator[Any, TaobaoItem]: ...
+
+    @overload
+    def image_search(
+        self,
+        image_id: str | int | None = None,
+        *,
+        image_url: str | None = None,
+        category_id: int | None = None,
+        crop: bool | None = None,
+        language: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[ItemT],
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[Any, ItemT]: ...
+
+    def image_search(
+        self,
+        image_id: str | int | None = None,
+        *,
+        image_url: str | None = None,
+        category_id: int | None = None,
+        crop: bool | None = None,
+        language: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[Any] | None = None,
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[Any, Any]:
         """Search Taobao/Tmall items by image: V1.0 by ``image_id``, V2.0 by ``image_url``.
 
         Give exactly one:
@@ -173,7 +232,7 @@ class TaobaoProducts(Resource):
             if check_extra_params("extra_params", extra_params):
                 assert extra_params is not None
                 params.update(extra_params)
-            return self._core.walk(TAOBAO_IMAGE_SEARCH, params, paging)
+            return self._core.walk(TAOBAO_IMAGE_SEARCH, params, paging, item_type)
         if crop is not None and not isinstance(crop, bool):
             raise TypeError(f"crop must be a bool, got {type(crop).__name__}")
         if language is not None:  # V2.0 documents no language: refuse it rather than drop it
@@ -193,7 +252,31 @@ class TaobaoProducts(Resource):
         if check_extra_params("extra_params", extra_params):
             assert extra_params is not None
             params.update(extra_params)
-        return self._core.walk(TAOBAO_IMAGE_SEARCH_URL, params, paging)
+        return self._core.walk(TAOBAO_IMAGE_SEARCH_URL, params, paging, item_type)
+
+    @overload
+    def shop_search(
+        self,
+        shop_id: int | str,
+        *,
+        keyword: str | None = None,
+        language: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: None = None,
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage[TaobaoItem], TaobaoItem]: ...
+
+    @overload
+    def shop_search(
+        self,
+        shop_id: int | str,
+        *,
+        keyword: str | None = None,
+        language: str | None = None,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[ItemT],
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage[ItemT], ItemT]: ...
 
     @declared(TAOBAO_SHOP_SEARCH)
     def shop_search(
@@ -203,8 +286,9 @@ class TaobaoProducts(Resource):
         keyword: str | None = None,
         language: str | None = None,
         extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[Any] | None = None,
         **paging: Unpack[PagingOptions],
-    ) -> Paginator[TaobaoSearchPage, TaobaoItem]:
+    ) -> Paginator[TaobaoSearchPage[Any], Any]:
         """List (or search within) one shop's items (GET /taobao/traffic/item/shop/search).
 
         ``shop_id`` is `TaobaoItem.shop_id`.
@@ -274,14 +358,35 @@ class TaobaoProducts(Resource):
         ```
         """
 
+    @overload
+    def hot_list_products(
+        self,
+        theme_id: int | str,
+        *,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: None = None,
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage[TaobaoItem], TaobaoItem]: ...
+
+    @overload
+    def hot_list_products(
+        self,
+        theme_id: int | str,
+        *,
+        extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[ItemT],
+        **paging: Unpack[PagingOptions],
+    ) -> Paginator[TaobaoSearchPage[ItemT], ItemT]: ...
+
     @declared(TAOBAO_HOT_LIST_PRODUCTS)
     def hot_list_products(
         self,
         theme_id: int | str,
         *,
         extra_params: Mapping[str, ParamValue] | None = None,
+        item_type: type[Any] | None = None,
         **paging: Unpack[PagingOptions],
-    ) -> Paginator[TaobaoSearchPage, TaobaoItem]:
+    ) -> Paginator[TaobaoSearchPage[Any], Any]:
         """The items of one hot list (GET /taobao/traffic/getThemeDetail; inferred).
 
         The menu (zh 榜单商品搜索, en List product search, GET) confirms the call; the path,

@@ -21,6 +21,7 @@ from ._options import FaultOptions, SandboxOptions
 from ._routes import Route, SandboxRequest
 from ._server import SandboxServer
 from ._state import SANDBOX_APP_KEY, SANDBOX_APP_SECRET, Fault, SandboxConfig, SandboxState, Stats
+from ._tls import SelfSignedTLS, self_signed_tls
 
 __all__ = [
     "SANDBOX_APP_KEY",
@@ -35,6 +36,8 @@ __all__ = [
     "SandboxRequest",
     "SandboxServer",
     "SandboxState",
+    "SelfSignedTLS",
     "Stats",
     "create_app",
+    "self_signed_tls",
 ]

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import gc
 import signal
+import ssl
 import sys
 
 from ._server import SandboxServer
@@ -22,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1688, help="catalogue seed")
     parser.add_argument("--app-key", default=SandboxConfig.app_key)
     parser.add_argument("--app-secret", default=SandboxConfig.app_secret)
+    parser.add_argument("--certfile", help="serve HTTPS with this PEM certificate (chain)")
+    parser.add_argument("--keyfile", help="the certificate's PEM private key (with --certfile)")
     parser.add_argument(
         "--control-host",
         action="append",
@@ -39,13 +42,21 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ValueError as exc:  # --latency nan, inf or negative: a usage error, not a traceback
         parser.error(str(exc))
+    tls = None
+    if args.certfile:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.certfile, args.keyfile)
+    elif args.keyfile:
+        parser.error("--keyfile needs --certfile")
+    scheme = "https" if tls is not None else "http"
     print(
-        f"DAJI sandbox on http://{args.host}:{args.port}  app key {config.app_key!r}  app secret {config.app_secret!r}",
+        f"DAJI sandbox on {scheme}://{args.host}:{args.port}  app key {config.app_key!r}  "
+        f"app secret {config.app_secret!r}",
         file=sys.stderr,
         flush=True,
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(SandboxServer(args.host, args.port, config=config)))
+        asyncio.run(serve(SandboxServer(args.host, args.port, config=config, tls=tls)))
     return 0
 
 

@@ -27,6 +27,7 @@ stamp of the next request on that connection. Neither happens with the SDK's req
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
@@ -88,15 +89,27 @@ def forget_arrival(request: web.BaseRequest) -> None:
         protocol.take()
 
 
-async def serve(runner: web.BaseRunner, host: str, port: int) -> asyncio.AbstractServer:
+async def serve(
+    runner: web.BaseRunner,
+    host: str,
+    port: int,
+    *,
+    tls: ssl.SSLContext | None = None,
+    connected: Callable[[], None] | None = None,
+) -> asyncio.AbstractServer:
     """Listen on ``host:port`` for a set-up ``runner``, each connection's protocol stamped.
 
-    Close the returned server before ``runner.cleanup()``.
+    ``tls``: serve HTTPS with this server context. ``connected`` is called for every
+    connection accepted. Close the returned server before ``runner.cleanup()``.
     """
     server = runner.server
     if server is None:
         raise RuntimeError("call runner.setup() before serve()")
     factory: Callable[[], Any] = server
-    return await asyncio.get_running_loop().create_server(
-        lambda: ArrivalStamp(factory()), host, port, reuse_address=True
-    )
+
+    def protocol() -> ArrivalStamp:
+        if connected is not None:
+            connected()
+        return ArrivalStamp(factory())
+
+    return await asyncio.get_running_loop().create_server(protocol, host, port, reuse_address=True, ssl=tls)

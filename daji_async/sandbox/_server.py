@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Mapping
 from types import TracebackType
@@ -41,6 +42,9 @@ class SandboxServer:
         host, port: where to listen (port 0 picks a free port).
         config: a full :class:`SandboxConfig`; keyword options below override its fields
             (``latency``, ``seed``, ``app_key``, ``app_secret``, ``faults``...).
+        tls: a server ``ssl.SSLContext`` (its certificate loaded) to serve HTTPS: ``base_url``
+            is then ``https://...``; give the client a context that trusts the certificate
+            (``sandbox.client(ssl=...)``). ``stats["connections"]`` counts the handshakes.
     """
 
     def __init__(
@@ -48,6 +52,8 @@ class SandboxServer:
         host: str = "127.0.0.1",
         port: int = 0,
         config: SandboxConfig | None = None,
+        *,
+        tls: ssl.SSLContext | None = None,
         **options: Unpack[SandboxOptions],
     ) -> None:
         config = config or SandboxConfig()
@@ -56,6 +62,7 @@ class SandboxServer:
                 raise TypeError(f"unknown sandbox option {name!r}")
             setattr(config, name, value)
         self.state = SandboxState(config)
+        self.tls = tls
         self.host = host
         self.port = port
         self._runner: web.AppRunner | None = None
@@ -68,8 +75,8 @@ class SandboxServer:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``: pass it as ``DajiClient(base_url=...)``."""
-        return f"http://{self.host}:{self.port}"
+        """``http://127.0.0.1:<port>`` (``https://`` with ``tls``): pass it as ``DajiClient(base_url=...)``."""
+        return f"{'https' if self.tls is not None else 'http'}://{self.host}:{self.port}"
 
     @property
     def app_key(self) -> str:
@@ -163,7 +170,7 @@ class SandboxServer:
         await runner.setup()
         try:
             # each connection's protocol stamps when a request's bytes are read (stats' arrivals)
-            server = await serve(runner, self.host, self.port)
+            server = await serve(runner, self.host, self.port, tls=self.tls, connected=self._connected)
         except BaseException:
             await runner.cleanup()
             raise
@@ -172,6 +179,9 @@ class SandboxServer:
             sockets = getattr(server, "sockets", None) or []
             self.port = sockets[0].getsockname()[1]
         return self
+
+    def _connected(self) -> None:
+        self.state.stats.connections += 1
 
     async def stop(self) -> None:
         """Stop serving (started with :meth:`start`)."""

@@ -214,6 +214,8 @@ class Stats:
         self.in_flight = 0
         self.max_in_flight = 0
         self.arrivals: deque[float] = deque(maxlen=100_000)
+        #: connections accepted (over TLS, each one is a handshake)
+        self.connections = 0
 
     def begin(self, path: str, arrived: float | None = None) -> None:
         """Count a request to ``path`` that arrived at ``arrived`` (``time.monotonic()``; None: now)."""
@@ -258,6 +260,7 @@ class Stats:
             "max_in_flight": self.max_in_flight,
             "max_per_second": self.max_in_window(1.0),
             "per_second": self.per_second(),
+            "connections": self.connections,
         }
 
 
