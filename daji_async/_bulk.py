@@ -1,11 +1,11 @@
-"""``client.bulk``: many searches or details at once, with bounded concurrency and memory.
+"""`client.bulk`: many searches or details at once, with bounded concurrency and memory.
 
-A fixed pool of ``concurrency`` workers pulls inputs lazily from any iterable or async
-iterable; each input yields exactly one :class:`BulkResult`, whether it succeeded or not.
-At most ``2 * concurrency`` inputs are taken and not yet yielded at any moment, so memory
+A fixed pool of `concurrency` workers pulls inputs lazily from any iterable or async
+iterable; each input yields exactly one `BulkResult`, whether it succeeded or not.
+At most `2 * concurrency` inputs are taken and not yet yielded at any moment, so memory
 does not grow with the number of inputs (a generator of a million keywords is fine), and
-``ordered=True`` reorders within that same bound. Every request underneath still passes
-the client's rate limit and ``max_concurrency``.
+`ordered=True` reorders within that same bound. Every request underneath still passes
+the client's rate limit and `max_concurrency`.
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ DEFAULT_BULK_CONCURRENCY = C.DEFAULT_BULK_CONCURRENCY
 class BulkResult(Generic[Q, V]):
     """The outcome of one bulk input.
 
-    The engine knows nothing of what was called: ``value`` is whatever the call returned
-    (the list of items of a search, a detail, the result of your function in ``map``).
+    The engine knows nothing of what was called: `value` is whatever the call returned
+    (the list of items of a search, a detail, the result of your function in `map`).
 
     Attributes:
         query: the input this result answers (a keyword, an image, an offer id...).
@@ -84,24 +84,24 @@ class BulkResult(Generic[Q, V]):
 
     @property
     def items(self: BulkResult[Q, list[I]]) -> list[I]:
-        """The items a search found (its ``value``); empty on error.
+        """The items a search found (its `value`); empty on error.
 
-        Typed by the platform's item: ``list[ProductItem]`` for ``bulk.keyword_search``,
-        ``list[TaobaoItem]`` for ``bulk.taobao.keyword_search``, ``list[PoizonSpu]`` for
-        ``bulk.poizon.search``, the paginator's item type for ``bulk.walk``. A result whose
-        value is not a list (a detail, most ``map`` results) has no items for type checkers.
+        Typed by the platform's item: `list[ProductItem]` for `bulk.keyword_search`,
+        `list[TaobaoItem]` for `bulk.taobao.keyword_search`, `list[PoizonSpu]` for
+        `bulk.poizon.search`, the paginator's item type for `bulk.walk`. A result whose
+        value is not a list (a detail, most `map` results) has no items for type checkers.
         """
         value = self.value
         return value if isinstance(value, list) else []
 
     @property
     def detail(self) -> V | None:
-        """The value of a ``bulk.detail`` result (an alias of :attr:`value`, kept for compatibility)."""
+        """The value of a `bulk.detail` result (an alias of `value`, kept for compatibility)."""
         return self.value
 
 
 class BulkProgress(NamedTuple):
-    """Counts passed to a bulk ``progress`` callback after each result.
+    """Counts passed to a bulk `progress` callback after each result.
 
     Attributes:
         done: inputs finished (each yielded one result).
@@ -125,7 +125,7 @@ Inputs = Union[Iterable[Q], AsyncIterable[Q]]
 
 
 class _Source(Generic[Q]):
-    """Hands out ``(index, input)`` pairs to workers, one at a time, from any iterable."""
+    """Hands out `(index, input)` pairs to workers, one at a time, from any iterable."""
 
     def __init__(self, inputs: Inputs[Q]) -> None:
         self._sync: Iterator[Q] | None = None
@@ -139,11 +139,11 @@ class _Source(Generic[Q]):
         self._lock = asyncio.Lock()
         self._index = 0
         self.exhausted = False
-        #: True for a plain iterable: :meth:`take_sync` hands out inputs without awaiting.
+        #: True for a plain iterable: `take_sync` hands out inputs without awaiting.
         self.sync = self._sync is not None
 
     async def next(self) -> tuple[int, Q] | None:
-        """The next ``(index, input)``, or None once the inputs are exhausted."""
+        """The next `(index, input)`, or None once the inputs are exhausted."""
         if self._sync is not None:
             # next() on a plain iterator cannot be interleaved with another worker's: no lock
             return self._take_sync(self._sync)
@@ -162,7 +162,7 @@ class _Source(Generic[Q]):
             return self._numbered(item)
 
     def take_sync(self) -> tuple[int, Q] | None:
-        """The next ``(index, input)`` of a plain iterable, or None once exhausted."""
+        """The next `(index, input)` of a plain iterable, or None once exhausted."""
         assert self._sync is not None
         return self._take_sync(self._sync)
 
@@ -196,9 +196,9 @@ async def run_bulk(
 ) -> AsyncGenerator[BulkResult[Q, V], None]:
     """The engine of every bulk call: a fixed pool of workers over a lazy input source.
 
-    ``call(input, result)`` fills ``result`` (value, items, pages) or raises; the engine
-    records the exception in ``result.error``. Leaving the loop early (break, exception,
-    cancellation) cancels the workers and waits for them. ``counts()`` adds fields to each
+    `call(input, result)` fills `result` (value, items, pages) or raises; the engine
+    records the exception in `result.error`. Leaving the loop early (break, exception,
+    cancellation) cancels the workers and waits for them. `counts()` adds fields to each
     `BulkProgress` (uploads and searches of image searches).
     """
     integer("concurrency", concurrency, low=1)
@@ -299,27 +299,28 @@ async def run_bulk(
 
 
 class Bulk:
-    """Many searches or details at once: ``client.bulk``.
+    """Many searches or details at once: `client.bulk`.
 
-    ::
+    ```python
+    async for result in client.bulk.keyword_search(["连衣裙", "手机壳"], max_items=100):
+        if result.error:
+            print(result.query, "failed:", result.error)
+        else:
+            print(result.query, len(result.items))
+    ```
 
-        async for result in client.bulk.keyword_search(["连衣裙", "手机壳"], max_items=100):
-            if result.error:
-                print(result.query, "failed:", result.error)
-            else:
-                print(result.query, len(result.items))
     """
 
     def __init__(self, client: DajiClient) -> None:
         self._client = client
         self.taobao: TaobaoBulk = TaobaoBulk(self, client)
-        """Taobao/Tmall sugar: ``keyword_search``, ``image_search``, ``detail``."""
+        """Taobao/Tmall sugar: `keyword_search`, `image_search`, `detail`."""
         self.poizon: PoizonBulk = PoizonBulk(self, client)
-        """Poizon sugar: ``search`` (one brand per input), ``detail``."""
+        """Poizon sugar: `search` (one brand per input), `detail`."""
         self.uploads: PictureUploads = PictureUploads(client)
-        """The ids of the pictures image searches uploaded, so each is uploaded once (``ttl``, ``forget()``)."""
+        """The ids of the pictures image searches uploaded, so each is uploaded once (`ttl`, `forget()`)."""
         self.offers: BulkOffers = BulkOffers(client)
-        """``client.offers.keyword_search`` for many keywords: ``client.bulk.offers(keywords, ...)``."""
+        """`client.offers.keyword_search` for many keywords: `client.bulk.offers(keywords, ...)`."""
 
     def map(
         self,
@@ -330,15 +331,16 @@ class Bulk:
         ordered: bool = False,
         progress: ProgressCallback | None = None,
     ) -> AsyncGenerator[BulkResult[Q, V], None]:
-        """Run ``await fn(input)`` for every input; ``result.value`` holds what it returned.
+        """Run `await fn(input)` for every input; `result.value` holds what it returned.
 
-        ::
+        ```python
+        async def price(offer_id):
+            return (await client.products.detail(offer_id)).product_sale_info
 
-            async def price(offer_id):
-                return (await client.products.detail(offer_id)).product_sale_info
+        async for result in client.bulk.map(price, offer_ids, concurrency=32):
+            ...
+        ```
 
-            async for result in client.bulk.map(price, offer_ids, concurrency=32):
-                ...
         """
 
         async def call(query: Q, result: BulkResult[Q, V]) -> None:
@@ -355,16 +357,17 @@ class Bulk:
         ordered: bool = False,
         progress: ProgressCallback | None = None,
     ) -> AsyncGenerator[BulkResult[Q, list[I]], None]:
-        """Walk ``search(input)`` (any call returning a paginator) for every input, collecting its items.
+        """Walk `search(input)` (any call returning a paginator) for every input, collecting its items.
 
-        ``result.value`` (and ``result.items``) is the list of items; ``result.pages`` the
-        pages fetched. This is :meth:`map` with a function that gathers one paginator (as
-        one coroutine: see ``Paginator._collect``); a ``search`` that returns anything else
+        `result.value` (and `result.items`) is the list of items; `result.pages` the
+        pages fetched. This is `map` with a function that gathers one paginator (as
+        one coroutine: see `Paginator._collect`); a `search` that returns anything else
         fails that input with a TypeError.
 
-        ::
+        ```python
+        walks = client.bulk.walk(lambda s: client.products.shop_search(s, max_items=50), sellers)
+        ```
 
-            walks = client.bulk.walk(lambda s: client.products.shop_search(s, max_items=50), sellers)
         """
 
         async def call(query: Q, result: BulkResult[Q, list[I]]) -> None:
@@ -410,18 +413,19 @@ class Bulk:
         item_type: type[Any] | None = None,
         **search: Unpack[KeywordSearchOptions],
     ) -> AsyncGenerator[BulkResult[str, list[Any]], None]:
-        """Run ``products.keyword_search(keyword, **search)`` for every keyword.
+        """Run `products.keyword_search(keyword, **search)` for every keyword.
 
         Every search argument is forwarded unchanged and applies to every keyword;
-        ``max_items``/``max_pages`` cap each keyword (None fetches every page). Arguments are
+        `max_items`/`max_pages` cap each keyword (None fetches every page). Arguments are
         checked before anything is sent. A keyword that is not a non-blank one-line str of at
         most 200 characters (None, bytes, a bool, a float...) gets its own result with a
-        TypeError or ValueError in ``error``; nothing is sent for it.
+        TypeError or ValueError in `error`; nothing is sent for it.
 
-        ::
+        ```python
+        async for result in client.bulk.keyword_search(["连衣裙", "手机壳"], max_items=100):
+            print(result.query, result.error or len(result.items))
+        ```
 
-            async for result in client.bulk.keyword_search(["连衣裙", "手机壳"], max_items=100):
-                print(result.query, result.error or len(result.items))
         """
         no_resume(search)
         products = self._client.products
@@ -518,12 +522,13 @@ class Bulk:
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncGenerator[BulkResult[int | str, ProductDetail], None]:
-        """Fetch the detail of every offer id; ``result.value`` holds it.
+        """Fetch the detail of every offer id; `result.value` holds it.
 
-        ::
+        ```python
+        async for result in client.bulk.detail(offer_ids, concurrency=32, ordered=True):
+            print(result.query, result.value and result.value.subject_trans)
+        ```
 
-            async for result in client.bulk.detail(offer_ids, concurrency=32, ordered=True):
-                print(result.query, result.value and result.value.subject_trans)
         """
         detail = self._client.products.detail
 

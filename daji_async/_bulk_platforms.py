@@ -1,11 +1,10 @@
-"""Bulk sugar for Taobao/Tmall and Poizon: ``client.bulk.taobao`` and ``client.bulk.poizon``.
+"""Bulk sugar for Taobao/Tmall and Poizon: `client.bulk.taobao` and `client.bulk.poizon`.
 
-Thin wrappers over the generic engine's public calls (:meth:`Bulk.walk
-<daji_async.Bulk.walk>` for searches, :meth:`Bulk.map <daji_async.Bulk.map>` for details):
+Thin wrappers over the generic engine's public calls (`Bulk.walk` for searches, `Bulk.map` for details):
 every input yields exactly one result, failures stay per input, memory stays bounded by
-``concurrency``, and every request shares the client's rate limit and ``max_concurrency``.
+`concurrency`, and every request shares the client's rate limit and `max_concurrency`.
 Arguments are checked (by building one walk, which sends nothing) before any input is read;
-each input is checked on its own (see ``_bulk_inputs``): None, bytes, a bool, a float, a blank
+each input is checked on its own (see `_bulk_inputs`): None, bytes, a bool, a float, a blank
 or over-long string is that input's TypeError or ValueError, and nothing is sent for it.
 """
 
@@ -36,7 +35,7 @@ __all__ = ["PoizonBulk", "PoizonSearchOptions", "TaobaoBulk", "TaobaoImageSearch
 
 
 class TaobaoKeywordSearchOptions(PagingOptions, total=False):
-    """What ``bulk.taobao.keyword_search`` passes to every ``taobao.products.keyword_search``."""
+    """What `bulk.taobao.keyword_search` passes to every `taobao.products.keyword_search`."""
 
     sort: str | None
     filter: Union[Sequence[str], str, None]
@@ -45,7 +44,7 @@ class TaobaoKeywordSearchOptions(PagingOptions, total=False):
 
 
 class TaobaoImageSearchOptions(PagingOptions, total=False):
-    """What ``bulk.taobao.image_search`` passes to every ``taobao.products.image_search``."""
+    """What `bulk.taobao.image_search` passes to every `taobao.products.image_search`."""
 
     category_id: int | None
     crop: bool | None
@@ -54,19 +53,20 @@ class TaobaoImageSearchOptions(PagingOptions, total=False):
 
 
 class PoizonSearchOptions(PagingOptions, total=False):
-    """What ``bulk.poizon.search`` passes to every ``poizon.products.search`` (one brand per input)."""
+    """What `bulk.poizon.search` passes to every `poizon.products.search` (one brand per input)."""
 
     title: str | None
     extra_params: Mapping[str, ParamValue] | None
 
 
 class TaobaoBulk:
-    """Many Taobao/Tmall searches or details at once: ``client.bulk.taobao``.
+    """Many Taobao/Tmall searches or details at once: `client.bulk.taobao`.
 
-    ::
+    ```python
+    async for result in client.bulk.taobao.keyword_search(["手机壳", "数据线"], max_items=40):
+        print(result.query, result.error or len(result.items))
+    ```
 
-        async for result in client.bulk.taobao.keyword_search(["手机壳", "数据线"], max_items=40):
-            print(result.query, result.error or len(result.items))
     """
 
     def __init__(self, bulk: Bulk, client: DajiClient) -> None:
@@ -107,10 +107,10 @@ class TaobaoBulk:
         item_type: type[Any] | None = None,
         **search: Unpack[TaobaoKeywordSearchOptions],
     ) -> AsyncGenerator[BulkResult[str, list[Any]], None]:
-        """Run ``taobao.products.keyword_search(keyword, **search)`` for every keyword.
+        """Run `taobao.products.keyword_search(keyword, **search)` for every keyword.
 
-        ``search`` takes the search's keywords (``sort``, ``filter``, ``language``,
-        ``max_items``, ``page_size``...), applied to every keyword.
+        `search` takes the search's keywords (`sort`, `filter`, `language`,
+        `max_items`, `page_size`...), applied to every keyword.
         """
         no_resume(search)
         products = self._client.taobao.products
@@ -195,7 +195,7 @@ class TaobaoBulk:
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncGenerator[BulkResult[int | str, TaobaoItemDetail], None]:
-        """The detail of every item id; ``result.value`` holds it."""
+        """The detail of every item id; `result.value` holds it."""
         detail = self._client.taobao.products.detail
 
         async def one(item_id: int | str) -> TaobaoItemDetail:
@@ -205,12 +205,13 @@ class TaobaoBulk:
 
 
 class PoizonBulk:
-    """Many Poizon searches or details at once: ``client.bulk.poizon``.
+    """Many Poizon searches or details at once: `client.bulk.poizon`.
 
-    ::
+    ```python
+    async for result in client.bulk.poizon.search(["Nike", "adidas"], max_items=100):
+        print(result.query, result.error or len(result.items))
+    ```
 
-        async for result in client.bulk.poizon.search(["Nike", "adidas"], max_items=100):
-            print(result.query, result.error or len(result.items))
     """
 
     def __init__(self, bulk: Bulk, client: DajiClient) -> None:
@@ -251,8 +252,8 @@ class PoizonBulk:
         item_type: type[Any] | None = None,
         **search: Unpack[PoizonSearchOptions],
     ) -> AsyncGenerator[BulkResult[str, list[Any]], None]:
-        """Run ``poizon.products.search(brand=brand, **search)`` for every brand (``title``,
-        ``max_items``, ``page_size``... apply to each)."""
+        """Run `poizon.products.search(brand=brand, **search)` for every brand (`title`,
+        `max_items`, `page_size`... apply to each)."""
         no_resume(search)
         products = self._client.poizon.products
         products.search(brand="check", item_type=item_type, **search)  # validates every argument now
@@ -275,7 +276,7 @@ class PoizonBulk:
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncGenerator[BulkResult[int | str, PoizonSpuDetail], None]:
-        """The detail of every SPU id; ``result.value`` holds it."""
+        """The detail of every SPU id; `result.value` holds it."""
         detail = self._client.poizon.products.detail
 
         async def one(spu_id: int | str) -> PoizonSpuDetail:

@@ -78,39 +78,39 @@ class DajiClient(Pipeline):
     ```
 
     Args:
-        app_key: your app key; defaults to env ``DAJI_APP_KEY``.
-        app_secret: your app secret; defaults to env ``DAJI_APP_SECRET``. Never sent, logged
-            or shown (unless ``send_secret=True``, which sends it in clear for debugging).
-        base_url: defaults to env ``DAJI_BASE_URL``, else ``https://openapi.dajisaas.com``.
-        country: language of translated fields for every call that takes ``country``.
+        app_key: your app key; defaults to env `DAJI_APP_KEY`.
+        app_secret: your app secret; defaults to env `DAJI_APP_SECRET`. Never sent, logged
+            or shown (unless `send_secret=True`, which sends it in clear for debugging).
+        base_url: defaults to env `DAJI_BASE_URL`, else `https://openapi.dajisaas.com`.
+        country: language of translated fields for every call that takes `country`.
         rate_limit: requests per second (a float: at most that many in any one-second
-            window), any object with an async ``acquire()`` used as given (an
-            ``aiolimiter.AsyncLimiter``, a `RedisRateLimiter` shared by many
+            window), any object with an async `acquire()` used as given (an
+            `aiolimiter.AsyncLimiter`, a `RedisRateLimiter` shared by many
             processes...), or None for no limit.
         max_concurrency: requests in flight at once across everything this client does;
             also the size of the connection pool.
-        timeout: seconds per request attempt, or an ``aiohttp.ClientTimeout``.
+        timeout: seconds per request attempt, or an `aiohttp.ClientTimeout`.
         max_retries: retries of safe (read-only) calls after the first attempt.
-        session: an ``aiohttp.ClientSession`` for the default transport; it is never closed
+        session: an `aiohttp.ClientSession` for the default transport; it is never closed
             by the client.
-        transport: any object with ``async def send(request) -> Response`` (see
+        transport: any object with `async def send(request) -> Response` (see
             `daji_async.testing` for `MockTransport`); the
             default is an `AiohttpTransport`. A transport passed in is never
             closed by the client. Retries, rate limit, concurrency, decoding and error mapping
             are the same over every transport.
-        send_secret: debug mode: send ``appSecret`` in clear instead of ``sign``.
+        send_secret: debug mode: send `appSecret` in clear instead of `sign`.
         retry_policy: backoff and which statuses are retried; see `RetryPolicy`.
-        endpoint_paths: ``{endpoint name: path}`` to point an endpoint at another path,
-            e.g. ``{"orders.create": "/alibaba/trade/order/create"}``.
+        endpoint_paths: `{endpoint name: path}` to point an endpoint at another path,
+            e.g. `{"orders.create": "/alibaba/trade/order/create"}`.
         cache: a `MemoryCache` or `RedisCache` for the
             answers of safe calls (details, categories, search pages); a hit sends nothing.
         max_response_bytes: the largest answer read, counted after decompression (16 MiB by
             default): a longer one raises `ResponseDecodeError` naming the cap, and
             nothing past the cap is buffered.
-        proxy: an HTTP proxy for the default transport, ``http://[user:password@]host:port``
-            (credentials are sent as ``Proxy-Authorization``). Without it, the environment's
-            ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` for ``base_url`` apply, unless
-            ``NO_PROXY`` names its host (read once, here; see `daji_async._proxy`).
+        proxy: an HTTP proxy for the default transport, `http://[user:password@]host:port`
+            (credentials are sent as `Proxy-Authorization`). Without it, the environment's
+            `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` for `base_url` apply, unless
+            `NO_PROXY` names its host (read once, here; see `daji_async._proxy`).
         trust_env: False ignores the environment's proxy variables.
         event_hooks: `{"request": [...], "response": [...]}`: sync or async callables called
             before and after every attempt with a redacted view of it (see `EventHooks`).
@@ -124,11 +124,11 @@ class DajiClient(Pipeline):
 
     One client belongs to one event loop: the loop of its first request. Used from another
     loop it raises `EventLoopError`; create the client inside the coroutine
-    you pass to ``asyncio.run`` (``async with DajiClient() as client:``).
+    you pass to `asyncio.run` (`async with DajiClient() as client:`).
 
     Every argument is checked here (a `ConfigError`, which is also a ValueError,
     names the bad one). Signed requests never follow a redirect: a 3xx is an
-    `APIError` naming the status and the ``Location`` host.
+    `APIError` naming the status and the `Location` host.
     """
 
     def __init__(
@@ -243,7 +243,7 @@ class DajiClient(Pipeline):
                 f"cache must be a daji_async.MemoryCache or RedisCache (or None), got {type(cache).__name__}"
             )
         self.cache: ResponseCache | None = cache
-        """The response cache of safe calls (``client.cache.stats``), or None."""
+        """The response cache of safe calls (`client.cache.stats`), or None."""
         self._gate = ConcurrencyGate(max_concurrency)
         self._shared = Shared()
         self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{__version__}"}
@@ -289,7 +289,7 @@ class DajiClient(Pipeline):
         self.bulk: Bulk = Bulk(self)
         """Thousands of searches or details at once, with bounded concurrency."""
         self.alibaba: Alibaba = Alibaba(self)
-        """The 1688 calls under a platform name: ``client.alibaba.products is client.products``."""
+        """The 1688 calls under a platform name: `client.alibaba.products is client.products`."""
         self.taobao: Taobao = Taobao(core)
         """Taobao/Tmall: products (search, image search, detail, upload, freight), orders, payments."""
         self.poizon: Poizon = Poizon(core)
@@ -345,12 +345,12 @@ class DajiClient(Pipeline):
         """A view of this client with other defaults, sharing its session and concurrency bound.
 
         Cheap (no new session, no new connection pool): make one per task if you like.
-        ``timeout`` and ``max_retries`` replace the client's defaults for every call made
-        through the view (per-call ``timeout=`` / ``max_retries=`` still win). The view
-        shares the client's rate limiter unless ``rate_limit`` is given: a number (or any
-        limiter, such as an ``AsyncLimiter``) gives the view a limiter of its own, None no
+        `timeout` and `max_retries` replace the client's defaults for every call made
+        through the view (per-call `timeout=` / `max_retries=` still win). The view
+        shares the client's rate limiter unless `rate_limit` is given: a number (or any
+        limiter, such as an `AsyncLimiter`) gives the view a limiter of its own, None no
         limit at all.
-        ``max_concurrency`` stays the client's: the view's requests count against it. Closing
+        `max_concurrency` stays the client's: the view's requests count against it. Closing
         a view does nothing; close the client.
 
         ```python
@@ -386,8 +386,8 @@ class DajiClient(Pipeline):
     def with_raw_response(self) -> DajiClientWithRawResponse:
         """The same calls, each returning a `RawResponse` around its value.
 
-        ``.status``, ``.headers`` and ``.trace_id`` describe the answer that produced the
-        value (``.answers`` every answer, for calls made of several requests); ``.parse()``
+        `.status`, `.headers` and `.trace_id` describe the answer that produced the
+        value (`.answers` every answer, for calls made of several requests); `.parse()`
         returns the value the plain call returns. For a search, the first page.
 
         ```python
@@ -470,13 +470,13 @@ class DajiClient(Pipeline):
         max_retries: int | None = None,
         envelope: bool = False,
     ) -> Any:
-        """A signed call of any path the SDK does not wrap yet; returns the envelope's ``data``.
+        """A signed call of any path the SDK does not wrap yet; returns the envelope's `data`.
 
-        ``params`` go in the query string, ``json`` in a JSON body (signed like the service's
-        other JSON calls). ``safe`` says whether retrying is harmless: it defaults to True for
+        `params` go in the query string, `json` in a JSON body (signed like the service's
+        other JSON calls). `safe` says whether retrying is harmless: it defaults to True for
         GET and False otherwise. The data comes back as plain JSON values (dicts, lists...).
-        With ``envelope=True`` the whole `Envelope` comes back instead
-        (``code``, ``message``, ``data``, ``timestamp``, ``trace_id``).
+        With `envelope=True` the whole `Envelope` comes back instead
+        (`code`, `message`, `data`, `timestamp`, `trace_id`).
 
         ```python
         data = await client.request("GET", "/alibaba/upload/imageByUrl", params={"imageUrl": url})

@@ -1,8 +1,8 @@
-"""The Taobao/Tmall and Poizon rows of the endpoint table (re-exported by ``_endpoints``).
+"""The Taobao/Tmall and Poizon rows of the endpoint table (re-exported by `_endpoints`).
 
-Each row says whether its path is confirmed by DAJI's wiki (``confirmed=True``, ``source``
-the page) or inferred (``confirmed=False``, ``source`` naming the public client code or the
-menu it comes from); ``DajiClient(endpoint_paths={...})`` points any row elsewhere.
+Each row says whether its path is confirmed by DAJI's wiki (`confirmed=True`, `source`
+the page) or inferred (`confirmed=False`, `source` naming the public client code or the
+menu it comes from); `DajiClient(endpoint_paths={...})` points any row elsewhere.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ NON_NEGATIVE = partial(integer, low=0)
 #: Taobao's `language`: a language code, the client's `country` when not given.
 LANGUAGE = Param("language", "language", language, required=False, default="country", doc="a language code")
 
-#: Taobao's traffic searches (keyword, image V1, shop): ``page_no`` (1-based, as Taobao's open
-#: platform counts) and ``page_size`` at most 20 (C: from client code); the answer counts
-#: items (``total_count``), not pages; an item is identified by its ``item_id``.
+#: Taobao's traffic searches (keyword, image V1, shop): `page_no` (1-based, as Taobao's open
+#: platform counts) and `page_size` at most 20 (C: from client code); the answer counts
+#: items (`total_count`), not pages; an item is identified by its `item_id`.
 PAGING_TAOBAO = PagingSpec(
     page_param="page_no",
     size_param="page_size",
@@ -55,7 +55,7 @@ PAGING_TAOBAO = PagingSpec(
     item_id="item_id",
 )
 
-#: Taobao image search V2.0: ``pageNo`` 0-based up to 499, ``pageSize`` 1..20 (C); ``total`` items.
+#: Taobao image search V2.0: `pageNo` 0-based up to 499, `pageSize` 1..20 (C); `total` items.
 PAGING_TAOBAO_IMAGE = PagingSpec(
     page_param="pageNo",
     size_param="pageSize",
@@ -70,8 +70,8 @@ PAGING_TAOBAO_IMAGE = PagingSpec(
     item_id="item_id",
 )
 
-#: Poizon's product list: a ``startId`` cursor (C), left out of the first request; the next
-#: cursor is the last SPU's ``dwSpuId``; ``pageSize`` 1..50; SPUs identified by ``dwSpuId``.
+#: Poizon's product list: a `startId` cursor (C), left out of the first request; the next
+#: cursor is the last SPU's `dwSpuId`; `pageSize` 1..50; SPUs identified by `dwSpuId`.
 PAGING_POIZON = PagingSpec(
     style="cursor",
     page_param="startId",

@@ -1,4 +1,4 @@
-"""Pages decoded straight into the caller's own item Struct: ``item_type=`` on every paged search.
+"""Pages decoded straight into the caller's own item Struct: `item_type=` on every paged search.
 
 A search's items are most of what a page costs to decode. msgspec decodes into any Struct
 and skips the fields a Struct does not declare without building them, so a caller who reads
@@ -14,7 +14,7 @@ async for offer in client.products.keyword_search("连衣裙", item_type=Offer, 
 ```
 
 The endpoint's row is derived once per (row, item type): the same row with the page type
-holding the caller's items (``Page[Offer]``), and the paging spec's item attributes (the
+holding the caller's items (`Page[Offer]`), and the paging spec's item attributes (the
 repeat-page guard's id, a cursor walk's cursor) pointed at the caller's field with the same
 wire name. Derived rows are kept, so a bulk call of many inputs derives once.
 """
@@ -40,14 +40,14 @@ _MAX_DERIVED = 256
 
 
 def with_item_type(endpoint: Endpoint[P], item_type: object) -> Endpoint[Any]:
-    """The row ``endpoint`` with its pages' items decoded as ``item_type`` (checked, derived once).
+    """The row `endpoint` with its pages' items decoded as `item_type` (checked, derived once).
 
     Raises:
-        TypeError: ``item_type`` is not a msgspec Struct class, or the endpoint's pages are
+        TypeError: `item_type` is not a msgspec Struct class, or the endpoint's pages are
             not generic in their items.
-        ValueError: a field of ``item_type`` is not a documented field of the endpoint's item
+        ValueError: a field of `item_type` is not a documented field of the endpoint's item
             (its wire name, after the Struct's renaming, is not one the service sends), or a
-            cursor walk's ``item_type`` lacks the field the next cursor is read from.
+            cursor walk's `item_type` lacks the field the next cursor is read from.
     """
     if not (isinstance(item_type, type) and issubclass(item_type, msgspec.Struct)):
         raise TypeError(f"item_type must be a msgspec.Struct class, got {item_type!r}")
@@ -82,7 +82,7 @@ def _derive(endpoint: Endpoint[Any], item_type: type[msgspec.Struct]) -> Endpoin
         )
 
     def same_wire(attribute: str | None) -> str | None:
-        """The caller's attribute carrying the documented ``attribute``'s wire name, if any."""
+        """The caller's attribute carrying the documented `attribute`'s wire name, if any."""
         return None if attribute is None else mine.get(theirs[attribute])
 
     cursor_item = same_wire(spec.cursor_item)

@@ -1,23 +1,23 @@
-"""The one paginator every paged endpoint returns, driven by the endpoint's :class:`PagingSpec`.
+"""The one paginator every paged endpoint returns, driven by the endpoint's `PagingSpec`.
 
-``await`` it for the first requested page, ``async for`` it for items across pages, or walk
-:meth:`Paginator.pages`. Pages go through the client's pipeline (rate limit, concurrency
-bound, retries and timeout apply to each). With ``prefetch=N`` (page-number paging) up to N
+`await` it for the first requested page, `async for` it for items across pages, or walk
+`Paginator.pages`. Pages go through the client's pipeline (rate limit, concurrency
+bound, retries and timeout apply to each). With `prefetch=N` (page-number paging) up to N
 pages are in flight at once from the very first request: the first N pages go out together,
 then each page taken frees a place for the next. Pages are still yielded in page order and
-at most N are held. The window never reaches past a known last page (``max_pages``, the
-page count a page reports) nor past the pages ``max_items`` needs, so a search shorter than
-the window costs at most ``N - 1`` requests too many, and a capped one none.
+at most N are held. The window never reaches past a known last page (`max_pages`, the
+page count a page reports) nor past the pages `max_items` needs, so a search shorter than
+the window costs at most `N - 1` requests too many, and a capped one none.
 
 Cursor paging cannot speculate: each page names the next, so its pages are fetched one
-after another whatever ``prefetch`` says.
+after another whatever `prefetch` says.
 
-Without a ``page_size`` the paginator asks for the fewest requests: iterating takes the
-largest page the endpoint allows, capped by ``max_items``; ``await`` (one page) keeps the
-endpoint's default size unless ``max_items`` is smaller.
+Without a `page_size` the paginator asks for the fewest requests: iterating takes the
+largest page the endpoint allows, capped by `max_items`; `await` (one page) keeps the
+endpoint's default size unless `max_items` is smaller.
 
-After any iteration, ``resume_token`` says where it stopped, down to the item (see
-``_resume``); ``resume=token`` continues exactly there. ``next_page`` is page-granular.
+After any iteration, `resume_token` says where it stopped, down to the item (see
+`_resume`); `resume=token` continues exactly there. `next_page` is page-granular.
 """
 
 from __future__ import annotations
@@ -47,22 +47,22 @@ P = TypeVar("P")
 
 
 class PagingOptions(TypedDict, total=False):
-    """The controls every paged call takes, declared once (resources take them as ``**paging``).
+    """The controls every paged call takes, declared once (resources take them as `**paging`).
 
     Attributes:
         page: the first page to fetch (the endpoint's first page by default: 1 on 1688), or
             the cursor to start from on a cursor-paged endpoint.
         page_size: items per page, within the endpoint's bounds (1..50 on 1688). None: the
-            fewest requests (iterating: the largest page allowed, capped by ``max_items``;
-            ``await``: the endpoint's default size, capped by ``max_items``).
+            fewest requests (iterating: the largest page allowed, capped by `max_items`;
+            `await`: the endpoint's default size, capped by `max_items`).
         max_items: stop after this many items (None: no cap).
         max_pages: stop after this many pages (None: no cap).
         prefetch: pages in flight at once, from the first request on (1: one by one;
             cursor-paged endpoints always go one by one).
         timeout: seconds per request attempt for every page.
         max_retries: retries of each page.
-        resume: a ``resume_token`` of an earlier walk of the same call: start at the item
-            after the last one it yielded, with its page size (not with ``page``).
+        resume: a `resume_token` of an earlier walk of the same call: start at the item
+            after the last one it yielded, with its page size (not with `page`).
     """
 
     page: PageToken | None
@@ -75,7 +75,7 @@ class PagingOptions(TypedDict, total=False):
     resume: str | None
 
 
-#: The names of :class:`PagingOptions`, to split them from a call's own parameters.
+#: The names of `PagingOptions`, to split them from a call's own parameters.
 PAGING_OPTIONS = frozenset(PagingOptions.__annotations__)
 
 
@@ -108,16 +108,17 @@ def paginate(
     paging: Mapping[str, Any],
     item_type: type[Any] | None = None,
 ) -> Paginator[Any, Any]:
-    """The walk a resource method returns: its row, its service parameters, the caller's ``**paging``.
+    """The walk a resource method returns: its row, its service parameters, the caller's `**paging`.
 
-    ``paging`` is checked here (an unknown keyword is a TypeError, a bad value a ValueError),
-    before anything is sent. ``item_type`` (a msgspec Struct declaring a subset of the
+    `paging` is checked here (an unknown keyword is a TypeError, a bad value a ValueError),
+    before anything is sent. `item_type` (a msgspec Struct declaring a subset of the
     endpoint's item fields) decodes the items into it instead of the SDK's item model.
 
-    ::
+    ```python
+    def list(self, keyword: str, **paging: Unpack[PagingOptions]) -> Paginator[Page[Thing], Thing]:
+        return paginate(self._client, THING_LIST, {"keyword": keyword}, paging)
+    ```
 
-        def list(self, keyword: str, **paging: Unpack[PagingOptions]) -> Paginator[Page[Thing], Thing]:
-            return paginate(self._client, THING_LIST, {"keyword": keyword}, paging)
     """
     known_keys(endpoint.name, paging, PAGING_OPTIONS)
     return Paginator(client, endpoint, params, item_type=item_type, **paging)
@@ -126,23 +127,23 @@ def paginate(
 class Paginator(Generic[P, T]):
     """A lazy, resumable walk over a paged endpoint.
 
-    ::
+    ```python
+    page = await client.products.keyword_search(keyword="连衣裙")            # first page
+    async for item in client.products.keyword_search(keyword="连衣裙", max_items=200):
+        ...
+    async for page in client.products.keyword_search(keyword="连衣裙").pages():
+        ...
+    ```
 
-        page = await client.products.keyword_search(keyword="连衣裙")            # first page
-        async for item in client.products.keyword_search(keyword="连衣裙", max_items=200):
-            ...
-        async for page in client.products.keyword_search(keyword="连衣裙").pages():
-            ...
+    Each `async for` (or `pages` call) starts again from `page`. After an
+    iteration ends, for any reason (`max_items`, `break`, an error), `resume_token`
+    says exactly where: pass it as `resume=` to the same call to get the next item, never a
+    repeat. `next_page` is page-granular: the first page (or cursor) the iteration did
+    not start, so the rest of a page cut by `max_items` is not in it.
 
-    Each ``async for`` (or :meth:`pages` call) starts again from ``page``. After an
-    iteration ends, for any reason (``max_items``, ``break``, an error), :attr:`resume_token`
-    says exactly where: pass it as ``resume=`` to the same call to get the next item, never a
-    repeat. :attr:`next_page` is page-granular: the first page (or cursor) the iteration did
-    not start, so the rest of a page cut by ``max_items`` is not in it.
-
-    Made with ``item_type=Mine`` (a msgspec Struct of some of the item's fields), the pages
-    hold ``Mine`` items: the walk, its stop rules and its tokens are the same (see
-    ``_item_types``).
+    Made with `item_type=Mine` (a msgspec Struct of some of the item's fields), the pages
+    hold `Mine` items: the walk, its stop rules and its tokens are the same (see
+    `_item_types`).
     """
 
     __slots__ = (
@@ -236,8 +237,8 @@ class Paginator(Generic[P, T]):
         """Point the resume state at the walk's start (before an iteration, and on a new paginator)."""
         self._at: PageToken | None = self.page  # the page holding the next item
         self._offset = self._skip  # that item's offset in its page (see _handing)
-        #: ``async for``: the iterator handing over the current page's items (its ``_batch`` of
-        #: them from ``_offset`` on); how far it got is read only when resume_token is
+        #: `async for`: the iterator handing over the current page's items (its `_batch` of
+        #: them from `_offset` on); how far it got is read only when resume_token is
         self._handing: Iterator[Any] | None = None
         self._batch = 0
         self._page_len: int | None = None  # that page's length, once fetched
@@ -253,7 +254,7 @@ class Paginator(Generic[P, T]):
         """Where the last iteration stopped, down to the item; None once the results are exhausted.
 
         An opaque, URL-safe string (the page or cursor, the page size and the offset of the
-        next item in its page): ``resume=token`` on the same call (same parameters) yields
+        next item in its page): `resume=token` on the same call (same parameters) yields
         exactly the next item, with the same page size, never a repeat nor a gap. Before any
         iteration it is this paginator's own start. A token made by another call, or a
         damaged one, is refused with a ValueError.
@@ -275,7 +276,7 @@ class Paginator(Generic[P, T]):
 
     @property
     def items_field(self) -> str:
-        """The name of the attribute that holds a page's items (``"items"`` on 1688 search pages)."""
+        """The name of the attribute that holds a page's items (`"items"` on 1688 search pages)."""
         return self._spec.items
 
     def __repr__(self) -> str:
@@ -287,7 +288,7 @@ class Paginator(Generic[P, T]):
     def fetch_page(self, number: PageToken | None) -> Coroutine[Any, Any, P]:
         """Fetch one page by number (or cursor) through the client's pipeline (no paging state changes).
 
-        ``await paginator.fetch_page(3)``. The walk's pages share one signed template: only
+        `await paginator.fetch_page(3)`. The walk's pages share one signed template: only
         the page number changes from one request to the next.
         """
         requests = self._requests
@@ -305,7 +306,7 @@ class Paginator(Generic[P, T]):
         return {**self._params, self._spec.size_param: self.page_size}
 
     def _one_page(self) -> Coroutine[Any, Any, P]:
-        """``await paginator``: the first page, signed on its own (a template pays off from the second page)."""
+        """`await paginator`: the first page, signed on its own (a template pays off from the second page)."""
         params = self._sized_params()
         if self.page is not None:
             params[self._spec.page_param] = self.page
@@ -344,7 +345,7 @@ class Paginator(Generic[P, T]):
         return self._one_page().__await__()
 
     async def _resumed_page(self) -> P:
-        """``await`` on a resumed paginator: the page of the next item, without the items yielded before."""
+        """`await` on a resumed paginator: the page of the next item, without the items yielded before."""
         page = await self._one_page()
         del getattr(page, self._spec.items)[: self._skip]
         return page
@@ -353,15 +354,15 @@ class Paginator(Generic[P, T]):
         return self._walk(True)
 
     def pages(self) -> AsyncGenerator[P, None]:
-        """Yield pages in order from ``page``, honouring every stop rule and ``prefetch``."""
+        """Yield pages in order from `page`, honouring every stop rule and `prefetch`."""
         return self._walk(False)
 
     def _walk_size(self) -> int:
-        """The page size of an iteration: without a ``page_size`` and a ``max_items``, the largest allowed.
+        """The page size of an iteration: without a `page_size` and a `max_items`, the largest allowed.
 
         Fewer, larger pages cost fewer requests (each is counted against the app's quota).
-        ``page_size`` then reports the size walked, so ``page=next_page`` resumes with
-        ``page_size=paginator.page_size``.
+        `page_size` then reports the size walked, so `page=next_page` resumes with
+        `page_size=paginator.page_size`.
         """
         if self._auto_size and self.max_items is None and self.page_size != self._spec.max_size:
             self.page_size = self._spec.max_size
@@ -369,13 +370,13 @@ class Paginator(Generic[P, T]):
         return self.page_size
 
     async def _walk(self, flat: bool) -> AsyncGenerator[Any, None]:
-        """The one paging loop: pages in order (``flat``: their items), every stop rule, ``prefetch``.
+        """The one paging loop: pages in order (`flat`: their items), every stop rule, `prefetch`.
 
-        ``async for``, :meth:`pages` and bulk (:meth:`_collect`) all walk here. Items are
+        `async for`, `pages` and bulk (`_collect`) all walk here. Items are
         yielded from here directly (no generator of items over a generator of pages). Stop
         rules: an empty page; the last page (its reported page count, or a short page when
-        the service reports none); ``max_items``; ``max_pages``; and the repeat-page guard,
-        which raises. The resume state (:attr:`resume_token`) moves with every item yielded.
+        the service reports none); `max_items`; `max_pages`; and the repeat-page guard,
+        which raises. The resume state (`resume_token`) moves with every item yielded.
         """
         spec = self._spec
         start = self.page
@@ -447,7 +448,7 @@ class Paginator(Generic[P, T]):
                 await cancel_all(window)
 
     async def _cursor_walk(self, flat: bool) -> AsyncGenerator[Any, None]:
-        """The cursor-paged half of :meth:`_walk`: one page after another, each naming the next."""
+        """The cursor-paged half of `_walk`: one page after another, each naming the next."""
         spec = self._spec
         guard = RepeatGuard(self._endpoint.name, spec)
         remaining = self.max_items
@@ -494,10 +495,10 @@ class Paginator(Generic[P, T]):
             token = self._after[0]
 
     async def _collect(self) -> list[T]:
-        """Every item of an iteration, in order, in one list: what ``client.bulk`` keeps per input.
+        """Every item of an iteration, in order, in one list: what `client.bulk` keeps per input.
 
-        The same walk as ``async for`` (every stop rule, :attr:`next_page`,
-        :attr:`resume_token`, :attr:`pages_fetched`).
+        The same walk as `async for` (every stop rule, `next_page`,
+        `resume_token`, `pages_fetched`).
         """
         collected: list[T] | None = None
         pages = self._walk(False)
@@ -517,7 +518,7 @@ class Paginator(Generic[P, T]):
         """The number of the last page, or None while unknown.
 
         From the answer's page count, else its item count; when the service gives neither, a
-        page shorter than ``page_size`` (``count`` items) is the last.
+        page shorter than `page_size` (`count` items) is the last.
         """
         spec = self._spec
         pages: int | None = None

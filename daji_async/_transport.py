@@ -1,22 +1,24 @@
 """The transport seam: how one signed request reaches the service and its answer comes back.
 
 The client's pipeline (concurrency slot, rate limiter, retries, decoding, error mapping) is
-the same whatever carries the bytes; a transport only sends one :class:`Request` and returns
-one :class:`Response`. :class:`AiohttpTransport` is the default;
-:class:`daji_async.testing.MockTransport` answers from a function, in memory.
+the same whatever carries the bytes; a transport only sends one `Request` and returns
+one `Response`. `AiohttpTransport` is the default;
+`daji_async.testing.MockTransport` answers from a function, in memory.
 
-A transport is any object with::
+A transport is any object with:
 
-    async def send(self, request: Request) -> Response: ...
+```python
+async def send(self, request: Request) -> Response: ...
+```
 
-and, optionally, ``async def aclose(self) -> None`` (called by ``DajiClient.close()`` for a
-transport the client created itself), and ``reports_sent = True`` when it calls the callable
-in :data:`request_sent` (when one is set) the moment each request leaves: the client's rate
+and, optionally, `async def aclose(self) -> None` (called by `DajiClient.close()` for a
+transport the client created itself), and `reports_sent = True` when it calls the callable
+in `request_sent` (when one is set) the moment each request leaves: the client's rate
 limiter then counts a request when it is sent rather than when it was allowed.
 
-A transport that cannot get an answer raises :class:`~daji_async.APIConnectionError` (or
-:class:`~daji_async.APITimeoutError`); the pipeline also maps ``asyncio.TimeoutError``,
-``OSError`` and ``aiohttp.ClientError`` raised by any transport to those, with the app
+A transport that cannot get an answer raises `APIConnectionError` (or
+`APITimeoutError`); the pipeline also maps `asyncio.TimeoutError`,
+`OSError` and `aiohttp.ClientError` raised by any transport to those, with the app
 secret and signature masked.
 """
 
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
 
 
 #: Set by the client's pipeline around one attempt (in the attempt's own context) when its rate
-#: limiter wants to know when the request leaves; a transport with ``reports_sent`` calls it then.
+#: limiter wants to know when the request leaves; a transport with `reports_sent` calls it then.
 request_sent: ContextVar[Callable[[], None] | None] = ContextVar("daji_request_sent", default=None)
 
 
@@ -51,13 +53,13 @@ class Request:
     """One signed request, built once per call and sent once per attempt.
 
     Attributes:
-        method: ``"GET"`` or ``"POST"``.
+        method: `"GET"` or `"POST"`.
         url: the full URL (the query string, signed, included for query calls).
-        path: the service path, e.g. ``"/alibaba/product/keywordQuery"``.
+        path: the service path, e.g. `"/alibaba/product/keywordQuery"`.
         body: the encoded JSON body, or None.
-        form: ``(name, value)`` fields of a multipart form, or None.
+        form: `(name, value)` fields of a multipart form, or None.
         content_type: the body's content type, or None.
-        timeout: the ``aiohttp.ClientTimeout`` for this attempt (a transport may read ``.total``).
+        timeout: the `aiohttp.ClientTimeout` for this attempt (a transport may read `.total`).
     """
 
     __slots__ = ("_params", "body", "content_type", "form", "method", "path", "redact", "timeout", "url")
@@ -88,7 +90,7 @@ class Request:
     def params(self) -> dict[str, Any]:
         """Every parameter sent, as the service reads it: query string, JSON body or form fields.
 
-        Includes ``appKey`` and ``sign`` (or ``appSecret`` in debug mode). Query and form values
+        Includes `appKey` and `sign` (or `appSecret` in debug mode). Query and form values
         are strings; a repeated key gives a list of strings. JSON values are as decoded.
         Computed on first access: the default transport never pays for it.
         """
@@ -122,16 +124,16 @@ class Request:
 class Response:
     """An answer from the service (or from a fake of it).
 
-    ::
-
-        Response(200, json={"code": 200, "data": {...}})
-        Response(503, body=b"<html>busy</html>", headers={"Retry-After": "1"})
+    ```python
+    Response(200, json={"code": 200, "data": {...}})
+    Response(503, body=b"<html>busy</html>", headers={"Retry-After": "1"})
+    ```
 
     Args:
         status: the HTTP status.
-        json: a value to encode as the JSON body (instead of ``body``).
+        json: a value to encode as the JSON body (instead of `body`).
         body: the raw body bytes (or text, encoded as UTF-8).
-        headers: response headers (case-insensitive, e.g. ``Retry-After``).
+        headers: response headers (case-insensitive, e.g. `Retry-After`).
         reason: the HTTP reason phrase, used in error messages when the body says nothing.
     """
 
@@ -177,21 +179,21 @@ class Response:
 
 @runtime_checkable
 class Transport(Protocol):
-    """What ``DajiClient(transport=...)`` accepts: one async ``send``."""
+    """What `DajiClient(transport=...)` accepts: one async `send`."""
 
     async def send(self, request: Request) -> Response:
-        """Send ``request`` once and return the whole answer (any status)."""
+        """Send `request` once and return the whole answer (any status)."""
         ...
 
 
 class _SendingConnector(aiohttp.TCPConnector):
-    """A connector that tells :data:`request_sent` when a connection is ready for a request.
+    """A connector that tells `request_sent` when a connection is ready for a request.
 
-    aiohttp writes the request at once on the connection ``connect`` returns (pooled, or
+    aiohttp writes the request at once on the connection `connect` returns (pooled, or
     just opened), so this is the moment the request leaves, connection set-up included.
 
-    Reporting wraps every request's ``connect`` in one more coroutine, so it is off (the
-    plain method is bound on the instance) until :meth:`start_reporting`, which the
+    Reporting wraps every request's `connect` in one more coroutine, so it is off (the
+    plain method is bound on the instance) until `start_reporting`, which the
     transport calls for the first request that wants its send reported: a client without a
     strict rate limit never pays for it.
     """
@@ -206,7 +208,7 @@ class _SendingConnector(aiohttp.TCPConnector):
         return "connect" not in self.__dict__
 
     def start_reporting(self) -> None:
-        """Report every request's send from now on (the class's ``connect`` takes over)."""
+        """Report every request's send from now on (the class's `connect` takes over)."""
         self.__dict__.pop("connect", None)
 
     async def connect(self, *args: Any, **kwargs: Any) -> Any:
@@ -218,20 +220,20 @@ class _SendingConnector(aiohttp.TCPConnector):
 
 
 class AiohttpTransport:
-    """The default transport: an ``aiohttp.ClientSession``, created lazily.
+    """The default transport: an `aiohttp.ClientSession`, created lazily.
 
     Args:
         session: a session to use; it is never closed by the transport. Without one, the
-            transport creates its own on first use (a connection pool of ``pool_size``) and
-            closes it in :meth:`aclose`.
-        pool_size: connections kept per host (the client passes its ``max_concurrency``).
+            transport creates its own on first use (a connection pool of `pool_size`) and
+            closes it in `aclose`.
+        pool_size: connections kept per host (the client passes its `max_concurrency`).
         timeout: the session's default timeout (each request also carries its own).
         headers: headers sent with every request (the client passes its User-Agent).
-        proxy: an HTTP proxy URL every request goes through (``http://user:password@host:port``;
-            credentials become ``Proxy-Authorization``), or None to connect directly. The
-            client resolves it from ``DajiClient(proxy=...)`` or the environment.
+        proxy: an HTTP proxy URL every request goes through (`http://user:password@host:port`;
+            credentials become `Proxy-Authorization`), or None to connect directly. The
+            client resolves it from `DajiClient(proxy=...)` or the environment.
         max_response_bytes: the largest body read, counted after decompression: a longer one
-            is a :class:`~daji_async.ResponseDecodeError` naming the cap, and nothing past the
+            is a `ResponseDecodeError` naming the cap, and nothing past the
             cap is buffered.
         ssl: True verifies the server's certificate with the default context (the system's
             authorities; `SSL_CERT_FILE` applies), an `ssl.SSLContext` uses that context,
@@ -239,7 +241,7 @@ class AiohttpTransport:
             with every request through a borrowed one.
 
     Redirects are never followed (a signed request goes to one host only): a 3xx comes back
-    as it is, and the client turns it into an :class:`~daji_async.APIError`.
+    as it is, and the client turns it into an `APIError`.
     """
 
     def __init__(
@@ -359,12 +361,12 @@ class AiohttpTransport:
 
 
 async def read_capped(answer: aiohttp.ClientResponse, request: Request, cap: int) -> bytes:
-    """The whole body of ``answer``, or ResponseDecodeError once more than ``cap`` bytes arrive.
+    """The whole body of `answer`, or ResponseDecodeError once more than `cap` bytes arrive.
 
     aiohttp hands over the body decompressed, in chunks of bounded size, so what is counted is
     the decompressed size, and at most one chunk past the cap is ever held. A declared
-    ``Content-Length`` over the cap (of a body that is not compressed) is refused before
-    reading. The chunks are joined once, as ``ClientResponse.read()`` does: no extra copy.
+    `Content-Length` over the cap (of a body that is not compressed) is refused before
+    reading. The chunks are joined once, as `ClientResponse.read()` does: no extra copy.
     """
     declared = answer.content_length
     if declared is not None and declared > cap and not answer.headers.get("Content-Encoding"):

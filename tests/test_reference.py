@@ -121,3 +121,22 @@ def test_the_changelog_is_a_page_of_the_site(site: Path) -> None:
     assert len(headings) > 3
     for heading in headings:
         assert heading.replace("`", "") in page, heading
+
+
+def test_no_rest_markup_reaches_a_built_page(site: Path) -> None:
+    """Docstrings are Markdown: a reST role (`:class:` ...), a double-backtick literal or a `::`
+    block opener would reach the reader as raw text."""
+    role = re.compile(r":(?:class|meth|attr|func|exc|mod|data|obj):`")
+    found: list[str] = []
+    pages = list(site.rglob("index.html"))
+    assert len(pages) > 10
+    for page in pages:
+        # the text a reader sees, without code blocks (where `::` or backticks may be literal)
+        body = re.sub(r"<pre.*?</pre>|<code.*?</code>", "", page.read_text(encoding="utf-8"), flags=re.S)
+        text = html.unescape(re.sub(r"<[^>]+>", "", body))
+        found += [f"{page.relative_to(site)}: {m.group(0)}" for m in role.finditer(text)]
+        found += [
+            f"{page.relative_to(site)}: {line.strip()}" for line in text.splitlines() if line.rstrip().endswith("::")
+        ]
+        found += [f"{page.relative_to(site)}: ``" for _ in re.finditer(r"(?<!`)``(?!`)", text)]
+    assert found == []

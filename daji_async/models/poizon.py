@@ -1,18 +1,18 @@
-"""Models of the Poizon (得物) endpoints (``client.poizon``).
+"""Models of the Poizon (得物) endpoints (`client.poizon`).
 
-Sources (``daji-wiki.md`` §9.1):
+Sources (`daji-wiki.md` §9.1):
 
-- **Create order & Payment** (``POST /poizon/order/createOrder``) is documented on DAJI's wiki
+- **Create order & Payment** (`POST /poizon/order/createOrder`) is documented on DAJI's wiki
   (en api-456883163, W): the request body and the answer ``{code, msg, data{requestId,
   customerOrderNo, distOrderNo, orderItems[...]}, status}`` are kept field for field
-  (`PoizonOrder`, `PoizonOrderItem`). ``realPayAmount`` is **yuan text** (``"59.00"``); the
-  request's ``price`` is an int in **fen** (5900 against ``"59.00"``).
+  (`PoizonOrder`, `PoizonOrderItem`). `realPayAmount` is **yuan text** (`"59.00"`); the
+  request's `price` is an int in **fen** (5900 against `"59.00"`).
 - Search and detail answers are read as several independent public clients read them (C):
   ``spuList[{dwSpuId, distSpuTitle, dwSpuTitle, distBrandName, authPrice (fen), image,
   baseImage[], distCategoryl1Name.. (sic, a lower-case L), sales}]`` and the detail's
-  ``skuList[{dwSkuId, distSkuId, minBidPrice (fen), barcode, skuLink, saleAttr[...]}]``.
-  The older names the SDK read before (``title``, ``brand_name``, ``min_price``,
-  ``logo_url``, ``skus``, ``properties``, ``price``) remain as read-only properties.
+  `skuList[{dwSkuId, distSkuId, minBidPrice (fen), barcode, skuLink, saleAttr[...]}]`.
+  The older names the SDK read before (`title`, `brand_name`, `min_price`,
+  `logo_url`, `skus`, `properties`, `price`) remain as read-only properties.
 - Query Order Info and Balance Query answers are not captured: `PoizonOrder` is reused for
   the query (inferred) and `PoizonBalance` reads a balance under the names below (inferred).
 
@@ -46,8 +46,8 @@ __all__ = [
 class PoizonSpu(LenientStruct, rename="camel"):
     """One Poizon product (SPU) of a search, as public clients read it (C).
 
-    ``dw_spu_id`` (``dwSpuId``) identifies it; ``auth_price`` is in **fen**;
-    ``dist_spu_title`` is the English title, ``dw_spu_title`` the Chinese one.
+    `dw_spu_id` (`dwSpuId`) identifies it; `auth_price` is in **fen**;
+    `dist_spu_title` is the English title, `dw_spu_title` the Chinese one.
     """
 
     dw_spu_id: int
@@ -70,7 +70,7 @@ class PoizonSpu(LenientStruct, rename="camel"):
 
     @property
     def brand_name(self) -> str | None:
-        """The brand (``distBrandName``)."""
+        """The brand (`distBrandName`)."""
         return self.dist_brand_name
 
     @property
@@ -80,12 +80,12 @@ class PoizonSpu(LenientStruct, rename="camel"):
 
     @property
     def min_price(self) -> int | None:
-        """The price in fen (``authPrice``)."""
+        """The price in fen (`authPrice`)."""
         return self.auth_price
 
     @property
     def logo_url(self) -> str | None:
-        """The main image (``image``), else the first of ``baseImage``."""
+        """The main image (`image`), else the first of `baseImage`."""
         return self.image or (self.base_image[0] if self.base_image else None)
 
     def to_offer(self) -> Offer:
@@ -108,10 +108,10 @@ else:
 
 
 class PoizonSearchPage(msgspec.Struct, Generic[PoizonSpuT], rename="camel", gc=False):
-    """One page of ``/poizon/product/queryList``: ``items`` is the wire's ``spuList``.
+    """One page of `/poizon/product/queryList`: `items` is the wire's `spuList`.
 
-    Paging is a cursor: the next page starts after the last SPU's ``dwSpuId`` (sent as
-    ``startId``). ``total`` is the number of matching SPUs.
+    Paging is a cursor: the next page starts after the last SPU's `dwSpuId` (sent as
+    `startId`). `total` is the number of matching SPUs.
     """
 
     items: list[PoizonSpuT] = msgspec.field(name="spuList", default_factory=list)
@@ -123,7 +123,7 @@ class PoizonSearchPage(msgspec.Struct, Generic[PoizonSpuT], rename="camel", gc=F
 
 
 class PoizonSaleAttr(msgspec.Struct, rename="camel", gc=False):
-    """One sale attribute of a SKU (``saleAttr[]``): e.g. ``尺码`` / ``Size`` = ``42``."""
+    """One sale attribute of a SKU (`saleAttr[]`): e.g. `尺码` / `Size` = `42`."""
 
     cn_name: Union[str, None] = None
     en_name: Union[str, None] = None
@@ -133,9 +133,9 @@ class PoizonSaleAttr(msgspec.Struct, rename="camel", gc=False):
 
 
 class PoizonSku(LenientStruct, rename="camel"):
-    """One SKU of a Poizon product (``skuList[]``, C): ``min_bid_price`` in **fen**.
+    """One SKU of a Poizon product (`skuList[]`, C): `min_bid_price` in **fen**.
 
-    ``dw_sku_id`` is the id create takes as ``dwSkuId``; ``dist_sku_id`` its ``distSkuId``.
+    `dw_sku_id` is the id create takes as `dwSkuId`; `dist_sku_id` its `distSkuId`.
     """
 
     dw_sku_id: int
@@ -147,20 +147,20 @@ class PoizonSku(LenientStruct, rename="camel"):
 
     @property
     def properties(self) -> str | None:
-        """The sale attributes as text, e.g. ``颜色:白蓝;尺码:36`` (None without any)."""
+        """The sale attributes as text, e.g. `颜色:白蓝;尺码:36` (None without any)."""
         parts = [f"{a.cn_name or a.en_name}:{a.cn_value or a.en_value}" for a in self.sale_attr]
         return ";".join(parts) or None
 
     @property
     def price(self) -> int | None:
-        """The lowest bid in fen (``minBidPrice``)."""
+        """The lowest bid in fen (`minBidPrice`)."""
         return self.min_bid_price
 
 
 class PoizonSpuDetail(PoizonSpu):
-    """The detail of one Poizon product (``/poizon/product/queryDetail?dwSpuId=``, C); prices in **fen**.
+    """The detail of one Poizon product (`/poizon/product/queryDetail?dwSpuId=`, C); prices in **fen**.
 
-    ``sku_list`` is the wire's ``skuList``; ``skus`` the same list (the name the SDK used before).
+    `sku_list` is the wire's `skuList`; `skus` the same list (the name the SDK used before).
     """
 
     size_chart: Union[str, dict[str, object], list[object], None] = None
@@ -168,19 +168,19 @@ class PoizonSpuDetail(PoizonSpu):
 
     @property
     def skus(self) -> list[PoizonSku]:
-        """The SKUs (``skuList``)."""
+        """The SKUs (`skuList`)."""
         return self.sku_list
 
     @property
     def images(self) -> list[str]:
-        """Every picture: ``baseImage``, else the main ``image``."""
+        """Every picture: `baseImage`, else the main `image`."""
         return list(self.base_image) or ([self.image] if self.image else [])
 
 
 class PoizonCategory(LenientStruct, rename="camel"):
-    """A Poizon category (``/poizon/category/get``, one client's endpoint map only, C).
+    """A Poizon category (`/poizon/category/get`, one client's endpoint map only, C).
 
-    ``parent_id`` is 0 at the top level.
+    `parent_id` is 0 at the top level.
     """
 
     category_id: int
@@ -194,9 +194,9 @@ class PoizonCategory(LenientStruct, rename="camel"):
 
 
 class PoizonAddress(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
-    """Create's ``shippingAddress`` (W): the recipient, who must be in mainland China.
+    """Create's `shippingAddress` (W): the recipient, who must be in mainland China.
 
-    Sent as ``{name, email, phone, province, city, district, detailAddress}``.
+    Sent as `{name, email, phone, province, city, district, detailAddress}`.
     """
 
     name: str
@@ -209,10 +209,10 @@ class PoizonAddress(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=
 
 
 class PoizonOrderItem(LenientStruct, rename="camel"):
-    """One sub-order of a Poizon order (``orderItems[]``, W).
+    """One sub-order of a Poizon order (`orderItems[]`, W).
 
-    ``order_status`` such as ``PAID``; ``real_pay_amount`` is **yuan text** (``"59.00"``);
-    ``create_time``/``modify_time`` epoch milliseconds.
+    `order_status` such as `PAID`; `real_pay_amount` is **yuan text** (`"59.00"`);
+    `create_time`/`modify_time` epoch milliseconds.
     """
 
     _id_fields = ("dw_sku_id",)
@@ -229,7 +229,7 @@ class PoizonOrderItem(LenientStruct, rename="camel"):
 
     @property
     def real_pay_yuan(self) -> Decimal | None:
-        """``real_pay_amount`` as an exact Decimal of yuan (None when absent or not a number)."""
+        """`real_pay_amount` as an exact Decimal of yuan (None when absent or not a number)."""
         if not self.real_pay_amount:
             return None
         try:
@@ -239,10 +239,10 @@ class PoizonOrderItem(LenientStruct, rename="camel"):
 
 
 class PoizonOrder(LenientStruct, rename="camel"):
-    """What ``poizon.orders.create`` (W) and ``poizon.orders.get`` (inferred: the same shape) answer.
+    """What `poizon.orders.create` (W) and `poizon.orders.get` (inferred: the same shape) answer.
 
-    ``request_id`` is the idempotency key the create carried; ``customer_order_no``
-    (``"OA00835379"``) and ``dist_order_no`` (``"913033-OA00835379"``) the order's numbers.
+    `request_id` is the idempotency key the create carried; `customer_order_no`
+    (`"OA00835379"`) and `dist_order_no` (`"913033-OA00835379"`) the order's numbers.
     """
 
     request_id: Union[str, None] = None
@@ -254,8 +254,8 @@ class PoizonOrder(LenientStruct, rename="camel"):
 class PoizonBalance(msgspec.Struct, rename="camel", gc=False):
     """The app's prepaid Poizon balance (Balance Query, GET; answer not captured: inferred).
 
-    ``balance`` is kept as sent (yuan text such as ``"1000.00"``, as create's
-    ``realPayAmount`` is, or a number); ``yuan`` reads it as an exact Decimal.
+    `balance` is kept as sent (yuan text such as `"1000.00"`, as create's
+    `realPayAmount` is, or a number); `yuan` reads it as an exact Decimal.
     """
 
     balance: Union[str, int, float, None] = None

@@ -1,16 +1,16 @@
-"""Models of the Taobao/Tmall endpoints (``client.taobao``).
+"""Models of the Taobao/Tmall endpoints (`client.taobao`).
 
-What DAJI's wiki documents (``daji-wiki.md`` §3) is kept exactly: the preview and create
+What DAJI's wiki documents (`daji-wiki.md` §3) is kept exactly: the preview and create
 request bodies, the cancel answer (``{code: "0", success, requestId, errorCode, TraceId,
-errorMsg}``, its inner ``code`` a **string**, ``"0"`` meaning success) and the pay body. The
+errorMsg}`, its inner `code` a **string**, `"0"`` meaning success) and the pay body. The
 wiki captured no answer of the search, detail, upload, preview, create, query and pay
 calls: those Structs are inferred (snake_case wire names as the traffic API's parameters
 are spelled, camelCase as the trade answers are), every field optional but the item's id,
 and unknown fields never break decoding.
 
-Money: every Taobao amount is an int in **fen** (分, 1/100 yuan): ``purchase_amount`` (stated
-on the create page), line ``price``, item and SKU prices (inferred from the create page's
-``price: 100``). :func:`~daji_async.models.orders.fen_to_yuan` converts for display.
+Money: every Taobao amount is an int in **fen** (分, 1/100 yuan): `purchase_amount` (stated
+on the create page), line `price`, item and SKU prices (inferred from the create page's
+`price: 100`). `fen_to_yuan` converts for display.
 """
 
 from __future__ import annotations
@@ -56,10 +56,10 @@ if TYPE_CHECKING:
     FenAmount = int
     PropertiesText = str
 else:
-    # TaoWorld's search (U) sends ``price`` as yuan text ("12.50"); others send fen ints. Both
+    # TaoWorld's search (U) sends `price` as yuan text ("12.50"); others send fen ints. Both
     # decode; `_fen` turns the text into fen, so the field holds an int as its annotation says.
     FenAmount = Union[int, str]
-    # TaoWorld's detail (U) sends SKU ``properties`` as a list; the SDK's text joins them.
+    # TaoWorld's detail (U) sends SKU `properties` as a list; the SDK's text joins them.
     PropertiesText = Union[str, list[Any]]
 
 
@@ -77,7 +77,7 @@ def _fen(value: object) -> int | None:
 
 
 def _properties_text(value: object) -> str | None:
-    """SKU properties as ``name:value;name:value`` text, from text or from a list of pairs."""
+    """SKU properties as `name:value;name:value` text, from text or from a list of pairs."""
     if value is None or isinstance(value, str):
         return value
     parts = []
@@ -92,7 +92,7 @@ def _properties_text(value: object) -> str | None:
 
 
 class TaobaoLanguageInfo(msgspec.Struct, gc=False):
-    """An item's text in the requested ``language`` (TaoWorld's ``multi_language_info``, U; inferred)."""
+    """An item's text in the requested `language` (TaoWorld's `multi_language_info`, U; inferred)."""
 
     language: Union[str, None] = None
     title: Union[str, None] = None
@@ -115,15 +115,15 @@ def _first_info(value: object) -> TaobaoLanguageInfo | None:
 class TaobaoItem(LenientStruct, gc=False):
     """One Taobao/Tmall search result (keyword, image or shop search; no wiki page: inferred).
 
-    ``price`` and ``promotion_price`` are in **fen** (int); TaoWorld's yuan text (``"12.50"``,
+    `price` and `promotion_price` are in **fen** (int); TaoWorld's yuan text (`"12.50"`,
     U) is read as 1250.
 
     Both spellings public sources show are read (§9.4): TaoWorld's snake_case (U:
-    ``item_id``, ``main_image_url``, ``shop_name``) and the camelCase a production client of
-    DAJI reads (C: ``itemId``, ``mainImageUrl``, ``shopName``, ``shopId``); the ``*_camel``
+    `item_id`, `main_image_url`, `shop_name`) and the camelCase a production client of
+    DAJI reads (C: `itemId`, `mainImageUrl`, `shopName`, `shopId`); the `*_camel`
     fields hold the latter as it arrived and fill the snake_case ones when those are absent.
-    Which one DAJI sends is not confirmed by any wiki page. ``multi_language_info`` (U; also
-    ``multiLanguageInfo``) holds the title in the requested ``language`` when sent.
+    Which one DAJI sends is not confirmed by any wiki page. `multi_language_info` (U; also
+    `multiLanguageInfo`) holds the title in the requested `language` when sent.
     """
 
     _spellings = (
@@ -179,11 +179,11 @@ else:
 
 
 class TaobaoSearchPage(msgspec.Struct, Generic[TaobaoItemT], gc=False):
-    """One page of a Taobao traffic search (``page_no``/``page_size``, at most 20 a page).
+    """One page of a Taobao traffic search (`page_no`/`page_size`, at most 20 a page).
 
-    ``items`` is the wire's ``data`` list; ``total_count`` the number of results. The SDK
-    fills in ``page_no`` and ``page_size`` when the service leaves them out, and
-    ``trace_id`` from the envelope.
+    `items` is the wire's `data` list; `total_count` the number of results. The SDK
+    fills in `page_no` and `page_size` when the service leaves them out, and
+    `trace_id` from the envelope.
     """
 
     items: list[TaobaoItemT] = msgspec.field(name="data", default_factory=list)
@@ -197,9 +197,9 @@ class TaobaoSearchPage(msgspec.Struct, Generic[TaobaoItemT], gc=False):
 
 
 class TaobaoImageSearchPage(msgspec.Struct, Generic[TaobaoItemT], rename="camel", gc=False):
-    """One page of image search V2.0 (``GET /taobao/image-search/url``): ``pageNo`` is 0-based.
+    """One page of image search V2.0 (`GET /taobao/image-search/url`): `pageNo` is 0-based.
 
-    ``items`` is the wire's ``data`` list, ``total`` the number of results.
+    `items` is the wire's `data` list, `total` the number of results.
     """
 
     items: list[TaobaoItemT] = msgspec.field(name="data", default_factory=list)
@@ -213,9 +213,9 @@ class TaobaoImageSearchPage(msgspec.Struct, Generic[TaobaoItemT], rename="camel"
 
 
 class TaobaoSku(LenientStruct, gc=False):
-    """One SKU of a Taobao item: ``price`` in **fen**; ``properties`` such as ``颜色:黑色``.
+    """One SKU of a Taobao item: `price` in **fen**; `properties` such as `颜色:黑色`.
 
-    Read as ``sku_id`` (U) or ``skuId`` (C).
+    Read as `sku_id` (U) or `skuId` (C).
     """
 
     _spellings = (("sku_id", "sku_id_camel"),)
@@ -236,11 +236,11 @@ class TaobaoSku(LenientStruct, gc=False):
 
 
 class TaobaoItemDetail(LenientStruct):
-    """The detail of one Taobao/Tmall item (``GET /taobao/traffic/item/get``; shape inferred).
+    """The detail of one Taobao/Tmall item (`GET /taobao/traffic/item/get`; shape inferred).
 
-    Prices in **fen**. Read in TaoWorld's snake_case (U: ``item_id``, ``pic_urls``,
-    ``sku_list``) and in camelCase (C: ``itemId``, ``picUrls``, ``skuList``); ``skus`` takes
-    the SDK's own name, else ``sku_list``, else ``skuList``.
+    Prices in **fen**. Read in TaoWorld's snake_case (U: `item_id`, `pic_urls`,
+    `sku_list`) and in camelCase (C: `itemId`, `picUrls`, `skuList`); `skus` takes
+    the SDK's own name, else `sku_list`, else `skuList`.
     """
 
     _spellings = (
@@ -281,10 +281,10 @@ class TaobaoItemDetail(LenientStruct):
 
 
 class TaobaoLogisticsPrice(LenientStruct, gc=False):
-    """Domestic freight of a Taobao item (``/taobao/traffic/item/logisticPrice/get``; inferred).
+    """Domestic freight of a Taobao item (`/taobao/traffic/item/logisticPrice/get`; inferred).
 
-    ``post_fee`` in **fen**; read as ``post_fee`` or ``postFee`` (a client's copy of the
-    documentation example answers ``{postFee, currency}``, C).
+    `post_fee` in **fen**; read as `post_fee` or `postFee` (a client's copy of the
+    documentation example answers `{postFee, currency}`, C).
     """
 
     _spellings = (("post_fee", "post_fee_camel"),)
@@ -299,10 +299,10 @@ class TaobaoLogisticsPrice(LenientStruct, gc=False):
 
 
 class TaobaoHotListType(LenientStruct):
-    """One Taobao hot-list (榜单) type (``/taobao/traffic/getThemeDimList``; no page: inferred).
+    """One Taobao hot-list (榜单) type (`/taobao/traffic/getThemeDimList`; no page: inferred).
 
-    ``theme_id`` is what ``hot_list_products`` takes; read as ``theme_id``/``themeId`` and
-    ``name``/``theme_name``/``themeName``.
+    `theme_id` is what `hot_list_products` takes; read as `theme_id`/`themeId` and
+    `name`/`theme_name`/`themeName`.
     """
 
     _spellings = (("theme_id", "theme_id_camel"), ("name", "theme_name"), ("name", "theme_name_camel"))
@@ -316,7 +316,7 @@ class TaobaoHotListType(LenientStruct):
 
 
 class TaobaoDistributionSku(msgspec.Struct, rename="camel", gc=False):
-    """One SKU of the bunker (撞库) answer: ``mp_skuid`` is the ``sku_id`` preview and create take."""
+    """One SKU of the bunker (撞库) answer: `mp_skuid` is the `sku_id` preview and create take."""
 
     mp_id: Union[int, None] = None
     mp_skuid: Union[int, None] = None
@@ -325,11 +325,11 @@ class TaobaoDistributionSku(msgspec.Struct, rename="camel", gc=False):
 
 
 class TaobaoDistributionInfo(msgspec.Struct, rename="camel", gc=False):
-    """What the bunker (撞库, ``GET /taobao/product/get``, wiki en api-202449555) answers.
+    """What the bunker (撞库, `GET /taobao/product/get`, wiki en api-202449555) answers.
 
-    ``item_type`` is ``HAVE_MATERIAL`` or ``WITHOUT_MATERIAL``; the SKUs' ``mp_id`` and
-    ``mp_skuid`` are the ``item_id`` and ``sku_id`` of :class:`TaobaoRenderLine` and
-    :class:`TaobaoOrderLine`.
+    `item_type` is `HAVE_MATERIAL` or `WITHOUT_MATERIAL`; the SKUs' `mp_id` and
+    `mp_skuid` are the `item_id` and `sku_id` of `TaobaoRenderLine` and
+    `TaobaoOrderLine`.
     """
 
     item_type: Union[str, None] = None
@@ -343,8 +343,8 @@ class TaobaoDistributionInfo(msgspec.Struct, rename="camel", gc=False):
 class TaobaoAddress(msgspec.Struct, omit_defaults=True, kw_only=True):
     """A receiver or China-warehouse address of a Taobao order (keys as the wiki lists them).
 
-    ``state`` and ``district`` are required on preview's ``receiver_address``; the wiki asks
-    for the **China warehouse** address there. ``tax_id`` is only sent with create's ``receiver``.
+    `state` and `district` are required on preview's `receiver_address`; the wiki asks
+    for the **China warehouse** address there. `tax_id` is only sent with create's `receiver`.
     """
 
     name: str
@@ -360,9 +360,9 @@ class TaobaoAddress(msgspec.Struct, omit_defaults=True, kw_only=True):
 
 
 class TaobaoRenderLine(msgspec.Struct, rename="camel"):
-    """One line of a preview: the distribution ids from the bunker (``mpId``, ``mpSkuid``) and a quantity.
+    """One line of a preview: the distribution ids from the bunker (`mpId`, `mpSkuid`) and a quantity.
 
-    Encoded by the SDK into ``render_item_List`` as ``{"itemId": .., "quantity": "1", "skuId": ..}``.
+    Encoded by the SDK into `render_item_List` as `{"itemId": .., "quantity": "1", "skuId": ..}`.
     """
 
     item_id: int
@@ -371,10 +371,10 @@ class TaobaoRenderLine(msgspec.Struct, rename="camel"):
 
 
 class TaobaoOrderLine(msgspec.Struct, rename="camel", kw_only=True):
-    """One line of a create call, encoded by the SDK into ``order_line_list``.
+    """One line of a create call, encoded by the SDK into `order_line_list`.
 
-    ``price`` is the unit price in **fen**; ``order_line_no`` your sub-order number (``"1"``,
-    ``"2"``... by default, in line order).
+    `price` is the unit price in **fen**; `order_line_no` your sub-order number (`"1"`,
+    `"2"`... by default, in line order).
     """
 
     item_id: int
@@ -392,10 +392,10 @@ class TaobaoOrderLine(msgspec.Struct, rename="camel", kw_only=True):
 class TaobaoTradeAnswer(LenientStruct, rename="camel"):
     """Taobao's verdict inside a trade answer, as the wiki shows for cancel.
 
-    ``code`` is a **string**: ``"0"`` is success, anything else a refusal (then
-    ``error_code``/``error_msg`` say why). :attr:`success` is False when either the wire's
-    ``success`` is false or ``code`` is not ``"0"``; the SDK then raises
-    :class:`~daji_async.TradeError` with Taobao's code and message.
+    `code` is a **string**: `"0"` is success, anything else a refusal (then
+    `error_code`/`error_msg` say why). `success` is False when either the wire's
+    `success` is false or `code` is not `"0"`; the SDK then raises
+    `TradeError` with Taobao's code and message.
     """
 
     code: Union[str, None] = None
@@ -407,28 +407,28 @@ class TaobaoTradeAnswer(LenientStruct, rename="camel"):
 
     @property
     def success(self) -> bool:
-        """True unless Taobao said ``success: false`` or an inner ``code`` other than ``"0"``."""
+        """True unless Taobao said `success: false` or an inner `code` other than `"0"`."""
         if self.success_flag is False:
             return False
         return self.code is None or self.code == "0"
 
     @property
     def error_code_any(self) -> str | None:
-        """Taobao's error code: ``errorCode``, else the inner ``code`` when it is not ``"0"``."""
+        """Taobao's error code: `errorCode`, else the inner `code` when it is not `"0"`."""
         if self.error_code:
             return self.error_code
         return self.code if self.code not in (None, "0") else None
 
     @property
     def error_text(self) -> str | None:
-        """Taobao's explanation (``errorMsg``); for a refusal without one, a line naming the inner code."""
+        """Taobao's explanation (`errorMsg`); for a refusal without one, a line naming the inner code."""
         if self.error_msg or self.success:
             return self.error_msg
         return f"Taobao refused the call (inner code {self.code!r}, success {self.success_flag!r})"
 
 
 class TaobaoPreviewLine(msgspec.Struct, rename="camel", gc=False):
-    """One priced line of a preview (inferred): unit ``price`` and ``post_fee`` in **fen**."""
+    """One priced line of a preview (inferred): unit `price` and `post_fee` in **fen**."""
 
     item_id: Union[int, None] = None
     sku_id: Union[int, None] = None
@@ -440,9 +440,9 @@ class TaobaoPreviewLine(msgspec.Struct, rename="camel", gc=False):
 
 
 class TaobaoPreview(TaobaoTradeAnswer):
-    """What ``taobao.orders.preview`` answers (inferred; the wiki captured no answer).
+    """What `taobao.orders.preview` answers (inferred; the wiki captured no answer).
 
-    Amounts in **fen**: ``total_amount`` (goods and China-leg freight), ``post_fee``.
+    Amounts in **fen**: `total_amount` (goods and China-leg freight), `post_fee`.
     """
 
     total_amount: Union[int, None] = None
@@ -452,7 +452,7 @@ class TaobaoPreview(TaobaoTradeAnswer):
 
 
 class TaobaoCreatedLine(LenientStruct):
-    """One sub-order of a created purchase (TaoWorld's ``order_line_list[]``, snake_case; U, inferred)."""
+    """One sub-order of a created purchase (TaoWorld's `order_line_list[]`, snake_case; U, inferred)."""
 
     _id_fields = ("sub_purchase_order_id",)
 
@@ -464,7 +464,7 @@ class TaobaoCreatedLine(LenientStruct):
 
 
 class TaobaoCreatedPurchase(LenientStruct):
-    """One purchase order of a create answer in TaoWorld's spelling (``order_list[]``; U, inferred)."""
+    """One purchase order of a create answer in TaoWorld's spelling (`order_list[]`; U, inferred)."""
 
     _id_fields = ("purchase_id",)
 
@@ -475,20 +475,20 @@ class TaobaoCreatedPurchase(LenientStruct):
 
 
 class TaobaoCreatedOrder(TaobaoTradeAnswer):
-    """What ``taobao.orders.create`` answers (no wiki page shows it: inferred, both spellings read).
+    """What `taobao.orders.create` answers (no wiki page shows it: inferred, both spellings read).
 
-    ``purchase_id`` is the main purchase order id (digit text) that cancel, query and pay
-    take; ``third_order_id`` the caller's purchase number the request carried (the SDK fills
-    it in from the request when the answer leaves it out); ``purchase_amount`` in **fen**.
+    `purchase_id` is the main purchase order id (digit text) that cancel, query and pay
+    take; `third_order_id` the caller's purchase number the request carried (the SDK fills
+    it in from the request when the answer leaves it out); `purchase_amount` in **fen**.
 
-    Spellings read (the cancel page, en api-194164781, names create's ids ``purchase_id`` and
-    ``sub_purchase_order_id``; TaoWorld (U) answers ``outer_purchase_id`` and
-    ``order_list[{purchase_id, order_line_list[{sub_purchase_order_id}]}]``; the sandbox and
-    a production client read camelCase): ``purchaseId`` / ``purchase_id`` /
-    ``order_list[0].purchase_id``; ``thirdOrderId`` / ``outer_purchase_id``;
-    ``subPurchaseOrderIds`` / ``sub_purchase_order_id`` (one id or a list) / the ids of
-    ``order_list[].order_line_list[]``. ``taobao.orders.create`` merges them; the fields
-    named ``*_snake`` and ``order_list`` hold the other spellings as they arrived.
+    Spellings read (the cancel page, en api-194164781, names create's ids `purchase_id` and
+    `sub_purchase_order_id`; TaoWorld (U) answers `outer_purchase_id` and
+    `order_list[{purchase_id, order_line_list[{sub_purchase_order_id}]}]`; the sandbox and
+    a production client read camelCase): `purchaseId` / `purchase_id` /
+    `order_list[0].purchase_id`; `thirdOrderId` / `outer_purchase_id`;
+    `subPurchaseOrderIds` / `sub_purchase_order_id` (one id or a list) / the ids of
+    `order_list[].order_line_list[]`. `taobao.orders.create` merges them; the fields
+    named `*_snake` and `order_list` hold the other spellings as they arrived.
     """
 
     _id_fields = ("purchase_id",)
@@ -509,7 +509,7 @@ class TaobaoCreatedOrder(TaobaoTradeAnswer):
 
 
 class TaobaoOrderLineStatus(LenientStruct, rename="camel"):
-    """One line of a queried order (inferred): its sub-order id, status and shipment; ``price`` in **fen**."""
+    """One line of a queried order (inferred): its sub-order id, status and shipment; `price` in **fen**."""
 
     _id_fields = ("sub_purchase_order_id",)
 
@@ -524,11 +524,11 @@ class TaobaoOrderLineStatus(LenientStruct, rename="camel"):
 
 
 class TaobaoOrder(TaobaoTradeAnswer):
-    """What ``taobao.orders.get`` answers (``/taobao/purchase/order/query``; inferred).
+    """What `taobao.orders.get` answers (`/taobao/purchase/order/query`; inferred).
 
-    ``status`` is the order status of the message page (``WAIT_BUYER_PAY``,
-    ``WAIT_SELLER_SEND_GOODS``, ``WAIT_BUYER_CONFIRM_GOODS``, ``TRADE_CLOSED``...);
-    ``purchase_amount`` in **fen**; ``cancel_requested`` once an asynchronous cancel was accepted.
+    `status` is the order status of the message page (`WAIT_BUYER_PAY`,
+    `WAIT_SELLER_SEND_GOODS`, `WAIT_BUYER_CONFIRM_GOODS`, `TRADE_CLOSED`...);
+    `purchase_amount` in **fen**; `cancel_requested` once an asynchronous cancel was accepted.
     """
 
     _id_fields = ("purchase_id",)
@@ -546,7 +546,7 @@ class TaobaoOrder(TaobaoTradeAnswer):
 
 
 class TaobaoPayFailure(LenientStruct):
-    """One order a pay call could not pay, and why (TaoWorld's ``pay_failed_results[]``; U, inferred)."""
+    """One order a pay call could not pay, and why (TaoWorld's `pay_failed_results[]`; U, inferred)."""
 
     _id_fields = ("purchase_order_id",)
     _spellings = (("purchase_order_id", "purchase_order_id_camel"),)
@@ -557,12 +557,12 @@ class TaobaoPayFailure(LenientStruct):
 
 
 class TaobaoPayAnswer(TaobaoTradeAnswer):
-    """What one ``batch/pay`` call answers (no wiki page shows it: inferred, both spellings read).
+    """What one `batch/pay` call answers (no wiki page shows it: inferred, both spellings read).
 
-    Ids are held as text. Read: ``paidOrderIds`` / ``failedOrderIds`` (the sandbox's
-    camelCase) and TaoWorld's (U) ``will_pay_purchase_order_ids``,
-    ``pay_failure_purchase_order_ids`` and ``pay_failed_results[{purchase_order_id, reason}]``;
-    ``refused_ids`` and ``reasons`` combine them.
+    Ids are held as text. Read: `paidOrderIds` / `failedOrderIds` (the sandbox's
+    camelCase) and TaoWorld's (U) `will_pay_purchase_order_ids`,
+    `pay_failure_purchase_order_ids` and `pay_failed_results[{purchase_order_id, reason}]`;
+    `refused_ids` and `reasons` combine them.
     """
 
     _id_list_fields = ("paid_order_ids", "failed_order_ids", "will_pay_purchase_order_ids", "pay_failure_ids")

@@ -1,20 +1,20 @@
-"""``client.poizon``: Poizon (得物) search, detail, categories, orders (create & pay) and balance.
+"""`client.poizon`: Poizon (得物) search, detail, categories, orders (create & pay) and balance.
 
-Sources (``daji-wiki.md`` §9.1): DAJI's wiki documents **Create order & Payment**
-(``POST /poizon/order/createOrder``, en api-456883163); search and detail are called as
-several independent public clients call them (``distSpuTitle``/``dwSpuTitle``/
-``distBrandName``, ``startId`` cursor); the Query Order Info and Balance Query paths and the
-category call are inferred, marked ``confirmed=False``, and ``DajiClient(endpoint_paths=...)``
+Sources (`daji-wiki.md` §9.1): DAJI's wiki documents **Create order & Payment**
+(`POST /poizon/order/createOrder`, en api-456883163); search and detail are called as
+several independent public clients call them (`distSpuTitle`/`dwSpuTitle`/
+`distBrandName`, `startId` cursor); the Query Order Info and Balance Query paths and the
+category call are inferred, marked `confirmed=False`, and `DajiClient(endpoint_paths=...)`
 points them elsewhere. The search pages with a cursor through the same paginator as every
 other search.
 
 Create **pays at once** from the app's prepaid balance and is never retried. Its
-``requestId`` is the idempotency key: yours, or one generated and logged before sending. An
+`requestId` is the idempotency key: yours, or one generated and logged before sending. An
 answer that proves nothing (a timeout, a lost connection, a gateway 5xx, HTML, an undecodable
 body, a success without an order number) raises
 [PoizonOrderOutcomeUnknownError][daji_async.PoizonOrderOutcomeUnknownError] carrying it; the
-service's own refusal (its envelope with a ``msg``, e.g. an insufficient balance) raises an
-[APIError][daji_async.APIError] whose text is that ``msg``.
+service's own refusal (its envelope with a `msg`, e.g. an insufficient balance) raises an
+[APIError][daji_async.APIError] whose text is that `msg`.
 """
 
 # mypy: disable-error-code="empty-body"
@@ -67,7 +67,7 @@ __all__ = ["Poizon", "PoizonCategories", "PoizonOrders", "PoizonProducts", "new_
 
 logger = logging.getLogger("daji_async")
 
-#: Longest ``request_id`` the SDK sends (the page's example is ``REQ202501011003``).
+#: Longest `request_id` the SDK sends (the page's example is `REQ202501011003`).
 MAX_REQUEST_ID = 64
 #: Most units of one product a create takes (undocumented; a conservative bound).
 MAX_QUANTITY = 999
@@ -77,10 +77,10 @@ AddressArg = Union[PoizonAddress, Mapping[str, Any]]
 
 
 def new_request_id() -> str:
-    """A fresh ``requestId`` for ``poizon.orders.create``: ``REQ`` and 32 hex digits.
+    """A fresh `requestId` for `poizon.orders.create`: `REQ` and 32 hex digits.
 
     Generate it yourself and store it with your order before calling create: after an
-    unknown outcome, the same ``requestId`` finds (or safely repeats) the order.
+    unknown outcome, the same `requestId` finds (or safely repeats) the order.
     """
     return "REQ" + uuid.uuid4().hex
 
@@ -96,14 +96,14 @@ def _request_id(value: str | None) -> str:
 
 
 def _id_text(name: str, value: object) -> str:
-    """A Poizon id the page types as a string (``"4329499"``): an int or digit text, sent as text."""
+    """A Poizon id the page types as a string (`"4329499"`): an int or digit text, sent as text."""
     if isinstance(value, float):
         raise TypeError(f"{name} must be an int or its digits as a str, not a float")
     return str(positive_id(name, value))
 
 
 def _optional_text(name: str, value: object) -> str:
-    """A string the page allows empty (``distSpuId``, ``distSkuId``): None and "" are sent as ""."""
+    """A string the page allows empty (`distSpuId`, `distSkuId`): None and "" are sent as ""."""
     if value is None or value == "":
         return ""
     if not isinstance(value, str):
@@ -112,7 +112,7 @@ def _optional_text(name: str, value: object) -> str:
 
 
 def shipping_address_json(address: AddressArg) -> dict[str, Any]:
-    """Create's ``shippingAddress`` (W): every key checked before sending; ``email`` when given."""
+    """Create's `shippingAddress` (W): every key checked before sending; `email` when given."""
     if isinstance(address, Mapping):
         try:
             address = PoizonAddress(**address)
@@ -135,7 +135,7 @@ def _well_formed(order: PoizonOrder) -> bool:
 
 
 class PoizonProducts(Resource):
-    """Poizon product search and detail: ``client.poizon.products``."""
+    """Poizon product search and detail: `client.poizon.products`."""
 
     @overload
     def search(
@@ -174,11 +174,11 @@ class PoizonProducts(Resource):
     ) -> Paginator[PoizonSearchPage[Any], Any]:
         """Search Poizon products (GET /poizon/product/queryList), by brand and/or title.
 
-        As public clients call it (C): ``brand`` is sent as ``distBrandName``, ``title`` (the
-        English title) as ``distSpuTitle`` and ``cn_title`` (the Chinese title) as
-        ``dwSpuTitle``. Paging is a cursor: the first request names none, each next one sends
-        the last SPU's id as ``startId``; ``page_size`` 1..50 (default 20). Resume a walk
-        with ``page=paginator.next_page``.
+        As public clients call it (C): `brand` is sent as `distBrandName`, `title` (the
+        English title) as `distSpuTitle` and `cn_title` (the Chinese title) as
+        `dwSpuTitle`. Paging is a cursor: the first request names none, each next one sends
+        the last SPU's id as `startId`; `page_size` 1..50 (default 20). Resume a walk
+        with `page=paginator.next_page`.
 
         ```python
         async for spu in client.poizon.products.search(brand="Nike", max_items=200):
@@ -197,7 +197,7 @@ class PoizonProducts(Resource):
     ) -> PoizonSpuDetail:
         """The detail of one Poizon product (GET /poizon/product/queryDetail?dwSpuId=...).
 
-        ``sku_id`` (optional) is sent as ``dwSkuId``, as public clients do.
+        `sku_id` (optional) is sent as `dwSkuId`, as public clients do.
 
         ```python
         detail = await client.poizon.products.detail(spu.dw_spu_id)
@@ -208,14 +208,14 @@ class PoizonProducts(Resource):
 
 
 class PoizonCategories(Resource):
-    """Poizon's categories: ``client.poizon.categories`` (not in the wiki's Poizon menu: inferred)."""
+    """Poizon's categories: `client.poizon.categories` (not in the wiki's Poizon menu: inferred)."""
 
     @declared(POIZON_CATEGORY)
     async def get(
         self, category_id: int | None = None, *, timeout: Timeout | None = None, max_retries: int | None = None
     ) -> list[PoizonCategory]:
-        """The top-level categories (no ``category_id``), or one category's children
-        (GET /poizon/category/get; seen in one client's endpoint map only, ``categoryId`` inferred).
+        """The top-level categories (no `category_id`), or one category's children
+        (GET /poizon/category/get; seen in one client's endpoint map only, `categoryId` inferred).
 
         ```python
         for category in await client.poizon.categories.get():
@@ -225,7 +225,7 @@ class PoizonCategories(Resource):
 
 
 class PoizonOrders(Resource):
-    """Poizon orders: ``client.poizon.orders`` (create pays at once; never retried)."""
+    """Poizon orders: `client.poizon.orders` (create pays at once; never retried)."""
 
     async def create(
         self,
@@ -243,19 +243,19 @@ class PoizonOrders(Resource):
     ) -> PoizonOrder:
         """Create an order **and pay it** from the prepaid balance (POST /poizon/order/createOrder).
 
-        **Never retried.** One product per call (wiki en api-456883163): ``spu_id`` and
-        ``sku_id`` are the ``dwSpuId``/``dwSkuId`` (sent as strings, as the page types them),
-        ``price`` the unit price in **fen** (an int: 5900 is 59.00 yuan), ``quantity`` the
-        units; ``shipping_address`` a recipient in mainland China. ``request_id`` is the
+        **Never retried.** One product per call (wiki en api-456883163): `spu_id` and
+        `sku_id` are the `dwSpuId`/`dwSkuId` (sent as strings, as the page types them),
+        `price` the unit price in **fen** (an int: 5900 is 59.00 yuan), `quantity` the
+        units; `shipping_address` a recipient in mainland China. `request_id` is the
         idempotency key: pass your own (see `new_request_id`), or one is generated and logged
         (INFO) before anything is sent; the answer carries it.
 
         A timeout, a lost connection, a gateway 5xx, an unreadable answer or a success
         without an order number raises `PoizonOrderOutcomeUnknownError` with that
-        ``request_id``: the order may exist and the balance may be spent. Query it
-        (``orders.get(request_id=...)``) or create again with the **same** ``request_id``.
-        The service's own refusal (its envelope's ``msg``, e.g. an insufficient balance)
-        raises an `APIError` naming it. ``max_retries`` is ignored.
+        `request_id`: the order may exist and the balance may be spent. Query it
+        (`orders.get(request_id=...)`) or create again with the **same** `request_id`.
+        The service's own refusal (its envelope's `msg`, e.g. an insufficient balance)
+        raises an `APIError` naming it. `max_retries` is ignored.
 
         ```python
         order = await client.poizon.orders.create(
@@ -312,8 +312,8 @@ class PoizonOrders(Resource):
     ) -> PoizonOrder:
         """A Poizon order and its sub-orders' status (Query Order Info, POST; path and body inferred).
 
-        Give the ``request_id`` create carried (sent as ``requestId``), or the order's
-        ``dist_order_no`` (``distOrderNo``); exactly one.
+        Give the `request_id` create carried (sent as `requestId`), or the order's
+        `dist_order_no` (`distOrderNo`); exactly one.
 
         ```python
         order = await client.poizon.orders.get(request_id="REQ202501011003")
@@ -330,7 +330,7 @@ class PoizonOrders(Resource):
 
 
 class Poizon(Resource):
-    """Everything Poizon: ``client.poizon.products``, ``.categories``, ``.orders`` and ``.balance()``."""
+    """Everything Poizon: `client.poizon.products`, `.categories`, `.orders` and `.balance()`."""
 
     def __init__(self, core: Core) -> None:
         super().__init__(core)

@@ -1,19 +1,19 @@
-"""``client.taobao``: Taobao/Tmall products, purchase orders and payment.
+"""`client.taobao`: Taobao/Tmall products, purchase orders and payment.
 
 Same core as 1688: rows in the endpoint table, the one paginator, the client's pipeline
 (rate limit, concurrency bound, retries of safe calls, error mapping). What differs is in
 the rows and here:
 
-- searches page with ``page_no``/``page_size`` (at most 20 a page); image search V2.0 by
-  picture URL pages with a 0-based ``pageNo``;
+- searches page with `page_no`/`page_size` (at most 20 a page); image search V2.0 by
+  picture URL pages with a 0-based `pageNo`;
 - preview and create take their lines as **JSON-encoded strings** on the wire
-  (``render_item_List``, with a capital L, and ``order_line_list``): the SDK takes typed
+  (`render_item_List`, with a capital L, and `order_line_list`): the SDK takes typed
   lines (`TaobaoRenderLine`,
   `TaobaoOrderLine`) and encodes them;
-- Taobao's inner result ``code`` is a string, ``"0"`` meaning success; any other code (or
-  ``success: false``) raises `TradeError` carrying it;
-- money is in **fen** (int): ``purchase_amount``, line prices, item prices;
-- create, cancel and pay are never retried; create always carries a ``thirdOrderId`` (yours
+- Taobao's inner result `code` is a string, `"0"` meaning success; any other code (or
+  `success: false`) raises `TradeError` carrying it;
+- money is in **fen** (int): `purchase_amount`, line prices, item prices;
+- create, cancel and pay are never retried; create always carries a `thirdOrderId` (yours
   or generated) and a lost answer raises
   `TaobaoOrderOutcomeUnknownError` naming it; pay goes out in batches of
   at most 10 and every batch's outcome is reported (`TaobaoPayResult`).
@@ -107,7 +107,7 @@ TextList = Union[Sequence[str], str, None]
 
 
 class TaobaoProducts(Resource):
-    """Taobao/Tmall search, detail, image upload and freight: ``client.taobao.products``."""
+    """Taobao/Tmall search, detail, image upload and freight: `client.taobao.products`."""
 
     def _language(self, given: str | None) -> str:
         return self._core.country if given is None else language("language", given)
@@ -152,9 +152,9 @@ class TaobaoProducts(Resource):
     ) -> Paginator[TaobaoSearchPage[Any], Any]:
         """Search Taobao/Tmall items by keyword (GET /taobao/traffic/item/search).
 
-        Pages are ``page_no`` (1-based) and ``page_size`` (at most 20, the default).
-        ``sort`` and ``filter`` are passed to the service as given (a sequence of filters is
-        joined with ","); ``language`` defaults to the client's ``country``.
+        Pages are `page_no` (1-based) and `page_size` (at most 20, the default).
+        `sort` and `filter` are passed to the service as given (a sequence of filters is
+        joined with ","); `language` defaults to the client's `country`.
 
         ```python
         async for item in client.taobao.products.keyword_search("手机壳", max_items=45):
@@ -203,17 +203,17 @@ class TaobaoProducts(Resource):
         item_type: type[Any] | None = None,
         **paging: Unpack[PagingOptions],
     ) -> Paginator[Any, Any]:
-        """Search Taobao/Tmall items by image: V1.0 by ``image_id``, V2.0 by ``image_url``.
+        """Search Taobao/Tmall items by image: V1.0 by `image_id`, V2.0 by `image_url`.
 
         Give exactly one:
 
-        - ``image_id`` (from `upload_image`): image search V1.0,
-          ``GET /taobao/traffic/item/imgsearch`` (``image_id``, ``language``), pages of
-          `TaobaoSearchPage` by ``page_no`` (1-based);
-        - ``image_url``: image search V2.0, ``GET /taobao/image-search/url`` (``picUrl``,
-          optional ``categoryId`` such as 4 Shoes and ``crop``), pages of
-          `TaobaoImageSearchPage` by ``pageNo``
-          (**0-based**; the walk never asks beyond 499) and ``pageSize`` up to 20.
+        - `image_id` (from `upload_image`): image search V1.0,
+          `GET /taobao/traffic/item/imgsearch` (`image_id`, `language`), pages of
+          `TaobaoSearchPage` by `page_no` (1-based);
+        - `image_url`: image search V2.0, `GET /taobao/image-search/url` (`picUrl`,
+          optional `categoryId` such as 4 Shoes and `crop`), pages of
+          `TaobaoImageSearchPage` by `pageNo`
+          (**0-based**; the walk never asks beyond 499) and `pageSize` up to 20.
 
         ```python
         image_id = await client.taobao.products.upload_image(Path("shoe.jpg"))
@@ -291,7 +291,7 @@ class TaobaoProducts(Resource):
     ) -> Paginator[TaobaoSearchPage[Any], Any]:
         """List (or search within) one shop's items (GET /taobao/traffic/item/shop/search).
 
-        ``shop_id`` is `TaobaoItem.shop_id`.
+        `shop_id` is `TaobaoItem.shop_id`.
 
         ```python
         async for item in client.taobao.products.shop_search(item.shop_id, max_items=100): ...
@@ -327,12 +327,12 @@ class TaobaoProducts(Resource):
         timeout: Timeout | None = None,
         max_retries: int | None = None,
     ) -> TaobaoItemDetail:
-        """The detail of one item by its share (short) link, e.g. ``https://m.tb.cn/h.abc``.
+        """The detail of one item by its share (short) link, e.g. `https://m.tb.cn/h.abc`.
 
         Inferred: the newest zh menu lists 商品详情搜索-支持短链 (GET); no page or public
-        client shows its path, so both the path (``/taobao/traffic/item/shortLink/get``) and
-        the parameter (``short_link``) are guesses, marked so in the endpoint table; point the
-        row elsewhere with ``DajiClient(endpoint_paths={"taobao.products.detail_by_link": ...})``.
+        client shows its path, so both the path (`/taobao/traffic/item/shortLink/get`) and
+        the parameter (`short_link`) are guesses, marked so in the endpoint table; point the
+        row elsewhere with `DajiClient(endpoint_paths={"taobao.products.detail_by_link": ...})`.
 
         ```python
         detail = await client.taobao.products.detail_by_link("https://m.tb.cn/h.5CqJ9Zx")
@@ -350,7 +350,7 @@ class TaobaoProducts(Resource):
         """The hot-list (榜单) types (GET /taobao/traffic/getThemeDimList; inferred).
 
         The menu (zh 榜单类型搜索, en Hot list type search, GET) confirms the call; the path and
-        the optional ``themeType`` come from public client code (C).
+        the optional `themeType` come from public client code (C).
 
         ```python
         for theme in await client.taobao.products.hot_list_types():
@@ -390,7 +390,7 @@ class TaobaoProducts(Resource):
         """The items of one hot list (GET /taobao/traffic/getThemeDetail; inferred).
 
         The menu (zh 榜单商品搜索, en List product search, GET) confirms the call; the path,
-        ``themeId`` and ``page_no``/``page_size`` paging come from public client code (C).
+        `themeId` and `page_no`/`page_size` paging come from public client code (C).
 
         ```python
         async for item in client.taobao.products.hot_list_products(theme.theme_id, max_items=40):
@@ -403,7 +403,7 @@ class TaobaoProducts(Resource):
         self, item_id: int | str, *, timeout: Timeout | None = None, max_retries: int | None = None
     ) -> TaobaoDistributionInfo:
         """The product bunker (撞库, GET /taobao/product/get): can the item be bought, and its
-        distribution ids (``sku_list[].mp_id``/``mp_skuid``, the ids preview and create take).
+        distribution ids (`sku_list[].mp_id`/`mp_skuid`, the ids preview and create take).
 
         ```python
         info = await client.taobao.products.distribution_info(703446760426)
@@ -422,9 +422,9 @@ class TaobaoProducts(Resource):
     ) -> str:
         """Upload an image for image search V1.0; returns its image id.
 
-        ``image`` (bytes, a path, or base64 text; JPG, PNG or WEBP of at most 3 MB, checked
-        before sending) goes by POST as ``image_base64``; or give ``url=`` and the service
-        fetches the picture (the GET mode, which takes ``pic_url`` only).
+        `image` (bytes, a path, or base64 text; JPG, PNG or WEBP of at most 3 MB, checked
+        before sending) goes by POST as `image_base64`; or give `url=` and the service
+        fetches the picture (the GET mode, which takes `pic_url` only).
 
         ```python
         image_id = await client.taobao.products.upload_image(Path("bag.jpg"))
@@ -465,9 +465,9 @@ class TaobaoProducts(Resource):
         """Domestic freight of an item to an address inside China, in **fen**
         (GET /taobao/traffic/item/logisticPrice/get; inferred).
 
-        As a public client reproduces the documentation example (``daji-wiki.md`` §9.4, C):
-        ``item_id`` and ``address_info``, one JSON **string** holding ``{country, state, city,
-        district}`` (``country`` ``"中国"`` unless given). ``sku_id`` and ``quantity`` are not in
+        As a public client reproduces the documentation example (`daji-wiki.md` §9.4, C):
+        `item_id` and `address_info`, one JSON **string** holding ``{country, state, city,
+        district}` (`country` `"中国"` unless given). `sku_id` and `quantity`` are not in
         that example: they are sent only when you give them.
 
         ```python
@@ -497,7 +497,7 @@ class TaobaoProducts(Resource):
 
 
 class Taobao(Resource):
-    """Everything Taobao/Tmall: ``client.taobao.products``, ``.orders`` and ``.payments``."""
+    """Everything Taobao/Tmall: `client.taobao.products`, `.orders` and `.payments`."""
 
     def __init__(self, core: Core) -> None:
         super().__init__(core)

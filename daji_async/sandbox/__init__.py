@@ -2,17 +2,18 @@
 
 It verifies app keys and signatures like the service, validates parameters, pages through
 a deterministic catalogue of thousands of offers, keeps uploads (and orders) as state, and
-injects faults on demand. Run it in-process (:class:`SandboxServer`), as a process
-(``python -m daji_async.sandbox --port 8080``), or through the pytest fixtures
-``daji_sandbox`` and ``daji_client``.
+injects faults on demand. Run it in-process (`SandboxServer`), as a process
+(`python -m daji_async.sandbox --port 8080`), or through the pytest fixtures
+`daji_sandbox` and `daji_client`.
 
-::
+```python
+from daji_async.sandbox import SandboxServer
 
-    from daji_async.sandbox import SandboxServer
+async with SandboxServer() as sandbox, sandbox.client() as client:
+    async for item in client.products.keyword_search("连衣裙", max_items=50):
+        print(item.subject_trans)
+```
 
-    async with SandboxServer() as sandbox, sandbox.client() as client:
-        async for item in client.products.keyword_search("连衣裙", max_items=50):
-            print(item.subject_trans)
 """
 
 from ._app import create_app

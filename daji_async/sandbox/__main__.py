@@ -1,4 +1,4 @@
-"""``python -m daji_async.sandbox --port 8080``: serve the sandbox until interrupted."""
+"""`python -m daji_async.sandbox --port 8080`: serve the sandbox until interrupted."""
 
 from __future__ import annotations
 
@@ -64,9 +64,9 @@ async def serve(sandbox: SandboxServer) -> None:
     """Serve until SIGINT or SIGTERM.
 
     The sandbox owns this process, so once its catalogue is built it moves every object alive
-    then out of the garbage collector's reach (``gc.freeze``): a full collection otherwise
+    then out of the garbage collector's reach (`gc.freeze`): a full collection otherwise
     walked the catalogue and paused the event loop for about 30 ms on a loaded machine, long
-    enough to stamp a burst of requests late and make ``max_per_second`` count more requests
+    enough to stamp a burst of requests late and make `max_per_second` count more requests
     in one second than arrived in it.
     """
     await sandbox.start()

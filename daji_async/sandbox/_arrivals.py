@@ -1,21 +1,21 @@
 """When a request reached the sandbox: stamped as its bytes are read, not when a handler runs.
 
-The sandbox is the instrument the rate-limit tests and benchmarks read (``max_per_second``:
+The sandbox is the instrument the rate-limit tests and benchmarks read (`max_per_second`:
 the most requests that arrived in any one-second window), so an arrival must be stamped as
 close to the wire as the process can see it. aiohttp reads a connection's bytes in its
-protocol's ``data_received``, then hands the parsed request to a task that runs the
+protocol's `data_received`, then hands the parsed request to a task that runs the
 middleware some event-loop iterations later; on a loaded machine that is several, sometimes
 twenty, milliseconds later, and requests read over a stretch of time get stamped together
 when their handlers finally run, which squeezes more of them into one second than arrived in
-it. :class:`ArrivalStamp` wraps the protocol of each connection and notes the moment the
-first bytes of a request are read; the middleware takes that stamp (:func:`arrival_time`).
+it. `ArrivalStamp` wraps the protocol of each connection and notes the moment the
+first bytes of a request are read; the middleware takes that stamp (`arrival_time`).
 
 What it measures: the moment the sandbox's event loop read the first bytes of the request
 from its socket. A stall of the whole sandbox process (the OS running something else, a
-garbage collection) still delays that moment; ``python -m daji_async.sandbox`` therefore
+garbage collection) still delays that moment; `python -m daji_async.sandbox` therefore
 freezes its start-up objects out of the garbage collector's full collections, which
-otherwise paused it for about 30 ms. A server not started by :class:`SandboxServer` or
-``python -m daji_async.sandbox`` (``create_app`` under another aiohttp runner) stamps when
+otherwise paused it for about 30 ms. A server not started by `SandboxServer` or
+`python -m daji_async.sandbox` (`create_app` under another aiohttp runner) stamps when
 the middleware runs, as before.
 
 Limits: an HTTP client that pipelines (sends a request before the previous answer) gets its
@@ -71,7 +71,7 @@ class ArrivalStamp(asyncio.Protocol):
 
 
 def arrival_time(request: web.BaseRequest) -> float:
-    """When ``request`` arrived (``time.monotonic()``): its read time if stamped, else now."""
+    """When `request` arrived (`time.monotonic()`): its read time if stamped, else now."""
     transport = request.transport
     protocol = transport.get_protocol() if transport is not None else None
     if isinstance(protocol, ArrivalStamp):
@@ -97,10 +97,10 @@ async def serve(
     tls: ssl.SSLContext | None = None,
     connected: Callable[[], None] | None = None,
 ) -> asyncio.AbstractServer:
-    """Listen on ``host:port`` for a set-up ``runner``, each connection's protocol stamped.
+    """Listen on `host:port` for a set-up `runner`, each connection's protocol stamped.
 
-    ``tls``: serve HTTPS with this server context. ``connected`` is called for every
-    connection accepted. Close the returned server before ``runner.cleanup()``.
+    `tls`: serve HTTPS with this server context. `connected` is called for every
+    connection accepted. Close the returned server before `runner.cleanup()`.
     """
     server = runner.server
     if server is None:

@@ -27,24 +27,28 @@ if TYPE_CHECKING:
 class SandboxServer:
     """A running sandbox on loopback, with its base URL, credentials and controls.
 
-    In the current event loop::
+    In the current event loop:
 
-        async with SandboxServer() as sandbox:
-            async with sandbox.client() as client:
-                page = await client.products.keyword_search("连衣裙")
+    ```python
+    async with SandboxServer() as sandbox:
+        async with sandbox.client() as client:
+            page = await client.products.keyword_search("连衣裙")
+    ```
 
-    Or in a background thread (its own event loop), from sync or async code::
+    Or in a background thread (its own event loop), from sync or async code:
 
-        with SandboxServer(latency=0.05) as sandbox:
-            ...  # sandbox.base_url serves until the block ends
+    ```python
+    with SandboxServer(latency=0.05) as sandbox:
+        ...  # sandbox.base_url serves until the block ends
+    ```
 
     Args:
         host, port: where to listen (port 0 picks a free port).
-        config: a full :class:`SandboxConfig`; keyword options below override its fields
-            (``latency``, ``seed``, ``app_key``, ``app_secret``, ``faults``...).
-        tls: a server ``ssl.SSLContext`` (its certificate loaded) to serve HTTPS: ``base_url``
-            is then ``https://...``; give the client a context that trusts the certificate
-            (``sandbox.client(ssl=...)``). ``stats["connections"]`` counts the handshakes.
+        config: a full `SandboxConfig`; keyword options below override its fields
+            (`latency`, `seed`, `app_key`, `app_secret`, `faults`...).
+        tls: a server `ssl.SSLContext` (its certificate loaded) to serve HTTPS: `base_url`
+            is then `https://...`; give the client a context that trusts the certificate
+            (`sandbox.client(ssl=...)`). `stats["connections"]` counts the handshakes.
     """
 
     def __init__(
@@ -75,7 +79,7 @@ class SandboxServer:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>`` (``https://`` with ``tls``): pass it as ``DajiClient(base_url=...)``."""
+        """`http://127.0.0.1:<port>` (`https://` with `tls`): pass it as `DajiClient(base_url=...)`."""
         return f"{'https' if self.tls is not None else 'http'}://{self.host}:{self.port}"
 
     @property
@@ -91,8 +95,8 @@ class SandboxServer:
     def client(self, **options: Unpack[ClientOptions]) -> DajiClient:
         """A DajiClient pointed at this sandbox with its credentials (options pass through).
 
-        It ignores the environment's proxy variables (``trust_env=False``): the sandbox is on
-        loopback, which an ``HTTP_PROXY`` without ``NO_PROXY`` would otherwise capture.
+        It ignores the environment's proxy variables (`trust_env=False`): the sandbox is on
+        loopback, which an `HTTP_PROXY` without `NO_PROXY` would otherwise capture.
         """
         from .._client import DajiClient
 
@@ -101,7 +105,7 @@ class SandboxServer:
         return DajiClient(self.app_key, self.app_secret, **options)
 
     def add_fault(self, kind: FaultKind | Fault, **options: Unpack[FaultOptions]) -> Fault:
-        """Inject a fault (see :class:`Fault`): ``sandbox.add_fault("status", status=503, times=2)``."""
+        """Inject a fault (see `Fault`): `sandbox.add_fault("status", status=503, times=2)`."""
         return self.state.add_fault(kind, **options)
 
     def clear_faults(self) -> None:
@@ -109,20 +113,20 @@ class SandboxServer:
         self.state.clear_faults()
 
     def set_scenario(self, keyword: str, total: int) -> None:
-        """Make keyword searches for ``keyword`` find exactly ``total`` offers."""
+        """Make keyword searches for `keyword` find exactly `total` offers."""
         self.state.set_scenario(keyword, total)
 
     def route(self, path: str, *, method: str | None = None, params: Mapping[str, object] | None = None) -> Route:
-        """Canned answers for requests to ``path`` carrying ``params`` (respx-style).
+        """Canned answers for requests to `path` carrying `params` (respx-style).
 
-        ::
+        ```python
+        route = sandbox.route("/alibaba/product/queryProductDetail", params={"offerId": 1})
+        route.respond(data={"offerId": 1, "subject": "连衣裙"})          # the envelope's data
+        route.fault("status", status=503, times=1)                       # or a fault
+        assert route.called and route.calls[0].params["offerId"] == "1"
+        ```
 
-            route = sandbox.route("/alibaba/product/queryProductDetail", params={"offerId": 1})
-            route.respond(data={"offerId": 1, "subject": "连衣裙"})          # the envelope's data
-            route.fault("status", status=503, times=1)                       # or a fault
-            assert route.called and route.calls[0].params["offerId"] == "1"
-
-        See :class:`~daji_async.sandbox.Route`. The first matching route answers, after the
+        See `Route`. The first matching route answers, after the
         signature check; once its answers are used up the sandbox answers as usual.
         """
         return self.state.add_route(Route(path, method=method, params=params))
@@ -133,10 +137,10 @@ class SandboxServer:
 
     @property
     def requests(self) -> list[SandboxRequest]:
-        """The requests received (the latest ``record_requests``, 10,000 by default), in order.
+        """The requests received (the latest `record_requests`, 10,000 by default), in order.
 
-        Each has ``method``, ``path``, ``params`` (every parameter, ``appKey`` and ``sign``
-        included) and ``status`` (how it was answered; 0 for a dropped connection).
+        Each has `method`, `path`, `params` (every parameter, `appKey` and `sign`
+        included) and `status` (how it was answered; 0 for a dropped connection).
         """
         return list(self.state.requests)
 
@@ -153,7 +157,7 @@ class SandboxServer:
         """Forget every uploaded image id, as the service does when ids expire; returns how many.
 
         An image search by a forgotten id is then refused (HTTP 400) until the picture is
-        uploaded again: what ``client.bulk.image_search`` recovers from by uploading once more.
+        uploaded again: what `client.bulk.image_search` recovers from by uploading once more.
         """
         return self.state.expire_uploads()
 
@@ -184,7 +188,7 @@ class SandboxServer:
         self.state.stats.connections += 1
 
     async def stop(self) -> None:
-        """Stop serving (started with :meth:`start`)."""
+        """Stop serving (started with `start`)."""
         runner, self._runner = self._runner, None
         server, self._server = self._server, None
         if server is not None:
@@ -237,7 +241,7 @@ class SandboxServer:
         return self
 
     def stop_thread(self) -> None:
-        """Stop a sandbox started with :meth:`start_in_thread` and join its thread."""
+        """Stop a sandbox started with `start_in_thread` and join its thread."""
         loop, stop, thread = self._loop, self._stop, self._thread
         if loop is not None and stop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(stop.set)

@@ -35,26 +35,26 @@ FAULT_KINDS: tuple[str, ...] = (
 #: The longest wait a fault (or a lost answer, or the configured latency) may ask for: a day.
 #: Longer is not a test of anything, and a wait the event loop cannot schedule is refused.
 MAX_FAULT_SECONDS = 86_400.0
-#: What an envelope ``code`` may be: the service's codes are JSON integers of 64 bits at most.
+#: What an envelope `code` may be: the service's codes are JSON integers of 64 bits at most.
 _INT64 = 2**63
 
 
 def seconds_setting(name: str, value: object, *, high: float = MAX_FAULT_SECONDS) -> float:
-    """``value`` as a number of seconds in ``[0, high]`` (not NaN, not a bool), else ValueError."""
+    """`value` as a number of seconds in `[0, high]` (not NaN, not a bool), else ValueError."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= high:
         raise ValueError(f"{name} must be a number of seconds from 0 to {high:g}, got {str(value)[:40]!r}")
     return float(value)
 
 
 def probability_setting(name: str, value: object) -> float:
-    """``value`` as a probability in ``[0, 1]`` (not NaN, not a bool), else ValueError."""
+    """`value` as a probability in `[0, 1]` (not NaN, not a bool), else ValueError."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise ValueError(f"{name} must be a probability from 0 to 1, got {str(value)[:40]!r}")
     return float(value)
 
 
 def http_status_setting(name: str, value: object) -> int:
-    """``value`` as an HTTP status (an int from 100 to 599), else ValueError."""
+    """`value` as an HTTP status (an int from 100 to 599), else ValueError."""
     return integer(name, value, low=100, high=599)
 
 
@@ -68,27 +68,27 @@ class Fault:
     """A failure the sandbox injects into matching API requests.
 
     Kinds:
-        ``latency``: wait ``seconds`` before answering normally (adds up with other faults).
-        ``status``: answer HTTP ``status`` (default 500; 503, 429...) with an error envelope;
-            ``retry_after`` sets the ``Retry-After`` header.
-        ``drop``: send the headers and half the body, then close the connection.
-        ``reset``: close the connection without answering.
-        ``truncate``: a 200 whose JSON body is cut short (Content-Length matches the cut).
-        ``html``: an HTML error page with HTTP ``status`` (default 200).
-        ``empty``: a 200 with an empty body.
-        ``envelope``: HTTP 200 with envelope ``code`` and ``message`` (a business error).
-        ``message`` also overrides the text of ``status`` answers.
-        ``repeat_page``: paged endpoints answer page 1 whatever page was asked (a cycle).
+        `latency`: wait `seconds` before answering normally (adds up with other faults).
+        `status`: answer HTTP `status` (default 500; 503, 429...) with an error envelope;
+            `retry_after` sets the `Retry-After` header.
+        `drop`: send the headers and half the body, then close the connection.
+        `reset`: close the connection without answering.
+        `truncate`: a 200 whose JSON body is cut short (Content-Length matches the cut).
+        `html`: an HTML error page with HTTP `status` (default 200).
+        `empty`: a 200 with an empty body.
+        `envelope`: HTTP 200 with envelope `code` and `message` (a business error).
+        `message` also overrides the text of `status` answers.
+        `repeat_page`: paged endpoints answer page 1 whatever page was asked (a cycle).
 
-    ``path`` limits the fault to one endpoint path (None: every API path); ``match`` to
-    requests whose query has all the given values (e.g. ``{"keyword": "连衣裙"}``); ``times``
-    to that many requests (None: every matching request); ``probability`` hits a seeded
+    `path` limits the fault to one endpoint path (None: every API path); `match` to
+    requests whose query has all the given values (e.g. `{"keyword": "连衣裙"}`); `times`
+    to that many requests (None: every matching request); `probability` hits a seeded
     random share of them.
 
-    A fault the sandbox could not serve raises ValueError when it is made: a ``status`` that
-    is not an int from 100 to 599, ``seconds`` or ``retry_after`` that is NaN, infinite,
-    negative or over a day (86,400 s), a ``probability`` outside 0..1, negative ``times``, a
-    ``code`` beyond 64 bits, a ``path`` not starting with ``/``, ``match`` values that are
+    A fault the sandbox could not serve raises ValueError when it is made: a `status` that
+    is not an int from 100 to 599, `seconds` or `retry_after` that is NaN, infinite,
+    negative or over a day (86,400 s), a `probability` outside 0..1, negative `times`, a
+    `code` beyond 64 bits, a `path` not starting with `/`, `match` values that are
     not strings.
     """
 
@@ -153,9 +153,9 @@ class SandboxConfig:
         latency: seconds added to every API answer.
         faults: faults active from the start.
         webhook_url: where order messages are pushed (orders sandbox).
-        record_requests: how many received requests ``sandbox.requests`` keeps (the latest).
-        control_hosts: host names (besides IP addresses and ``localhost``) that the control
-            endpoints answer to, e.g. ``("sandbox",)`` for a container reached by that name.
+        record_requests: how many received requests `sandbox.requests` keeps (the latest).
+        control_hosts: host names (besides IP addresses and `localhost`) that the control
+            endpoints answer to, e.g. `("sandbox",)` for a container reached by that name.
     """
 
     app_key: str = SANDBOX_APP_KEY
@@ -202,9 +202,9 @@ class LRU(OrderedDict[K, V]):
 class Stats:
     """What the sandbox has seen: counts by path and status, concurrency, arrival times.
 
-    ``arrivals`` (``time.monotonic()``) are stamped when the sandbox's event loop read each
-    request's first bytes from its socket, not when its handler ran (see ``_arrivals``);
-    ``max_per_second`` and ``per_second`` count them. Control paths are not counted.
+    `arrivals` (`time.monotonic()`) are stamped when the sandbox's event loop read each
+    request's first bytes from its socket, not when its handler ran (see `_arrivals`);
+    `max_per_second` and `per_second` count them. Control paths are not counted.
     """
 
     def __init__(self) -> None:
@@ -218,7 +218,7 @@ class Stats:
         self.connections = 0
 
     def begin(self, path: str, arrived: float | None = None) -> None:
-        """Count a request to ``path`` that arrived at ``arrived`` (``time.monotonic()``; None: now)."""
+        """Count a request to `path` that arrived at `arrived` (`time.monotonic()`; None: now)."""
         self.requests += 1
         self.by_path[path] = self.by_path.get(path, 0) + 1
         self.in_flight += 1
@@ -231,7 +231,7 @@ class Stats:
         self.by_status[status] = self.by_status.get(status, 0) + 1
 
     def max_in_window(self, seconds: float = 1.0) -> int:
-        """Most requests that arrived within any window of ``seconds`` (half-open)."""
+        """Most requests that arrived within any window of `seconds` (half-open)."""
         times = list(self.arrivals)
         best = start = 0
         for end, t in enumerate(times):
@@ -306,7 +306,7 @@ class SandboxState:
         self.results: LRU[Any, Any] = LRU(512)
         self.bodies: LRU[Any, bytes] = LRU(8192)
         self.extensions: dict[str, Any] = {}
-        #: keyword -> number of results, set through :meth:`set_scenario`
+        #: keyword -> number of results, set through `set_scenario`
         self.scenarios: dict[str, int] = {}
 
     def expire_uploads(self) -> int:
@@ -330,7 +330,7 @@ class SandboxState:
             raise BadParams(f"imageId已过期 (image id {image_id!r} expired: upload the picture again)")
 
     def set_scenario(self, keyword: str, total: int) -> None:
-        """Make keyword searches for ``keyword`` find exactly ``total`` offers (before filters)."""
+        """Make keyword searches for `keyword` find exactly `total` offers (before filters)."""
         if total < 0 or total > len(self.catalogue.offers):
             raise ValueError(f"total must be between 0 and {len(self.catalogue.offers)}, got {total}")
         self.scenarios[keyword] = total
@@ -338,7 +338,7 @@ class SandboxState:
         self.bodies.clear()
 
     def add_fault(self, kind: FaultKind | Fault | Mapping[str, Any], **options: Any) -> Fault:
-        """Inject a fault: ``add_fault("status", status=503, times=2, path="/alibaba/...")``."""
+        """Inject a fault: `add_fault("status", status=503, times=2, path="/alibaba/...")`."""
         if isinstance(kind, Fault):
             fault = kind
         elif isinstance(kind, Mapping):
@@ -355,7 +355,7 @@ class SandboxState:
             self.faults = []
 
     def add_route(self, route: Route) -> Route:
-        """Add a route (see :class:`~daji_async.sandbox.Route`); the first matching route answers."""
+        """Add a route (see `Route`); the first matching route answers."""
         with self._lock:
             self.routes = [*self.routes, route]
         return route

@@ -1,8 +1,8 @@
 """A self-signed certificate for serving the sandbox over HTTPS on loopback.
 
-Made with the ``cryptography`` package when it is installed, else with the ``openssl``
+Made with the `cryptography` package when it is installed, else with the `openssl`
 command; nothing is trusted system-wide: the client trusts the certificate through an
-``ssl.SSLContext`` (``DajiClient(ssl=...)``) or ``SSL_CERT_FILE``.
+`ssl.SSLContext` (`DajiClient(ssl=...)`) or `SSL_CERT_FILE`.
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ class SelfSignedTLS(NamedTuple):
 
 
 def self_signed_tls(directory: Path | str, host: str = "127.0.0.1") -> SelfSignedTLS:
-    """Write a self-signed certificate for ``host`` (an IP address or a name) into ``directory``.
+    """Write a self-signed certificate for `host` (an IP address or a name) into `directory`.
 
-    Valid for a day, for ``host`` and ``localhost``. Raises RuntimeError when neither the
-    ``cryptography`` package nor the ``openssl`` command is available.
+    Valid for a day, for `host` and `localhost`. Raises RuntimeError when neither the
+    `cryptography` package nor the `openssl` command is available.
     """
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
