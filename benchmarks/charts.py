@@ -76,7 +76,7 @@ def _label(contender: str) -> str:
 def paging(tables: dict[str, Rows], plt: Any) -> Any:
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     for ax, size in zip(axes, ("20", "50"), strict=True):
-        rows = find(tables, "Paging throughput", "asyncio", f"page_size {size}")
+        rows = find(tables, "Paging throughput", "Event loop asyncio", f"page_size {size}")
         prefetches = list(dict.fromkeys(r["prefetch"] for r in rows))
         contenders = list(dict.fromkeys(r["contender"] for r in rows))
         width = 0.8 / len(contenders)

@@ -24,10 +24,10 @@ def test_cells_read_as_numbers() -> None:
 
 def test_every_chart_finds_its_table_in_results() -> None:
     tables = read_tables(RESULTS.read_text(encoding="utf-8"))
-    assert find(tables, "Paging throughput", "asyncio", "page_size 20")[0]["pages/s"]
+    assert find(tables, "Paging throughput", "Event loop asyncio", "page_size 20")[0]["pages/s"]
     assert find(tables, "Decode cost", "page_size 50")
     assert find(tables, "Prefetch under latency")
-    assert find(tables, "Bulk", "Without a rate limit")
+    assert find(tables, "Bulk", "Every contender")[0]["requests/s"]
     assert find(tables, "Streaming memory")
     assert find(tables, "Rate-limit fidelity")
 
