@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .._endpoints import PAGING_1688, PagingSpec
 from .._protocol import canonical_pairs, total_pages
@@ -162,9 +163,10 @@ async def read_params(request: web.Request) -> Params:
         return Params(pairs, body)
     try:
         form = await request.post()
-    except (ValueError, LookupError) as exc:
-        # a multipart body without (or with a wrong) boundary, bytes that are not in the declared
-        # charset, a charset nobody knows: the client's error, answered as the service would
+    except (ValueError, LookupError, HttpProcessingError) as exc:
+        # a multipart body without (or with a wrong) boundary, a line longer than aiohttp reads
+        # (LineTooLong), bytes that are not in the declared charset, a charset nobody knows:
+        # the client's error, answered as the service would
         raise BadParams(f"请求体格式不正确 (malformed {ctype or 'request'} body: {_reason(exc)})") from None
     pairs = [(k, v) for k, v in form.items() if isinstance(v, str)]
     pairs += list(request.query.items())
