@@ -4,7 +4,7 @@ pytest plugin (``_daji_async_pytestplugin``, the pytest11 entry point), the same
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 
@@ -67,3 +67,21 @@ def redis_url(redis_server: RedisServer) -> str:
     """The session's Redis, emptied for this test."""
     redis_server.flush()
     return redis_server.url
+
+
+def close_private_loop(loop: asyncio.AbstractEventLoop, stop: Callable[[], Awaitable[object]]) -> None:
+    """Stop a test's own server on its private `loop`, then close the loop as `asyncio.run` would.
+
+    `stop()` closes the client session and the server; connection handlers still winding down
+    are cancelled and awaited before the loop closes, so no socket is left for the collector.
+    """
+
+    async def finish() -> None:
+        left = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in left:
+            task.cancel()
+        await asyncio.gather(*left, return_exceptions=True)
+
+    loop.run_until_complete(stop())
+    loop.run_until_complete(finish())
+    loop.close()

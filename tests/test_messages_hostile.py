@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from daji_async import InvalidMessageError
 from daji_async.messages import Message, MessageReceiver, ReceiverServer, Topic, message_signature, parse_message
+from tests.conftest import close_private_loop
 
 SECRET = "hostile-test-secret-7f3a"
 
@@ -66,16 +67,7 @@ class Loopback:
             await asyncio.sleep(0.05)  # let the server see its connections close before it stops
             await self.server.close()
 
-        async def finish() -> None:
-            # what asyncio.run does on the way out: connection handlers still winding down end here
-            left = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-            for task in left:
-                task.cancel()
-            await asyncio.gather(*left, return_exceptions=True)
-
-        self.loop.run_until_complete(stop())
-        self.loop.run_until_complete(finish())
-        self.loop.close()
+        close_private_loop(self.loop, stop)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from daji_async import ENDPOINTS
 from daji_async.sandbox import SandboxServer
+from tests.conftest import close_private_loop
 
 ENVELOPE = {"code", "message", "data", "timestamp", "traceId"}
 POST_PATHS = sorted({e.path for e in ENDPOINTS.values() if e.method == "POST"})
@@ -67,16 +68,7 @@ class Loopback:
             await asyncio.sleep(0.05)  # let the server see its connections close before it stops
             await self.sandbox.stop()
 
-        async def finish() -> None:
-            # what asyncio.run does on the way out: connection handlers still winding down end here
-            left = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-            for task in left:
-                task.cancel()
-            await asyncio.gather(*left, return_exceptions=True)
-
-        self.loop.run_until_complete(stop())
-        self.loop.run_until_complete(finish())
-        self.loop.close()
+        close_private_loop(self.loop, stop)
 
 
 @pytest.fixture(scope="module")
